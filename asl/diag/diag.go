@@ -1,0 +1,82 @@
+// Package diag holds the diagnostics that validation reports, shaped like the
+// entries of AWS's ValidateStateMachineDefinition response.
+package diag
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Severity of a diagnostic.
+const (
+	SeverityError   = "ERROR"
+	SeverityWarning = "WARNING"
+)
+
+// The diagnostic codes AWS uses.
+const (
+	SchemaValidationFailed  = "SCHEMA_VALIDATION_FAILED"
+	MissingTransitionTarget = "MISSING_TRANSITION_TARGET"
+	InvalidJSONDescription  = "INVALID_JSON_DESCRIPTION"
+	UnreachableState        = "UNREACHABLE_STATE"
+	InvalidReferencePath    = "INVALID_REFERENCE_PATH"
+	InvalidJSONPath         = "INVALID_JSON_PATH"
+	InvalidIntrinsic        = "INVALID_INTRINSIC_FUNCTION"
+	DuplicateStateName      = "DUPLICATE_STATE_NAME"
+	InvalidChoiceRule       = "INVALID_CHOICE_RULE"
+	InvalidJSONata          = "INVALID_JSONATA"
+)
+
+// Diagnostic is one problem found in a definition.
+type Diagnostic struct {
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Location string `json:"location,omitempty"` // JSON pointer, e.g. /States/Check/Next
+}
+
+func (d Diagnostic) String() string {
+	if d.Location == "" {
+		return fmt.Sprintf("%s %s: %s", d.Severity, d.Code, d.Message)
+	}
+	return fmt.Sprintf("%s %s at %s: %s", d.Severity, d.Code, d.Location, d.Message)
+}
+
+// List is the set of diagnostics of one definition; as an error it is the
+// definition's rejection.
+type List []Diagnostic
+
+// HasErrors reports whether any diagnostic is an error.
+func (l List) HasErrors() bool {
+	for _, d := range l {
+		if d.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+func (l List) Error() string {
+	var b strings.Builder
+	for i, d := range l {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(d.String())
+	}
+	return b.String()
+}
+
+// Pointer joins segments into a JSON pointer, escaping '~' and '/' as RFC 6901 says.
+func Pointer(base string, segments ...any) string {
+	var b strings.Builder
+	b.WriteString(base)
+	for _, s := range segments {
+		b.WriteByte('/')
+		str := fmt.Sprint(s)
+		str = strings.ReplaceAll(str, "~", "~0")
+		str = strings.ReplaceAll(str, "/", "~1")
+		b.WriteString(str)
+	}
+	return b.String()
+}

@@ -1,0 +1,52 @@
+// Package integrations defines what a Task state calls: a Task request, and
+// the Invoker interface through which the engine reaches AWS services,
+// mocks, Go functions and activities. The engine knows integrations only
+// through this package.
+package integrations
+
+import "context"
+
+// Task is one invocation of a Task state.
+type Task struct {
+	StateName string // the Task state's name
+	Resource  string // the Resource ARN as written
+	Input     any    // the effective input: Parameters/Arguments applied (a value.Value)
+	TaskToken string // set for .waitForTaskToken and activity tasks
+	// Timeouts of this attempt in seconds; 0 means none.
+	TimeoutSeconds   int64
+	HeartbeatSeconds int64
+	Credentials      any // the evaluated Credentials field, or nil
+	Attempt          int // 0 for the first attempt, then the retry count
+	Execution        Execution
+}
+
+// Execution names the execution a task belongs to.
+type Execution struct {
+	ExecutionArn     string
+	ExecutionName    string
+	StateMachineArn  string
+	StateMachineName string
+	Region           string
+	AccountID        string
+}
+
+// Invoker runs tasks. Invoke returns the task's result (a value.Value) or an
+// error; an error that is a *fault.Error keeps its name for Retry and Catch,
+// any other error becomes States.TaskFailed.
+//
+// For a .waitForTaskToken resource an invoker that only sends the request
+// returns Pending: the engine then waits for the token's outcome. An invoker
+// that knows the outcome (a mock) returns it directly.
+type Invoker interface {
+	Invoke(ctx context.Context, t *Task) (any, error)
+}
+
+// InvokerFunc adapts a function to Invoker.
+type InvokerFunc func(ctx context.Context, t *Task) (any, error)
+
+// Invoke calls f.
+func (f InvokerFunc) Invoke(ctx context.Context, t *Task) (any, error) { return f(ctx, t) }
+
+// Pending is the result an invoker returns for a callback task whose outcome
+// will arrive later through the task token.
+type Pending struct{}
