@@ -217,15 +217,14 @@ func (d *decoder) number() (any, error) {
 		}
 	}
 	f, err := strconv.ParseFloat(text, 64)
-	if err != nil && !isRangeErr(err) {
-		return nil, d.errorf("invalid number %q", text)
+	if err != nil || math.IsInf(f, 0) {
+		// Underflow to zero is fine; overflow has no JSON form to write back.
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange && !math.IsInf(f, 0) {
+			return f, nil
+		}
+		return nil, d.errorf("number %q out of range", text)
 	}
 	return f, nil
-}
-
-func isRangeErr(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
 }
 
 func (d *decoder) str() (any, error) {

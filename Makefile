@@ -1,0 +1,49 @@
+# Stepwise: build, test, benchmark, fuzz and lint.
+GO            ?= go
+STATICCHECK   ?= $(shell command -v staticcheck 2>/dev/null || echo $(shell $(GO) env GOPATH)/bin/staticcheck)
+STATICCHECK_VERSION := v0.8.2
+FUZZTIME      ?= 10s
+BENCHTIME     ?= 1s
+
+.PHONY: all build test unit fuzz bench lint staticcheck example clean
+
+all: build
+
+build:
+	$(GO) build -o bin/stepwise ./cmd/stepwise
+
+## test: everything CI runs: lint, all tests (conformance included), short fuzz runs.
+test: lint unit fuzz
+
+unit:
+	$(GO) test -count=1 ./...
+
+## fuzz: a short run of every fuzz target (FUZZTIME each).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg > /tmp/stepwise-fuzz.log 2>&1 || { cat /tmp/stepwise-fuzz.log; exit 1; }; \
+	  done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+lint: staticcheck
+	@out=$$(gofmt -l .); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+staticcheck:
+	@test -x "$(STATICCHECK)" || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+## example: the main job, an example workflow end to end on the embedded default.
+example: build
+	./bin/stepwise run examples/circuit-breaker/statemachine.asl.json \
+	  --input @examples/circuit-breaker/input.json \
+	  --mocks examples/circuit-breaker/mocks.json --test-case HappyPath
+
+clean:
+	rm -rf bin
