@@ -35,6 +35,7 @@ type Error struct {
 // New returns an error with the given name and cause.
 func New(name, cause string) *Error { return &Error{Name: name, Cause: cause} }
 
+// Error returns "name: cause", or the name alone when there is no cause.
 func (e *Error) Error() string {
 	if e.Cause == "" {
 		return e.Name
@@ -46,30 +47,69 @@ func (e *Error) Error() string {
 func IsPredefined(name string) bool { return strings.HasPrefix(name, "States.") }
 
 // KnownNames lists the predefined error names a definition may use in
-// ErrorEquals.
+// ErrorEquals. Treat it as read-only; IsKnown answers the same question
+// without touching it.
 var KnownNames = []string{
 	ALL, HeartbeatTimeout, Timeout, TaskFailed, Permissions, ResultPathMatchFailure,
 	ParameterPathFailure, QueryEvaluationError, BranchFailed, NoChoiceMatched, IntrinsicFailure,
 	ExceedToleratedFailureThreshold, ItemReaderFailed, ResultWriterFailed, Runtime,
-	DataLimitExceeded, "States.Http.Socket",
+	DataLimitExceeded, HTTPSocket,
 }
 
-// Matches reports whether an ErrorEquals list matches the error name.
-// States.ALL matches every error except States.Runtime and
-// States.DataLimitExceeded, which only an explicit name catches.
-// States.TaskFailed matches every error except States.Timeout, and like
-// States.ALL not the two terminal ones.
+// IsKnown reports whether name is one of the predefined error names.
+func IsKnown(name string) bool {
+	switch name {
+	case ALL, HeartbeatTimeout, Timeout, TaskFailed, Permissions, ResultPathMatchFailure,
+		ParameterPathFailure, QueryEvaluationError, BranchFailed, NoChoiceMatched, IntrinsicFailure,
+		ExceedToleratedFailureThreshold, ItemReaderFailed, ResultWriterFailed, Runtime,
+		DataLimitExceeded, HTTPSocket:
+		return true
+	}
+	return false
+}
+
+// Matches reports whether an ErrorEquals list (of a Retrier or a Catcher)
+// matches the error name. The rules are AWS's, as documented ("Handling
+// errors in Step Functions workflows") and as recorded on AWS where the two
+// differ:
+//
+//   - States.Runtime is never matched, not even by an explicit
+//     "States.Runtime": the docs say it "isn't retriable, and will always
+//     cause the execution to fail", and AWS ignores a Catch on
+//     ["States.Runtime"] (conformance case catch_states_runtime).
+//   - States.ALL matches every other name, including an empty one (a task
+//     failure without an error name) and States.DataLimitExceeded: AWS
+//     catches a Lambda result over the size quota with ["States.ALL"]
+//     (case task_lambda_catch_state_all_data_limit_exceeded...), although
+//     the docs call that error terminal. A data limit that fails the
+//     execution itself (state input or output over quota) must bypass
+//     Retry and Catch in the engine, not here.
+//   - States.TaskFailed "acts as a wildcard that matches any known error
+//     name except for States.Timeout" (and so not States.HeartbeatTimeout,
+//     a kind of timeout); it also matches names a task throws, such as
+//     Lambda.Unknown or a custom error.
+//   - States.Timeout matches States.Timeout and States.HeartbeatTimeout: a
+//     Task state "either ran longer than the TimeoutSeconds value, or failed
+//     to send a heartbeat for a period longer than the HeartbeatSeconds
+//     value". AWS reports a heartbeat timeout as States.Timeout (cases
+//     timeouts__heartbeats__*), which States.HeartbeatTimeout, matching only
+//     its own name, does not match.
+//   - Any other name matches only itself, case-sensitively ("State.ALL" is
+//     no wildcard).
 func Matches(errorEquals []string, name string) bool {
+	if name == Runtime {
+		return false
+	}
 	for _, p := range errorEquals {
-		switch {
-		case p == name:
+		switch p {
+		case name, ALL:
 			return true
-		case p == ALL:
-			if name != Runtime && name != DataLimitExceeded {
+		case TaskFailed:
+			if name != Timeout && name != HeartbeatTimeout {
 				return true
 			}
-		case p == TaskFailed:
-			if name != Timeout && name != Runtime && name != DataLimitExceeded && name != HeartbeatTimeout {
+		case Timeout:
+			if name == HeartbeatTimeout {
 				return true
 			}
 		}
