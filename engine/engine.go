@@ -7,11 +7,13 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/engine/history"
+	"github.com/stepwise/stepwise/engine/local"
 	"github.com/stepwise/stepwise/integrations"
 )
 
@@ -24,18 +26,28 @@ const (
 	StatusAborted   = "ABORTED"
 )
 
+// Defaults for the names of an execution.
+const (
+	DefaultRegion    = "us-east-1"
+	DefaultAccountID = "123456789012"
+)
+
 // Options configure one execution.
 type Options struct {
 	Runtime Runtime              // nil: a local runtime with the real clock
 	Invoker integrations.Invoker // what Task states call
 
 	// Names of the execution, for the context object and ARNs.
-	ExecutionName    string
-	StateMachineName string
-	Region           string
-	AccountID        string
+	ExecutionName    string // "" : a UUID from the runtime
+	StateMachineName string // "" : "StateMachine"
+	Region           string // "" : DefaultRegion
+	AccountID        string // "" : DefaultAccountID
 	RoleArn          string
 	StartTime        time.Time // zero: the runtime's now
+
+	// PayloadLimit is the largest state input, output or task result in
+	// bytes (0: AWS's 256 KiB).
+	PayloadLimit int
 }
 
 // Result is how an execution ended.
@@ -45,13 +57,65 @@ type Result struct {
 	Error  string // when FAILED / TIMED_OUT / ABORTED
 	Cause  string
 	Events []history.Event
+
+	ExecutionArn    string
+	StateMachineArn string
+	StartTime       time.Time
+	StopTime        time.Time
 }
 
-// Runtime is the seam between the interpreter and the world; see the local
-// and temporal implementations.
-type Runtime interface{}
+// Runtime is the seam between the interpreter and the world. The
+// interpreter never starts goroutines, uses channels or locks, reads the
+// clock or draws random numbers itself: it asks the runtime.
+//
+// Interpreter code runs one goroutine at a time (as Temporal runs workflow
+// coroutines): a goroutine started with Go runs only while the others are
+// blocked in a runtime call. Implementations: engine/local (in process) and
+// a Temporal workflow.
+type Runtime interface {
+	// Exec runs fn as the root goroutine of an execution and returns when
+	// fn returns.
+	Exec(ctx context.Context, fn func(ctx context.Context))
+	// Go starts fn concurrently with the caller.
+	Go(ctx context.Context, fn func(ctx context.Context))
+	// Await blocks until cond returns true (it is evaluated whenever other
+	// goroutines may have changed what it reads) or ctx ends.
+	Await(ctx context.Context, cond func() bool) error
+	// WithCancel returns a child context and a function that cancels it.
+	WithCancel(ctx context.Context) (context.Context, context.CancelFunc)
+	// Now returns the current time.
+	Now() time.Time
+	// Sleep blocks for d or until ctx ends (then it returns ctx's error).
+	Sleep(ctx context.Context, d time.Duration) error
+	// Invoke runs a task through the invoker; t.TimeoutSeconds, when set,
+	// bounds it with a States.Timeout error.
+	Invoke(ctx context.Context, inv integrations.Invoker, t *integrations.Task) (any, error)
+	// AwaitTask waits for the outcome of a callback task's token, for at
+	// most timeout and with at most heartbeat between heartbeats (0: no
+	// limit), failing with States.Timeout or States.HeartbeatTimeout.
+	AwaitTask(ctx context.Context, token string, timeout, heartbeat time.Duration) (any, error)
+	// UUID and Int63 are the randomness behind task tokens, States.UUID,
+	// States.MathRandom and retry jitter (intrinsic.Random).
+	UUID() string
+	Int63() int64
+}
 
-// Run executes sm on input until it ends.
+var _ Runtime = (*local.Runtime)(nil)
+
+// Run executes sm on input until it ends. The error is for problems that
+// keep the execution from running at all (a nil state machine); how the
+// execution ended, including failures, is in the Result.
 func Run(ctx context.Context, sm *asl.StateMachine, input any, opts Options) (*Result, error) {
-	return nil, fmt.Errorf("engine: not implemented yet")
+	if sm == nil {
+		return nil, errors.New("engine: nil state machine")
+	}
+	if opts.Runtime == nil {
+		opts.Runtime = local.New(local.Options{})
+	}
+	ex, err := newExecution(sm, input, opts)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	opts.Runtime.Exec(ctx, ex.run)
+	return ex.result, nil
 }

@@ -1,0 +1,284 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/jsonpath"
+	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/engine/history"
+)
+
+// mapConfig is a Map state's run-time settings.
+type mapConfig struct {
+	items       []any
+	limit       int // concurrent iterations; 0: no limit
+	toleratedN  int64
+	toleratedP  float64
+	hasN, hasP  bool
+	distributed bool
+}
+
+// runMap runs the item processor once per item, at most MaxConcurrency at a
+// time, and outputs the results in item order.
+func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map) (any, string, error) {
+	in, err := sc.inputPath()
+	if err != nil {
+		return nil, "", err
+	}
+	sc.hasRetry = true
+	cfg, err := sc.mapConfig(s, in)
+	if err != nil {
+		return nil, "", err
+	}
+	var rs retryState
+	for attempt := 0; ; attempt++ {
+		sc.ctxObj = nil
+		ex.emit(sc.th, "MapStateStarted", &history.MapStateStartedEventDetails{Length: len(cfg.items)})
+		if attempt == 0 {
+			// AWS reads the tolerated failure settings after MapStateStarted.
+			if err := sc.tolerance(s, in, cfg); err != nil {
+				return nil, "", err
+			}
+		}
+		if cfg.distributed {
+			label := s.Label
+			if label == "" {
+				label = s.Name
+			}
+			ex.emit(sc.th, "MapRunStarted", &history.MapRunStartedEventDetails{
+				MapRunArn: "arn:aws:states:" + ex.opts.Region + ":" + ex.opts.AccountID + ":mapRun:" + ex.opts.StateMachineName + "/" + label + ":" + ex.rt.UUID(),
+			})
+		}
+		results, ferr := ex.runIterations(ctx, sc, s, cfg, in)
+		if isAbort(ferr) || (ferr == nil && ctx.Err() != nil) {
+			ex.emit(sc.th, "MapStateAborted", nil)
+			if ferr == nil {
+				ferr = ctx.Err()
+			}
+			return nil, "", ferr
+		}
+		if ferr == nil {
+			if cfg.distributed {
+				ex.emit(sc.th, "MapRunSucceeded", nil)
+			}
+			ex.emit(sc.th, "MapStateSucceeded", nil)
+			out, a, err := sc.afterResult(s.ResultSelector, s.ResultPath, s.AssignTemplate, results)
+			if err != nil {
+				return nil, "", err
+			}
+			sc.exit(out, a)
+			return out, next(&s.Common), nil
+		}
+		se := ferr.(*stateError)
+		if cfg.distributed {
+			ex.emit(sc.th, "MapRunFailed", &history.ErrorDetails{Error: se.name, Cause: se.cause})
+		}
+		retry, err := ex.handleRetry(ctx, sc, s.Retry, &rs, se)
+		if err != nil {
+			ex.emit(sc.th, "MapStateAborted", nil)
+			return nil, "", err
+		}
+		if retry {
+			continue
+		}
+		ex.emit(sc.th, "MapStateFailed", nil)
+		if out, target, ok, err := sc.handleCatch(s.Catch, se); ok || err != nil {
+			return out, target, err
+		}
+		return nil, "", se
+	}
+}
+
+// mapConfig evaluates ItemsPath, MaxConcurrency(Path) and the tolerated
+// failure settings.
+func (sc *stateRun) mapConfig(s *asl.Map, in any) (*mapConfig, error) {
+	cfg := &mapConfig{distributed: s.ProcessorMode == "DISTRIBUTED", limit: int(s.MaxConcurrency)}
+	items := in
+	if s.ItemsPath != nil && !s.ItemsPath.Null && s.ItemsPath.Path != nil {
+		v, err := sc.evalPath(s.ItemsPath.Path, in)
+		if err != nil {
+			return nil, err
+		}
+		items = v
+	}
+	arr, ok := items.([]any)
+	if !ok {
+		return nil, sc.runtimeErr("Map state input must be an array but was: " + value.EncodeString(items))
+	}
+	cfg.items = arr
+	if p := s.MaxConcurrencyPath; p != nil {
+		v, err := sc.pathValue(p, in)
+		if err != nil {
+			return nil, err
+		}
+		n, ok := intValue(v)
+		if !ok {
+			return nil, sc.runtimeErr("The MaxConcurrencyPath field refers to value \"" + describe(v) + "\" which is not a valid integer: " + p.String())
+		}
+		if n < 0 {
+			return nil, sc.runtimeErr("MaxConcurrency cannot be negative.")
+		}
+		cfg.limit = int(n)
+	}
+	return cfg, nil
+}
+
+// tolerance evaluates ToleratedFailureCount(Path) and
+// ToleratedFailurePercentage(Path).
+func (sc *stateRun) tolerance(s *asl.Map, in any, cfg *mapConfig) error {
+	switch {
+	case s.ToleratedFailureCount != nil:
+		cfg.toleratedN, cfg.hasN = *s.ToleratedFailureCount, true
+	case s.ToleratedFailureCountPath != nil:
+		p := s.ToleratedFailureCountPath
+		v, err := sc.pathValue(p, in)
+		if err != nil {
+			return err
+		}
+		n, ok := intValue(v)
+		if !ok {
+			return sc.runtimeErr("The ToleratedFailureCountPath field refers to value \"" + describe(v) + "\" which is not a valid integer: " + p.String())
+		}
+		cfg.toleratedN, cfg.hasN = n, true
+	}
+	if cfg.hasN && cfg.toleratedN < 0 {
+		return sc.runtimeErr("ToleratedFailureCount cannot be negative.")
+	}
+	switch {
+	case s.ToleratedFailurePercentage != nil:
+		cfg.toleratedP, cfg.hasP = *s.ToleratedFailurePercentage, true
+	case s.ToleratedFailurePercentagePath != nil:
+		p := s.ToleratedFailurePercentagePath
+		v, err := sc.pathValue(p, in)
+		if err != nil {
+			return err
+		}
+		f, ok := floatValue(v)
+		if !ok {
+			return sc.runtimeErr("The ToleratedFailurePercentagePath field refers to value \"" + describe(v) + "\" which is not a valid float: " + p.String())
+		}
+		cfg.toleratedP, cfg.hasP = f, true
+	}
+	if cfg.hasP && (cfg.toleratedP < 0 || cfg.toleratedP > 100) {
+		return sc.runtimeErr("ToleratedFailurePercentage must be between 0 and 100.")
+	}
+	return nil
+}
+
+func (sc *stateRun) pathValue(p *jsonpath.Path, in any) (any, error) {
+	return sc.evalPath(p, in)
+}
+
+// exceeded reports whether failures out of n items exceed the tolerance.
+func (cfg *mapConfig) exceeded(failures, n int) bool {
+	if !cfg.hasN && !cfg.hasP {
+		return failures > 0
+	}
+	if cfg.hasN && int64(failures) > cfg.toleratedN {
+		return true
+	}
+	if cfg.hasP && n > 0 && float64(failures)*100/float64(n) > cfg.toleratedP {
+		return true
+	}
+	return false
+}
+
+// runIterations launches the iterations, at most cfg.limit at a time, and
+// joins them.
+func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map, cfg *mapConfig, in any) ([]any, error) {
+	rt := ex.rt
+	n := len(cfg.items)
+	results := make([]any, n)
+	if n == 0 {
+		return results, nil
+	}
+	limit := cfg.limit
+	if limit <= 0 || limit > n {
+		limit = n
+	}
+	ictx, cancel := rt.WithCancel(ctx)
+	defer cancel()
+	var (
+		nextItem, running, failures int
+		failure                     error
+		stop                        bool
+	)
+	base := sc.context()
+	for {
+		for !stop && running < limit && nextItem < n && ctx.Err() == nil {
+			i := nextItem
+			nextItem++
+			item := cfg.items[i]
+			mctx := value.NewObject(1)
+			mi := value.NewObject(2)
+			mi.Append("Index", int64(i))
+			mi.Append("Value", item)
+			mctx.Append("Item", mi)
+			itemIn := item
+			if s.ItemSelector != nil {
+				ictxObj := value.NewObject(base.Len() + 1)
+				for k := 0; k < base.Len(); k++ {
+					key, v := base.At(k)
+					if key != "Map" {
+						ictxObj.Append(key, v)
+					}
+				}
+				ictxObj.Append("Map", mctx)
+				env := sc.env(in)
+				env.Context = ictxObj
+				v, err := s.ItemSelector.Eval(env)
+				if err != nil {
+					failure, stop = sc.evalErr(err), true
+					cancel()
+					break
+				}
+				itemIn = v
+			}
+			th := sc.th.child(mctx)
+			if cfg.distributed {
+				th.silent = true
+			}
+			ex.emit(th, "MapIterationStarted", &history.MapIterationEventDetails{Name: s.Name, Index: i})
+			running++
+			proc := s.ItemProcessor
+			rt.Go(ictx, func(c context.Context) {
+				defer func() { running-- }()
+				out, err := ex.runGraph(c, th, proc, itemIn)
+				d := &history.MapIterationEventDetails{Name: s.Name, Index: i}
+				switch {
+				case err == nil && c.Err() == nil:
+					results[i] = out
+					ex.emit(th, "MapIterationSucceeded", d)
+				case err == nil || isAbort(err) || stop:
+					ex.emit(th, "MapIterationAborted", d)
+				default:
+					ex.emit(th, "MapIterationFailed", d)
+					failures++
+					if cfg.exceeded(failures, n) {
+						failure = err
+						if cfg.distributed {
+							failure = &stateError{name: fault.ExceedToleratedFailureThreshold, cause: "The specified tolerated failure threshold was exceeded"}
+						}
+						stop = true
+						cancel()
+					}
+				}
+			})
+		}
+		if running == 0 && (stop || nextItem >= n || ctx.Err() != nil) {
+			break
+		}
+		_ = rt.Await(context.WithoutCancel(ctx), func() bool {
+			return running == 0 || (!stop && ctx.Err() == nil && running < limit && nextItem < n)
+		})
+	}
+	if failure != nil {
+		return nil, failure
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}

@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/stepwise/stepwise/asl"
+)
+
+// runParallel runs every branch on the same input, concurrently through the
+// runtime. The output is the array of branch outputs in branch order. The
+// first branch to fail stops the others and its error (not a wrapper) is
+// the state's error, subject to Retry and Catch.
+func (ex *execution) runParallel(ctx context.Context, sc *stateRun, s *asl.Parallel) (any, string, error) {
+	in, err := sc.inputPath()
+	if err != nil {
+		return nil, "", err
+	}
+	sc.hasRetry = true
+	var rs retryState
+	for {
+		sc.ctxObj = nil
+		bin := in
+		if s.Parameters != nil {
+			if bin, err = sc.template(s.Parameters, in); err != nil {
+				return nil, "", err
+			}
+		}
+		ex.emit(sc.th, "ParallelStateStarted", nil)
+		results, ferr := ex.runBranches(ctx, sc, s.Branches, bin)
+		if isAbort(ferr) || (ferr == nil && ctx.Err() != nil) {
+			ex.emit(sc.th, "ParallelStateAborted", nil)
+			if ferr == nil {
+				ferr = ctx.Err()
+			}
+			return nil, "", ferr
+		}
+		if ferr == nil {
+			ex.emit(sc.th, "ParallelStateSucceeded", nil)
+			out, a, err := sc.afterResult(s.ResultSelector, s.ResultPath, s.AssignTemplate, results)
+			if err != nil {
+				return nil, "", err
+			}
+			sc.exit(out, a)
+			return out, next(&s.Common), nil
+		}
+		se := ferr.(*stateError)
+		retry, err := ex.handleRetry(ctx, sc, s.Retry, &rs, se)
+		if err != nil {
+			ex.emit(sc.th, "ParallelStateAborted", nil)
+			return nil, "", err
+		}
+		if retry {
+			continue
+		}
+		ex.emit(sc.th, "ParallelStateFailed", nil)
+		if out, target, ok, err := sc.handleCatch(s.Catch, se); ok || err != nil {
+			return out, target, err
+		}
+		return nil, "", se
+	}
+}
+
+// runBranches runs the branches and joins them.
+func (ex *execution) runBranches(ctx context.Context, sc *stateRun, branches []*asl.Graph, input any) ([]any, error) {
+	rt := ex.rt
+	results := make([]any, len(branches))
+	bctx, cancel := rt.WithCancel(ctx)
+	defer cancel()
+	remaining := len(branches)
+	var failure error
+	for i, g := range branches {
+		th := sc.th.child(nil)
+		rt.Go(bctx, func(c context.Context) {
+			defer func() { remaining-- }()
+			out, err := ex.runGraph(c, th, g, input)
+			switch {
+			case err == nil:
+				results[i] = out
+			case !isAbort(err) && failure == nil:
+				failure = err
+				cancel()
+			}
+		})
+	}
+	_ = rt.Await(context.WithoutCancel(ctx), func() bool { return remaining == 0 })
+	if failure != nil {
+		return nil, failure
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
