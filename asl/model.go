@@ -1,7 +1,10 @@
 package asl
 
 import (
+	"time"
+
 	"github.com/stepwise/stepwise/asl/choice"
+	"github.com/stepwise/stepwise/asl/diag"
 	"github.com/stepwise/stepwise/asl/jsonpath"
 	"github.com/stepwise/stepwise/asl/template"
 )
@@ -34,6 +37,9 @@ type StateMachine struct {
 	TimeoutSeconds *int64
 	Graph              // StartAt and States
 	Raw            any // the definition as a value (ordered), for history and describe
+	// Warnings are the WARNING diagnostics of a definition that parsed
+	// (NO_DOLLAR, PASS_RESULT_IS_STATIC, ...).
+	Warnings diag.List
 }
 
 // Graph is a set of states with an entry point: the top level, a Parallel
@@ -45,6 +51,9 @@ type Graph struct {
 	// QueryLanguage is the language of the enclosing level, inherited by
 	// states that do not set their own.
 	QueryLanguage string
+	// Location is the JSON pointer of the graph: "" for the top level,
+	// /States/P/Branches/0 or /States/M/ItemProcessor for nested ones.
+	Location string
 }
 
 // State is one of *Pass, *Task, *Choice, *Wait, *Succeed, *Fail, *Parallel, *Map.
@@ -176,6 +185,8 @@ type Wait struct {
 	Timestamp     string
 	TimestampPath *jsonpath.Path
 	TimestampExpr string // JSONata "{% %}" string
+	// TimestampTime is Timestamp parsed (zero when Timestamp is not set).
+	TimestampTime time.Time
 }
 
 // Succeed state.

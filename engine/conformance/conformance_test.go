@@ -1,0 +1,446 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/diag"
+	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/engine/local"
+	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/gofunc"
+	"github.com/stepwise/stepwise/integrations/mock"
+)
+
+// testCaseName is the mock test case every conformance case uses.
+const testCaseName = "conformance"
+
+// startTime is the virtual clock's start for every case.
+var startTime = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// outcome is the result of one case.
+type outcome struct {
+	Name         string
+	Area         string
+	JSONPathOnly bool // no "QueryLanguage": "JSONata" anywhere in the definition
+	Passed       bool
+	Diff         string // the first difference, when failed
+	OrderNote    string // a member order difference, which does not fail a case
+	Detail       string // more about the run, shown when verbose
+}
+
+var jsonataRE = regexp.MustCompile(`"QueryLanguage"\s*:\s*"JSONata"`)
+
+func TestConformance(t *testing.T) {
+	dir, err := casesDir()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CONFORMANCE CASES NOT FOUND: %v (set CONFORMANCE_DIR)", err)
+		}
+		t.Skipf("!!! CONFORMANCE CASES NOT FOUND, SKIPPING THE CONFORMANCE TEST: %v (set CONFORMANCE_DIR; in CI this fails)", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("reading %s: %v", dir, err)
+	}
+	var filter *regexp.Regexp
+	if f := os.Getenv("CONFORMANCE_RUN"); f != "" {
+		if filter, err = regexp.Compile(f); err != nil {
+			t.Fatalf("CONFORMANCE_RUN: %v", err)
+		}
+	}
+	timeout := 20 * time.Second
+	if s := os.Getenv("CONFORMANCE_TIMEOUT"); s != "" {
+		if timeout, err = time.ParseDuration(s); err != nil {
+			t.Fatalf("CONFORMANCE_TIMEOUT: %v", err)
+		}
+	}
+	verbose := os.Getenv("CONFORMANCE_VERBOSE") == "1" || testing.Verbose() && os.Getenv("CONFORMANCE_VERBOSE") != "0"
+
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if filter != nil && !filter.MatchString(e.Name()) {
+			continue
+		}
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		t.Fatalf("no conformance cases in %s", dir)
+	}
+
+	results := make([]outcome, len(names))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				results[i] = runCase(filepath.Join(dir, names[i]), timeout)
+			}
+		}()
+	}
+	for i := range names {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+
+	report, passed := summarize(results, verbose)
+	fmt.Print(report)
+	if filter != nil {
+		return
+	}
+	floor, err := readFloor()
+	if err != nil {
+		t.Fatalf("floor: %v", err)
+	}
+	switch {
+	case passed < floor:
+		t.Errorf("conformance dropped: %d cases pass, below the floor of %d in engine/conformance/floor.txt", passed, floor)
+	case passed > floor:
+		fmt.Printf("%d cases pass, above the floor of %d: raise engine/conformance/floor.txt to %d\n", passed, floor, passed)
+	}
+}
+
+// summarize renders the per-case lines, the per-area lines and the final
+// total, and returns the number passed.
+func summarize(results []outcome, verbose bool) (string, int) {
+	var b strings.Builder
+	type tally struct{ passed, failed, jpPassed, jpFailed int }
+	areas := map[string]*tally{}
+	var areaNames []string
+	total := tally{}
+	ordered := 0 // passing cases whose output differs only in member order
+	for _, r := range results {
+		a := areas[r.Area]
+		if a == nil {
+			a = &tally{}
+			areas[r.Area] = a
+			areaNames = append(areaNames, r.Area)
+		}
+		for _, x := range []*tally{a, &total} {
+			if r.Passed {
+				x.passed++
+				if r.JSONPathOnly {
+					x.jpPassed++
+				}
+			} else {
+				x.failed++
+				if r.JSONPathOnly {
+					x.jpFailed++
+				}
+			}
+		}
+		switch {
+		case !r.Passed && verbose:
+			fmt.Fprintf(&b, "FAIL %s\n    %s\n", r.Name, r.Diff)
+			if r.Detail != "" {
+				fmt.Fprintf(&b, "    %s\n", strings.ReplaceAll(r.Detail, "\n", "\n    "))
+			}
+		case !r.Passed:
+			d := r.Diff
+			if len(d) > 300 {
+				d = d[:300] + "…"
+			}
+			fmt.Fprintf(&b, "FAIL %s: %s\n", r.Name, d)
+		case verbose:
+			fmt.Fprintf(&b, "ok   %s\n", r.Name)
+		}
+		if r.Passed && r.OrderNote != "" {
+			ordered++
+			if verbose {
+				fmt.Fprintf(&b, "     (passes, but %s)\n", r.OrderNote)
+			}
+		}
+	}
+	sort.Strings(areaNames)
+	for _, n := range areaNames {
+		a := areas[n]
+		fmt.Fprintf(&b, "%s: %d passed, %d failed (JSONPath-only: %d passed, %d failed)\n", n, a.passed, a.failed, a.jpPassed, a.jpFailed)
+	}
+	if ordered > 0 {
+		fmt.Fprintf(&b, "member order: %d passing cases differ from AWS only in object member order (see CONFORMANCE_VERBOSE=1)\n", ordered)
+	}
+	fmt.Fprintf(&b, "JSONPath-only: %d passed, %d failed\n", total.jpPassed, total.jpFailed)
+	fmt.Fprintf(&b, "%d passed, %d failed\n", total.passed, total.failed)
+	return b.String(), total.passed
+}
+
+// casesDir finds the cases: $CONFORMANCE_DIR, or ../shared/conformance/cases
+// relative to the repository root (the directory holding go.mod).
+func casesDir() (string, error) {
+	dir := os.Getenv("CONFORMANCE_DIR")
+	if dir == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(root, "..", "shared", "conformance", "cases")
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return "", err
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("%s is not a directory", dir)
+	}
+	return dir, nil
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// readFloor reads floor.txt: the first line that is not blank or a # comment
+// holds the number of cases that must pass.
+func readFloor() (int, error) {
+	data, err := os.ReadFile("floor.txt")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		n, err := strconv.Atoi(line)
+		if err != nil {
+			return 0, fmt.Errorf("floor.txt: %q is not a number", line)
+		}
+		return n, nil
+	}
+	return 0, errors.New("floor.txt holds no number")
+}
+
+// runCase runs one case with a time limit. A case that does not end in
+// time fails as hung (its goroutine is left behind).
+func runCase(dir string, timeout time.Duration) outcome {
+	name := filepath.Base(dir)
+	area, _, _ := strings.Cut(name, "__")
+	out := outcome{Name: name, Area: area}
+	def, err := os.ReadFile(filepath.Join(dir, "definition.asl.json"))
+	if err != nil {
+		out.Diff = "reading the case: " + err.Error()
+		return out
+	}
+	out.JSONPathOnly = !jsonataRE.Match(def)
+
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	done := make(chan outcome, 1)
+	go func() {
+		o := out
+		defer func() {
+			if p := recover(); p != nil {
+				o.Passed = false
+				o.Diff = fmt.Sprintf("panic: %v", p)
+				o.Detail = string(debug.Stack())
+				done <- o
+			}
+		}()
+		check(ctx, dir, name, def, &o)
+		done <- o
+	}()
+	select {
+	case o := <-done:
+		return o
+	case <-time.After(timeout + 5*time.Second):
+		out.Diff = fmt.Sprintf("hung: no result after %v (context cancelled at %v)", timeout+5*time.Second, timeout)
+		return out
+	}
+}
+
+// check runs one case, compares it with expected.json and records the
+// verdict in o.
+func check(ctx context.Context, dir, name string, def []byte, o *outcome) {
+	fail := func(diff, detail string) { o.Passed, o.Diff, o.Detail = false, diff, detail }
+	read := func(file string) (any, error) {
+		data, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			return nil, err
+		}
+		v, err := value.Decode(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		return v, nil
+	}
+	expDoc, err := read("expected.json")
+	if err != nil {
+		fail("case: "+err.Error(), "")
+		return
+	}
+	exp, err := parseExpectation(expDoc)
+	if err != nil {
+		fail("case: "+err.Error(), "")
+		return
+	}
+	input, err := read("input.json")
+	if err != nil {
+		fail("case: "+err.Error(), "")
+		return
+	}
+
+	sm, err := asl.Parse(def)
+	if err != nil {
+		var dl diag.List
+		if errors.As(err, &dl) && len(dl) > 0 {
+			fail(fmt.Sprintf("parse: %s (%d diagnostics)", dl[0], len(dl)), err.Error())
+			return
+		}
+		fail("parse: "+err.Error(), "")
+		return
+	}
+
+	var invoker integrations.Invoker = gofunc.Chain() // no task is configured
+	if _, err := os.Stat(filepath.Join(dir, "mocks.json")); err == nil {
+		cfg, err := mock.Load(filepath.Join(dir, "mocks.json"))
+		if err != nil {
+			fail("case: "+err.Error(), "")
+			return
+		}
+		tc, err := cfg.TestCase(name, testCaseName)
+		if err != nil {
+			fail("case: "+err.Error(), "")
+			return
+		}
+		invoker = tc.Invoker(nil)
+	}
+
+	ctxNames := exp.Context
+	opts := engine.Options{
+		Runtime:          local.New(local.Options{VirtualClock: true, Start: startTime, Seed: 1}),
+		Invoker:          invoker,
+		ExecutionName:    orDefault(ctxNames["ExecutionName"], "conformance-execution"),
+		StateMachineName: orDefault(ctxNames["StateMachineName"], name),
+		Region:           orDefault(ctxNames["Region"], "us-east-1"),
+		AccountID:        orDefault(ctxNames["AccountId"], "111111111111"),
+		RoleArn:          ctxNames["RoleArn"],
+		StartTime:        startTime,
+	}
+	res, err := engine.Run(ctx, sm, input, opts)
+	if err != nil {
+		fail("engine.Run: "+err.Error(), "")
+		return
+	}
+	if res == nil {
+		fail("engine.Run returned no result and no error", "")
+		return
+	}
+	detail := describe(res)
+	if ctx.Err() != nil {
+		fail(fmt.Sprintf("timed out: the execution did not end before the case's time limit (status %s)", res.Status), detail)
+		return
+	}
+	c := &comparer{e: exp}
+	if d := c.compare(res, strings.HasPrefix(name, "choice_operators__")); d != "" {
+		fail(d, detail)
+		return
+	}
+	o.Passed = true
+	if len(c.orderNotes) > 0 {
+		o.OrderNote = c.orderNotes[0]
+	}
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// compare returns the first difference between the expectation and the
+// result, or "".
+func (c *comparer) compare(res *engine.Result, statusAndOutputOnly bool) string {
+	exp := c.e
+	if res.Status != exp.Status {
+		var b strings.Builder
+		fmt.Fprintf(&b, "status: expected %s, got %s", exp.Status, res.Status)
+		if res.Status != engine.StatusSucceeded {
+			fmt.Fprintf(&b, " (error %s, cause %s)", shortStr(res.Error), shortStr(res.Cause))
+		}
+		if exp.Status != engine.StatusSucceeded {
+			fmt.Fprintf(&b, " (expected error %s, cause %s)", shortStr(exp.Error), shortStr(exp.Cause))
+		}
+		return b.String()
+	}
+	if exp.HasOutput {
+		if d := c.diff("$.output", exp.Output, res.Output); d != "" {
+			return d
+		}
+	}
+	if statusAndOutputOnly {
+		return ""
+	}
+	if d := c.diff("$.error", exp.Error, res.Error); d != "" {
+		return d
+	}
+	if d := c.diff("$.cause", exp.Cause, res.Cause); d != "" {
+		return d
+	}
+	if exp.Events != nil {
+		act := make([]string, len(res.Events))
+		for i, e := range res.Events {
+			act[i] = e.Type
+		}
+		if d := diffEvents(exp.Events, act); d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
+// describe renders a result for verbose output.
+func describe(res *engine.Result) string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "got status %s", res.Status)
+	if res.Status == engine.StatusSucceeded {
+		fmt.Fprintf(&b, ", output %s", short(res.Output))
+	} else {
+		fmt.Fprintf(&b, ", error %q, cause %s", res.Error, shortStr(res.Cause))
+	}
+	types := make([]string, len(res.Events))
+	for i, e := range res.Events {
+		types[i] = e.Type
+	}
+	ev := strings.Join(types, ",")
+	if len(ev) > 2000 {
+		ev = ev[:2000] + fmt.Sprintf("…(%d events)", len(types))
+	}
+	fmt.Fprintf(&b, "\nevents: %s", ev)
+	return b.String()
+}

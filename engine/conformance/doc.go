@@ -1,0 +1,27 @@
+// Package conformance holds TestConformance, which runs the recorded AWS
+// Step Functions conformance cases (../shared/conformance/cases beside the
+// repository root, or $CONFORMANCE_DIR) through the engine with their mocks,
+// context names and a virtual clock, and compares each execution with what
+// AWS returned: status; output, or error and cause; and the history's event
+// types (in order at the top level, as multisets inside Map and Parallel
+// blocks). choice_operators cases compare status and output only.
+//
+// The package has no code outside its tests. floor.txt holds the number of
+// cases that must keep passing: the test fails only when fewer pass, and
+// the number only rises.
+//
+//	go test -v -run TestConformance ./engine/conformance
+//
+// prints a line per area, JSONPath-only numbers (cases with no
+// "QueryLanguage": "JSONata"), and ends with "N passed, N failed". Without
+// -v, output shows only when the test fails.
+//
+// Environment:
+//
+//	CONFORMANCE_DIR      the cases directory
+//	CONFORMANCE_RUN      a regular expression: run only the matching cases (no floor check)
+//	CONFORMANCE_VERBOSE  1: every case and full differences; 0: compact even under -v
+//	                     (default: full under -v, compact otherwise)
+//	CONFORMANCE_TIMEOUT  each case's time limit, a Go duration (default 20s)
+//	CI                   "true": a missing cases directory fails instead of skipping
+package conformance
