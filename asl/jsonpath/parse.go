@@ -241,7 +241,7 @@ func (p *parser) bracketNames(segs []segment) ([]segment, error) {
 		if q != '\'' && q != '"' {
 			return nil, p.errorf("expected a quoted property name")
 		}
-		s, err := p.quoted(q)
+		s, err := p.quotedName(q)
 		if err != nil {
 			return nil, err
 		}
@@ -282,6 +282,31 @@ func (p *parser) quoted(q byte) (string, error) {
 				return "", &SyntaxError{Path: p.text, Pos: p.off + start, Msg: "bad escape sequence in a quoted string"}
 			}
 			return s, nil
+		}
+	}
+	return "", &SyntaxError{Path: p.text, Pos: p.off + start, Msg: "unterminated quoted string"}
+}
+
+// quotedName reads a property name in quotes q inside brackets. AWS's Jayway
+// takes the name as written except that a backslash before the quote or
+// before another backslash stands for that character: AWS resolves
+// $['Test\\""Name"'] to the key Test\\""Name" (a backslash before any other
+// character, '"' included, stays).
+func (p *parser) quotedName(q byte) (string, error) {
+	start := p.pos
+	p.pos++
+	var b strings.Builder
+	for p.more() {
+		c := p.src[p.pos]
+		p.pos++
+		switch {
+		case c == '\\' && p.more() && (p.src[p.pos] == q || p.src[p.pos] == '\\'):
+			b.WriteByte(p.src[p.pos])
+			p.pos++
+		case c == q:
+			return b.String(), nil
+		default:
+			b.WriteByte(c)
 		}
 	}
 	return "", &SyntaxError{Path: p.text, Pos: p.off + start, Msg: "unterminated quoted string"}
