@@ -335,7 +335,7 @@ func (b *builder) checkTemplate(v any, loc string, depth int, compile bool) {
 				continue
 			}
 			if s, ok := x.(string); ok && !compile && looksLikePathOrCall(s) {
-				b.add(diag.SeverityWarning, codeNoDollar, loc,
+				b.add(diag.SeverityWarning, diag.NoDollar, loc,
 					"The value for the field '%s' looks like a JSONPath or an intrinsic function call, but the field name does not end with '.$'", k)
 			}
 			b.checkTemplate(x, loc, depth+1, compile)
@@ -435,9 +435,9 @@ func (b *builder) graph(o *value.Object, loc, ql, objLoc string) *Graph {
 
 func (b *builder) stateName(name, loc string) {
 	if name == "" {
-		b.add(diag.SeverityError, codeInvalidStateName, loc, "State names must not be empty")
+		b.add(diag.SeverityError, diag.InvalidStateName, loc, "State names must not be empty")
 	} else if n := len([]rune(name)); n > maxStateNameLength {
-		b.add(diag.SeverityError, codeInvalidStateName, loc,
+		b.add(diag.SeverityError, diag.InvalidStateName, loc,
 			"State name '%s' exceeds the maximum length of %d characters", name, maxStateNameLength)
 	}
 	if b.names[name] {
@@ -492,7 +492,7 @@ func (b *builder) transitions(g *Graph, loc string, states *value.Object, edges 
 	}
 	if !hasEnd {
 		endLoc := loc
-		b.add(diag.SeverityError, codeMissingEndState, endLoc, "Workflow has no terminal state")
+		b.add(diag.SeverityError, diag.MissingEndState, endLoc, "Workflow has no terminal state")
 		return
 	}
 	if !startOK || !states.Has(g.StartAt) {
@@ -526,7 +526,7 @@ func (b *builder) nested(v any, loc, field string) *Graph {
 		return nil
 	}
 	if b.graphs >= maxNesting {
-		b.add(diag.SeverityError, codeTooDeeplyNested, loc, "The states are too deeply nested (more than %d levels)", maxNesting)
+		b.add(diag.SeverityError, diag.TooDeeplyNested, loc, "The states are too deeply nested (more than %d levels)", maxNesting)
 		return nil
 	}
 	b.graphs++
@@ -660,7 +660,7 @@ func (b *builder) pass(o *value.Object, loc string, c Common) *Pass {
 		if r, ok := o.Get("Result"); ok {
 			p.Result, p.HasResult = r, true
 			if s, ok := r.(string); ok && looksLikePathOrCall(s) {
-				b.add(diag.SeverityWarning, codePassResultIsStatic, ptr(loc, "Result"),
+				b.add(diag.SeverityWarning, diag.PassResultIsStatic, ptr(loc, "Result"),
 					"The value of field 'Result' looks like a path; Result is static and is not evaluated")
 			}
 		}
@@ -676,7 +676,7 @@ func (b *builder) task(o *value.Object, loc string, c Common, edges []edge) (*Ta
 	if r, ok := b.str(o, "Resource", loc); ok {
 		t.Resource = r
 		if !strings.HasPrefix(r, "arn:") && !isJSONata(r) {
-			b.add(diag.SeverityError, codeInvalidResource, ptr(loc, "Resource"), "Invalid resource: %s", r)
+			b.add(diag.SeverityError, diag.InvalidResource, ptr(loc, "Resource"), "Invalid resource: %s", r)
 		}
 	}
 	b.exclusive(o, loc, "TimeoutSeconds", "TimeoutSecondsPath")
@@ -942,7 +942,7 @@ func (b *builder) mapState(o *value.Object, loc string, c Common, edges []edge) 
 	if l, ok := b.str(o, "Label", loc); ok {
 		m.Label = l
 		if len(l) > 40 || strings.ContainsAny(l, " <>{}[]?*\"#%\\^|~`$&,;:/") {
-			b.add(diag.SeverityError, "INVALID_LABEL_NAME", ptr(loc, "Label"), "Invalid label name: %s", l)
+			b.add(diag.SeverityError, diag.InvalidLabelName, ptr(loc, "Label"), "Invalid label name: %s", l)
 		}
 	}
 	for _, k := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {

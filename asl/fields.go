@@ -1,16 +1,5 @@
 package asl
 
-// Diagnostic codes AWS uses that the diag package does not name.
-const (
-	codeMissingDescription = "MISSING_DESCRIPTION"
-	codeMissingEndState    = "MISSING_END_STATE"
-	codeInvalidResource    = "INVALID_RESOURCE"
-	codeInvalidStateName   = "INVALID_STATE_NAME"
-	codeTooDeeplyNested    = "TOO_DEEPLY_NESTED"
-	codeNoDollar           = "NO_DOLLAR"
-	codePassResultIsStatic = "PASS_RESULT_IS_STATIC"
-)
-
 // Limits AWS applies to definitions.
 const (
 	maxStateNameLength = 80

@@ -97,7 +97,7 @@ func decode(data []byte, f Format) (any, *diag.Diagnostic) {
 	if len(bytes.TrimSpace(trimmed)) == 0 {
 		return nil, &diag.Diagnostic{
 			Severity: diag.SeverityError,
-			Code:     codeMissingDescription,
+			Code:     diag.MissingDescription,
 			Message:  "The definition is empty",
 		}
 	}

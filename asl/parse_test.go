@@ -252,7 +252,7 @@ func TestWarnings(t *testing.T) {
 		}
 		codes[d.Code] = d.Location
 	}
-	if codes[codeNoDollar] != "/States/A/Parameters" || codes[codePassResultIsStatic] != "/States/A/Result" {
+	if codes[diag.NoDollar] != "/States/A/Parameters" || codes[diag.PassResultIsStatic] != "/States/A/Result" {
 		t.Errorf("warnings: %v", ds)
 	}
 	sm, err := Parse([]byte(def))

@@ -242,7 +242,7 @@ func (c *compiler) path(name string, v any, loc string) *jsonpath.Path {
 	}
 	p, err := jsonpath.Compile(s)
 	if err != nil || !strings.HasPrefix(s, "$") {
-		c.errorf(diag.InvalidJSONPath, loc, "The value for the field '%s' must be a valid JSONPath", name)
+		c.errorf(diag.SchemaValidationFailed, loc, "The value for the field '%s' must be a valid JSONPath", name)
 		return nil
 	}
 	return p

@@ -254,7 +254,7 @@ func TestCompileUnknownKeyCode(t *testing.T) {
 		t.Fatalf("got %v", diags)
 	}
 	_, diags = Compile(mustObj(t, `{"Variable":"$.v","NumericEqualsPath":"$.a["}`), "/R")
-	if len(diags) != 1 || diags[0].Code != diag.InvalidJSONPath {
+	if len(diags) != 1 || diags[0].Code != diag.SchemaValidationFailed {
 		t.Fatalf("got %v", diags)
 	}
 }

@@ -13,18 +13,20 @@ const (
 	SeverityWarning = "WARNING"
 )
 
-// The diagnostic codes AWS uses.
+// The diagnostic codes AWS's ValidateStateMachineDefinition uses.
 const (
 	SchemaValidationFailed  = "SCHEMA_VALIDATION_FAILED"
 	MissingTransitionTarget = "MISSING_TRANSITION_TARGET"
 	InvalidJSONDescription  = "INVALID_JSON_DESCRIPTION"
-	UnreachableState        = "UNREACHABLE_STATE"
-	InvalidReferencePath    = "INVALID_REFERENCE_PATH"
-	InvalidJSONPath         = "INVALID_JSON_PATH"
-	InvalidIntrinsic        = "INVALID_INTRINSIC_FUNCTION"
+	MissingDescription      = "MISSING_DESCRIPTION"
+	MissingEndState         = "MISSING_END_STATE"
+	InvalidResource         = "INVALID_RESOURCE"
+	InvalidStateName        = "INVALID_STATE_NAME"
+	InvalidLabelName        = "INVALID_LABEL_NAME"
 	DuplicateStateName      = "DUPLICATE_STATE_NAME"
-	InvalidChoiceRule       = "INVALID_CHOICE_RULE"
-	InvalidJSONata          = "INVALID_JSONATA"
+	TooDeeplyNested         = "TOO_DEEPLY_NESTED"
+	NoDollar                = "NO_DOLLAR"
+	PassResultIsStatic      = "PASS_RESULT_IS_STATIC"
 )
 
 // Diagnostic is one problem found in a definition.

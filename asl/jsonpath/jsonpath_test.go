@@ -362,7 +362,7 @@ func TestCompileErrors(t *testing.T) {
 		"$[?(@.a)", "$[?(@.a)", "$[?@.a]", "$.a b", "$1", "$ .a", "$$$", "$$.", "$[:]", "$[1:x]",
 		"$[9999999999]", "$.a.length(1)", "$.a.foo()", "$.a.length().b", "$..length()", "$...a",
 		"$[?(@.a =! 1)]", "$[?(@.a === )]", "$[?(1)]", "$[?(@.a =~ /(?<=x)y/)]", "$[?(@.a =~ /x)]",
-"$[?(@.a in [1,)]", "$x-y", "$-x", strings.Repeat("$[?(@", 100) + strings.Repeat(")]", 100),
+		"$[?(@.a in [1,)]", "$x-y", "$-x", strings.Repeat("$[?(@", 100) + strings.Repeat(")]", 100),
 		"$.a[?(@.b < 1e)]", "$[?(@ == 'x)]",
 	} {
 		if p, err := Compile(text); err == nil {
