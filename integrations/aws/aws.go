@@ -1,0 +1,295 @@
+// Package aws runs Task states that call AWS services, as Step Functions
+// does:
+//
+//   - arn:aws:states:::aws-sdk:SERVICE:ACTION (and .waitForTaskToken) for
+//     every API action of DynamoDB, Rekognition, Transcribe and Athena,
+//     derived from the aws-sdk-go-v2 clients by reflection;
+//   - the optimized integrations arn:aws:states:::dynamodb:getItem|putItem|
+//     updateItem|deleteItem, arn:aws:states:::athena:startQueryExecution
+//     (.sync), getQueryExecution, getQueryResults, stopQueryExecution, and
+//     arn:aws:states:::lambda:invoke (.waitForTaskToken).
+//
+// Credentials come from the SDK's default chain (or Options.LoadOptions);
+// a task's Credentials.RoleArn is assumed through STS. The region is the
+// one the Resource ARN names, else the execution's, else the config's.
+// Endpoints follow the SDK's AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
+// variables, and Options.Endpoints overrides them.
+//
+// Service errors keep the names Step Functions gives them:
+// DynamoDb.ConditionalCheckFailedException for aws-sdk tasks,
+// DynamoDB.ConditionalCheckFailedException for optimized ones.
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/integrations"
+)
+
+// Options configure an Invoker. The zero value uses the SDK's default
+// configuration chain.
+type Options struct {
+	// LoadOptions are passed to config.LoadDefaultConfig, for example
+	// config.WithRegion or config.WithCredentialsProvider.
+	LoadOptions []func(*config.LoadOptions) error
+	// Endpoints overrides service endpoints by ARN service name
+	// ("dynamodb", "athena", "lambda", "rekognition", "transcribe", "sts"),
+	// for local servers. They win over AWS_ENDPOINT_URL_*.
+	Endpoints map[string]string
+	// HTTPClient, when set, sends the requests.
+	HTTPClient *http.Client
+	// PollInterval is the first interval between status polls of .sync
+	// tasks (default 1s); it doubles up to MaxPollInterval (default 30s).
+	PollInterval    time.Duration
+	MaxPollInterval time.Duration
+}
+
+// Invoker runs AWS service tasks. It is safe for concurrent use.
+type Invoker struct {
+	opts Options
+
+	mu      sync.Mutex
+	base    *sdkaws.Config
+	clients map[clientKey]any
+	roles   map[string]sdkaws.CredentialsProvider
+}
+
+type clientKey struct{ service, region, role string }
+
+// New returns an Invoker. Configuration is loaded on first use.
+func New(opts Options) *Invoker {
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = time.Second
+	}
+	if opts.MaxPollInterval <= 0 {
+		opts.MaxPollInterval = 30 * time.Second
+	}
+	return &Invoker{opts: opts, clients: map[clientKey]any{}, roles: map[string]sdkaws.CredentialsProvider{}}
+}
+
+// resource is a parsed integration Resource ARN.
+type resource struct {
+	region  string // from the ARN, may be empty
+	sdk     bool   // aws-sdk:SERVICE:ACTION
+	service string // dynamodb, athena, ...
+	action  string // as written: putItem
+	pattern string // "", "sync", "waitForTaskToken"
+}
+
+// parseResource parses arn:PARTITION:states:REGION:ACCOUNT:aws-sdk:S:A.P or
+// arn:PARTITION:states:REGION:ACCOUNT:S:A.P.
+func parseResource(arn string) (resource, bool) {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 7 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "states" {
+		return resource{}, false
+	}
+	r := resource{region: parts[3]}
+	rest := parts[5:]
+	if rest[0] == "aws-sdk" {
+		r.sdk = true
+		rest = rest[1:]
+	}
+	if len(rest) != 2 || rest[0] == "" {
+		return resource{}, false
+	}
+	r.service = rest[0]
+	r.action = rest[1]
+	if i := strings.IndexByte(r.action, '.'); i >= 0 {
+		r.action, r.pattern = r.action[:i], r.action[i+1:]
+		switch r.pattern {
+		case "sync", "waitForTaskToken":
+		default:
+			return resource{}, false
+		}
+	}
+	return r, r.action != ""
+}
+
+// handler runs one kind of task.
+type handler func(ctx context.Context, inv *Invoker, t *integrations.Task, r resource) (any, error)
+
+// lookup finds the handler of a resource.
+func lookup(r resource) (handler, bool) {
+	if r.sdk {
+		if !offered(r.service) || r.pattern == "sync" {
+			return nil, false
+		}
+		if _, ok := operationName(r.action); !ok {
+			return nil, false
+		}
+		return invokeSDK, true
+	}
+	h, ok := optimized[r.service+":"+r.action]
+	if !ok || !h.patterns[r.pattern] {
+		return nil, false
+	}
+	return h.run, true
+}
+
+// Handles reports whether the task's Resource is an AWS integration this
+// invoker runs.
+func (inv *Invoker) Handles(t *integrations.Task) bool {
+	r, ok := parseResource(t.Resource)
+	if !ok {
+		return false
+	}
+	h, ok := lookup(r)
+	if !ok {
+		return false
+	}
+	if r.sdk {
+		op, _ := operationName(r.action)
+		return services[r.service].hasOperation(op)
+	}
+	return h != nil
+}
+
+// Invoke runs the task. TimeoutSeconds bounds the call: when it expires the
+// task fails with States.Timeout.
+func (inv *Invoker) Invoke(ctx context.Context, t *integrations.Task) (any, error) {
+	r, ok := parseResource(t.Resource)
+	var h handler
+	if ok {
+		h, ok = lookup(r)
+	}
+	if !ok {
+		return nil, fault.New(fault.TaskFailed, fmt.Sprintf("the resource %q (state %q) is not an AWS integration Stepwise supports", t.Resource, t.StateName))
+	}
+	if t.TimeoutSeconds > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(t.TimeoutSeconds)*time.Second)
+		defer cancel()
+	}
+	out, err := h(ctx, inv, t, r)
+	if err != nil && ctx.Err() == context.DeadlineExceeded {
+		var fe *fault.Error
+		if !errors.As(err, &fe) || fe.Name != fault.Timeout {
+			return nil, fault.New(fault.Timeout, "")
+		}
+	}
+	return out, err
+}
+
+// client returns the (cached) client of a service for a task.
+func (inv *Invoker) client(ctx context.Context, t *integrations.Task, r resource) (any, error) {
+	role, err := roleArn(t.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	base, err := inv.config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	region := r.region
+	if region == "" {
+		region = t.Execution.Region
+	}
+	if region == "" {
+		region = base.Region
+	}
+	key := clientKey{r.service, region, role}
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if c, ok := inv.clients[key]; ok {
+		return c, nil
+	}
+	cfg := base.Copy()
+	cfg.Region = region
+	if role != "" {
+		p, ok := inv.roles[role+"\x00"+region]
+		if !ok {
+			stsCfg := base.Copy()
+			stsCfg.Region = region
+			stsClient := sts.NewFromConfig(stsCfg, func(o *sts.Options) { setEndpoint(&o.BaseEndpoint, inv.opts.Endpoints["sts"]) })
+			p = sdkaws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, role, func(o *stscreds.AssumeRoleOptions) {
+				o.RoleSessionName = "stepwise-" + sessionSuffix(t)
+			}))
+			inv.roles[role+"\x00"+region] = p
+		}
+		cfg.Credentials = p
+	}
+	// Like the AWS SDK for Java that Step Functions uses, leave parameter
+	// validation to the service, so errors carry the service's names and
+	// messages (ValidationException: "Value null at 'item' ...").
+	cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), removeInputValidation)
+	c := services[r.service].newClient(cfg, inv.opts.Endpoints[r.service])
+	inv.clients[key] = c
+	return c, nil
+}
+
+// removeInputValidation drops the SDK's client-side check of required
+// parameters.
+func removeInputValidation(stack *middleware.Stack) error {
+	_, _ = stack.Initialize.Remove("OperationInputValidation")
+	return nil
+}
+
+// sessionSuffix names the assumed-role session after the execution, within
+// STS's limit of 64 characters of [\w+=,.@-].
+func sessionSuffix(t *integrations.Task) string {
+	s := t.Execution.ExecutionName
+	if s == "" {
+		s = "task"
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s) && len(b) < 55; i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_+=,.@-", c) >= 0 {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// config loads the base configuration once.
+func (inv *Invoker) config(ctx context.Context) (sdkaws.Config, error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if inv.base != nil {
+		return *inv.base, nil
+	}
+	opts := append([]func(*config.LoadOptions) error(nil), inv.opts.LoadOptions...)
+	if inv.opts.HTTPClient != nil {
+		opts = append(opts, config.WithHTTPClient(inv.opts.HTTPClient))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return sdkaws.Config{}, fault.New(fault.TaskFailed, "loading the AWS configuration: "+err.Error())
+	}
+	inv.base = &cfg
+	return cfg, nil
+}
+
+// roleArn reads Credentials.RoleArn from a task's evaluated Credentials.
+func roleArn(c any) (string, error) {
+	if c == nil {
+		return "", nil
+	}
+	o, ok := c.(*value.Object)
+	if !ok {
+		return "", fault.New(fault.Runtime, "the Credentials field must be an object with a RoleArn")
+	}
+	v, ok := o.Get("RoleArn")
+	if !ok {
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok || !strings.HasPrefix(s, "arn:") {
+		return "", fault.New(fault.Runtime, fmt.Sprintf("Credentials.RoleArn must be a role ARN, got %s", value.EncodeString(v)))
+	}
+	return s, nil
+}
