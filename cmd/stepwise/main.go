@@ -23,6 +23,7 @@ func commands() map[string]command {
 		"validate": {"check a definition and print AWS-style diagnostics", cmdValidate},
 		"run":      {"run a state machine locally and print its output", cmdRun},
 		"test":     {"run the mocked test cases of a state machine and compare with expectations", cmdTest},
+		"graph":    {"draw a state machine as Graphviz dot or Mermaid", cmdGraph},
 	}
 }
 
