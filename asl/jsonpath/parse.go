@@ -183,6 +183,10 @@ func (p *parser) nameOrFunc(segs []segment) ([]segment, error) {
 	if !knownFunc(name) {
 		return nil, p.errorf("function %s() does not exist", name)
 	}
+	if len(segs) > 0 && segs[len(segs)-1].kind == segScan {
+		// A deep scan needs a step to look for; a function is not one.
+		return nil, p.errorf("function %s() cannot follow '..'", name)
+	}
 	p.pos++
 	p.skipBlanks()
 	if p.peek() != ')' {
