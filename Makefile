@@ -4,8 +4,9 @@ STATICCHECK   ?= $(shell command -v staticcheck 2>/dev/null || echo $(shell $(GO
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME      ?= 10s
 BENCHTIME     ?= 1s
+BENCHCOUNT    ?= 1
 
-.PHONY: all build test unit fuzz bench lint staticcheck example clean
+.PHONY: all build test unit fuzz bench bench-peer lint staticcheck example clean
 
 all: build
 
@@ -27,8 +28,14 @@ fuzz:
 	  done; \
 	done
 
+## bench: the Go benchmarks (engine/bench_test.go runs ../shared/bench's
+## workloads in process); compare runs with benchstat.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./...
+
+## bench-peer: `stepwise run` against the peer engine, whole processes.
+bench-peer:
+	scripts/bench-peer.sh
 
 lint: staticcheck
 	@out=$$(gofmt -l .); \

@@ -34,6 +34,7 @@ type stateRun struct {
 	ex        *execution
 	th        *thread
 	c         *asl.Common
+	info      *stateInfo
 	enteredID int64
 	entered   time.Time
 	raw       any // the state's raw input
@@ -42,6 +43,8 @@ type stateRun struct {
 	hasRetry   bool   // the context object shows State.RetryCount
 	token      string // $$.Task.Token
 	ctxObj     *value.Object
+
+	envBuf intrinsic.Env // what env hands out, to spare an allocation per use
 }
 
 func (sc *stateRun) prefix() string {
@@ -70,15 +73,16 @@ func (sc *stateRun) evalErr(err error) error {
 	return sc.runtimeErr(err.Error())
 }
 
-// context returns the context object ($$) for the state.
+// context returns the context object ($$) for the state, or nil when the
+// state cannot read it.
 func (sc *stateRun) context() *value.Object {
-	if sc.ctxObj != nil {
+	if sc.ctxObj != nil || !sc.info.readsContext {
 		return sc.ctxObj
 	}
 	ex := sc.ex
 	st := value.NewObject(3)
 	st.Append("Name", sc.c.Name)
-	st.Append("EnteredTime", sc.entered.UTC().Format(timeLayout))
+	st.Append("EnteredTime", ex.formatTime(sc.entered))
 	if sc.hasRetry {
 		st.Append("RetryCount", int64(sc.retryCount))
 	}
@@ -91,26 +95,48 @@ func (sc *stateRun) context() *value.Object {
 		t.Append("Token", sc.token)
 		o.Append("Task", t)
 	}
-	if sc.th.mapCtx != nil {
-		o.Append("Map", sc.th.mapCtx)
+	if sc.th.mapIt != nil {
+		o.Append("Map", sc.th.mapIt.object())
 	}
 	sc.ctxObj = o
 	return o
 }
 
-// scope returns what paths may read with input as $.
-func (sc *stateRun) scope(input any) jsonpath.Scope {
-	return jsonpath.Scope{Input: input, Context: sc.context(), Vars: sc.th.vars}
+// formatTime formats a time for the context object, reusing the last text
+// while the millisecond is the same.
+func (ex *execution) formatTime(t time.Time) any {
+	ms := t.UnixMilli()
+	if ex.timeStr == nil || ms != ex.timeMs {
+		ex.timeMs, ex.timeStr = ms, t.UTC().Format(timeLayout)
+	}
+	return ex.timeStr
 }
 
+// scope returns what paths may read with input as $.
+func (sc *stateRun) scope(input any) jsonpath.Scope {
+	s := jsonpath.Scope{Input: input, Vars: sc.th.vars}
+	if c := sc.context(); c != nil {
+		s.Context = c
+	}
+	return s
+}
+
+// scopeRef is scope in storage of the stateRun's own (shared with env).
+func (sc *stateRun) scopeRef(input any) *jsonpath.Scope {
+	sc.envBuf.Scope = sc.scope(input)
+	return &sc.envBuf.Scope
+}
+
+// env returns what templates and intrinsics may read with input as $. It
+// is the stateRun's own: valid until the next call.
 func (sc *stateRun) env(input any) *intrinsic.Env {
-	return &intrinsic.Env{Scope: sc.scope(input), Random: sc.ex.rt}
+	sc.envBuf = intrinsic.Env{Scope: sc.scope(input), Random: sc.ex.rt}
+	return &sc.envBuf
 }
 
 // evalPath evaluates a path against input.
 func (sc *stateRun) evalPath(p *jsonpath.Path, input any) (any, error) {
-	s := sc.scope(input)
-	v, err := p.Eval(&s)
+	v, err := p.Eval(sc.scopeRef(input))
 	if err != nil {
 		return nil, sc.evalErr(err)
 	}
@@ -209,12 +235,18 @@ func (a assignment) apply(th *thread) map[string]history.Payload {
 
 // exit records the state's exited event, applying an assignment.
 func (sc *stateRun) exit(out any, a assignment) {
-	d := &history.StateExitedEventDetails{Name: sc.c.Name, Output: history.Payload{Value: out}}
-	if vars := a.apply(sc.th); vars != nil {
+	vars := a.apply(sc.th)
+	if !sc.ex.recording(sc.th) {
+		sc.ex.emit(sc.th, sc.info.exited, nil)
+		return
+	}
+	d := sc.ex.exitedSlab.get()
+	d.Name, d.Output.Value = sc.c.Name, out
+	if vars != nil {
 		d.AssignedVariables = vars
 		d.AssignedVariablesDetails = &history.AssignedVariablesDetails{}
 	}
-	sc.ex.emit(sc.th, sc.c.Type+"StateExited", d)
+	sc.ex.emit(sc.th, sc.info.exited, d)
 }
 
 // dataLimit is the error of a result over the payload limit.

@@ -48,6 +48,12 @@ type Options struct {
 	// PayloadLimit is the largest state input, output or task result in
 	// bytes (0: AWS's 256 KiB).
 	PayloadLimit int
+
+	// DiscardEvents keeps no history (Result.Events is nil), for callers
+	// that want only the outcome: a long execution then runs in far less
+	// memory. Events are still numbered, so causes citing an event id are
+	// the same.
+	DiscardEvents bool
 }
 
 // Result is how an execution ended.

@@ -341,3 +341,112 @@ func BenchmarkMap10k(b *testing.B) {
 		}
 	}
 }
+
+// hideIdle hides the local runtime's Idle, so that Map iterations always
+// run in goroutines of their own.
+type hideIdle struct{ engine.Runtime }
+
+// TestInlineMapSameHistory checks that Map iterations run in line (the
+// processor cannot block and the runtime is idle) record the same history
+// as iterations run in goroutines.
+func TestInlineMapSameHistory(t *testing.T) {
+	defs := map[string]string{
+		"unbounded": `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":0,
+			"ItemProcessor":{"StartAt":"C","States":{
+				"C":{"Type":"Choice","Choices":[{"Variable":"$.v","NumericGreaterThan":1,"Next":"Big"}],"Default":"Small"},
+				"Big":{"Type":"Pass","Parameters":{"v.$":"$.v","i.$":"$$.Map.Item.Index"},"End":true},
+				"Small":{"Type":"Pass","End":true}}},
+			"ResultSelector":{"n.$":"States.ArrayLength($)"},"End":true}}}`,
+		"bounded-failing": `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,
+			"ToleratedFailureCount":1,
+			"ItemSelector":{"v.$":"$$.Map.Item.Value.v","at.$":"$$.Map.Item.Index"},
+			"ItemProcessor":{"StartAt":"C","States":{
+				"C":{"Type":"Choice","Choices":[{"Variable":"$.v","NumericEquals":2,"Next":"F"}],"Default":"P"},
+				"F":{"Type":"Fail","Error":"E","Cause":"c"},
+				"P":{"Type":"Pass","End":true}}},
+			"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},
+			"Caught":{"Type":"Pass","End":true}}}`,
+		"in-parallel": `{"StartAt":"Par","States":{"Par":{"Type":"Parallel","End":true,"Branches":[
+			{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}},
+			{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}}]}}}`,
+	}
+	input := `{"items":[{"v":0},{"v":1},{"v":2},{"v":3},{"v":2},{"v":5},{"v":2}]}`
+	for name, def := range defs {
+		t.Run(name, func(t *testing.T) {
+			sm := mustParse(t, def)
+			in := mustValue(t, input)
+			var hist [2]string
+			for k, wrap := range []bool{false, true} {
+				var rt engine.Runtime = local.New(local.Options{VirtualClock: true, Start: t0, Seed: 7})
+				if wrap {
+					rt = hideIdle{rt}
+				}
+				res, err := engine.Run(context.Background(), sm, in, engine.Options{Runtime: rt, ExecutionName: "ex"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var b strings.Builder
+				for _, e := range res.Events {
+					j, err := e.MarshalJSON()
+					if err != nil {
+						t.Fatal(err)
+					}
+					b.Write(j)
+					b.WriteByte('\n')
+				}
+				b.WriteString(res.Status + " " + value.EncodeString(res.Output))
+				hist[k] = b.String()
+			}
+			if hist[0] != hist[1] {
+				t.Fatalf("in line:\n%s\n\nin goroutines:\n%s", hist[0], hist[1])
+			}
+		})
+	}
+}
+
+// TestDiscardEvents checks that an execution without history has the same
+// outcome, causes citing event ids included.
+func TestDiscardEvents(t *testing.T) {
+	def := `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","InputPath":"$.missing","End":true}}}`
+	sm := mustParse(t, def)
+	var res [2]*engine.Result
+	for k, discard := range []bool{false, true} {
+		rt := local.New(local.Options{VirtualClock: true, Start: t0, Seed: 7})
+		r, err := engine.Run(context.Background(), sm, mustValue(t, `{}`), engine.Options{Runtime: rt, ExecutionName: "ex", DiscardEvents: discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res[k] = r
+	}
+	if res[1].Events != nil {
+		t.Fatalf("%d events kept", len(res[1].Events))
+	}
+	if res[0].Status != res[1].Status || res[0].Error != res[1].Error || res[0].Cause != res[1].Cause || !strings.Contains(res[1].Cause, "event id #4") {
+		t.Fatalf("with history %s %s %q, without %s %s %q", res[0].Status, res[0].Error, res[0].Cause, res[1].Status, res[1].Error, res[1].Cause)
+	}
+}
+
+// TestConcurrentExecutions runs executions of one state machine at once on
+// runtimes of their own: they share only the definition (and the engine's
+// analysis of it).
+func TestConcurrentExecutions(t *testing.T) {
+	sm := mustParse(t, `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
+		"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"i.$":"$$.Map.Item.Index"},"End":true}}},"End":true}}}`)
+	done := make(chan string)
+	for range 4 {
+		go func() {
+			rt := local.New(local.Options{VirtualClock: true, Start: t0, Seed: 7})
+			res, err := engine.Run(context.Background(), sm, mustValue(t, `{"items":[1,2,3]}`), engine.Options{Runtime: rt})
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			done <- value.EncodeString(res.Output)
+		}()
+	}
+	for range 4 {
+		if got := <-done; got != `[{"i":0},{"i":1},{"i":2}]` {
+			t.Errorf("output %s", got)
+		}
+	}
+}

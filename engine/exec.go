@@ -26,8 +26,24 @@ type execution struct {
 	input any
 	limit int
 
-	events []history.Event
+	// The history: full chunks, then the chunk being filled. Chunks are
+	// joined once at the end, rather than a growing slice copying the
+	// history over and over.
+	chunks  [][]history.Event
+	events  []history.Event
+	nEvents int64
 
+	// Slabs for the details of the most frequent events, so that each
+	// does not cost an allocation of its own.
+	enteredSlab slab[history.StateEnteredEventDetails]
+	exitedSlab  slab[history.StateExitedEventDetails]
+	iterSlab    slab[history.MapIterationEventDetails]
+
+	an *analysis // of sm
+
+	// The last entered time formatted for the context object.
+	timeMs         int64
+	timeStr        any // a string
 	execArn, smArn string
 	start          time.Time
 	ctxExecution   *value.Object // $$.Execution
@@ -39,21 +55,78 @@ type execution struct {
 
 // thread is one line of history: the top level, a Parallel branch or a Map
 // iteration. It knows the last event it recorded (for previousEventId), its
-// variable scope and, in a Map iteration, the $$.Map object.
+// variable scope and, in a Map iteration, the item behind the $$.Map object
+// (built when a state first reads it).
 type thread struct {
 	last   int64
 	vars   *frame
-	mapCtx *value.Object
+	frame  frame // the storage of vars
+	mapIt  *mapItem
+	item   mapItem // the storage of mapIt, for iterations run in line
 	depth  int
 	silent bool // events are not recorded (distributed Map children)
+
+	// sc is the running state: a thread runs one state at a time, and
+	// nothing keeps a stateRun once its state has ended.
+	sc stateRun
 }
 
-func (t *thread) child(mapCtx *value.Object) *thread {
-	c := &thread{last: t.last, vars: newFrame(t.vars), mapCtx: mapCtx, depth: t.depth + 1, silent: t.silent}
-	if mapCtx == nil {
-		c.mapCtx = t.mapCtx
+// mapItem is the item of a Map iteration, for $$.Map.
+type mapItem struct {
+	index int
+	value any
+	obj   *value.Object // $$.Map, once built
+}
+
+// object returns $$.Map: {"Item": {"Index": i, "Value": v}}.
+func (m *mapItem) object() *value.Object {
+	if m.obj == nil {
+		mi := value.NewObject(2)
+		mi.Append("Index", int64(m.index))
+		mi.Append("Value", m.value)
+		o := value.NewObject(1)
+		o.Append("Item", mi)
+		m.obj = o
 	}
+	return m.obj
+}
+
+// child returns a thread for a branch or, with it non-nil, a Map iteration.
+func (t *thread) child(it *mapItem) *thread {
+	c := &thread{}
+	c.init(t, it)
 	return c
+}
+
+// init makes t a new child of parent (see child).
+func (t *thread) init(parent *thread, it *mapItem) {
+	*t = thread{last: parent.last, mapIt: it, depth: parent.depth + 1, silent: parent.silent}
+	t.frame.parent = parent.vars
+	t.vars = &t.frame
+	if it == nil {
+		t.mapIt = parent.mapIt
+	}
+}
+
+// slab hands out pointers to zeroed values of T allocated in batches.
+type slab[T any] struct {
+	buf  []T
+	size int
+}
+
+func (s *slab[T]) get() *T {
+	if len(s.buf) == 0 {
+		switch {
+		case s.size == 0:
+			s.size = 4
+		case s.size < 1024:
+			s.size *= 2
+		}
+		s.buf = make([]T, s.size)
+	}
+	p := &s.buf[0]
+	s.buf = s.buf[1:]
+	return p
 }
 
 func newExecution(sm *asl.StateMachine, input any, opts Options) (*execution, error) {
@@ -76,7 +149,7 @@ func newExecution(sm *asl.StateMachine, input any, opts Options) (*execution, er
 	if limit <= 0 {
 		limit = defaultPayloadLimit
 	}
-	ex := &execution{rt: opts.Runtime, opts: opts, sm: sm, input: input, limit: limit}
+	ex := &execution{rt: opts.Runtime, opts: opts, sm: sm, input: input, limit: limit, an: analysisOf(sm)}
 	ex.smArn = "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":stateMachine:" + opts.StateMachineName
 	ex.execArn = "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":execution:" + opts.StateMachineName + ":" + opts.ExecutionName
 	ex.start = opts.StartTime.UTC()
@@ -104,16 +177,43 @@ func newExecution(sm *asl.StateMachine, input any, opts Options) (*execution, er
 	return ex, nil
 }
 
+// recording reports whether events of th are kept (so worth detailing).
+func (ex *execution) recording(th *thread) bool {
+	return !th.silent && !ex.opts.DiscardEvents
+}
+
 // emit records an event on a thread and returns its id.
 func (ex *execution) emit(th *thread, typ string, details any) int64 {
 	if th.silent {
 		return th.last
 	}
-	id := int64(len(ex.events) + 1)
+	return ex.emitAt(th, typ, details, ex.rt.Now())
+}
+
+// emitAt is emit with the event's time.
+func (ex *execution) emitAt(th *thread, typ string, details any, now time.Time) int64 {
+	if th.silent {
+		return th.last
+	}
+	if ex.opts.DiscardEvents {
+		ex.nEvents++
+		th.last = ex.nEvents
+		return th.last
+	}
+	if len(ex.events) == cap(ex.events) {
+		size := 16
+		if c := cap(ex.events); c > 0 {
+			ex.chunks = append(ex.chunks, ex.events)
+			size = min(4096, 2*c)
+		}
+		ex.events = make([]history.Event, 0, size)
+	}
+	ex.nEvents++
+	id := ex.nEvents
 	ex.events = append(ex.events, history.Event{
 		ID:              id,
 		PreviousEventID: th.last,
-		Timestamp:       ex.rt.Now(),
+		Timestamp:       now,
 		Type:            typ,
 		Details:         details,
 	})
@@ -121,9 +221,24 @@ func (ex *execution) emit(th *thread, typ string, details any) int64 {
 	return id
 }
 
+// history returns the events recorded, in one slice.
+func (ex *execution) history() []history.Event {
+	if len(ex.chunks) == 0 {
+		return ex.events
+	}
+	all := make([]history.Event, 0, ex.nEvents)
+	for _, c := range ex.chunks {
+		all = append(all, c...)
+	}
+	all = append(all, ex.events...)
+	ex.chunks, ex.events = nil, nil
+	return all
+}
+
 // run is the root goroutine of the execution.
 func (ex *execution) run(ctx context.Context) {
-	top := &thread{vars: newFrame(nil)}
+	top := &thread{}
+	top.vars = &top.frame
 	ex.emit(top, "ExecutionStarted", &history.ExecutionStartedEventDetails{
 		Input:   history.Payload{Value: ex.input},
 		RoleArn: ex.opts.RoleArn,
@@ -165,7 +280,7 @@ func (ex *execution) run(ctx context.Context) {
 		ex.emit(top, "ExecutionAborted", &history.ErrorDetails{})
 	}
 	res.StopTime = ex.rt.Now()
-	res.Events = ex.events
+	res.Events = ex.history()
 	ex.result = res
 }
 
@@ -225,8 +340,18 @@ func (ex *execution) runGraph(ctx context.Context, th *thread, g *asl.Graph, inp
 // the state type. next is "" when the state ends its graph.
 func (ex *execution) runState(ctx context.Context, th *thread, st asl.State, input any) (out any, next string, err error) {
 	c := st.Base()
-	id := ex.emit(th, c.Type+"StateEntered", &history.StateEnteredEventDetails{Name: c.Name, Input: history.Payload{Value: input}})
-	sc := &stateRun{ex: ex, th: th, c: c, enteredID: id, entered: ex.rt.Now(), raw: input}
+	info := ex.stateInfo(c)
+	now := ex.rt.Now()
+	var id int64
+	if ex.recording(th) {
+		d := ex.enteredSlab.get()
+		d.Name, d.Input.Value = c.Name, input
+		id = ex.emitAt(th, info.entered, d, now)
+	} else {
+		id = ex.emitAt(th, info.entered, nil, now)
+	}
+	sc := &th.sc
+	*sc = stateRun{ex: ex, th: th, c: c, info: info, enteredID: id, entered: now, raw: input}
 	switch s := st.(type) {
 	case *asl.Pass:
 		return ex.runPass(sc, s)

@@ -187,6 +187,12 @@ func (cfg *mapConfig) exceeded(failures, n int) bool {
 
 // runIterations launches the iterations, at most cfg.limit at a time, and
 // joins them.
+//
+// When the item processor cannot block (Pass, Choice, Succeed and Fail
+// states only) and no other goroutine is ready to run, a batch of
+// iterations runs in the Map's own goroutine, one after the other: with a
+// goroutine each, they would run in that same order, each to its end,
+// before the Map goroutine runs again, so the history is the same.
 func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map, cfg *mapConfig, in any) ([]any, error) {
 	rt := ex.rt
 	n := len(cfg.items)
@@ -205,29 +211,77 @@ func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map
 		failure                     error
 		stop                        bool
 	)
-	base := sc.context()
+	proc := s.ItemProcessor
+	idle, _ := rt.(interface{ Idle() bool })
+	inlinable := idle != nil && ex.graphInfo(proc).nonBlocking
+	var base *value.Object
+	if s.ItemSelector != nil {
+		base = sc.context()
+	}
+	type pending struct {
+		i      int
+		itemIn any
+		last   int64 // the iteration's MapIterationStarted
+	}
+	iterate := func(c context.Context, th *thread, i int, itemIn any) {
+		out, err := ex.runGraph(c, th, proc, itemIn)
+		var d *history.MapIterationEventDetails
+		if ex.recording(th) {
+			d = ex.iterSlab.get()
+			d.Name, d.Index = s.Name, i
+		}
+		switch {
+		case err == nil && c.Err() == nil:
+			results[i] = out
+			ex.emit(th, "MapIterationSucceeded", d)
+		case err == nil || isAbort(err) || stop:
+			ex.emit(th, "MapIterationAborted", d)
+		default:
+			ex.emit(th, "MapIterationFailed", d)
+			failures++
+			if cfg.exceeded(failures, n) {
+				failure = err
+				if cfg.distributed {
+					failure = &stateError{name: fault.ExceedToleratedFailureThreshold, cause: "The specified tolerated failure threshold was exceeded"}
+				}
+				stop = true
+				cancel()
+			}
+		}
+	}
+	// Iterations run in line share one thread, reset for each.
+	var (
+		inlineTh thread
+		batch    []pending
+	)
 	for {
+		inline := inlinable && idle.Idle()
 		for !stop && running < limit && nextItem < n && ctx.Err() == nil {
 			i := nextItem
 			nextItem++
 			item := cfg.items[i]
-			mctx := value.NewObject(1)
-			mi := value.NewObject(2)
-			mi.Append("Index", int64(i))
-			mi.Append("Value", item)
-			mctx.Append("Item", mi)
+			var it *mapItem
+			if inline {
+				inlineTh.init(sc.th, nil)
+				inlineTh.item = mapItem{index: i, value: item}
+				it = &inlineTh.item
+			} else {
+				it = &mapItem{index: i, value: item}
+			}
 			itemIn := item
 			if s.ItemSelector != nil {
-				ictxObj := value.NewObject(base.Len() + 1)
-				for k := 0; k < base.Len(); k++ {
-					key, v := base.At(k)
-					if key != "Map" {
-						ictxObj.Append(key, v)
-					}
-				}
-				ictxObj.Append("Map", mctx)
 				env := sc.env(in)
-				env.Context = ictxObj
+				if sc.info.readsContext {
+					ictxObj := value.NewObject(base.Len() + 1)
+					for k := 0; k < base.Len(); k++ {
+						key, v := base.At(k)
+						if key != "Map" {
+							ictxObj.Append(key, v)
+						}
+					}
+					ictxObj.Append("Map", it.object())
+					env.Context = ictxObj
+				}
 				v, err := s.ItemSelector.Eval(env)
 				if err != nil {
 					failure, stop = sc.evalErr(err), true
@@ -236,37 +290,48 @@ func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map
 				}
 				itemIn = v
 			}
-			th := sc.th.child(mctx)
+			th := &inlineTh
+			if !inline {
+				th = sc.th.child(it)
+			}
 			if cfg.distributed {
 				th.silent = true
 			}
-			ex.emit(th, "MapIterationStarted", &history.MapIterationEventDetails{Name: s.Name, Index: i})
+			if ex.recording(th) {
+				d := ex.iterSlab.get()
+				d.Name, d.Index = s.Name, i
+				ex.emit(th, "MapIterationStarted", d)
+			} else {
+				ex.emit(th, "MapIterationStarted", nil)
+			}
 			running++
-			proc := s.ItemProcessor
+			if inline {
+				if batch == nil {
+					batch = make([]pending, 0, min(limit, n-i))
+				}
+				batch = append(batch, pending{i: i, itemIn: itemIn, last: th.last})
+				continue
+			}
 			rt.Go(ictx, func(c context.Context) {
 				defer func() { running-- }()
-				out, err := ex.runGraph(c, th, proc, itemIn)
-				d := &history.MapIterationEventDetails{Name: s.Name, Index: i}
-				switch {
-				case err == nil && c.Err() == nil:
-					results[i] = out
-					ex.emit(th, "MapIterationSucceeded", d)
-				case err == nil || isAbort(err) || stop:
-					ex.emit(th, "MapIterationAborted", d)
-				default:
-					ex.emit(th, "MapIterationFailed", d)
-					failures++
-					if cfg.exceeded(failures, n) {
-						failure = err
-						if cfg.distributed {
-							failure = &stateError{name: fault.ExceedToleratedFailureThreshold, cause: "The specified tolerated failure threshold was exceeded"}
-						}
-						stop = true
-						cancel()
-					}
-				}
+				iterate(c, th, i, itemIn)
 			})
 		}
+		for j := range batch {
+			p := &batch[j]
+			th := &inlineTh
+			th.init(sc.th, nil)
+			th.item = mapItem{index: p.i, value: cfg.items[p.i]}
+			th.mapIt = &th.item
+			th.last = p.last
+			if cfg.distributed {
+				th.silent = true
+			}
+			iterate(ictx, th, p.i, p.itemIn)
+			running--
+			*p = pending{}
+		}
+		batch = batch[:0]
 		if running == 0 && (stop || nextItem >= n || ctx.Err() != nil) {
 			break
 		}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/fault"
-	"github.com/stepwise/stepwise/asl/jsonpath"
 	"github.com/stepwise/stepwise/asl/value"
 )
 
@@ -55,7 +54,6 @@ func (ex *execution) runChoice(sc *stateRun, s *asl.Choice) (any, string, error)
 	if err != nil {
 		return nil, "", err
 	}
-	scope := sc.scope(in)
 	target := ""
 	var a assignment
 	for i := range s.Choices {
@@ -63,7 +61,7 @@ func (ex *execution) runChoice(sc *stateRun, s *asl.Choice) (any, string, error)
 		if r.Rule == nil {
 			continue
 		}
-		ok, err := r.Rule.Eval(&scope)
+		ok, err := r.Rule.Eval(sc.scopeRef(in))
 		if err != nil {
 			return nil, "", sc.evalErr(err)
 		}
@@ -107,7 +105,7 @@ func (ex *execution) runWait(ctx context.Context, sc *stateRun, s *asl.Wait) (an
 		d = time.Duration(*s.Seconds) * time.Second
 	case s.SecondsPath != nil:
 		p := s.SecondsPath.String()
-		v, err := s.SecondsPath.Eval(&jsonpath.Scope{Input: in, Context: sc.context(), Vars: sc.th.vars})
+		v, err := s.SecondsPath.Eval(sc.scopeRef(in))
 		if err != nil {
 			return nil, "", sc.runtimeErr("The SecondsPath parameter does not reference an input value: " + p)
 		}
@@ -127,7 +125,7 @@ func (ex *execution) runWait(ctx context.Context, sc *stateRun, s *asl.Wait) (an
 		d = t.Sub(ex.rt.Now())
 	case s.TimestampPath != nil:
 		p := s.TimestampPath.String()
-		v, err := s.TimestampPath.Eval(&jsonpath.Scope{Input: in, Context: sc.context(), Vars: sc.th.vars})
+		v, err := s.TimestampPath.Eval(sc.scopeRef(in))
 		if err != nil {
 			return nil, "", sc.runtimeErr("The TimestampPath parameter does not reference an input value: " + p)
 		}
@@ -196,8 +194,7 @@ func (sc *stateRun) failField(field, literal string, p *asl.Path, expr asl.Evalu
 		}
 		v = r
 	case p != nil && p.Path != nil:
-		s := sc.scope(sc.raw)
-		r, err := p.Path.Eval(&s)
+		r, err := p.Path.Eval(sc.scopeRef(sc.raw))
 		if err != nil {
 			return "", sc.runtimeErr("The JSONPath '" + p.Text + "' specified for the field '" + field + "' could not be found in the input '" + value.EncodeString(sc.raw) + "'")
 		}

@@ -8,8 +8,6 @@ type frame struct {
 	parent *frame
 }
 
-func newFrame(parent *frame) *frame { return &frame{parent: parent} }
-
 // Lookup implements jsonpath.Variables.
 func (f *frame) Lookup(name string) (any, bool) {
 	for ; f != nil; f = f.parent {

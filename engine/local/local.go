@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"math/rand"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stepwise/stepwise/asl/fault"
@@ -43,10 +44,11 @@ type Runtime struct {
 	virtual bool
 
 	mu       sync.Mutex
-	held     bool      // a goroutine holds the baton
-	queue    []*waiter // goroutines waiting for the baton, in order
-	active   int       // goroutines not blocked (running, runnable, or in an invocation)
-	now      time.Time // the virtual clock
+	held     bool                      // a goroutine holds the baton
+	queue    []*waiter                 // goroutines waiting for the baton, in order
+	active   int                       // goroutines not blocked (running, runnable, or in an invocation)
+	now      time.Time                 // the virtual clock
+	vnow     atomic.Pointer[time.Time] // a copy of now, read without the lock
 	timers   timerHeap
 	seq      uint64
 	awaiters []*waiter // goroutines blocked in Await
@@ -92,12 +94,11 @@ func (h *timerHeap) Pop() any {
 
 // token is the state of one task token.
 type token struct {
-	w         *waiter // the goroutine waiting, if any
-	done      bool
-	output    any
-	err       error
-	lastBeat  time.Time
-	heartbeat bool // a heartbeat arrived since the waiter last looked
+	w        *waiter // the goroutine waiting, if any
+	done     bool
+	output   any
+	err      error
+	lastBeat time.Time
 }
 
 // New returns a runtime.
@@ -110,21 +111,34 @@ func New(opts Options) *Runtime {
 	if start.IsZero() {
 		start = time.Now().UTC().Truncate(time.Millisecond)
 	}
-	return &Runtime{
+	r := &Runtime{
 		virtual: opts.VirtualClock,
 		now:     start,
 		tokens:  map[string]*token{},
 		rng:     rand.New(rand.NewSource(seed)),
 	}
+	r.vnow.Store(&start)
+	return r
 }
 
 func newWaiter() *waiter { return &waiter{wake: make(chan struct{}, 1)} }
 
-// Now returns the current time (virtual or real).
+// Now returns the current time (virtual or real). It takes no lock: the
+// interpreter asks for every event.
 func (r *Runtime) Now() time.Time {
+	if r.virtual {
+		return *r.vnow.Load()
+	}
+	return time.Now().UTC()
+}
+
+// Idle reports whether no goroutine but the caller's is ready to run: the
+// caller may then run work that never blocks in line, in the order that
+// goroutines started for it would have run.
+func (r *Runtime) Idle() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.nowLocked()
+	return len(r.queue) == 0
 }
 
 func (r *Runtime) nowLocked() time.Time {
@@ -195,7 +209,7 @@ func (r *Runtime) notifyLocked() {
 // advanceLocked moves the virtual clock to the earliest timer when every
 // goroutine is blocked.
 func (r *Runtime) advanceLocked() {
-	for r.virtual && r.active == 0 && !r.held && len(r.timers) > 0 {
+	if r.virtual && r.active == 0 && !r.held && len(r.timers) > 0 {
 		t := heap.Pop(&r.timers).(*timer)
 		if t.ctx != nil && t.ctx.Err() != nil {
 			// Cancelled, though its context.AfterFunc has not run yet:
@@ -210,6 +224,8 @@ func (r *Runtime) advanceLocked() {
 		}
 		if t.when.After(r.now) {
 			r.now = t.when
+			now := t.when
+			r.vnow.Store(&now)
 		}
 		r.fireLocked(t)
 		return
