@@ -56,21 +56,14 @@ func (o *Object) Keys() []string {
 	return o.keys
 }
 
+// find returns the position of key, or -1. It only reads, so values shared
+// between goroutines can be read concurrently: the index of a large object
+// is kept up to date by the writers (Set, Append, Delete).
 func (o *Object) find(key string) int {
 	if o == nil {
 		return -1
 	}
 	if o.index != nil {
-		if i, ok := o.index[key]; ok {
-			return i
-		}
-		return -1
-	}
-	if len(o.keys) >= indexThreshold {
-		o.index = make(map[string]int, len(o.keys))
-		for i, k := range o.keys {
-			o.index[k] = i
-		}
 		if i, ok := o.index[key]; ok {
 			return i
 		}
@@ -82,6 +75,29 @@ func (o *Object) find(key string) int {
 		}
 	}
 	return -1
+}
+
+// grow records a member appended at position i in the index, building the
+// index once the object reaches indexThreshold members.
+func (o *Object) grow(key string, i int) {
+	if o.index != nil {
+		if _, dup := o.index[key]; !dup {
+			o.index[key] = i
+		}
+		return
+	}
+	if len(o.keys) >= indexThreshold {
+		o.reindex()
+	}
+}
+
+func (o *Object) reindex() {
+	o.index = make(map[string]int, len(o.keys))
+	for i, k := range o.keys {
+		if _, dup := o.index[k]; !dup {
+			o.index[k] = i
+		}
+	}
 }
 
 // Get returns the member named key.
@@ -103,21 +119,17 @@ func (o *Object) Set(key string, v any) {
 		o.vals[i] = v
 		return
 	}
-	if o.index != nil {
-		o.index[key] = len(o.keys)
-	}
 	o.keys = append(o.keys, key)
 	o.vals = append(o.vals, v)
+	o.grow(key, len(o.keys)-1)
 }
 
 // Append adds a member without checking for an existing one of the same name.
 // It is for builders that know the keys are distinct.
 func (o *Object) Append(key string, v any) {
-	if o.index != nil {
-		o.index[key] = len(o.keys)
-	}
 	o.keys = append(o.keys, key)
 	o.vals = append(o.vals, v)
+	o.grow(key, len(o.keys)-1)
 }
 
 // Delete removes the member named key, keeping the order of the others.
@@ -129,6 +141,9 @@ func (o *Object) Delete(key string) {
 	o.keys = append(o.keys[:i], o.keys[i+1:]...)
 	o.vals = append(o.vals[:i], o.vals[i+1:]...)
 	o.index = nil
+	if len(o.keys) >= indexThreshold {
+		o.reindex()
+	}
 }
 
 // ShallowCopy returns a new object with the same members.
@@ -136,6 +151,12 @@ func (o *Object) ShallowCopy() *Object {
 	c := &Object{keys: make([]string, len(o.keys), len(o.keys)+1), vals: make([]any, len(o.vals), len(o.vals)+1)}
 	copy(c.keys, o.keys)
 	copy(c.vals, o.vals)
+	if o.index != nil {
+		c.index = make(map[string]int, len(o.index)+1)
+		for k, i := range o.index {
+			c.index[k] = i
+		}
+	}
 	return c
 }
 

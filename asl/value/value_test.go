@@ -182,3 +182,44 @@ func BenchmarkEncode(b *testing.B) {
 		buf = Append(buf[:0], v)
 	}
 }
+
+// TestConcurrentReadsOfASharedLargeObject guards the rule that reading a
+// value never writes to it (run with -race).
+func TestConcurrentReadsOfASharedLargeObject(t *testing.T) {
+	o := NewObject(0)
+	for i := 0; i < 40; i++ {
+		o.Append(string(rune('A'+i)), int64(i))
+	}
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := 0; i < 40; i++ {
+				v, ok := o.Get(string(rune('A' + i)))
+				if !ok || v != int64(i) {
+					t.Errorf("Get(%c) = %v, %v", 'A'+i, v, ok)
+				}
+			}
+			done <- true
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}
+
+func TestIndexFollowsDuplicatesAndDeletes(t *testing.T) {
+	o := NewObject(0)
+	for i := 0; i < 20; i++ {
+		o.Append(string(rune('a'+i)), int64(i))
+	}
+	o.Append("a", "second") // Append does not check: the first "a" stays the one found
+	v, _ := o.Get("a")
+	assert.Equal(t, int64(0), v)
+	o.Delete("a")
+	v, _ = o.Get("b")
+	assert.Equal(t, int64(1), v)
+	c := o.ShallowCopy()
+	c.Set("zz", true)
+	assert.False(t, o.Has("zz"))
+	assert.True(t, c.Has("zz"))
+}
