@@ -6,7 +6,7 @@ FUZZTIME      ?= 10s
 BENCHTIME     ?= 1s
 BENCHCOUNT    ?= 1
 
-.PHONY: all build test unit fuzz bench bench-peer lint staticcheck example clean
+.PHONY: all build test unit conformance fuzz bench bench-peer lint staticcheck example clean
 
 all: build
 
@@ -14,10 +14,17 @@ build:
 	$(GO) build -o bin/stepwise ./cmd/stepwise
 
 ## test: everything CI runs: lint, all tests (conformance included), short fuzz runs.
-test: lint unit fuzz
+test: lint unit conformance fuzz
 
 unit:
 	$(GO) test -count=1 ./...
+
+## conformance: the AWS-recorded cases of ../shared/conformance (or
+## $$CONFORMANCE_DIR), a line per area and the `N passed, N failed` total.
+conformance:
+	@$(GO) test -count=1 -run '^TestConformance$$$$' -v ./engine/conformance > /tmp/stepwise-conformance.log 2>&1; \
+	  status=$$?; grep -E '^([a-z_]+: )?[0-9]+ passed, [0-9]+ failed|^JSONPath-only|^member order|floor' /tmp/stepwise-conformance.log; \
+	  if [ $$status -ne 0 ]; then cat /tmp/stepwise-conformance.log; fi; exit $$status
 
 ## fuzz: a short run of every fuzz target (FUZZTIME each).
 fuzz:
