@@ -45,6 +45,8 @@ type stateRun struct {
 	ctxObj     *value.Object
 
 	envBuf intrinsic.Env // what env hands out, to spare an allocation per use
+
+	tr *Step // the visit's trace; nil when the execution is not traced
 }
 
 func (sc *stateRun) prefix() string {
@@ -80,6 +82,10 @@ func (sc *stateRun) context() *value.Object {
 		return sc.ctxObj
 	}
 	ex := sc.ex
+	if ex.test != nil && ex.test.context != nil {
+		sc.ctxObj = ex.test.context
+		return sc.ctxObj
+	}
 	st := value.NewObject(3)
 	st.Append("Name", sc.c.Name)
 	st.Append("EnteredTime", ex.formatTime(sc.entered))
@@ -145,6 +151,14 @@ func (sc *stateRun) evalPath(p *jsonpath.Path, input any) (any, error) {
 
 // inputPath applies InputPath to the raw input.
 func (sc *stateRun) inputPath() (any, error) {
+	v, err := sc.applyInputPath()
+	if sc.tr != nil && err == nil {
+		sc.tr.AfterInputPath = &Data{v}
+	}
+	return v, err
+}
+
+func (sc *stateRun) applyInputPath() (any, error) {
 	p := sc.c.InputPath
 	switch {
 	case p == nil:
@@ -235,6 +249,9 @@ func (a assignment) apply(th *thread) map[string]history.Payload {
 
 // exit records the state's exited event, applying an assignment.
 func (sc *stateRun) exit(out any, a assignment) {
+	if sc.tr != nil && a.vals != nil && a.vals.Len() > 0 {
+		sc.tr.Variables = a.vals
+	}
 	vars := a.apply(sc.th)
 	if !sc.ex.recording(sc.th) {
 		sc.ex.emit(sc.th, sc.info.exited, nil)
@@ -260,6 +277,9 @@ func dataLimit(what string) *stateError {
 // tooLarge reports whether the JSON text of v is longer than limit bytes,
 // walking no further than needed.
 func tooLarge(v any, limit int) bool {
+	if limit < 0 {
+		return false
+	}
 	n := 0
 	// The walk estimates the size cheaply; past half the limit, where
 	// escapes could make the estimate wrong, the value is encoded.

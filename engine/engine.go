@@ -46,7 +46,7 @@ type Options struct {
 	StartTime        time.Time // zero: the runtime's now
 
 	// PayloadLimit is the largest state input, output or task result in
-	// bytes (0: AWS's 256 KiB).
+	// bytes (0: AWS's 256 KiB; negative: no limit).
 	PayloadLimit int
 
 	// DiscardEvents keeps no history (Result.Events is nil), for callers
@@ -54,6 +54,10 @@ type Options struct {
 	// memory. Events are still numbered, so causes citing an event id are
 	// the same.
 	DiscardEvents bool
+
+	// Tracer, when set, receives every state visit with its data flow
+	// (see Step). nil: no tracing, at the cost of a nil check.
+	Tracer Tracer
 }
 
 // Result is how an execution ended.

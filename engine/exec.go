@@ -41,6 +41,9 @@ type execution struct {
 
 	an *analysis // of sm
 
+	traceSeq int        // the Seq of the last traced step
+	test     *testState // set when running one state for TestState
+
 	// The last entered time formatted for the context object.
 	timeMs         int64
 	timeStr        any // a string
@@ -65,6 +68,10 @@ type thread struct {
 	item   mapItem // the storage of mapIt, for iterations run in line
 	depth  int
 	silent bool // events are not recorded (distributed Map children)
+
+	// Where the thread's steps sit in a trace (see Step.Parent, Step.Path).
+	traceParent int
+	tracePath   []PathElem
 
 	// sc is the running state: a thread runs one state at a time, and
 	// nothing keeps a stateRun once its state has ended.
@@ -100,7 +107,8 @@ func (t *thread) child(it *mapItem) *thread {
 
 // init makes t a new child of parent (see child).
 func (t *thread) init(parent *thread, it *mapItem) {
-	*t = thread{last: parent.last, mapIt: it, depth: parent.depth + 1, silent: parent.silent}
+	*t = thread{last: parent.last, mapIt: it, depth: parent.depth + 1, silent: parent.silent,
+		traceParent: parent.traceParent, tracePath: parent.tracePath}
 	t.frame.parent = parent.vars
 	t.vars = &t.frame
 	if it == nil {
@@ -146,8 +154,11 @@ func newExecution(sm *asl.StateMachine, input any, opts Options) (*execution, er
 		opts.StartTime = opts.Runtime.Now()
 	}
 	limit := opts.PayloadLimit
-	if limit <= 0 {
+	switch {
+	case limit == 0:
 		limit = defaultPayloadLimit
+	case limit < 0:
+		limit = -1 // no limit
 	}
 	ex := &execution{rt: opts.Runtime, opts: opts, sm: sm, input: input, limit: limit, an: analysisOf(sm)}
 	ex.smArn = "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":stateMachine:" + opts.StateMachineName
@@ -352,6 +363,18 @@ func (ex *execution) runState(ctx context.Context, th *thread, st asl.State, inp
 	}
 	sc := &th.sc
 	*sc = stateRun{ex: ex, th: th, c: c, info: info, enteredID: id, entered: now, raw: input}
+	if ex.opts.Tracer == nil {
+		return ex.dispatch(ctx, sc, st)
+	}
+	step := ex.traceStart(th, c.Name, c.Type, input)
+	sc.tr = step
+	out, next, err = ex.dispatch(ctx, sc, st)
+	ex.traceEnd(ctx, step, out, next, err)
+	return out, next, err
+}
+
+// dispatch runs a state by its type.
+func (ex *execution) dispatch(ctx context.Context, sc *stateRun, st asl.State) (any, string, error) {
 	switch s := st.(type) {
 	case *asl.Pass:
 		return ex.runPass(sc, s)
@@ -370,7 +393,7 @@ func (ex *execution) runState(ctx context.Context, th *thread, st asl.State, inp
 	case *asl.Map:
 		return ex.runMap(ctx, sc, s)
 	}
-	return nil, "", sc.runtimeErr("Unsupported state type " + c.Type)
+	return nil, "", sc.runtimeErr("Unsupported state type " + sc.c.Type)
 }
 
 // next returns the transition of a state that completed normally.

@@ -51,7 +51,15 @@ func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map) (any,
 				MapRunArn: "arn:aws:states:" + ex.opts.Region + ":" + ex.opts.AccountID + ":mapRun:" + ex.opts.StateMachineName + "/" + label + ":" + ex.rt.UUID(),
 			})
 		}
-		results, ferr := ex.runIterations(ctx, sc, s, cfg, in)
+		var (
+			results []any
+			ferr    error
+		)
+		if ex.test != nil && ex.test.mocked {
+			results, ferr = ex.test.mockResults()
+		} else {
+			results, ferr = ex.runIterations(ctx, sc, s, cfg, in)
+		}
 		if isAbort(ferr) || (ferr == nil && ctx.Err() != nil) {
 			ex.emit(sc.th, "MapStateAborted", nil)
 			if ferr == nil {
@@ -294,6 +302,7 @@ func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map
 			if !inline {
 				th = sc.th.child(it)
 			}
+			sc.traceChild(th, PathIteration, i)
 			if cfg.distributed {
 				th.silent = true
 			}
@@ -324,6 +333,7 @@ func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map
 			th.item = mapItem{index: p.i, value: cfg.items[p.i]}
 			th.mapIt = &th.item
 			th.last = p.last
+			sc.traceChild(th, PathIteration, p.i)
 			if cfg.distributed {
 				th.silent = true
 			}

@@ -25,8 +25,19 @@ func (ex *execution) runParallel(ctx context.Context, sc *stateRun, s *asl.Paral
 				return nil, "", err
 			}
 		}
+		if sc.tr != nil {
+			sc.tr.AfterParameters = &Data{bin}
+		}
 		ex.emit(sc.th, "ParallelStateStarted", nil)
-		results, ferr := ex.runBranches(ctx, sc, s.Branches, bin)
+		var (
+			results []any
+			ferr    error
+		)
+		if ex.test != nil && ex.test.mocked {
+			results, ferr = ex.test.mockResults()
+		} else {
+			results, ferr = ex.runBranches(ctx, sc, s.Branches, bin)
+		}
 		if isAbort(ferr) || (ferr == nil && ctx.Err() != nil) {
 			ex.emit(sc.th, "ParallelStateAborted", nil)
 			if ferr == nil {
@@ -70,6 +81,7 @@ func (ex *execution) runBranches(ctx context.Context, sc *stateRun, branches []*
 	var failure error
 	for i, g := range branches {
 		th := sc.th.child(nil)
+		sc.traceChild(th, PathBranch, i)
 		rt.Go(bctx, func(c context.Context) {
 			defer func() { remaining-- }()
 			out, err := ex.runGraph(c, th, g, input)

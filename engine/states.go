@@ -25,6 +25,13 @@ func (ex *execution) runPass(sc *stateRun, s *asl.Pass) (any, string, error) {
 			return nil, "", err
 		}
 	}
+	if sc.tr != nil {
+		if s.HasResult {
+			sc.tr.Result = &Data{result}
+		} else {
+			sc.tr.AfterParameters = &Data{result}
+		}
+	}
 	if tooLarge(result, ex.limit) {
 		e := dataLimit(s.Name)
 		e.terminal = true
@@ -37,6 +44,9 @@ func (ex *execution) runPass(sc *stateRun, s *asl.Pass) (any, string, error) {
 	out, err := sc.resultPath(s.ResultPath, result)
 	if err != nil {
 		return nil, "", err
+	}
+	if sc.tr != nil {
+		sc.tr.AfterResultPath = &Data{out}
 	}
 	if out, err = sc.outputPath(out); err != nil {
 		return nil, "", err

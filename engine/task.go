@@ -90,6 +90,9 @@ func (ex *execution) runTask(ctx context.Context, sc *stateRun, s *asl.Task) (an
 				return nil, "", err
 			}
 		}
+		if sc.tr != nil {
+			sc.tr.AfterParameters = &Data{params}
+		}
 		timeout, err := sc.seconds(s.TimeoutSeconds, s.TimeoutSecondsPath, in)
 		if err != nil {
 			return nil, "", err
@@ -146,11 +149,17 @@ func (ex *execution) runTask(ctx context.Context, sc *stateRun, s *asl.Task) (an
 // afterResult applies ResultSelector, ResultPath, OutputPath and evaluates
 // Assign (against the selected result).
 func (sc *stateRun) afterResult(sel *template.Template, rp *asl.Path, assign *template.Template, result any) (any, assignment, error) {
+	if sc.tr != nil {
+		sc.tr.Result = &Data{result}
+	}
 	var err error
 	if sel != nil {
 		if result, err = sc.template(sel, result); err != nil {
 			return nil, assignment{}, err
 		}
+	}
+	if sc.tr != nil {
+		sc.tr.AfterResultSelector = &Data{result}
 	}
 	a, err := sc.evalAssign(assign, result)
 	if err != nil {
@@ -159,6 +168,9 @@ func (sc *stateRun) afterResult(sel *template.Template, rp *asl.Path, assign *te
 	out, err := sc.resultPath(rp, result)
 	if err != nil {
 		return nil, assignment{}, err
+	}
+	if sc.tr != nil {
+		sc.tr.AfterResultPath = &Data{out}
 	}
 	if out, err = sc.outputPath(out); err != nil {
 		return nil, assignment{}, err
@@ -343,6 +355,11 @@ func (ex *execution) handleRetry(ctx context.Context, sc *stateRun, retriers []a
 		}
 		if rs.counts == nil {
 			rs.counts = make([]int64, len(retriers))
+			if ex.test != nil {
+				for j := range rs.counts {
+					rs.counts[j] = int64(ex.test.retryCount)
+				}
+			}
 		}
 		if rs.counts[i] >= r.MaxAttempts {
 			return false, nil
@@ -355,7 +372,14 @@ func (ex *execution) handleRetry(ctx context.Context, sc *stateRun, retriers []a
 		if r.JitterStrategy == "FULL" {
 			delay *= float64(ex.rt.Int63()%1000000) / 1000000
 		}
-		if err := ex.rt.Sleep(ctx, time.Duration(delay*float64(time.Second))); err != nil {
+		d := time.Duration(delay * float64(time.Second))
+		if sc.tr != nil {
+			sc.tr.Retries = append(sc.tr.Retries, Retry{Retrier: i, Attempt: int(rs.counts[i]), Error: se.name, Cause: se.cause, Delay: d})
+		}
+		if ex.test != nil {
+			return false, errRetriable
+		}
+		if err := ex.rt.Sleep(ctx, d); err != nil {
 			return false, err
 		}
 		sc.retryCount++
@@ -392,6 +416,14 @@ func (sc *stateRun) handleCatch(catchers []asl.Catcher, se *stateError) (any, st
 		out, err := sc.resultPath(c.ResultPath, errOut)
 		if err != nil {
 			return nil, "", true, err
+		}
+		if sc.tr != nil {
+			rp := ""
+			if c.ResultPath != nil {
+				rp = c.ResultPath.Text
+			}
+			sc.tr.Catch = &Catch{Catcher: i, Error: se.name, Cause: se.cause, ErrorOutput: errOut, ResultPath: rp, Next: c.Next}
+			sc.tr.AfterResultPath = &Data{out}
 		}
 		sc.exit(out, a)
 		return out, c.Next, true, nil

@@ -24,6 +24,7 @@ func commands() map[string]command {
 		"run":      {"run a state machine locally and print its output", cmdRun},
 		"test":     {"run the mocked test cases of a state machine and compare with expectations", cmdTest},
 		"graph":    {"draw a state machine as Graphviz dot or Mermaid", cmdGraph},
+		"inspect":  {"run one state alone, like AWS's TestState, and show its data flow", cmdInspect},
 	}
 }
 

@@ -9,8 +9,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/diag"
@@ -39,6 +42,20 @@ flags:
   --virtual-clock         Wait states and retry back-off take no real time
   --json                  print {"status","output","error","cause"} as JSON
   --history               with --json, add the execution's history events
+  --trace                 show each state's data flow, as AWS's data flow simulator
+                          does: input, afterInputPath, afterParameters, result,
+                          afterResultSelector, afterResultPath, output, variables
+                          assigned, the transition, retries and catches. Map
+                          iterations and Parallel branches are nested under their
+                          state. The trace goes to stderr (the output stays on
+                          stdout), coloured when stderr is a terminal and NO_COLOR
+                          is unset, with long values folded to --trace-width.
+                          With --json the trace is a "trace" array of step objects
+                          in the JSON document instead (in the order states were
+                          entered; absent stages left out).
+  --trace-width N         fold traced values to N columns (default 120)
+  --payload-limit BYTES   the largest state input, output or task result (default
+                          262144, AWS's 256 KiB; 0: no limit)
 `
 
 // runFlags are the parsed arguments of stepwise run.
@@ -52,6 +69,9 @@ type runFlags struct {
 	virtualClock  bool
 	json          bool
 	history       bool
+	trace         bool
+	traceWidth    int
+	payloadLimit  int
 }
 
 // parseRunFlags accepts flags before and after the file name.
@@ -67,6 +87,9 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.BoolVar(&f.virtualClock, "virtual-clock", false, "")
 	fs.BoolVar(&f.json, "json", false, "")
 	fs.BoolVar(&f.history, "history", false, "")
+	fs.BoolVar(&f.trace, "trace", false, "")
+	fs.IntVar(&f.traceWidth, "trace-width", 120, "")
+	fs.IntVar(&f.payloadLimit, "payload-limit", 256*1024, "")
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -92,6 +115,12 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	}
 	if f.history && !f.json {
 		return nil, errors.New("--history needs --json")
+	}
+	if f.payloadLimit < 0 {
+		return nil, errors.New("--payload-limit must be 0 (no limit) or a number of bytes")
+	}
+	if f.traceWidth < 20 {
+		return nil, errors.New("--trace-width must be at least 20")
 	}
 	return f, nil
 }
@@ -177,6 +206,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		AccountID:        "123456789012",
 		RoleArn:          "arn:aws:iam::123456789012:role/stepwise",
 		StartTime:        start,
+		PayloadLimit:     f.payloadLimit,
+		DiscardEvents:    !f.history,
+	}
+	if f.payloadLimit == 0 {
+		opts.PayloadLimit = -1 // the engine's "no limit"
+	}
+	var tr *traceRecorder
+	if f.trace {
+		tr = &traceRecorder{}
+		opts.Tracer = tr
 	}
 	if opts.ExecutionName == "" {
 		opts.ExecutionName = "run-" + start.Format("20060102T150405.000000000Z")
@@ -195,8 +234,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code = 1
 	}
 	if f.json {
-		stdout.Write(append(value.Encode(resultJSON(res, f.history)), '\n'))
+		doc := resultJSON(res, f.history)
+		if tr != nil {
+			doc.Append("trace", tr.json())
+		}
+		stdout.Write(append(value.Encode(doc), '\n'))
 		return code
+	}
+	if tr != nil {
+		tr.writeText(stderr, traceStyle(stderr, f.traceWidth))
 	}
 	if code == 0 {
 		stdout.Write(append(value.Encode(res.Output), '\n'))
@@ -284,4 +330,260 @@ func detailsValue(d any) (any, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// traceRecorder is the engine.Tracer of run --trace: it keeps the steps and
+// renders them once the execution has ended (a Map's or Parallel's step
+// arrives after the steps nested under it).
+type traceRecorder struct {
+	steps []*engine.Step
+}
+
+// Step implements engine.Tracer.
+func (r *traceRecorder) Step(_ context.Context, s *engine.Step) { r.steps = append(r.steps, s) }
+
+// ordered returns the steps in the order their states were entered.
+func (r *traceRecorder) ordered() []*engine.Step {
+	steps := slices.Clone(r.steps)
+	slices.SortFunc(steps, func(a, b *engine.Step) int { return a.Seq - b.Seq })
+	return steps
+}
+
+// json renders the trace as an array of step objects.
+func (r *traceRecorder) json() []any {
+	steps := r.ordered()
+	out := make([]any, len(steps))
+	for i, s := range steps {
+		out[i] = stepJSON(s)
+	}
+	return out
+}
+
+// stepJSON renders one step, leaving out the stages it did not reach.
+func stepJSON(s *engine.Step) *value.Object {
+	o := value.NewObject(16)
+	o.Append("state", s.State)
+	o.Append("type", s.Type)
+	path := make([]any, len(s.Path))
+	for i, p := range s.Path {
+		e := value.NewObject(2)
+		e.Append("state", p.State)
+		e.Append(p.Kind, int64(p.Index))
+		path[i] = e
+	}
+	o.Append("path", path)
+	o.Append("input", s.Input)
+	for _, st := range stages(s)[1:] {
+		o.Append(st.name, st.data.Value)
+	}
+	if s.Variables.Len() > 0 {
+		o.Append("variables", s.Variables)
+	}
+	if s.Next != "" {
+		o.Append("next", s.Next)
+	}
+	if s.End {
+		o.Append("end", true)
+	}
+	if s.Error != "" || s.Cause != "" {
+		o.Append("error", s.Error)
+		o.Append("cause", s.Cause)
+	}
+	if s.Aborted {
+		o.Append("aborted", true)
+	}
+	if len(s.Retries) > 0 {
+		rs := make([]any, len(s.Retries))
+		for i, r := range s.Retries {
+			ro := value.NewObject(5)
+			ro.Append("retrier", int64(r.Retrier))
+			ro.Append("attempt", int64(r.Attempt))
+			ro.Append("error", r.Error)
+			ro.Append("cause", r.Cause)
+			ro.Append("delaySeconds", seconds(r.Delay))
+			rs[i] = ro
+		}
+		o.Append("retries", rs)
+	}
+	if c := s.Catch; c != nil {
+		co := value.NewObject(6)
+		co.Append("catcher", int64(c.Catcher))
+		co.Append("error", c.Error)
+		co.Append("cause", c.Cause)
+		co.Append("errorOutput", c.ErrorOutput)
+		if c.ResultPath != "" {
+			co.Append("resultPath", c.ResultPath)
+		}
+		co.Append("next", c.Next)
+		o.Append("catch", co)
+	}
+	return o
+}
+
+// seconds is a duration in seconds: an integer when whole.
+func seconds(d time.Duration) any {
+	if d%time.Second == 0 {
+		return int64(d / time.Second)
+	}
+	return d.Seconds()
+}
+
+// stage is one named value of a step's data flow.
+type stage struct {
+	name string
+	data *engine.Data
+}
+
+// stages lists the stages a step reached, input first, in data-flow order.
+func stages(s *engine.Step) []stage {
+	all := []stage{
+		{"input", &engine.Data{Value: s.Input}},
+		{"afterInputPath", s.AfterInputPath},
+		{"afterParameters", s.AfterParameters},
+		{"result", s.Result},
+		{"afterResultSelector", s.AfterResultSelector},
+		{"afterResultPath", s.AfterResultPath},
+		{"output", s.Output},
+	}
+	return slices.DeleteFunc(all, func(st stage) bool { return st.data == nil })
+}
+
+// textStyle is how the text trace looks.
+type textStyle struct {
+	color bool
+	width int // fold values to this many columns
+}
+
+// traceStyle colours the trace only when w is a terminal and NO_COLOR is
+// unset or empty.
+func traceStyle(w io.Writer, width int) textStyle {
+	st := textStyle{width: width}
+	if f, ok := w.(*os.File); ok && os.Getenv("NO_COLOR") == "" {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			st.color = true
+		}
+	}
+	return st
+}
+
+// ANSI SGR codes of the text trace.
+const (
+	sgrBold  = "1"
+	sgrDim   = "2"
+	sgrRed   = "31"
+	sgrGreen = "32"
+	sgrYel   = "33"
+	sgrCyan  = "36"
+)
+
+func (st textStyle) paint(code, s string) string {
+	if !st.color {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// fold shortens s to at most n runes, ending it with "…" when cut.
+func fold(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n < 1 {
+		n = 1
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// writeText renders the trace as indented text: each state visit with its
+// stages, and under a Map or Parallel its iterations or branches.
+func (r *traceRecorder) writeText(w io.Writer, st textStyle) {
+	children := map[int][]*engine.Step{}
+	for _, s := range r.ordered() {
+		children[s.Parent] = append(children[s.Parent], s)
+	}
+	var list func(steps []*engine.Step, indent string)
+	list = func(steps []*engine.Step, indent string) {
+		for _, s := range steps {
+			writeStep(w, st, s, indent)
+			kids := children[s.Seq]
+			if len(kids) == 0 {
+				continue
+			}
+			// Group by iteration or branch, in index order.
+			slices.SortStableFunc(kids, func(a, b *engine.Step) int {
+				return a.Path[len(a.Path)-1].Index - b.Path[len(b.Path)-1].Index
+			})
+			for i := 0; i < len(kids); {
+				p := kids[i].Path[len(kids[i].Path)-1]
+				j := i + 1
+				for j < len(kids) && kids[j].Path[len(kids[j].Path)-1].Index == p.Index {
+					j++
+				}
+				fmt.Fprintf(w, "%s  %s\n", indent, st.paint(sgrCyan, p.Kind+" "+strconv.Itoa(p.Index)))
+				list(kids[i:j], indent+"    ")
+				i = j
+			}
+		}
+	}
+	list(children[0], "")
+}
+
+// writeStep writes one state visit.
+func writeStep(w io.Writer, st textStyle, s *engine.Step, indent string) {
+	var outcome string
+	switch {
+	case s.Catch != nil:
+		outcome = st.paint(sgrYel, "caught "+s.Catch.Error) + " → " + st.paint(sgrGreen, s.Catch.Next)
+	case s.Error != "" || s.Cause != "":
+		outcome = st.paint(sgrRed, "✗ "+s.Error)
+	case s.Aborted:
+		outcome = st.paint(sgrYel, "aborted")
+	case s.End:
+		outcome = st.paint(sgrGreen, "✓ end")
+	default:
+		outcome = "→ " + st.paint(sgrGreen, s.Next)
+	}
+	fmt.Fprintf(w, "%s%s %s  %s\n", indent, st.paint(sgrBold, s.State), st.paint(sgrDim, "("+s.Type+")"), outcome)
+	const labelWidth = 20
+	room := st.width - len(indent) - 2 - labelWidth
+	line := func(label, text string) {
+		fmt.Fprintf(w, "%s  %s%s\n", indent, st.paint(sgrDim, fmt.Sprintf("%-*s", labelWidth, label)), fold(text, max(room, 10)))
+	}
+	redLine := func(label, text string) {
+		fmt.Fprintf(w, "%s  %s%s\n", indent, st.paint(sgrDim, fmt.Sprintf("%-*s", labelWidth, label)), st.paint(sgrRed, fold(text, max(room, 10))))
+	}
+	// Retries come where they happened: after the parameters, before the
+	// result of the attempt that succeeded.
+	retries := func() {
+		for _, r := range s.Retries {
+			line("retry", fmt.Sprintf("Retry[%d] attempt %d after %s (%s), waiting %v", r.Retrier, r.Attempt, r.Error, r.Cause, r.Delay))
+		}
+	}
+	done := false
+	for _, sg := range stages(s) {
+		switch sg.name {
+		case "result", "afterResultSelector", "afterResultPath", "output":
+			if !done {
+				retries()
+				done = true
+			}
+		}
+		line(sg.name, value.EncodeString(sg.data.Value))
+	}
+	if !done {
+		retries()
+	}
+	if s.Variables.Len() > 0 {
+		line("variables", value.EncodeString(s.Variables))
+	}
+	if c := s.Catch; c != nil {
+		rp := c.ResultPath
+		if rp == "" {
+			rp = "$"
+		}
+		line("catch", fmt.Sprintf("Catch[%d] caught %s (%s), ResultPath %s → %s", c.Catcher, c.Error, c.Cause, rp, c.Next))
+	} else if s.Error != "" || s.Cause != "" {
+		redLine("error", s.Error+": "+s.Cause)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stepwise/stepwise/asl/value"
 )
@@ -198,5 +199,140 @@ func TestBaseName(t *testing.T) {
 		if got := baseName(in); got != want {
 			t.Errorf("baseName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+const traceDef = `{"StartAt":"Call","States":{
+  "Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","InputPath":"$.order",
+    "Parameters":{"id.$":"$.id"},"ResultSelector":{"v.$":"$.Payload.v","items.$":"$.Payload.items"},"ResultPath":"$.r",
+    "OutputPath":"$.r","Assign":{"got.$":"$.v"},
+    "Retry":[{"ErrorEquals":["Lambda.TooManyRequestsException"],"IntervalSeconds":2,"MaxAttempts":2}],
+    "Next":"Each"},
+  "Each":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"Double","States":{
+    "Double":{"Type":"Pass","Parameters":{"d.$":"States.MathAdd($, $)"},"End":true}}},
+    "ResultPath":"$.doubled","Next":"Boom"},
+  "Boom":{"Type":"Fail","Error":"Custom","Cause":"stop"}}}`
+
+const traceMocks = `{"StateMachines":{"Flow":{"TestCases":{"T":{"Call":"BusyThenOk"}}}},
+  "MockedResponses":{"BusyThenOk":{"0":{"Throw":{"Error":"Lambda.TooManyRequestsException","Cause":"busy"}},
+    "1":{"Return":{"Payload":{"v":7,"items":[1,2]}}}}}}`
+
+func TestRunTraceJSON(t *testing.T) {
+	def := writeFile(t, "flow.asl.json", traceDef)
+	mocks := writeFile(t, "mocks.json", traceMocks)
+	code, out, errs := runCLI(t, def, "--mocks", mocks, "--virtual-clock", "--trace", "--json", "--input", `{"order":{"id":"o1"}}`)
+	if code != 1 {
+		t.Fatalf("code %d, stderr %s", code, errs)
+	}
+	if errs != "" {
+		t.Errorf("stderr %q, want nothing (the trace is in the JSON document)", errs)
+	}
+	doc := decodeOut(t, out)
+	wantFields(t, doc, map[string]string{"status": `"FAILED"`, "error": `"Custom"`, "cause": `"stop"`})
+	steps, ok := field(t, doc, "trace").([]any)
+	if !ok || len(steps) != 5 {
+		t.Fatalf("trace %s", value.EncodeString(field(t, doc, "trace")))
+	}
+	wantFields(t, steps[0], map[string]string{
+		"state":               `"Call"`,
+		"type":                `"Task"`,
+		"path":                `[]`,
+		"input":               `{"order":{"id":"o1"}}`,
+		"afterInputPath":      `{"id":"o1"}`,
+		"afterParameters":     `{"id":"o1"}`,
+		"result":              `{"Payload":{"v":7,"items":[1,2]}}`,
+		"afterResultSelector": `{"v":7,"items":[1,2]}`,
+		"afterResultPath":     `{"order":{"id":"o1"},"r":{"v":7,"items":[1,2]}}`,
+		"output":              `{"v":7,"items":[1,2]}`,
+		"variables":           `{"got":7}`,
+		"next":                `"Each"`,
+		"end":                 "",
+		"error":               "",
+		"cause":               "",
+		"catch":               "",
+		"retries":             `[{"retrier":0,"attempt":1,"error":"Lambda.TooManyRequestsException","cause":"busy","delaySeconds":2}]`,
+	})
+	wantFields(t, steps[1], map[string]string{
+		"state":           `"Each"`,
+		"type":            `"Map"`,
+		"path":            `[]`,
+		"afterParameters": "",
+		"result":          `[{"d":2},{"d":4}]`,
+		"afterResultPath": `{"v":7,"items":[1,2],"doubled":[{"d":2},{"d":4}]}`,
+		"next":            `"Boom"`,
+	})
+	for i, s := range steps[2:4] {
+		wantFields(t, s, map[string]string{
+			"state":           `"Double"`,
+			"path":            `[{"state":"Each","iteration":` + string(rune('0'+i)) + `}]`,
+			"input":           string(rune('1' + i)),
+			"afterParameters": `{"d":` + string(rune('2'+2*i)) + `}`,
+			"output":          `{"d":` + string(rune('2'+2*i)) + `}`,
+			"end":             `true`,
+			"next":            "",
+		})
+	}
+	wantFields(t, steps[4], map[string]string{
+		"state": `"Boom"`, "type": `"Fail"`, "error": `"Custom"`, "cause": `"stop"`, "output": "", "next": "", "end": "",
+	})
+}
+
+func TestRunTraceText(t *testing.T) {
+	def := writeFile(t, "flow.asl.json", traceDef)
+	mocks := writeFile(t, "mocks.json", strings.Replace(traceMocks, `"items":[1,2]`, `"items":[1,2],"note":"`+strings.Repeat("x", 200)+`"`, 1))
+	code, out, errs := runCLI(t, def, "--mocks", mocks, "--virtual-clock", "--trace", "--trace-width", "60", "--input", `{"order":{"id":"o1"}}`)
+	if code != 1 || out != "" {
+		t.Fatalf("code %d, stdout %q, stderr %s", code, out, errs)
+	}
+	if strings.Contains(errs, "\x1b[") {
+		t.Errorf("colour codes written to a non-terminal:\n%s", errs)
+	}
+	want := []string{
+		"Call (Task)  → Each\n",
+		"  afterParameters     {\"id\":\"o1\"}\n",
+		"  retry               Retry[0] attempt 1 after Lambda.TooMa…\n",
+		"  variables           {\"got\":7}\n",
+		"Each (Map)  → Boom\n",
+		"  iteration 0\n",
+		"    Double (Pass)  ✓ end\n",
+		"      afterParameters     {\"d\":2}\n",
+		"  iteration 1\n",
+		"      output              {\"d\":4}\n",
+		"Boom (Fail)  ✗ Custom\n",
+		"  error               Custom: stop\n",
+		"execution FAILED\n",
+	}
+	last := -1
+	for _, w := range want {
+		i := strings.Index(errs, w)
+		if i < 0 || i < last {
+			t.Fatalf("stderr lacks %q (in order):\n%s", w, errs)
+		}
+		last = i
+	}
+	for _, l := range strings.Split(errs, "\n") {
+		if n := utf8.RuneCountInString(l); n > 60 {
+			t.Errorf("line of %d runes, want at most 60: %q", n, l)
+		}
+	}
+	if !strings.Contains(errs, "…") {
+		t.Errorf("no long value folded:\n%s", errs)
+	}
+}
+
+func TestRunPayloadLimit(t *testing.T) {
+	def := writeFile(t, "pass.asl.json", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	big := writeFile(t, "big.json", `{"s":"`+strings.Repeat("x", 300*1024)+`"}`)
+	if code, _, errs := runCLI(t, def, "--input", "@"+big); code != 1 || !strings.Contains(errs, "States.DataLimitExceeded") {
+		t.Errorf("default limit: code %d, stderr %q", code, errs)
+	}
+	if code, out, errs := runCLI(t, def, "--input", "@"+big, "--payload-limit", "0"); code != 0 || len(out) < 300*1024 {
+		t.Errorf("no limit: code %d, stderr %q", code, errs)
+	}
+	if code, _, _ := runCLI(t, def, "--input", "@"+big, "--payload-limit", "400000"); code != 0 {
+		t.Errorf("raised limit: code %d", code)
+	}
+	if code, _, errs := runCLI(t, def, "--payload-limit", "-1"); code != 2 || !strings.Contains(errs, "--payload-limit") {
+		t.Errorf("negative limit: code %d, stderr %q", code, errs)
 	}
 }
