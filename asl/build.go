@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/stepwise/stepwise/asl/choice"
 	"github.com/stepwise/stepwise/asl/diag"
@@ -22,6 +23,49 @@ type builder struct {
 	topQL  string
 	names  map[string]bool // every state name seen, for DUPLICATE_STATE_NAME
 	graphs int             // current nesting of Parallel/Map graphs
+
+	// Compiled paths and expressions are immutable: one written several
+	// times is compiled once.
+	tc    template.Compiler
+	paths map[string]*jsonpath.Path
+
+	// text is where stateLoc writes; what it has handed out is never
+	// written again.
+	text []byte
+}
+
+// stateLoc is ptr(loc, "States", name), the location of a state, kept in
+// its Common: the locations of many states share an allocation.
+func (b *builder) stateLoc(loc, name string) string {
+	const mid = "/States/"
+	if strings.ContainsAny(name, "~/") {
+		return ptr(loc, "States", name)
+	}
+	n := len(loc) + len(mid) + len(name)
+	if cap(b.text)-len(b.text) < n {
+		b.text = make([]byte, 0, max(4096, n))
+	}
+	start := len(b.text)
+	b.text = append(b.text, loc...)
+	b.text = append(b.text, mid...)
+	b.text = append(b.text, name...)
+	return unsafe.String(&b.text[start], n)
+}
+
+// compilePath is jsonpath.Compile, sharing the paths compiled before.
+func (b *builder) compilePath(s string) (*jsonpath.Path, error) {
+	if p, ok := b.paths[s]; ok {
+		return p, nil
+	}
+	p, err := jsonpath.Compile(s)
+	if err != nil {
+		return nil, err
+	}
+	if b.paths == nil {
+		b.paths = make(map[string]*jsonpath.Path)
+	}
+	b.paths[s] = p
+	return p, nil
 }
 
 func newBuilder() *builder {
@@ -231,7 +275,7 @@ func (b *builder) path(o *value.Object, key, loc string, nullable bool) *Path {
 		b.typeErr(loc, key, "a string", v)
 		return nil
 	}
-	p, err := jsonpath.Compile(s)
+	p, err := b.compilePath(s)
 	if err != nil || !strings.HasPrefix(s, "$") {
 		b.schema(ptr(loc, key), "The value for the field '%s' must be a valid JSONPath", key)
 		return nil
@@ -253,8 +297,9 @@ func (b *builder) refPath(o *value.Object, key, loc string) *Path {
 		b.typeErr(loc, key, "a string", v)
 		return nil
 	}
-	p, err := jsonpath.CompileReference(s)
-	if err != nil || !strings.HasPrefix(s, "$") || p.Root() != jsonpath.RootInput {
+	// jsonpath.CompileReference is Compile and IsReference.
+	p, err := b.compilePath(s)
+	if err != nil || !p.IsReference() || !strings.HasPrefix(s, "$") || p.Root() != jsonpath.RootInput {
 		b.schema(ptr(loc, key), "The value for the field '%s' must be a valid ReferencePath", key)
 		return nil
 	}
@@ -277,22 +322,39 @@ func (b *builder) template(o *value.Object, key, loc string, mustBeObject bool) 
 	if !ok {
 		return nil
 	}
-	return b.templateValue(v, key, ptr(loc, key), mustBeObject)
+	return b.templateValue(v, key, loc, mustBeObject)
 }
 
-func (b *builder) templateValue(v any, key, loc string, mustBeObject bool) *template.Template {
+// lazyLoc is the location ptr(base, key), built when first needed: most
+// fields never have a diagnostic.
+type lazyLoc struct {
+	base, key string
+	s         string
+	built     bool
+}
+
+func (l *lazyLoc) String() string {
+	if !l.built {
+		l.s, l.built = ptr(l.base, l.key), true
+	}
+	return l.s
+}
+
+// templateValue compiles the template v of field key of the object at base.
+func (b *builder) templateValue(v any, key, base string, mustBeObject bool) *template.Template {
+	loc := &lazyLoc{base: base, key: key}
 	if _, isObj := v.(*value.Object); mustBeObject && !isObj {
-		b.schema(loc, "The value of field '%s' must be an object, not %s", key, value.TypeName(v))
+		b.schema(loc.String(), "The value of field '%s' must be an object, not %s", key, value.TypeName(v))
 		return nil
 	}
 	b.checkTemplate(v, loc, 0, false)
-	t, err := template.Compile(v)
+	t, err := b.tc.Compile(v)
 	if err != nil {
 		// Compile stops at the first bad member: find them all.
 		n := len(b.diags)
 		b.checkTemplate(v, loc, 0, true)
 		if !b.errorsSince(n) {
-			b.schema(loc, "The value of field '%s' is not a valid payload template: %v", key, err)
+			b.schema(loc.String(), "The value of field '%s' is not a valid payload template: %v", key, err)
 		}
 		return nil
 	}
@@ -312,7 +374,7 @@ func (b *builder) errorsSince(n int) bool {
 // plain members that look like paths (NO_DOLLAR), as AWS does; with compile
 // true it reports every "key.$" member whose value is not a valid path or
 // intrinsic call.
-func (b *builder) checkTemplate(v any, loc string, depth int, compile bool) {
+func (b *builder) checkTemplate(v any, loc *lazyLoc, depth int, compile bool) {
 	if depth > 256 {
 		return
 	}
@@ -326,16 +388,16 @@ func (b *builder) checkTemplate(v any, loc string, depth int, compile bool) {
 				}
 				s, ok := x.(string)
 				if !ok {
-					b.schema(loc, "The value for the field '%s' must be a STRING that contains a JSONPath or an intrinsic function call", k)
+					b.schema(loc.String(), "The value for the field '%s' must be a STRING that contains a JSONPath or an intrinsic function call", k)
 					continue
 				}
-				if _, err := template.CompileExprField(s, k); err != nil {
-					b.schema(loc, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call", k)
+				if _, err := b.tc.CompileExprField(s, k); err != nil {
+					b.schema(loc.String(), "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call", k)
 				}
 				continue
 			}
 			if s, ok := x.(string); ok && !compile && looksLikePathOrCall(s) {
-				b.add(diag.SeverityWarning, diag.NoDollar, loc,
+				b.add(diag.SeverityWarning, diag.NoDollar, loc.String(),
 					"The value for the field '%s' looks like a JSONPath or an intrinsic function call, but the field name does not end with '.$'", k)
 			}
 			b.checkTemplate(x, loc, depth+1, compile)
@@ -417,19 +479,26 @@ func (b *builder) graph(o *value.Object, loc, ql, objLoc string) *Graph {
 	}
 	g.States = make(map[string]State, states.Len())
 	g.Order = make([]string, 0, states.Len())
-	edges := make(map[string][]edge, states.Len())
+	if len(b.names) == 0 {
+		b.names = make(map[string]bool, states.Len())
+	}
+	// The edges of every state, one after the other: those of the i-th
+	// state are edges[spans[i]:spans[i+1]].
+	var edges []edge
+	spans := make([]int, 1, states.Len()+1)
 	for i := 0; i < states.Len(); i++ {
 		name, sv := states.At(i)
-		sloc := ptr(loc, "States", name)
+		sloc := b.stateLoc(loc, name)
 		b.stateName(name, sloc)
-		st, es := b.state(name, sv, sloc, ql)
+		var st State
+		st, edges = b.state(name, sv, sloc, ql, edges)
 		g.Order = append(g.Order, name)
 		if st != nil {
 			g.States[name] = st
 		}
-		edges[name] = es
+		spans = append(spans, len(edges))
 	}
-	b.transitions(g, loc, states, edges)
+	b.transitions(g, loc, states, edges, spans)
 	return g
 }
 
@@ -446,11 +515,15 @@ func (b *builder) stateName(name, loc string) {
 	b.names[name] = true
 }
 
-// edge is one transition out of a state, with the location that names it.
+// edge is one transition out of a state, with the location that names it:
+// field of the object at base (built only for a diagnostic).
 type edge struct {
 	target string
-	loc    string
+	base   string
+	field  string
 }
+
+func (e *edge) loc() string { return ptr(e.base, e.field) }
 
 // terminal reports whether a state ends its graph.
 func terminal(v any) bool {
@@ -466,7 +539,9 @@ func terminal(v any) bool {
 }
 
 // transitions checks targets, terminal states and reachability of a graph.
-func (b *builder) transitions(g *Graph, loc string, states *value.Object, edges map[string][]edge) {
+// The states are those of g.Order, in order; edges and spans are as graph
+// builds them.
+func (b *builder) transitions(g *Graph, loc string, states *value.Object, edges []edge, spans []int) {
 	startOK := true
 	if g.StartAt != "" || states.Has("") {
 		if !states.Has(g.StartAt) {
@@ -475,11 +550,9 @@ func (b *builder) transitions(g *Graph, loc string, states *value.Object, edges 
 				"Missing 'StartAt' target: %s", g.StartAt)
 		}
 	}
-	for _, name := range g.Order {
-		for _, e := range edges[name] {
-			if !states.Has(e.target) {
-				b.add(diag.SeverityError, diag.MissingTransitionTarget, e.loc, "Missing 'Next' target: %s", e.target)
-			}
+	for i := range edges {
+		if e := &edges[i]; !states.Has(e.target) {
+			b.add(diag.SeverityError, diag.MissingTransitionTarget, e.loc(), "Missing 'Next' target: %s", e.target)
 		}
 	}
 	if states.Len() == 0 {
@@ -495,23 +568,26 @@ func (b *builder) transitions(g *Graph, loc string, states *value.Object, edges 
 		b.add(diag.SeverityError, diag.MissingEndState, endLoc, "Workflow has no terminal state")
 		return
 	}
-	if !startOK || !states.Has(g.StartAt) {
+	start := states.Index(g.StartAt)
+	if !startOK || start < 0 {
 		return
 	}
-	seen := map[string]bool{g.StartAt: true}
-	queue := []string{g.StartAt}
+	seen := make([]bool, len(g.Order))
+	seen[start] = true
+	queue := make([]int, 1, len(g.Order))
+	queue[0] = start
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
-		for _, e := range edges[n] {
-			if !seen[e.target] && states.Has(e.target) {
-				seen[e.target] = true
-				queue = append(queue, e.target)
+		for i := spans[n]; i < spans[n+1]; i++ {
+			if j := states.Index(edges[i].target); j >= 0 && !seen[j] {
+				seen[j] = true
+				queue = append(queue, j)
 			}
 		}
 	}
-	for _, name := range g.Order {
-		if !seen[name] {
+	for i, name := range g.Order {
+		if !seen[i] {
 			b.add(diag.SeverityError, diag.MissingTransitionTarget, ptr(loc, "States", name),
 				"State \"%s\" is not reachable.", name)
 		}
@@ -539,11 +615,12 @@ func (b *builder) nested(v any, loc, field string) *Graph {
 // ---------------------------------------------------------------------------
 // States
 
-func (b *builder) state(name string, v any, loc, inherited string) (State, []edge) {
+// state builds a state, appending its transitions to edges.
+func (b *builder) state(name string, v any, loc, inherited string, edges []edge) (State, []edge) {
 	o, ok := v.(*value.Object)
 	if !ok {
 		b.schema(loc, "A state must be an object, not %s", value.TypeName(v))
-		return nil, nil
+		return nil, edges
 	}
 	typ, hasType := b.str(o, "Type", loc)
 	if !o.Has("Type") {
@@ -565,7 +642,7 @@ func (b *builder) state(name string, v any, loc, inherited string) (State, []edg
 	c := Common{Name: name, Type: typ, QueryLanguage: ql, Location: loc}
 	c.Comment, _ = b.str(o, "Comment", loc)
 	if !known {
-		return nil, nil
+		return nil, edges
 	}
 
 	// Field placement.
@@ -585,7 +662,6 @@ func (b *builder) state(name string, v any, loc, inherited string) (State, []edg
 		}
 	}
 
-	var edges []edge
 	// Next / End.
 	if _, ok := allowed["Next"]; ok {
 		next, hasNext := b.str(o, "Next", loc)
@@ -595,7 +671,7 @@ func (b *builder) state(name string, v any, loc, inherited string) (State, []edg
 			b.schema(loc, "Only one of these fields can be used: [Next, End]")
 		case hasNext:
 			c.Next = next
-			edges = append(edges, edge{next, ptr(loc, "Next")})
+			edges = append(edges, edge{next, loc, "Next"})
 		case hasEnd && end:
 			c.End = true
 		case !o.Has("Next") && !o.Has("End") || hasEnd && !end:
@@ -615,7 +691,7 @@ func (b *builder) state(name string, v any, loc, inherited string) (State, []edg
 	}
 	if av, ok := o.Get("Assign"); ok {
 		if _, ok := allowed["Assign"]; ok {
-			c.Assign, c.AssignTemplate, c.HasAssign = b.assign(av, ql, ptr(loc, "Assign"))
+			c.Assign, c.AssignTemplate, c.HasAssign = b.assign(av, ql, loc)
 		}
 	}
 
@@ -642,16 +718,17 @@ func (b *builder) state(name string, v any, loc, inherited string) (State, []edg
 }
 
 // assign reads an Assign block: an object whose values are templates in
-// JSONPath mode and raw values (with "{% %}" strings) in JSONata mode.
-func (b *builder) assign(v any, ql, loc string) (any, *template.Template, bool) {
+// JSONPath mode and raw values (with "{% %}" strings) in JSONata mode. base
+// is the location of the object that has the block.
+func (b *builder) assign(v any, ql, base string) (any, *template.Template, bool) {
 	if _, ok := v.(*value.Object); !ok {
-		b.schema(loc, "The value of field 'Assign' must be an object, not %s", value.TypeName(v))
+		b.schema(ptr(base, "Assign"), "The value of field 'Assign' must be an object, not %s", value.TypeName(v))
 		return nil, nil, false
 	}
 	if ql == JSONata {
 		return v, nil, true
 	}
-	return v, b.templateValue(v, "Assign", loc, true), true
+	return v, b.templateValue(v, "Assign", base, true), true
 }
 
 func (b *builder) pass(o *value.Object, loc string, c Common) *Pass {
@@ -691,7 +768,7 @@ func (b *builder) task(o *value.Object, loc string, c Common, edges []edge) (*Ta
 		t.HeartbeatSecondsPath = b.plainPath(o, "HeartbeatSecondsPath", loc)
 		if cv, ok := o.Get("Credentials"); ok {
 			t.Credentials = cv
-			t.CredentialsTemplate = b.templateValue(cv, "Credentials", ptr(loc, "Credentials"), true)
+			t.CredentialsTemplate = b.templateValue(cv, "Credentials", loc, true)
 		}
 	} else {
 		if a, ok := o.Get("Arguments"); ok {
@@ -743,12 +820,12 @@ func (b *builder) choice(o *value.Object, loc string, c Common, edges []edge) (*
 			}
 			ch.Choices = append(ch.Choices, r)
 			if r.Next != "" {
-				edges = append(edges, edge{r.Next, ptr(rloc, "Next")})
+				edges = append(edges, edge{r.Next, rloc, "Next"})
 			}
 		}
 	}
 	if ch.Default != "" {
-		edges = append(edges, edge{ch.Default, ptr(loc, "Default")})
+		edges = append(edges, edge{ch.Default, loc, "Default"})
 	}
 	return ch, edges
 }
@@ -764,7 +841,7 @@ func (b *builder) choiceRule(v any, loc, ql string) (ChoiceRule, bool) {
 	r.Next, _ = b.str(o, "Next", loc)
 	r.Comment, _ = b.str(o, "Comment", loc)
 	if av, ok := o.Get("Assign"); ok {
-		r.Assign, r.AssignTemplate, r.HasAssign = b.assign(av, ql, ptr(loc, "Assign"))
+		r.Assign, r.AssignTemplate, r.HasAssign = b.assign(av, ql, loc)
 	}
 	if ql == JSONata {
 		b.fieldsOf(o, loc, jsonataChoiceRuleFields)
@@ -868,7 +945,7 @@ func (b *builder) failPath(o *value.Object, key, loc string) (*Path, Evaluator) 
 	if !ok {
 		return nil, nil
 	}
-	e, err := template.CompileExprField(s, key)
+	e, err := b.tc.CompileExprField(s, key)
 	if err != nil {
 		b.schema(ptr(loc, key), "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call", key)
 		return nil, nil
@@ -1192,7 +1269,7 @@ func (b *builder) catch(o *value.Object, loc, ql string, edges []edge) ([]Catche
 		c.Comment, _ = b.str(co, "Comment", cloc)
 		if n, ok := b.str(co, "Next", cloc); ok {
 			c.Next = n
-			edges = append(edges, edge{n, ptr(cloc, "Next")})
+			edges = append(edges, edge{n, cloc, "Next"})
 		}
 		if ql == JSONPath {
 			c.ResultPath = b.refPath(co, "ResultPath", cloc)
@@ -1200,7 +1277,7 @@ func (b *builder) catch(o *value.Object, loc, ql string, edges []edge) ([]Catche
 			c.Output, c.HasOutput = out, true
 		}
 		if av, ok := co.Get("Assign"); ok {
-			c.Assign, c.AssignTemplate, c.HasAssign = b.assign(av, ql, ptr(cloc, "Assign"))
+			c.Assign, c.AssignTemplate, c.HasAssign = b.assign(av, ql, cloc)
 		}
 		out = append(out, c)
 	}

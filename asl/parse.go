@@ -108,7 +108,8 @@ func decode(data []byte, f Format) (any, *diag.Diagnostic) {
 		}
 	}
 	if f == FormatJSON {
-		v, err := value.Decode(trimmed)
+		// One copy of the text, which the decoded definition shares.
+		v, err := value.DecodeShared(string(trimmed))
 		if err != nil {
 			return nil, &diag.Diagnostic{
 				Severity: diag.SeverityError,

@@ -159,7 +159,8 @@ func fnFormat(_ *Env, n *callNode, args []any) (any, error) {
 		if !ok {
 			return nil, invalidArgs(n.name)
 		}
-		ft = parseFormat(s)
+		f := parseFormat(s)
+		ft = &f
 	}
 	vals := args[1:]
 	if !ft.ok || len(ft.parts)-1 != len(vals) {
@@ -169,17 +170,19 @@ func fnFormat(_ *Env, n *callNode, args []any) (any, error) {
 	for _, p := range ft.parts {
 		size += len(p)
 	}
-	buf := make([]byte, 0, size+16*len(vals))
-	buf = append(buf, ft.parts[0]...)
+	var b strings.Builder
+	b.Grow(size + 16*len(vals))
+	b.WriteString(ft.parts[0])
 	for i, v := range vals {
 		if s, ok := v.(string); ok {
-			buf = append(buf, s...)
+			b.WriteString(s)
 		} else {
-			buf = appendJava(buf, v)
+			var tmp [64]byte
+			b.Write(appendJava(tmp[:0], v))
 		}
-		buf = append(buf, ft.parts[i+1]...)
+		b.WriteString(ft.parts[i+1])
 	}
-	return string(buf), nil
+	return b.String(), nil
 }
 
 // formatTemplate is a States.Format template split at its placeholders:
@@ -190,9 +193,21 @@ type formatTemplate struct {
 	ok    bool
 }
 
-func parseFormat(tmpl string) *formatTemplate {
-	ft := &formatTemplate{ok: true}
+func parseFormat(tmpl string) formatTemplate {
+	ft := formatTemplate{ok: true, parts: make([]string, 0, strings.Count(tmpl, "{}")+1)}
+	// A part without escapes is a piece of tmpl; b collects one with.
+	start := 0
+	escaped := false
 	var b strings.Builder
+	cut := func(end int) string {
+		if !escaped {
+			return tmpl[start:end]
+		}
+		s := b.String()
+		b.Reset()
+		escaped = false
+		return s
+	}
 	for i := 0; i < len(tmpl); i++ {
 		c := tmpl[i]
 		switch c {
@@ -200,26 +215,34 @@ func parseFormat(tmpl string) *formatTemplate {
 			if i+1 < len(tmpl) {
 				switch e := tmpl[i+1]; e {
 				case '\'', '{', '}', '\\':
+					if !escaped {
+						escaped = true
+						b.WriteString(tmpl[start:i])
+					}
 					b.WriteByte(e)
 					i++
 					continue
 				}
 			}
-			b.WriteByte(c)
+			if escaped {
+				b.WriteByte(c)
+			}
 		case '{':
 			if i+1 >= len(tmpl) || tmpl[i+1] != '}' {
-				return &formatTemplate{}
+				return formatTemplate{}
 			}
-			ft.parts = append(ft.parts, b.String())
-			b.Reset()
+			ft.parts = append(ft.parts, cut(i))
 			i++
+			start = i + 1
 		case '}':
-			return &formatTemplate{}
+			return formatTemplate{}
 		default:
-			b.WriteByte(c)
+			if escaped {
+				b.WriteByte(c)
+			}
 		}
 	}
-	ft.parts = append(ft.parts, b.String())
+	ft.parts = append(ft.parts, cut(len(tmpl)))
 	return ft
 }
 

@@ -44,6 +44,7 @@ type Call struct {
 	text  string
 	field string
 	root  *callNode
+	node  callNode // what root points to
 }
 
 // String returns the call as written.
@@ -69,15 +70,16 @@ func Parse(text string) (*Call, error) { return ParseField(text, "") }
 func ParseField(text, field string) (*Call, error) {
 	p := parser{src: text}
 	p.skipSpace()
-	root, err := p.call(0)
-	if err != nil {
+	c := &Call{text: text, field: field}
+	if err := p.call(0, &c.node); err != nil {
 		return nil, err
 	}
 	p.skipSpace()
 	if p.pos < len(p.src) {
 		return nil, p.errorf("unexpected %q after the end of the call", p.src[p.pos:])
 	}
-	return &Call{text: text, field: field, root: root}, nil
+	c.root = &c.node
+	return c, nil
 }
 
 // Eval runs the call. Errors are *fault.Error values named States.Runtime
@@ -155,6 +157,10 @@ type callNode struct {
 	fn     function
 	args   []node
 	format *formatTemplate // States.Format with a literal template
+	// argBuf holds the first arguments, saving an allocation.
+	argBuf [2]node
+	// formatBuf is what format points to.
+	formatBuf formatTemplate
 }
 
 func (n *callNode) eval(env *Env, field string) (any, error) {
@@ -212,12 +218,13 @@ func isIdent(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
-func (p *parser) call(depth int) (*callNode, error) {
+// call reads a call into n.
+func (p *parser) call(depth int, n *callNode) error {
 	if depth >= maxDepth {
-		return nil, p.errorf("intrinsic function calls nested too deeply")
+		return p.errorf("intrinsic function calls nested too deeply")
 	}
 	if !strings.HasPrefix(p.src[p.pos:], "States.") {
-		return nil, p.errorf("expected an intrinsic function call starting with 'States.'")
+		return p.errorf("expected an intrinsic function call starting with 'States.'")
 	}
 	start := p.pos
 	p.pos += len("States.")
@@ -227,34 +234,35 @@ func (p *parser) call(depth int) (*callNode, error) {
 	}
 	name := p.src[nameStart:p.pos]
 	if name == "" {
-		return nil, p.errorf("missing function name after 'States.'")
+		return p.errorf("missing function name after 'States.'")
 	}
 	fn := lookup(name)
 	if fn == nil {
 		p.pos = start
-		return nil, p.errorf("unknown intrinsic function 'States.%s'", name)
+		return p.errorf("unknown intrinsic function 'States.%s'", name)
 	}
 	p.skipSpace()
 	if p.pos >= len(p.src) || p.src[p.pos] != '(' {
-		return nil, p.errorf("expected '(' after 'States.%s'", name)
+		return p.errorf("expected '(' after 'States.%s'", name)
 	}
 	p.pos++
-	n := &callNode{name: name, fn: fn}
+	n.name, n.fn = name, fn
+	n.args = n.argBuf[:0]
 	p.skipSpace()
 	if p.pos < len(p.src) && p.src[p.pos] == ')' {
 		p.pos++
-		return n, nil
+		return nil
 	}
 	for {
 		p.skipSpace()
 		a, err := p.arg(depth)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		n.args = append(n.args, a)
 		p.skipSpace()
 		if p.pos >= len(p.src) {
-			return nil, p.errorf("missing ')' to close 'States.%s('", name)
+			return p.errorf("missing ')' to close 'States.%s('", name)
 		}
 		switch p.src[p.pos] {
 		case ',':
@@ -262,11 +270,12 @@ func (p *parser) call(depth int) (*callNode, error) {
 		case ')':
 			p.pos++
 			if l, ok := n.args[0].(*literal); ok && l.str && name == "Format" {
-				n.format = parseFormat(l.raw)
+				n.formatBuf = parseFormat(l.raw)
+				n.format = &n.formatBuf
 			}
-			return n, nil
+			return nil
 		default:
-			return nil, p.errorf("expected ',' or ')' in the arguments of 'States.%s', found %q", name, p.src[p.pos])
+			return p.errorf("expected ',' or ')' in the arguments of 'States.%s', found %q", name, p.src[p.pos])
 		}
 	}
 }
@@ -284,7 +293,11 @@ func (p *parser) arg(depth int) (node, error) {
 	case c == '-' || c >= '0' && c <= '9':
 		return p.number()
 	case strings.HasPrefix(p.src[p.pos:], "States."):
-		return p.call(depth + 1)
+		n := &callNode{}
+		if err := p.call(depth+1, n); err != nil {
+			return nil, err
+		}
+		return n, nil
 	case isIdent(c):
 		start := p.pos
 		for p.pos < len(p.src) && isIdent(p.src[p.pos]) {
@@ -313,7 +326,17 @@ func (p *parser) stringLit() (node, error) {
 	start := p.pos
 	p.pos++ // opening quote
 	rawStart := p.pos
+	// Without escapes the value is the raw text itself.
+	for p.pos < len(p.src) && p.src[p.pos] != '\\' {
+		if p.src[p.pos] == '\'' {
+			raw := p.src[rawStart:p.pos]
+			p.pos++
+			return &literal{v: raw, raw: raw, str: true}, nil
+		}
+		p.pos++
+	}
 	var b strings.Builder
+	b.WriteString(p.src[rawStart:p.pos])
 	for p.pos < len(p.src) {
 		c := p.src[p.pos]
 		switch c {

@@ -57,6 +57,7 @@ func TestDocExamples(t *testing.T) {
 		{`States.Format('{} {} {} {}', $.a, $.b, $.c, $.d)`, `{"a":1.1,"b":true,"c":[1,"x",2.0],"d":1e7}`, `"1.1 true [1, x, 2.0] 1.0E7"`},
 		{`States.Format('\{\} \'{}\' \\', $.a)`, `{"a":"x"}`, `"{} 'x' \\"`},
 		{`States.Format('no placeholders')`, `{}`, `"no placeholders"`},
+		{`States.Format('a\{{}b\\{}c\x{}', $.a, $.a, $.a)`, `{"a":"x"}`, `"a{xb\\xc\\xx"`},
 		{`States.Format($greeting, $n)`, `{}`, `"Hello 3!"`},
 		// States.StringToJson / JsonToString
 		{`States.StringToJson($.escapedJsonString)`, `{"escapedJsonString":"{\"foo\": \"bar\"}"}`, `{"foo":"bar"}`},

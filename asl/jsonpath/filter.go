@@ -273,7 +273,7 @@ func (f *filterParser) operand() (operand, error) {
 		}
 		saved := p.filter
 		p.filter = true
-		segs, err := p.segments()
+		segs, err := p.segments(nil)
 		p.filter = saved
 		if err != nil {
 			return operand{}, err

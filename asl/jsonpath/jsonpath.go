@@ -120,7 +120,29 @@ func (e *NotFoundError) InvalidPath() string { return "Invalid path '" + e.Path 
 // Compile compiles a Path (InputPath, OutputPath, ItemsPath, "key.$" values,
 // Choice Variable): it may be indefinite and may start at $, $$ or $name.
 func Compile(text string) (*Path, error) {
-	p := &Path{text: text}
+	// Every step starts with '.' or '[' (a deep scan's two dots make two
+	// steps): allocate the path and room for that many steps at once.
+	var p *Path
+	var buf []segment
+	switch n := strings.Count(text, ".") + strings.Count(text, "["); {
+	case n == 0:
+		p = &Path{}
+	case n <= 2:
+		h := &struct {
+			Path
+			segs [2]segment
+		}{}
+		p, buf = &h.Path, h.segs[:0:n]
+	case n <= 4:
+		h := &struct {
+			Path
+			segs [4]segment
+		}{}
+		p, buf = &h.Path, h.segs[:0:n]
+	default:
+		p, buf = &Path{}, make([]segment, 0, n)
+	}
+	p.text = text
 	rest, off := "", 0
 	switch {
 	case strings.HasPrefix(text, "$$"):
@@ -144,7 +166,7 @@ func Compile(text string) (*Path, error) {
 		return nil, &SyntaxError{Path: text, Pos: off, Msg: "expected '.' or '[' after the root"}
 	}
 	ps := parser{text: text, src: rest, off: off}
-	segs, err := ps.segments()
+	segs, err := ps.segments(buf)
 	if err != nil {
 		return nil, err
 	}

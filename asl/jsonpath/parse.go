@@ -96,9 +96,9 @@ func (p *parser) skipBlanks() {
 }
 
 // segments reads steps until the end of the text or, inside a filter, until
-// a character that cannot continue a path.
-func (p *parser) segments() ([]segment, error) {
-	var segs []segment
+// a character that cannot continue a path. segs is where to put them
+// (usually empty, with room for the steps expected).
+func (p *parser) segments(segs []segment) ([]segment, error) {
 	for p.more() {
 		if p.filter && !p.continuesPath() {
 			break

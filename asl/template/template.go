@@ -10,6 +10,7 @@ package template
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/stepwise/stepwise/asl/intrinsic"
@@ -44,15 +45,43 @@ func (e *Error) Unwrap() error { return e.Err }
 // Template is a compiled payload template. It is immutable and safe for
 // concurrent use.
 type Template struct {
-	root node
+	root any // a node, or the literal value itself
 }
 
 // Compile compiles a payload template given as a value (usually an
 // *value.Object). Errors are *Error values locating the bad member.
-func Compile(v any) (*Template, error) {
-	n, err := compile(v, "", 0)
+func Compile(v any) (*Template, error) { return (*Compiler)(nil).Compile(v) }
+
+// A Compiler compiles templates and expressions like Compile and
+// CompileExprField, but compiles an expression met more than once (the same
+// text for the same field) only once and shares the result: compiled
+// expressions are immutable, so sharing them changes nothing but the work.
+// The zero value is ready to use; a nil *Compiler compiles without sharing.
+// A Compiler is not safe for concurrent use.
+type Compiler struct {
+	exprs map[exprKey]Expr
+}
+
+type exprKey struct{ text, field string }
+
+// Compile is the package's Compile.
+func (c *Compiler) Compile(v any) (*Template, error) {
+	if x, ok := v.(*value.Object); ok {
+		// The template and its root node in one allocation.
+		h := &struct {
+			t  Template
+			on objectNode
+		}{}
+		n, err := c.compileObject(x, 0, &h.on)
+		if err != nil {
+			return nil, err.build()
+		}
+		h.t.root = n
+		return &h.t, nil
+	}
+	n, err := c.compile(v, 0)
 	if err != nil {
-		return nil, err
+		return nil, err.build()
 	}
 	return &Template{root: n}, nil
 }
@@ -64,14 +93,14 @@ func (t *Template) Eval(env *intrinsic.Env) (any, error) {
 	if env == nil {
 		env = &intrinsic.Env{}
 	}
-	return t.root.eval(env)
+	return evalNode(t.root, env)
 }
 
 // IsStatic reports whether the template has no dynamic members, so that Eval
 // always returns the same value.
 func (t *Template) IsStatic() bool {
-	_, ok := t.root.(literal)
-	return ok
+	_, dynamic := t.root.(node)
+	return !dynamic
 }
 
 // CompileExpr compiles a single string that is a path ($.x, $$.x, $var) or an
@@ -81,7 +110,29 @@ func CompileExpr(s string) (Expr, error) { return CompileExprField(s, "") }
 // CompileExprField is CompileExpr for the value of a named field ("value.$",
 // "ErrorPath"); the name appears in the cause of a run-time error for a path
 // that matches nothing, as AWS reports it.
-func CompileExprField(s, field string) (Expr, error) {
+func CompileExprField(s, field string) (Expr, error) { return compileExprField(s, field) }
+
+// CompileExprField is the package's CompileExprField.
+func (c *Compiler) CompileExprField(s, field string) (Expr, error) {
+	if c == nil {
+		return compileExprField(s, field)
+	}
+	k := exprKey{s, field}
+	if e, ok := c.exprs[k]; ok {
+		return e, nil
+	}
+	e, err := compileExprField(s, field)
+	if err != nil {
+		return nil, err
+	}
+	if c.exprs == nil {
+		c.exprs = make(map[exprKey]Expr)
+	}
+	c.exprs[k] = e
+	return e, nil
+}
+
+func compileExprField(s, field string) (Expr, error) {
 	if intrinsic.IsCall(s) {
 		c, err := intrinsic.ParseField(strings.TrimSpace(s), field)
 		if err != nil {
@@ -128,48 +179,68 @@ func Path(e Expr) (*jsonpath.Path, bool) {
 
 // --- compiled tree ---
 
+// A compiled subtree is either a node (it has dynamic members) or, when it
+// has none, the literal value itself: no value of package value has an Eval
+// method, so the two cannot be confused, and literals need no wrapping.
 type node interface {
-	eval(env *intrinsic.Env) (any, error)
+	Eval(env *intrinsic.Env) (any, error)
 }
 
-// literal is a subtree without dynamic members.
-type literal struct{ v any }
+// evalNode evaluates a compiled subtree.
+func evalNode(n any, env *intrinsic.Env) (any, error) {
+	if d, ok := n.(node); ok {
+		return d.Eval(env)
+	}
+	return n, nil
+}
 
-func (l literal) eval(*intrinsic.Env) (any, error) { return l.v, nil }
-
-type exprNode struct{ e Expr }
-
-func (n exprNode) eval(env *intrinsic.Env) (any, error) { return n.e.Eval(env) }
+type member struct {
+	key string // ".$" stripped
+	val any    // compiled subtree
+}
 
 type objectNode struct {
-	keys []string
-	vals []node
+	members []member
+	// dups says whether keys repeat once ".$" is stripped.
+	dups bool
+	// buf holds the members of a small object, saving an allocation.
+	buf [4]member
 }
 
-func (n *objectNode) eval(env *intrinsic.Env) (any, error) {
-	o := value.NewObject(len(n.keys))
-	for i, k := range n.keys {
-		v, err := n.vals[i].eval(env)
+// init makes room for n members.
+func (on *objectNode) init(n int) {
+	if n <= len(on.buf) {
+		on.members = on.buf[:n:n]
+	} else {
+		on.members = make([]member, n)
+	}
+}
+
+func (n *objectNode) Eval(env *intrinsic.Env) (any, error) {
+	o := value.NewObject(len(n.members))
+	for i := range n.members {
+		m := &n.members[i]
+		v, err := evalNode(m.val, env)
 		if err != nil {
 			return nil, err
 		}
 		// Keys may repeat once ".$" is stripped; the last one wins, in the
 		// place of the first, as when a JSON object repeats a key.
-		if o.Has(k) {
-			o.Set(k, v)
+		if n.dups {
+			o.Set(m.key, v)
 		} else {
-			o.Append(k, v)
+			o.Append(m.key, v)
 		}
 	}
 	return o, nil
 }
 
-type arrayNode struct{ elems []node }
+type arrayNode struct{ elems []any }
 
-func (n *arrayNode) eval(env *intrinsic.Env) (any, error) {
+func (n *arrayNode) Eval(env *intrinsic.Env) (any, error) {
 	out := make([]any, len(n.elems))
 	for i, e := range n.elems {
-		v, err := e.eval(env)
+		v, err := evalNode(e, env)
 		if err != nil {
 			return nil, err
 		}
@@ -189,64 +260,128 @@ func pointerEscape(k string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
 }
 
-func compile(v any, loc string, depth int) (node, error) {
+// compileError is an *Error under construction: the location is only
+// built when an error is returned, from the steps collected on the way
+// out (innermost first).
+type compileError struct {
+	steps []string
+	field string
+	err   error
+}
+
+func (e *compileError) build() *Error {
+	var b strings.Builder
+	for i := len(e.steps) - 1; i >= 0; i-- {
+		b.WriteByte('/')
+		b.WriteString(e.steps[i])
+	}
+	return &Error{Location: b.String(), Field: e.field, Err: e.err}
+}
+
+func (c *Compiler) compile(v any, depth int) (any, *compileError) {
 	if depth > maxDepth {
-		return nil, &Error{Location: loc, Err: fmt.Errorf("template nested too deeply")}
+		return nil, &compileError{err: fmt.Errorf("template nested too deeply")}
 	}
 	switch x := v.(type) {
 	case *value.Object:
-		on := &objectNode{keys: make([]string, x.Len()), vals: make([]node, x.Len())}
-		dynamic := false
-		for i := 0; i < x.Len(); i++ {
-			k, e := x.At(i)
-			at := loc + "/" + pointerEscape(k)
-			if strings.HasSuffix(k, ".$") {
-				s, ok := e.(string)
-				if !ok {
-					return nil, &Error{Location: at, Field: k,
-						Err: fmt.Errorf("the value for the field '%s' must be a STRING that contains a JSONPath or an intrinsic function call, not %s", k, value.TypeName(e))}
-				}
-				ex, err := CompileExprField(s, k)
-				if err != nil {
-					return nil, &Error{Location: at, Field: k,
-						Err: fmt.Errorf("the value for the field '%s' must be a valid JSONPath or a valid intrinsic function call: %w", k, err)}
-				}
-				on.keys[i] = strings.TrimSuffix(k, ".$")
-				on.vals[i] = exprNode{ex}
-				dynamic = true
-				continue
-			}
-			c, err := compile(e, at, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			if _, ok := c.(literal); !ok {
-				dynamic = true
-			}
-			on.keys[i] = k
-			on.vals[i] = c
-		}
-		if !dynamic {
-			return literal{v}, nil
-		}
-		return on, nil
+		return c.compileObject(x, depth, nil)
 	case []any:
-		an := &arrayNode{elems: make([]node, len(x))}
-		dynamic := false
+		var an *arrayNode
 		for i, e := range x {
-			c, err := compile(e, fmt.Sprintf("%s/%d", loc, i), depth+1)
+			cv, err := c.compile(e, depth+1)
 			if err != nil {
+				err.steps = append(err.steps, strconv.Itoa(i))
 				return nil, err
 			}
-			if _, ok := c.(literal); !ok {
-				dynamic = true
+			if _, dynamic := cv.(node); dynamic && an == nil {
+				an = &arrayNode{elems: make([]any, len(x))}
+				copy(an.elems, x[:i])
 			}
-			an.elems[i] = c
+			if an != nil {
+				an.elems[i] = cv
+			}
 		}
-		if !dynamic {
-			return literal{v}, nil
+		if an == nil {
+			return v, nil
 		}
 		return an, nil
 	}
-	return literal{v}, nil
+	return v, nil
+}
+
+// compileObject compiles an object template; into, if not nil, is where to
+// put its node when it has dynamic members.
+func (c *Compiler) compileObject(x *value.Object, depth int, into *objectNode) (any, *compileError) {
+	var on *objectNode
+	for i := 0; i < x.Len(); i++ {
+		k, e := x.At(i)
+		var cv any
+		key := k
+		if strings.HasSuffix(k, ".$") {
+			s, ok := e.(string)
+			if !ok {
+				return nil, &compileError{steps: []string{pointerEscape(k)}, field: k,
+					err: fmt.Errorf("the value for the field '%s' must be a STRING that contains a JSONPath or an intrinsic function call, not %s", k, value.TypeName(e))}
+			}
+			ex, err := c.CompileExprField(s, k)
+			if err != nil {
+				return nil, &compileError{steps: []string{pointerEscape(k)}, field: k,
+					err: fmt.Errorf("the value for the field '%s' must be a valid JSONPath or a valid intrinsic function call: %w", k, err)}
+			}
+			key, cv = k[:len(k)-2], ex
+		} else {
+			var err *compileError
+			cv, err = c.compile(e, depth+1)
+			if err != nil {
+				err.steps = append(err.steps, pointerEscape(k))
+				return nil, err
+			}
+			if _, dynamic := cv.(node); !dynamic {
+				if on != nil {
+					on.members[i] = member{key, cv}
+				}
+				continue
+			}
+		}
+		if on == nil {
+			// The first dynamic member: the members before it were
+			// literals, kept as they are.
+			on = into
+			if on == nil {
+				on = &objectNode{}
+			}
+			on.init(x.Len())
+			for j := 0; j < i; j++ {
+				on.members[j].key, on.members[j].val = x.At(j)
+			}
+		}
+		on.members[i] = member{key, cv}
+	}
+	if on == nil {
+		return x, nil
+	}
+	on.dups = hasDuplicateKeys(on.members)
+	return on, nil
+}
+
+// hasDuplicateKeys reports whether two members have the same key.
+func hasDuplicateKeys(ms []member) bool {
+	if len(ms) > 16 {
+		seen := make(map[string]struct{}, len(ms))
+		for i := range ms {
+			if _, ok := seen[ms[i].key]; ok {
+				return true
+			}
+			seen[ms[i].key] = struct{}{}
+		}
+		return false
+	}
+	for i := range ms {
+		for j := i + 1; j < len(ms); j++ {
+			if ms[i].key == ms[j].key {
+				return true
+			}
+		}
+	}
+	return false
 }

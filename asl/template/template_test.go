@@ -54,6 +54,7 @@ func TestEval(t *testing.T) {
 		{`{"k.$":"$.a","k":"later"}`, `{"a":1}`, `{"k":"later"}`},
 		{`{"z":1,"a.$":"States.Array(1)","m":2}`, `{}`, `{"z":1,"a":[1],"m":2}`},
 	}
+	var shared template.Compiler
 	for i, c := range cases {
 		tp, err := template.Compile(mustJSON(t, c.tmpl))
 		if err != nil {
@@ -70,6 +71,20 @@ func TestEval(t *testing.T) {
 		}
 		if g := value.EncodeString(got); g != value.EncodeString(mustJSON(t, c.want)) {
 			t.Errorf("%d:\n got %s\nwant %s", i, g, c.want)
+		}
+		// A Compiler shares the expressions it meets again: same results.
+		for range 2 {
+			tp, err := shared.Compile(mustJSON(t, c.tmpl))
+			if err != nil {
+				t.Fatalf("%d: Compiler.Compile: %v", i, err)
+			}
+			got, err := tp.Eval(newEnv(t, c.input))
+			if err != nil {
+				t.Fatalf("%d: Compiler: Eval: %v", i, err)
+			}
+			if g := value.EncodeString(got); g != value.EncodeString(mustJSON(t, c.want)) {
+				t.Errorf("%d: Compiler:\n got %s\nwant %s", i, g, c.want)
+			}
 		}
 	}
 }

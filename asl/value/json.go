@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // SyntaxError reports malformed JSON text.
@@ -27,6 +28,24 @@ const maxDepth = 10000
 // place of the first (as Jackson does).
 func Decode(data []byte) (any, error) {
 	d := decoder{data: data}
+	return d.run()
+}
+
+// DecodeString is Decode for a string.
+func DecodeString(s string) (any, error) { return Decode([]byte(s)) }
+
+// DecodeShared is DecodeString for a document that is decoded once and kept
+// whole, such as a state machine definition: the strings of the result share
+// memory with s, and the storage of its objects and arrays is carved from a
+// few large blocks. Any part of the result therefore keeps all of s and of
+// the rest of the document alive; use Decode for data of which only parts
+// are kept.
+func DecodeShared(s string) (any, error) {
+	d := decoder{data: unsafe.Slice(unsafe.StringData(s), len(s)), text: s, shared: true}
+	return d.run()
+}
+
+func (d *decoder) run() (any, error) {
 	d.skipSpace()
 	v, err := d.value(0)
 	if err != nil {
@@ -39,12 +58,72 @@ func Decode(data []byte) (any, error) {
 	return v, nil
 }
 
-// DecodeString is Decode for a string.
-func DecodeString(s string) (any, error) { return Decode([]byte(s)) }
-
 type decoder struct {
 	data []byte
 	pos  int
+
+	// text is data as a string when shared: strings are cut from it.
+	text   string
+	shared bool
+
+	// keys and vals are the members of the objects and arrays being read,
+	// innermost last; each container copies its own out once complete, at
+	// its exact size.
+	keys []string
+	vals []any
+
+	// Blocks the storage of containers is carved from, when shared.
+	keyBlock []string
+	valBlock []any
+	objBlock []Object
+	// boxed holds the string values read so far as interfaces, when
+	// shared: a definition repeats many (types, paths, targets), and each
+	// boxing would allocate.
+	boxed map[string]any
+}
+
+// maxBoxed is the longest string value kept in decoder.boxed.
+const maxBoxed = 64
+
+// blockSize is the number of elements of a shared block.
+const blockSize = 256
+
+func (d *decoder) newObject() *Object {
+	if !d.shared {
+		return &Object{}
+	}
+	if len(d.objBlock) == 0 {
+		d.objBlock = make([]Object, blockSize/4)
+	}
+	o := &d.objBlock[0]
+	d.objBlock = d.objBlock[1:]
+	return o
+}
+
+// keySlice returns a slice of n strings (len and cap n).
+func (d *decoder) keySlice(n int) []string {
+	if n > blockSize/4 {
+		return make([]string, n)
+	}
+	if len(d.keyBlock) < n {
+		d.keyBlock = make([]string, blockSize)
+	}
+	s := d.keyBlock[:n:n]
+	d.keyBlock = d.keyBlock[n:]
+	return s
+}
+
+// valSlice returns a slice of n values (len and cap n).
+func (d *decoder) valSlice(n int) []any {
+	if !d.shared || n > blockSize/4 {
+		return make([]any, n)
+	}
+	if len(d.valBlock) < n {
+		d.valBlock = make([]any, blockSize)
+	}
+	s := d.valBlock[:n:n]
+	d.valBlock = d.valBlock[n:]
+	return s
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -75,7 +154,22 @@ func (d *decoder) value(depth int) (any, error) {
 	case c == '[':
 		return d.array(depth)
 	case c == '"':
-		return d.str()
+		s, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		if !d.shared || len(s) > maxBoxed {
+			return s, nil
+		}
+		if v, ok := d.boxed[s]; ok {
+			return v, nil
+		}
+		if d.boxed == nil {
+			d.boxed = make(map[string]any)
+		}
+		var v any = s
+		d.boxed[s] = v
+		return v, nil
 	case c == 't':
 		return d.literal("true", true)
 	case c == 'f':
@@ -99,12 +193,20 @@ func (d *decoder) literal(word string, v any) (any, error) {
 
 func (d *decoder) object(depth int) (any, error) {
 	d.pos++ // {
-	o := &Object{}
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
-		return o, nil
+		return d.newObject(), nil
 	}
+	kbase, vbase := len(d.keys), len(d.vals)
+	// The members read stay in the stacks beyond their length until
+	// overwritten: the decoder is short-lived.
+	defer func() {
+		d.keys = d.keys[:kbase]
+		d.vals = d.vals[:vbase]
+	}()
+	// index finds the members read so far once there are many of them.
+	var index map[string]int
 	for {
 		d.skipSpace()
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
@@ -124,7 +226,34 @@ func (d *decoder) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.Set(k.(string), v)
+		// A repeated key replaces the value in the place of the first.
+		dup := -1
+		if index != nil {
+			if i, ok := index[k]; ok {
+				dup = i
+			}
+		} else {
+			for i, x := range d.keys[kbase:] {
+				if x == k {
+					dup = i
+					break
+				}
+			}
+		}
+		if dup >= 0 {
+			d.vals[vbase+dup] = v
+		} else {
+			d.keys = append(d.keys, k)
+			d.vals = append(d.vals, v)
+			if n := len(d.keys) - kbase; index != nil {
+				index[k] = n - 1
+			} else if n >= indexThreshold {
+				index = make(map[string]int, 2*n)
+				for i, x := range d.keys[kbase:] {
+					index[x] = i
+				}
+			}
+		}
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, d.errorf("unexpected end of input in object")
@@ -134,6 +263,17 @@ func (d *decoder) object(depth int) (any, error) {
 			d.pos++
 		case '}':
 			d.pos++
+			n := len(d.keys) - kbase
+			var o *Object
+			if d.shared {
+				o = d.newObject()
+				o.keys, o.vals = d.keySlice(n), d.valSlice(n)
+			} else {
+				o = newObject(n)
+			}
+			copy(o.keys, d.keys[kbase:])
+			copy(o.vals, d.vals[vbase:])
+			o.index = index
 			return o, nil
 		default:
 			return nil, d.errorf("expected ',' or '}' in object")
@@ -143,19 +283,20 @@ func (d *decoder) object(depth int) (any, error) {
 
 func (d *decoder) array(depth int) (any, error) {
 	d.pos++ // [
-	a := []any{}
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
-		return a, nil
+		return []any{}, nil
 	}
+	base := len(d.vals)
+	defer func() { d.vals = d.vals[:base] }()
 	for {
 		d.skipSpace()
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		a = append(a, v)
+		d.vals = append(d.vals, v)
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, d.errorf("unexpected end of input in array")
@@ -165,6 +306,8 @@ func (d *decoder) array(depth int) (any, error) {
 			d.pos++
 		case ']':
 			d.pos++
+			a := d.valSlice(len(d.vals) - base)
+			copy(a, d.vals[base:])
 			return a, nil
 		default:
 			return nil, d.errorf("expected ',' or ']' in array")
@@ -187,7 +330,8 @@ func (d *decoder) number() (any, error) {
 		return n
 	}
 	intStart := d.pos
-	if digits() == 0 {
+	nd := digits()
+	if nd == 0 {
 		return nil, d.errorf("invalid number")
 	}
 	if d.data[intStart] == '0' && d.pos-intStart > 1 {
@@ -210,7 +354,23 @@ func (d *decoder) number() (any, error) {
 			return nil, d.errorf("invalid number: no digits in exponent")
 		}
 	}
-	text := string(d.data[start:d.pos])
+	if !isFloat && nd <= 18 {
+		// Fits int64 whatever the digits.
+		var n int64
+		for _, c := range d.data[intStart:d.pos] {
+			n = n*10 + int64(c-'0')
+		}
+		if intStart > start {
+			n = -n
+		}
+		return n, nil
+	}
+	var text string
+	if d.shared {
+		text = d.text[start:d.pos]
+	} else {
+		text = string(d.data[start:d.pos])
+	}
 	if !isFloat {
 		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 			return n, nil
@@ -227,14 +387,19 @@ func (d *decoder) number() (any, error) {
 	return f, nil
 }
 
-func (d *decoder) str() (any, error) {
+func (d *decoder) str() (string, error) {
 	d.pos++ // opening quote
 	start := d.pos
 	// Fast path: no escapes.
 	for d.pos < len(d.data) {
 		c := d.data[d.pos]
 		if c == '"' {
-			s := string(d.data[start:d.pos])
+			var s string
+			if d.shared {
+				s = d.text[start:d.pos]
+			} else {
+				s = string(d.data[start:d.pos])
+			}
 			d.pos++
 			if !utf8.ValidString(s) {
 				s = strings.ToValidUTF8(s, "\uFFFD")
@@ -245,7 +410,7 @@ func (d *decoder) str() (any, error) {
 			break
 		}
 		if c < 0x20 {
-			return nil, d.errorf("control character in string")
+			return "", d.errorf("control character in string")
 		}
 		d.pos++
 	}
@@ -262,11 +427,11 @@ func (d *decoder) str() (any, error) {
 			}
 			return s, nil
 		case c < 0x20:
-			return nil, d.errorf("control character in string")
+			return "", d.errorf("control character in string")
 		case c == '\\':
 			d.pos++
 			if d.pos >= len(d.data) {
-				return nil, d.errorf("unexpected end of input in string")
+				return "", d.errorf("unexpected end of input in string")
 			}
 			e := d.data[d.pos]
 			d.pos++
@@ -286,7 +451,7 @@ func (d *decoder) str() (any, error) {
 			case 'u':
 				r, ok := d.hex4()
 				if !ok {
-					return nil, d.errorf("invalid \\u escape")
+					return "", d.errorf("invalid \\u escape")
 				}
 				if utf16.IsSurrogate(r) {
 					if d.pos+1 < len(d.data) && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
@@ -305,14 +470,14 @@ func (d *decoder) str() (any, error) {
 				}
 				b.WriteRune(r)
 			default:
-				return nil, d.errorf("invalid escape '\\%c'", e)
+				return "", d.errorf("invalid escape '\\%c'", e)
 			}
 		default:
 			b.WriteByte(c)
 			d.pos++
 		}
 	}
-	return nil, d.errorf("unexpected end of input in string")
+	return "", d.errorf("unexpected end of input in string")
 }
 
 func (d *decoder) hex4() (rune, bool) {

@@ -34,7 +34,59 @@ const indexThreshold = 12
 
 // NewObject returns an empty object with room for n members.
 func NewObject(n int) *Object {
-	return &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
+	o := newObject(n)
+	o.keys, o.vals = o.keys[:0], o.vals[:0]
+	return o
+}
+
+// newObject returns an object with n zero members (len and cap n). A small
+// object and its members take one allocation.
+func newObject(n int) *Object {
+	switch {
+	case n <= 0:
+		return &Object{}
+	case n == 1:
+		h := &struct {
+			o Object
+			k [1]string
+			v [1]any
+		}{}
+		h.o.keys, h.o.vals = h.k[:], h.v[:]
+		return &h.o
+	case n == 2:
+		h := &struct {
+			o Object
+			k [2]string
+			v [2]any
+		}{}
+		h.o.keys, h.o.vals = h.k[:], h.v[:]
+		return &h.o
+	case n == 3:
+		h := &struct {
+			o Object
+			k [3]string
+			v [3]any
+		}{}
+		h.o.keys, h.o.vals = h.k[:], h.v[:]
+		return &h.o
+	case n == 4:
+		h := &struct {
+			o Object
+			k [4]string
+			v [4]any
+		}{}
+		h.o.keys, h.o.vals = h.k[:n:n], h.v[:n:n]
+		return &h.o
+	case n <= 8:
+		h := &struct {
+			o Object
+			k [8]string
+			v [8]any
+		}{}
+		h.o.keys, h.o.vals = h.k[:n:n], h.v[:n:n]
+		return &h.o
+	}
+	return &Object{keys: make([]string, n), vals: make([]any, n)}
 }
 
 // Len returns the number of members.
@@ -109,6 +161,10 @@ func (o *Object) Get(key string) (any, bool) {
 	return o.vals[i], true
 }
 
+// Index returns the position of the member named key (as given to At), or
+// -1 when there is none.
+func (o *Object) Index(key string) int { return o.find(key) }
+
 // Has reports whether the object has a member named key.
 func (o *Object) Has(key string) bool { return o.find(key) >= 0 }
 
@@ -148,7 +204,9 @@ func (o *Object) Delete(key string) {
 
 // ShallowCopy returns a new object with the same members.
 func (o *Object) ShallowCopy() *Object {
-	c := &Object{keys: make([]string, len(o.keys), len(o.keys)+1), vals: make([]any, len(o.vals), len(o.vals)+1)}
+	// Room for one more member, as callers often add one.
+	c := newObject(len(o.keys) + 1)
+	c.keys, c.vals = c.keys[:len(o.keys)], c.vals[:len(o.vals)]
 	copy(c.keys, o.keys)
 	copy(c.vals, o.vals)
 	if o.index != nil {

@@ -223,3 +223,34 @@ func TestIndexFollowsDuplicatesAndDeletes(t *testing.T) {
 	assert.False(t, o.Has("zz"))
 	assert.True(t, c.Has("zz"))
 }
+
+func TestDecodeSharedMatchesDecode(t *testing.T) {
+	big := `{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k3":"dup","k13":[1,{"a":"x"},"x"]}`
+	for _, in := range []string{
+		`{"z": 1, "a": 1.0, "m": [true, null, "x", -2, 3e2], "n": {"b": {}, "a": []}}`,
+		`{"a":1,"b":2,"a":3}`, big, `[[],[{}],{"a":[1,[2,[3]]]}]`, `"a\"b\u00e9"`,
+		`{"s":"same","t":"same","u":["same","same"]}`, `123456789012345678901234567890`,
+		`-0`, `-9223372036854775808`, `999999999999999999`, `1e400`, `{"a":1,}`, `[1,]`, `"\x"`,
+	} {
+		want, werr := DecodeString(in)
+		got, gerr := DecodeShared(in)
+		if werr != nil {
+			assert.Equal(t, werr, gerr, in)
+			continue
+		}
+		require.NoError(t, gerr, in)
+		assert.Equal(t, EncodeString(want), EncodeString(got), in)
+		assert.True(t, Equal(want, got), in)
+	}
+}
+
+func TestDecodeSharedObjectsAreIndependent(t *testing.T) {
+	v, err := DecodeShared(`[{"a":1,"b":2},{"c":3,"d":4}]`)
+	require.NoError(t, err)
+	arr := v.([]any)
+	first, second := arr[0].(*Object), arr[1].(*Object)
+	first.Set("e", int64(5))
+	first.Delete("a")
+	second.Append("f", int64(6))
+	assert.Equal(t, `[{"b":2,"e":5},{"c":3,"d":4,"f":6}]`, EncodeString(v))
+}
