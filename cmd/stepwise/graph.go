@@ -55,26 +55,12 @@ func parseGraphFlags(args []string) (*graphFlags, error) {
 	fs.StringVar(&f.format, "format", "", "")
 	fs.StringVar(&f.execution, "execution", "", "")
 	fs.StringVar(&f.output, "output", "", "")
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
+	file, err := parseFileAndFlags(fs, args)
+	if err != nil {
+		return nil, err
 	}
-	switch len(positional) {
-	case 0:
-		return nil, errors.New("no definition file given")
-	case 1:
-		f.file = positional[0]
-	default:
-		return nil, fmt.Errorf("one definition file expected, got %d arguments: %s", len(positional), strings.Join(positional, " "))
-	}
+	f.file = file
+
 	return f, nil
 }
 
@@ -89,11 +75,9 @@ func graphvizFormat(output string) string {
 }
 
 func cmdGraph(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			fmt.Fprint(stdout, graphUsage)
-			return 0
-		}
+	if wantsHelp(args) {
+		fmt.Fprint(stdout, graphUsage)
+		return 0
 	}
 	f, err := parseGraphFlags(args)
 	if err != nil {

@@ -6,11 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
-	"github.com/stepwise/stepwise/asl"
-	"github.com/stepwise/stepwise/asl/diag"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 )
@@ -82,31 +79,17 @@ func parseInspectFlags(args []string) (*inspectFlags, error) {
 	fs.StringVar(&f.context, "context", "", "")
 	fs.IntVar(&f.retryCount, "retrier-retry-count", 0, "")
 	fs.BoolVar(&f.reveal, "reveal-secrets", false, "")
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
+	file, err := parseFileAndFlags(fs, args)
+	if err != nil {
+		return nil, err
 	}
+	f.file = file
 	fs.Visit(func(fl *flag.Flag) {
 		if fl.Name == "mock-result" {
 			f.mocked = true
 		}
 	})
-	switch len(positional) {
-	case 0:
-		return nil, errors.New("no definition file given")
-	case 1:
-		f.file = positional[0]
-	default:
-		return nil, fmt.Errorf("one definition file expected, got %d arguments: %s", len(positional), strings.Join(positional, " "))
-	}
+
 	switch {
 	case f.state == "":
 		return nil, errors.New("--state is required")
@@ -121,33 +104,17 @@ func parseInspectFlags(args []string) (*inspectFlags, error) {
 }
 
 func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			fmt.Fprint(stdout, inspectUsage)
-			return 0
-		}
+	if wantsHelp(args) {
+		fmt.Fprint(stdout, inspectUsage)
+		return 0
 	}
 	f, err := parseInspectFlags(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "stepwise inspect: %v\n\n%s", err, inspectUsage)
 		return 2
 	}
-	def, err := os.ReadFile(f.file)
-	if err != nil {
-		fmt.Fprintf(stderr, "stepwise inspect: %v\n", err)
-		return 2
-	}
-	sm, err := asl.Parse(def)
-	if err != nil {
-		var dl diag.List
-		if errors.As(err, &dl) {
-			fmt.Fprintf(stderr, "stepwise inspect: %s: invalid definition (%d problems):\n", f.file, len(dl))
-			for _, d := range dl {
-				fmt.Fprintf(stderr, "  %s\n", d)
-			}
-		} else {
-			fmt.Fprintf(stderr, "stepwise inspect: %s: invalid definition: %v\n", f.file, err)
-		}
+	sm, ok := loadMachine("inspect", f.file, stderr)
+	if !ok {
 		return 2
 	}
 	input, err := readInput(f.input)

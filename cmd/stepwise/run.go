@@ -15,8 +15,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/stepwise/stepwise/asl"
-	"github.com/stepwise/stepwise/asl/diag"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/history"
@@ -90,26 +88,12 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.BoolVar(&f.trace, "trace", false, "")
 	fs.IntVar(&f.traceWidth, "trace-width", 120, "")
 	fs.IntVar(&f.payloadLimit, "payload-limit", 256*1024, "")
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
+	file, err := parseFileAndFlags(fs, args)
+	if err != nil {
+		return nil, err
 	}
-	switch len(positional) {
-	case 0:
-		return nil, errors.New("no definition file given")
-	case 1:
-		f.file = positional[0]
-	default:
-		return nil, fmt.Errorf("one definition file expected, got %d arguments: %s", len(positional), strings.Join(positional, " "))
-	}
+	f.file = file
+
 	if f.testCase != "" && f.mocks == "" {
 		return nil, errors.New("--test-case needs --mocks")
 	}
@@ -126,11 +110,9 @@ func parseRunFlags(args []string) (*runFlags, error) {
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			fmt.Fprint(stdout, runUsage)
-			return 0
-		}
+	if wantsHelp(args) {
+		fmt.Fprint(stdout, runUsage)
+		return 0
 	}
 	f, err := parseRunFlags(args)
 	if err != nil {
@@ -138,22 +120,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	def, err := os.ReadFile(f.file)
-	if err != nil {
-		fmt.Fprintf(stderr, "stepwise run: %v\n", err)
-		return 2
-	}
-	sm, err := asl.Parse(def)
-	if err != nil {
-		var dl diag.List
-		if errors.As(err, &dl) {
-			fmt.Fprintf(stderr, "stepwise run: %s: invalid definition (%d problems):\n", f.file, len(dl))
-			for _, d := range dl {
-				fmt.Fprintf(stderr, "  %s\n", d)
-			}
-		} else {
-			fmt.Fprintf(stderr, "stepwise run: %s: invalid definition: %v\n", f.file, err)
-		}
+	sm, ok := loadMachine("run", f.file, stderr)
+	if !ok {
 		return 2
 	}
 	input, err := readInput(f.input)

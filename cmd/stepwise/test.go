@@ -69,31 +69,17 @@ func parseTestFlags(args []string) (*testFlags, error) {
 	fs.StringVar(&f.expect, "expect", "", "")
 	fs.StringVar(&f.input, "input", "", "")
 	fs.BoolVar(&f.update, "update", false, "")
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
+	file, err := parseFileAndFlags(fs, args)
+	if err != nil {
+		return nil, err
 	}
+	f.file = file
 	fs.Visit(func(fl *flag.Flag) {
 		if fl.Name == "input" {
 			f.inputSet = true
 		}
 	})
-	switch len(positional) {
-	case 0:
-		return nil, errors.New("no definition file given")
-	case 1:
-		f.file = positional[0]
-	default:
-		return nil, fmt.Errorf("one definition file expected, got %d arguments: %s", len(positional), strings.Join(positional, " "))
-	}
+
 	if f.mocks == "" {
 		return nil, errors.New("--mocks is required")
 	}
@@ -116,11 +102,9 @@ func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func (tr tester) run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			fmt.Fprint(stdout, testUsage)
-			return 0
-		}
+	if wantsHelp(args) {
+		fmt.Fprint(stdout, testUsage)
+		return 0
 	}
 	f, err := parseTestFlags(args)
 	if err != nil {
