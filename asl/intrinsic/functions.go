@@ -441,7 +441,7 @@ func fnArrayContains(_ *Env, n *callNode, args []any) (any, error) {
 		return nil, invalidArgs(n.name)
 	}
 	for _, e := range arr {
-		if sameJSON(e, args[1]) {
+		if value.EqualStrict(e, args[1]) {
 			return true, nil
 		}
 	}
@@ -520,45 +520,6 @@ func fnArrayUnique(_ *Env, n *callNode, args []any) (any, error) {
 		out = append(out, e)
 	}
 	return out, nil
-}
-
-// sameJSON reports whether two values are equal the way Jackson's JsonNode
-// equality sees them: objects regardless of member order, and an integer
-// never equal to a float.
-func sameJSON(a, b any) bool {
-	switch x := a.(type) {
-	case int64:
-		y, ok := b.(int64)
-		return ok && x == y
-	case float64:
-		y, ok := b.(float64)
-		return ok && x == y
-	case *value.Object:
-		y, ok := b.(*value.Object)
-		if !ok || x.Len() != y.Len() {
-			return false
-		}
-		for i := 0; i < x.Len(); i++ {
-			k, v := x.At(i)
-			w, ok := y.Get(k)
-			if !ok || !sameJSON(v, w) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !sameJSON(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return value.Equal(a, b)
 }
 
 // appendCanonical writes a key for v under which values that sameJSON

@@ -285,7 +285,14 @@ func ToFloat(v any) (float64, bool) {
 
 // Equal reports whether a and b are the same JSON value. Numbers compare by
 // numeric value (1 equals 1.0); objects compare regardless of member order.
-func Equal(a, b any) bool {
+func Equal(a, b any) bool { return equal(a, b, false) }
+
+// EqualStrict is Equal as Jackson's JsonNode equality sees values: an
+// integer is never equal to a float (1 differs from 1.0). AWS's
+// States.ArrayContains and States.ArrayUnique compare this way.
+func EqualStrict(a, b any) bool { return equal(a, b, true) }
+
+func equal(a, b any, strictNumbers bool) bool {
 	switch x := a.(type) {
 	case nil:
 		return b == nil
@@ -300,13 +307,13 @@ func Equal(a, b any) bool {
 		case int64:
 			return x == y
 		case float64:
-			return float64(x) == y
+			return !strictNumbers && float64(x) == y
 		}
 		return false
 	case float64:
 		switch y := b.(type) {
 		case int64:
-			return x == float64(y)
+			return !strictNumbers && x == float64(y)
 		case float64:
 			return x == y
 		}
@@ -318,7 +325,7 @@ func Equal(a, b any) bool {
 		}
 		for i, k := range x.keys {
 			w, ok := y.Get(k)
-			if !ok || !Equal(x.vals[i], w) {
+			if !ok || !equal(x.vals[i], w, strictNumbers) {
 				return false
 			}
 		}
@@ -329,7 +336,7 @@ func Equal(a, b any) bool {
 			return false
 		}
 		for i := range x {
-			if !Equal(x[i], y[i]) {
+			if !equal(x[i], y[i], strictNumbers) {
 				return false
 			}
 		}

@@ -254,3 +254,12 @@ func TestDecodeSharedObjectsAreIndependent(t *testing.T) {
 	second.Append("f", int64(6))
 	assert.Equal(t, `[{"b":2,"e":5},{"c":3,"d":4,"f":6}]`, EncodeString(v))
 }
+
+func TestEqualStrictKeepsIntegersApartFromFloats(t *testing.T) {
+	a, _ := DecodeString(`{"a":[1,{"b":2}]}`)
+	b, _ := DecodeString(`{"a":[1.0,{"b":2}]}`)
+	c, _ := DecodeString(`{"a":[1,{"b":2}]}`)
+	assert.True(t, Equal(a, b))
+	assert.False(t, EqualStrict(a, b))
+	assert.True(t, EqualStrict(a, c))
+}
