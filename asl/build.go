@@ -244,6 +244,20 @@ func isJSONata(s string) bool {
 	return len(s) >= 4 && strings.HasPrefix(s, "{%") && strings.HasSuffix(s, "%}")
 }
 
+// literalOrExpr checks a JSONata-mode field whose value is either a "{% %}"
+// expression or a literal of the kind literalOK accepts; what names that
+// kind in the message, e.g. "an object or a JSONata expression".
+func (b *builder) literalOrExpr(v any, key, loc, what string, literalOK func(any) bool) {
+	if s, isStr := v.(string); isStr {
+		if isJSONata(s) {
+			return
+		}
+	} else if literalOK(v) {
+		return
+	}
+	b.schema(ptr(loc, key), "The value of field '%s' must be %s", key, what)
+}
+
 // intOrExpr reads a JSONata-mode field that is an integer or a "{% %}" string.
 func (b *builder) intOrExpr(o *value.Object, key, loc string, lo, hi int64) (*int64, string) {
 	v, ok := o.Get(key)
@@ -773,13 +787,7 @@ func (b *builder) task(o *value.Object, loc string, c Common, edges []edge) (*Ta
 	} else {
 		if a, ok := o.Get("Arguments"); ok {
 			t.Arguments, t.HasArgs = a, true
-			if s, isStr := a.(string); isStr && !isJSONata(s) {
-				b.schema(ptr(loc, "Arguments"), "The value of field 'Arguments' must be an object or a JSONata expression")
-			} else if !isStr {
-				if _, isObj := a.(*value.Object); !isObj {
-					b.schema(ptr(loc, "Arguments"), "The value of field 'Arguments' must be an object or a JSONata expression")
-				}
-			}
+			b.literalOrExpr(a, "Arguments", loc, "an object or a JSONata expression", isObject)
 		}
 		t.TimeoutSeconds, t.TimeoutSecondsExpr = b.intOrExpr(o, "TimeoutSeconds", loc, 1, maxIntegerField)
 		t.HeartbeatSeconds, t.HeartbeatSecondsExpr = b.intOrExpr(o, "HeartbeatSeconds", loc, 1, maxIntegerField)
@@ -848,15 +856,7 @@ func (b *builder) choiceRule(v any, loc, ql string) (ChoiceRule, bool) {
 		b.required(o, loc, "Condition")
 		if cond, ok := o.Get("Condition"); ok {
 			r.Condition = cond
-			switch x := cond.(type) {
-			case bool:
-			case string:
-				if !isJSONata(x) {
-					b.schema(ptr(loc, "Condition"), "The value of field 'Condition' must be a JSONata expression or a boolean")
-				}
-			default:
-				b.schema(ptr(loc, "Condition"), "The value of field 'Condition' must be a JSONata expression or a boolean")
-			}
+			b.literalOrExpr(cond, "Condition", loc, "a JSONata expression or a boolean", isBool)
 		}
 		if out, ok := o.Get("Output"); ok {
 			r.Output, r.HasOutput = out, true
@@ -1060,15 +1060,7 @@ func (b *builder) mapState(o *value.Object, loc string, c Common, edges []edge) 
 	} else {
 		if iv, ok := o.Get("Items"); ok {
 			m.Items, m.HasItems = iv, true
-			switch x := iv.(type) {
-			case []any:
-			case string:
-				if !isJSONata(x) {
-					b.schema(ptr(loc, "Items"), "The value of field 'Items' must be an array or a JSONata expression")
-				}
-			default:
-				b.schema(ptr(loc, "Items"), "The value of field 'Items' must be an array or a JSONata expression")
-			}
+			b.literalOrExpr(iv, "Items", loc, "an array or a JSONata expression", isArray)
 		}
 		if sv, ok := o.Get("ItemSelector"); ok {
 			m.ItemSelectorRaw = sv
@@ -1283,3 +1275,7 @@ func (b *builder) catch(o *value.Object, loc, ql string, edges []edge) ([]Catche
 	}
 	return out, edges
 }
+
+func isObject(v any) bool { _, ok := v.(*value.Object); return ok }
+func isBool(v any) bool   { _, ok := v.(bool); return ok }
+func isArray(v any) bool  { _, ok := v.([]any); return ok }
