@@ -58,7 +58,44 @@ type Options struct {
 	// Tracer, when set, receives every state visit with its data flow
 	// (see Step). nil: no tracing, at the cost of a nil check.
 	Tracer Tracer
+
+	// OnEvent, when set, receives every history event as it is recorded, in order,
+	// synchronously on the interpreter goroutine (it must not block long). It is called
+	// even with DiscardEvents.
+	OnEvent func(history.Event)
+	// OnCheckpoint, when set, receives the execution's durable position (see Checkpoint)
+	// each time it changes at the top level.
+	OnCheckpoint func(*Checkpoint)
+	// Resume, when set, continues an execution from a checkpoint instead of starting it:
+	// no ExecutionStarted event, event ids continue after cp.EventCount.
+	//
+	// The input given to Run must be the execution's original input (it is
+	// $$.Execution.Input), and StartTime its original start time (the
+	// execution's TimeoutSeconds counts from it). Result.Events holds only
+	// the events recorded by this run. See Checkpoint for what a resumed
+	// state does again.
+	Resume *Checkpoint
+	// Type is "STANDARD" (default) or "EXPRESS" (ARNs "arn:aws:states:R:A:express:SM:NAME:UUID", no RedriveCount in $$.Execution).
+	Type string
+	// RedriveCount is $$.Execution.RedriveCount (an execution redriven N times).
+	RedriveCount int
+	// Redrive, with Resume, records an ExecutionRedriven event (with
+	// RedriveCount) as the first event of this run, as AWS does when an
+	// execution is redriven. To redrive a FAILED execution, resume from the
+	// last Entered=false checkpoint of the state that failed, with
+	// EventCount and LastEventID set to the id of the failed run's last
+	// event (its ExecutionFailed), RedriveCount one more than before and
+	// StartTime still the original start. As AWS resets the execution
+	// timeout on a redrive, TimeoutSeconds then counts from the redrive
+	// (the runtime's now when Run begins), not from StartTime.
+	Redrive bool
 }
+
+// Execution types (Options.Type).
+const (
+	TypeStandard = "STANDARD"
+	TypeExpress  = "EXPRESS"
+)
 
 // Result is how an execution ended.
 type Result struct {

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"maps"
+	"strconv"
 	"time"
 
 	"github.com/stepwise/stepwise/asl"
@@ -32,6 +34,11 @@ type execution struct {
 	chunks  [][]history.Event
 	events  []history.Event
 	nEvents int64
+	base    int64 // events recorded before this run (a resumed execution)
+
+	// waitUntil is the deadline of a Wait state resumed at the top level,
+	// until the state takes it.
+	waitUntil time.Time
 
 	// Slabs for the details of the most frequent events, so that each
 	// does not cost an allocation of its own.
@@ -138,6 +145,17 @@ func (s *slab[T]) get() *T {
 }
 
 func newExecution(sm *asl.StateMachine, input any, opts Options) (*execution, error) {
+	express := false
+	switch opts.Type {
+	case "", TypeStandard:
+	case TypeExpress:
+		express = true
+	default:
+		return nil, errors.New("unknown execution type " + strconv.Quote(opts.Type) + " (want STANDARD or EXPRESS)")
+	}
+	if opts.Resume != nil && opts.Resume.State == "" {
+		return nil, errors.New("resume: the checkpoint names no state")
+	}
 	if opts.Region == "" {
 		opts.Region = DefaultRegion
 	}
@@ -162,16 +180,28 @@ func newExecution(sm *asl.StateMachine, input any, opts Options) (*execution, er
 	}
 	ex := &execution{rt: opts.Runtime, opts: opts, sm: sm, input: input, limit: limit, an: analysisOf(sm)}
 	ex.smArn = "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":stateMachine:" + opts.StateMachineName
-	ex.execArn = "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":execution:" + opts.StateMachineName + ":" + opts.ExecutionName
+	if express {
+		ex.execArn = "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":express:" + opts.StateMachineName + ":" + opts.ExecutionName + ":" + opts.Runtime.UUID()
+	} else {
+		ex.execArn = "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":execution:" + opts.StateMachineName + ":" + opts.ExecutionName
+	}
 	ex.start = opts.StartTime.UTC()
 
 	e := value.NewObject(6)
 	e.Append("Id", ex.execArn)
 	e.Append("Input", input)
-	e.Append("StartTime", ex.start.Format(timeLayout))
-	e.Append("Name", opts.ExecutionName)
-	e.Append("RoleArn", opts.RoleArn)
-	e.Append("RedriveCount", int64(0))
+	if express {
+		// An EXPRESS execution has no RedriveCount, and AWS writes its
+		// members in this order.
+		e.Append("Name", opts.ExecutionName)
+		e.Append("RoleArn", opts.RoleArn)
+		e.Append("StartTime", ex.start.Format(timeLayout))
+	} else {
+		e.Append("StartTime", ex.start.Format(timeLayout))
+		e.Append("Name", opts.ExecutionName)
+		e.Append("RoleArn", opts.RoleArn)
+		e.Append("RedriveCount", int64(opts.RedriveCount))
+	}
 	ex.ctxExecution = e
 	m := value.NewObject(2)
 	m.Append("Id", ex.smArn)
@@ -188,9 +218,10 @@ func newExecution(sm *asl.StateMachine, input any, opts Options) (*execution, er
 	return ex, nil
 }
 
-// recording reports whether events of th are kept (so worth detailing).
+// recording reports whether events of th are kept or passed to OnEvent
+// (so worth detailing).
 func (ex *execution) recording(th *thread) bool {
-	return !th.silent && !ex.opts.DiscardEvents
+	return !th.silent && (!ex.opts.DiscardEvents || ex.opts.OnEvent != nil)
 }
 
 // emit records an event on a thread and returns its id.
@@ -208,6 +239,9 @@ func (ex *execution) emitAt(th *thread, typ string, details any, now time.Time) 
 	}
 	if ex.opts.DiscardEvents {
 		ex.nEvents++
+		if ex.opts.OnEvent != nil {
+			ex.opts.OnEvent(history.Event{ID: ex.nEvents, PreviousEventID: th.last, Timestamp: now, Type: typ, Details: details})
+		}
 		th.last = ex.nEvents
 		return th.last
 	}
@@ -228,6 +262,9 @@ func (ex *execution) emitAt(th *thread, typ string, details any, now time.Time) 
 		Type:            typ,
 		Details:         details,
 	})
+	if ex.opts.OnEvent != nil {
+		ex.opts.OnEvent(ex.events[len(ex.events)-1])
+	}
 	th.last = id
 	return id
 }
@@ -237,7 +274,7 @@ func (ex *execution) history() []history.Event {
 	if len(ex.chunks) == 0 {
 		return ex.events
 	}
-	all := make([]history.Event, 0, ex.nEvents)
+	all := make([]history.Event, 0, ex.nEvents-ex.base)
 	for _, c := range ex.chunks {
 		all = append(all, c...)
 	}
@@ -250,22 +287,43 @@ func (ex *execution) history() []history.Event {
 func (ex *execution) run(ctx context.Context) {
 	top := &thread{}
 	top.vars = &top.frame
-	ex.emit(top, "ExecutionStarted", &history.ExecutionStartedEventDetails{
-		Input:   history.Payload{Value: ex.input},
-		RoleArn: ex.opts.RoleArn,
-	})
+	cp := ex.opts.Resume
+	if cp == nil {
+		ex.emit(top, "ExecutionStarted", &history.ExecutionStartedEventDetails{
+			Input:   history.Payload{Value: ex.input},
+			RoleArn: ex.opts.RoleArn,
+		})
+	} else {
+		ex.nEvents, ex.base = cp.EventCount, cp.EventCount
+		top.last = cp.LastEventID
+		if len(cp.Variables) > 0 {
+			top.frame.vars = maps.Clone(cp.Variables)
+		}
+		if ex.opts.Redrive {
+			ex.emit(top, "ExecutionRedriven", &history.ExecutionRedrivenEventDetails{RedriveCount: ex.opts.RedriveCount})
+		}
+	}
 
 	var (
 		out      any
 		err      error
 		timedOut bool
 	)
-	if tooLarge(ex.input, ex.limit) {
+	if cp == nil && tooLarge(ex.input, ex.limit) {
 		err = &stateError{name: fault.DataLimitExceeded, cause: "The input to the execution exceeds the maximum number of bytes service limit."}
 	} else if ts := ex.sm.TimeoutSeconds; ts != nil && *ts > 0 {
-		out, err, timedOut = ex.runWithTimeout(ctx, top, time.Duration(*ts)*time.Second)
+		d := time.Duration(*ts) * time.Second
+		if cp != nil && !ex.opts.Redrive {
+			// The timeout counts from the original start.
+			d = ex.start.Add(d).Sub(ex.rt.Now())
+		}
+		if d > 0 {
+			out, err, timedOut = ex.runWithTimeout(ctx, top, d)
+		} else {
+			err, timedOut = context.DeadlineExceeded, true
+		}
 	} else {
-		out, err = ex.runGraph(ctx, top, &ex.sm.Graph, ex.input)
+		out, err = ex.runTop(ctx, top)
 	}
 	if err == nil && tooLarge(out, ex.limit) {
 		err = &stateError{name: fault.DataLimitExceeded, cause: "The state/task output exceeds the maximum number of bytes service limit."}
@@ -302,7 +360,7 @@ func (ex *execution) runWithTimeout(ctx context.Context, top *thread, d time.Dur
 	tctx, cancelTimer := rt.WithCancel(ctx)
 	mainDone, timerDone := false, false
 	rt.Go(mctx, func(c context.Context) {
-		out, err = ex.runGraph(c, top, &ex.sm.Graph, ex.input)
+		out, err = ex.runTop(c, top)
 		mainDone = true
 		cancelTimer()
 	})
@@ -323,6 +381,67 @@ func (ex *execution) runWithTimeout(ctx context.Context, top *thread, d time.Dur
 		}
 	}
 	return out, err, false
+}
+
+// runTop runs the top-level states, from the start or from Options.Resume,
+// handing Options.OnCheckpoint a checkpoint before each state is entered.
+func (ex *execution) runTop(ctx context.Context, th *thread) (any, error) {
+	g := &ex.sm.Graph
+	if ex.opts.Resume == nil && ex.opts.OnCheckpoint == nil {
+		return ex.runGraph(ctx, th, g, ex.input)
+	}
+	name, input := g.StartAt, ex.input
+	cp := ex.opts.Resume
+	if cp != nil {
+		name, input = cp.State, cp.Input
+		if !cp.Entered {
+			cp = nil
+		}
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		st, ok := g.States[name]
+		if !ok || st == nil {
+			return nil, &stateError{name: fault.Runtime, cause: "The state '" + name + "' does not exist.", terminal: true}
+		}
+		var (
+			out  any
+			next string
+			err  error
+		)
+		if cp != nil {
+			out, next, err = ex.resumeState(ctx, th, st, cp)
+			cp = nil
+		} else {
+			if ex.opts.OnCheckpoint != nil {
+				ex.checkpoint(th, name, input, false, time.Time{}, time.Time{})
+			}
+			out, next, err = ex.runState(ctx, th, st, input)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if next == "" {
+			return out, nil
+		}
+		name, input = next, out
+	}
+}
+
+// checkpoint hands Options.OnCheckpoint the position of the top-level
+// thread th: before state is entered with input or, entered, since at (and
+// a Wait state until until).
+func (ex *execution) checkpoint(th *thread, state string, input any, entered bool, at, until time.Time) {
+	cp := &Checkpoint{State: state, Entered: entered, Input: input, EventCount: ex.nEvents, LastEventID: th.last}
+	if entered {
+		cp.EnteredTime, cp.WaitUntil = at, until
+	}
+	if len(th.frame.vars) > 0 {
+		cp.Variables = maps.Clone(th.frame.vars)
+	}
+	ex.opts.OnCheckpoint(cp)
 }
 
 // runGraph runs states from g.StartAt until one ends the graph.
@@ -361,12 +480,35 @@ func (ex *execution) runState(ctx context.Context, th *thread, st asl.State, inp
 	} else {
 		id = ex.emitAt(th, info.entered, nil, now)
 	}
+	if th.depth == 0 && ex.opts.OnCheckpoint != nil {
+		// A Wait state's checkpoint comes once its deadline is known.
+		if _, wait := st.(*asl.Wait); !wait {
+			ex.checkpoint(th, c.Name, input, true, now, time.Time{})
+		}
+	}
 	sc := &th.sc
 	*sc = stateRun{ex: ex, th: th, c: c, info: info, enteredID: id, entered: now, raw: input}
+	return ex.runBody(ctx, sc, st)
+}
+
+// resumeState runs a top-level state from a checkpoint taken after its
+// entered event: the state's body again, without the entered event.
+func (ex *execution) resumeState(ctx context.Context, th *thread, st asl.State, cp *Checkpoint) (any, string, error) {
+	c := st.Base()
+	sc := &th.sc
+	*sc = stateRun{ex: ex, th: th, c: c, info: ex.stateInfo(c), enteredID: cp.LastEventID, entered: cp.EnteredTime, raw: cp.Input}
+	if _, wait := st.(*asl.Wait); wait {
+		ex.waitUntil = cp.WaitUntil
+	}
+	return ex.runBody(ctx, sc, st)
+}
+
+// runBody runs an entered state, traced when the execution is.
+func (ex *execution) runBody(ctx context.Context, sc *stateRun, st asl.State) (out any, next string, err error) {
 	if ex.opts.Tracer == nil {
 		return ex.dispatch(ctx, sc, st)
 	}
-	step := ex.traceStart(th, c.Name, c.Type, input)
+	step := ex.traceStart(sc.th, sc.c.Name, sc.c.Type, sc.raw)
 	sc.tr = step
 	out, next, err = ex.dispatch(ctx, sc, st)
 	ex.traceEnd(ctx, step, out, next, err)

@@ -146,6 +146,14 @@ func (ex *execution) runWait(ctx context.Context, sc *stateRun, s *asl.Wait) (an
 		}
 		d = t.Sub(ex.rt.Now())
 	}
+	switch {
+	case sc.th.depth == 0 && !ex.waitUntil.IsZero():
+		// Resumed: the deadline was set when the state was entered.
+		d = max(0, ex.waitUntil.Sub(ex.rt.Now()))
+		ex.waitUntil = time.Time{}
+	case sc.th.depth == 0 && ex.opts.OnCheckpoint != nil:
+		ex.checkpoint(sc.th, sc.c.Name, sc.raw, true, sc.entered, ex.rt.Now().Add(d))
+	}
 	if err := ex.rt.Sleep(ctx, d); err != nil {
 		ex.emit(sc.th, "WaitStateAborted", nil)
 		return nil, "", err

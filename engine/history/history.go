@@ -241,3 +241,8 @@ type EvaluationFailedEventDetails struct {
 	Location string `json:"location,omitempty"`
 	State    string `json:"state"`
 }
+
+// ExecutionRedrivenEventDetails describes an ExecutionRedriven event.
+type ExecutionRedrivenEventDetails struct {
+	RedriveCount int `json:"redriveCount"`
+}
