@@ -34,6 +34,10 @@ flags:
   --input JSON|@FILE      the execution input (default {})
   --mocks FILE            answer Task states from a Step Functions Local MockConfigFile
   --test-case NAME        the mock test case (may be left out when there is only one)
+                          Task states the mocks leave out (all of them without
+                          --mocks) call AWS, with the SDK's usual configuration
+  --machine NAME=FILE     a state machine that states:startExecution tasks may run
+                          in process (repeatable)
   --state-machine NAME    the state machine's name, for the mock file and $$ (default:
                           the mock file's only state machine, else FILE's base name)
   --execution-name NAME   the execution's name (default: a name from the start time)
@@ -70,6 +74,7 @@ type runFlags struct {
 	trace         bool
 	traceWidth    int
 	payloadLimit  int
+	machines      machineFlags
 }
 
 // parseRunFlags accepts flags before and after the file name.
@@ -88,6 +93,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.BoolVar(&f.trace, "trace", false, "")
 	fs.IntVar(&f.traceWidth, "trace-width", 120, "")
 	fs.IntVar(&f.payloadLimit, "payload-limit", 256*1024, "")
+	fs.Var(&f.machines, "machine", "")
 	file, err := parseFileAndFlags(fs, args)
 	if err != nil {
 		return nil, err
@@ -131,7 +137,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	smName := f.stateMachine
-	var invoker integrations.Invoker = gofunc.Chain() // no provider: a Task fails saying so
+	var invoker integrations.Invoker = gofunc.Chain() // the mocks; setupTasks adds the integrations
 	if f.mocks != "" {
 		cfg, err := mock.Load(f.mocks)
 		if err != nil {
@@ -190,6 +196,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if f.virtualClock {
 		opts.Runtime = local.New(local.Options{VirtualClock: true, Start: start, Seed: start.UnixNano()})
+	}
+	if err := setupTasks(&opts, f.machines, f.virtualClock); err != nil {
+		fmt.Fprintf(stderr, "stepwise run: %v\n", err)
+		return 2
 	}
 	res, err := engine.Run(ctx, sm, input, opts)
 	if err != nil {

@@ -142,7 +142,9 @@ func TestRunWithMocks(t *testing.T) {
 }
 
 func TestRunTaskWithoutProvider(t *testing.T) {
-	def := writeFile(t, "flow.asl.json", taskDef)
+	// Without --mocks Task states call AWS (invoker_test.go); a resource no
+	// integration supports fails saying so.
+	def := writeFile(t, "flow.asl.json", strings.Replace(taskDef, "arn:aws:states:::lambda:invoke", "arn:aws:states:::glue:startJobRun", 1))
 	code, out, errs := runCLI(t, def, "--json", "--input", `{"x":1}`)
 	if code != 1 {
 		t.Fatalf("code %d, stdout %q, stderr %q", code, out, errs)
@@ -154,7 +156,7 @@ func TestRunTaskWithoutProvider(t *testing.T) {
 	o := v.(*value.Object)
 	e, _ := o.Get("error")
 	c, _ := o.Get("cause")
-	if e != "States.TaskFailed" || !strings.Contains(c.(string), `no integration is configured for resource "arn:aws:states:::lambda:invoke"`) {
+	if e != "States.TaskFailed" || !strings.Contains(c.(string), `no integration is configured for resource "arn:aws:states:::glue:startJobRun"`) {
 		t.Fatalf("got %s", out)
 	}
 }

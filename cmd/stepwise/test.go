@@ -45,6 +45,11 @@ flags:
   --update                write the outcomes to the --expect file instead of
                           failing on differences (keeps inputs and other cases)
   --input JSON|@FILE      the input of every case run
+  --machine NAME=FILE     a state machine that states:startExecution tasks may run
+                          in process (repeatable)
+
+Task states the test case does not mock call AWS, with the SDK's usual
+configuration, as with Step Functions Local.
 `
 
 // testFlags are the parsed arguments of stepwise test.
@@ -57,6 +62,7 @@ type testFlags struct {
 	input        string
 	inputSet     bool
 	update       bool
+	machines     machineFlags
 }
 
 func parseTestFlags(args []string) (*testFlags, error) {
@@ -69,6 +75,7 @@ func parseTestFlags(args []string) (*testFlags, error) {
 	fs.StringVar(&f.expect, "expect", "", "")
 	fs.StringVar(&f.input, "input", "", "")
 	fs.BoolVar(&f.update, "update", false, "")
+	fs.Var(&f.machines, "machine", "")
 	file, err := parseFileAndFlags(fs, args)
 	if err != nil {
 		return nil, err
@@ -121,6 +128,10 @@ func (tr tester) run(ctx context.Context, args []string, stdout, stderr io.Write
 		return fail("%s: %v", f.file, err)
 	}
 	cfg, err := mock.Load(f.mocks)
+	if err != nil {
+		return fail("%v", err)
+	}
+	fallback, err := testFallback(f.machines)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -184,7 +195,7 @@ func (tr tester) run(ctx context.Context, args []string, stdout, stderr io.Write
 		}
 		stop := tr.progress(stderr, name)
 		ex, err := m.Execute(ctx, value.Encode(input),
-			stepwisetest.MockConfig(cfg, name), stepwisetest.StateMachineName(smName))
+			stepwisetest.MockConfig(cfg, name), stepwisetest.StateMachineName(smName), stepwisetest.Fallback(fallback))
 		stop()
 		if err != nil {
 			return fail("test case %s: %v", name, err)

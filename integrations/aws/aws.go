@@ -6,8 +6,9 @@
 //     derived from the aws-sdk-go-v2 clients by reflection;
 //   - the optimized integrations arn:aws:states:::dynamodb:getItem|putItem|
 //     updateItem|deleteItem, arn:aws:states:::athena:startQueryExecution
-//     (.sync), getQueryExecution, getQueryResults, stopQueryExecution, and
-//     arn:aws:states:::lambda:invoke (.waitForTaskToken).
+//     (.sync), getQueryExecution, getQueryResults, stopQueryExecution,
+//     arn:aws:states:::lambda:invoke, sns:publish, sqs:sendMessage and
+//     events:putEvents (each also .waitForTaskToken).
 //
 // Credentials come from the SDK's default chain (or Options.LoadOptions);
 // a task's Credentials.RoleArn is assumed through STS. The region is the
@@ -17,7 +18,10 @@
 //
 // Service errors keep the names Step Functions gives them:
 // DynamoDb.ConditionalCheckFailedException for aws-sdk tasks,
-// DynamoDB.ConditionalCheckFailedException for optimized ones.
+// DynamoDB.ConditionalCheckFailedException for optimized ones (SNS.NotFoundException,
+// SQS.QueueDoesNotExistException, SQS.AmazonSQSException for an error the
+// SDK does not model, EventBridge.FailedEntry; <Prefix>.SdkClientException
+// when the service cannot be reached).
 package aws
 
 import (
@@ -47,7 +51,8 @@ type Options struct {
 	// config.WithRegion or config.WithCredentialsProvider.
 	LoadOptions []func(*config.LoadOptions) error
 	// Endpoints overrides service endpoints by ARN service name
-	// ("dynamodb", "athena", "lambda", "rekognition", "transcribe", "sts"),
+	// ("dynamodb", "athena", "lambda", "rekognition", "transcribe", "sns",
+	// "sqs", "events", "sts"),
 	// for local servers. They win over AWS_ENDPOINT_URL_*.
 	Endpoints map[string]string
 	// HTTPClient, when set, sends the requests.

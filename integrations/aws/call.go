@@ -77,7 +77,8 @@ type apiFailure struct {
 	message   string
 	status    int
 	requestID string
-	modeled   bool // the SDK has a type for the error
+	modeled   bool   // the SDK has a type for the error
+	typeName  string // the SDK's type of a modeled error: QueueDoesNotExist
 }
 
 func failureOf(err error) (apiFailure, bool) {
@@ -89,6 +90,8 @@ func failureOf(err error) (apiFailure, bool) {
 	var generic *smithy.GenericAPIError
 	if errors.As(err, &generic) {
 		f.modeled = false
+	} else if t := reflect.TypeOf(api); t.Kind() == reflect.Pointer {
+		f.typeName = t.Elem().Name()
 	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
@@ -96,6 +99,17 @@ func failureOf(err error) (apiFailure, bool) {
 		f.requestID = re.ServiceRequestID()
 	}
 	return f, true
+}
+
+// exceptionName is the exception class the AWS SDK for Java has for a
+// modeled error: the SDK's error type (SQS's QueueDoesNotExist, whose code
+// is AWS.SimpleQueueService.NonExistentQueue, is QueueDoesNotExistException),
+// else the error code, with the Exception suffix.
+func (f apiFailure) exceptionName() string {
+	if f.typeName != "" {
+		return withException(f.typeName)
+	}
+	return withException(f.code)
 }
 
 // withException adds the Exception suffix Step Functions puts on every
@@ -130,7 +144,7 @@ func sdkError(svc *service, err error) error {
 	}
 	name := svc.prefix + "." + svc.prefix + "Exception"
 	if f.modeled {
-		name = svc.prefix + "." + withException(f.code)
+		name = svc.prefix + "." + f.exceptionName()
 	}
 	return fault.New(name, fmt.Sprintf("%s (Service: %s, Status Code: %d, Request ID: %s)", f.message, svc.prefix, f.status, f.requestID))
 }
@@ -152,7 +166,7 @@ func v1Error(prefix, generic, serviceName string, err error) error {
 	}
 	name := prefix + "." + generic
 	if f.modeled {
-		name = prefix + "." + withException(f.code)
+		name = prefix + "." + f.exceptionName()
 	}
 	return fault.New(name, fmt.Sprintf("%s (Service: %s; Status Code: %d; Error Code: %s; Request ID: %s; Proxy: null)",
 		f.message, serviceName, f.status, f.code, f.requestID))

@@ -41,6 +41,9 @@ var optimized = map[string]optimizedIntegration{
 	"athena:getQueryResults":     {requestResponse, invokeAthena},
 	"athena:stopQueryExecution":  {requestResponse, invokeAthena},
 	"lambda:invoke":              {withCallback, invokeLambda},
+	"sns:publish":                {withCallback, invokeSNS},
+	"sqs:sendMessage":            {withCallback, invokeSQS},
+	"events:putEvents":           {withCallback, invokeEvents},
 }
 
 // withMetadata encodes an SDK output as Step Functions returns the result

@@ -11,8 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rekognition"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/transcribe"
 	trtypes "github.com/aws/aws-sdk-go-v2/service/transcribe/types"
 
@@ -90,10 +93,36 @@ var services = map[string]*service{
 		},
 		codec: sdk.NewCodec(),
 	},
+	"sns": {
+		clientType: reflect.TypeOf((*sns.Client)(nil)),
+		name:       "sns", prefix: "Sns",
+		newClient: func(cfg sdkaws.Config, endpoint string) any {
+			return sns.NewFromConfig(cfg, func(o *sns.Options) { setEndpoint(&o.BaseEndpoint, endpoint) })
+		},
+		codec: sdk.NewCodec(),
+	},
+	"sqs": {
+		clientType: reflect.TypeOf((*sqs.Client)(nil)),
+		name:       "sqs", prefix: "Sqs",
+		newClient: func(cfg sdkaws.Config, endpoint string) any {
+			return sqs.NewFromConfig(cfg, func(o *sqs.Options) { setEndpoint(&o.BaseEndpoint, endpoint) })
+		},
+		codec: sdk.NewCodec(),
+	},
+	// events is EventBridge, as the optimized integration's ARN names it
+	// (arn:aws:states:::events:putEvents).
+	"events": {
+		clientType: reflect.TypeOf((*eventbridge.Client)(nil)),
+		name:       "events", prefix: "EventBridge",
+		newClient: func(cfg sdkaws.Config, endpoint string) any {
+			return eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { setEndpoint(&o.BaseEndpoint, endpoint) })
+		},
+		codec: sdk.NewCodec(),
+	},
 }
 
 // sdkServices are the services offered through arn:aws:states:::aws-sdk:.
-// lambda is used by the optimized integration only.
+// lambda, sns, sqs and events are used by the optimized integrations only.
 var sdkServices = []string{"athena", "dynamodb", "rekognition", "transcribe"}
 
 func setEndpoint(dst **string, endpoint string) {
