@@ -16,8 +16,10 @@ build:
 ## test: everything CI runs: lint, all tests (conformance included), short fuzz runs.
 test: lint unit conformance fuzz
 
+## unit: every package's tests. The Temporal tests need the Temporal CLI
+## (built once into a cache by scripts/temporal-cli.sh).
 unit:
-	$(GO) test -count=1 ./...
+	STEPWISE_TEMPORAL_CLI=$$(scripts/temporal-cli.sh) $(GO) test -count=1 -timeout 20m ./...
 
 ## conformance: the AWS-recorded cases of ../shared/conformance (or
 ## $$CONFORMANCE_DIR), a line per area and the `N passed, N failed` total.
