@@ -1,0 +1,128 @@
+package service
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Resource types in Step Functions ARNs.
+const (
+	arnStateMachine = "stateMachine"
+	arnExecution    = "execution"
+	arnExpress      = "express"
+	arnActivity     = "activity"
+)
+
+// arn is a parsed Step Functions ARN:
+// arn:aws:states:REGION:ACCOUNT:TYPE:NAME[:EXECUTION].
+type arn struct {
+	region, account, typ string
+	name                 string // the state machine or activity name
+	execution            string // for execution ARNs
+}
+
+// parseARN parses a Step Functions ARN of one of the resource types want.
+func parseARN(s string, want ...string) (arn, bool) {
+	parts := strings.Split(s, ":")
+	if len(parts) < 7 || parts[0] != "arn" || parts[1] != "aws" || parts[2] != "states" || parts[3] == "" || parts[4] == "" {
+		return arn{}, false
+	}
+	a := arn{region: parts[3], account: parts[4], typ: parts[5], name: parts[6]}
+	ok := false
+	for _, w := range want {
+		ok = ok || w == a.typ
+	}
+	if !ok || a.name == "" {
+		return arn{}, false
+	}
+	switch a.typ {
+	case arnStateMachine, arnActivity:
+		if len(parts) != 7 {
+			return arn{}, false
+		}
+	case arnExecution:
+		if len(parts) != 8 || parts[7] == "" {
+			return arn{}, false
+		}
+		a.execution = parts[7]
+	case arnExpress:
+		if len(parts) != 9 {
+			return arn{}, false
+		}
+		a.execution = parts[7]
+	}
+	return a, true
+}
+
+func (s *Service) stateMachineARN(name string) string {
+	return "arn:aws:states:" + s.region + ":" + s.account + ":stateMachine:" + name
+}
+
+func (s *Service) executionARN(machine, name string) string {
+	return "arn:aws:states:" + s.region + ":" + s.account + ":execution:" + machine + ":" + name
+}
+
+func (s *Service) activityARN(name string) string {
+	return "arn:aws:states:" + s.region + ":" + s.account + ":activity:" + name
+}
+
+// validName reports whether a state machine, execution or activity name
+// is allowed: 1 to 80 characters, none of them whitespace, brackets,
+// wildcards, the specials " # % \ ^ | ~ ` $ & , ; : / or control
+// characters.
+func validName(name string) bool {
+	if name == "" || utf8.RuneCountInString(name) > 80 || !utf8.ValidString(name) {
+		return false
+	}
+	for _, r := range name {
+		switch {
+		case r <= 0x20, r >= 0x7f && r <= 0x9f:
+			return false
+		case strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r):
+			return false
+		case r == 0x85 || r == 0xa0 || r == 0x1680 || (r >= 0x2000 && r <= 0x200a) || r == 0x2028 || r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000:
+			return false
+		}
+	}
+	return true
+}
+
+// Page tokens are opaque to clients: a kind and a position.
+
+func pageToken(kind, pos string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + "\x00" + pos))
+}
+
+func parsePageToken(tok, kind string) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return "", false
+	}
+	k, pos, ok := strings.Cut(string(b), "\x00")
+	if !ok || k != kind {
+		return "", false
+	}
+	return pos, true
+}
+
+func parseIntToken(tok, kind string) (int64, bool) {
+	pos, ok := parsePageToken(tok, kind)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(pos, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// pageSize validates maxResults (0: the default 100; at most 1000).
+func pageSize(n int) (int, error) {
+	switch {
+	case n == 0:
+		return 100, nil
+	case n < 0 || n > 1000:
+		return 0, apiErr(errValidation, "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000 and greater than or equal to 0", n)
+	}
+	return n, nil
+}

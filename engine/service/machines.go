@@ -1,0 +1,499 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/diag"
+	"github.com/stepwise/stepwise/engine/store"
+)
+
+// operations maps operation names to their handlers.
+func (s *Service) operations() map[string]handler {
+	return map[string]handler{
+		"CreateStateMachine":               op(s.createStateMachine),
+		"DescribeStateMachine":             op(s.describeStateMachine),
+		"UpdateStateMachine":               op(s.updateStateMachine),
+		"DeleteStateMachine":               op(s.deleteStateMachine),
+		"ListStateMachines":                op(s.listStateMachines),
+		"ValidateStateMachineDefinition":   op(s.validateDefinition),
+		"StartExecution":                   op(s.startExecution),
+		"StartSyncExecution":               op(s.startSyncExecution),
+		"DescribeExecution":                op(s.describeExecution),
+		"ListExecutions":                   op(s.listExecutions),
+		"StopExecution":                    op(s.stopExecution),
+		"GetExecutionHistory":              op(s.getExecutionHistory),
+		"DescribeStateMachineForExecution": op(s.describeStateMachineForExecution),
+		"RedriveExecution":                 op(s.redriveExecution),
+		"SendTaskSuccess":                  op(s.sendTaskSuccess),
+		"SendTaskFailure":                  op(s.sendTaskFailure),
+		"SendTaskHeartbeat":                op(s.sendTaskHeartbeat),
+		"CreateActivity":                   op(s.createActivity),
+		"DescribeActivity":                 op(s.describeActivity),
+		"DeleteActivity":                   op(s.deleteActivity),
+		"ListActivities":                   op(s.listActivities),
+		"GetActivityTask":                  op(s.getActivityTask),
+		"TestState":                        op(s.testState),
+		"TagResource":                      op(s.tagResource),
+		"UntagResource":                    op(s.untagResource),
+		"ListTagsForResource":              op(s.listTagsForResource),
+	}
+}
+
+// newUUID returns a random version-4 UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// tag is a resource tag as the API writes it.
+type tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// parseDefinition parses a definition, answering InvalidDefinition with
+// its diagnostics.
+func parseDefinition(def string) (*asl.StateMachine, error) {
+	if def == "" {
+		return nil, apiErr(errValidation, "1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null")
+	}
+	sm, err := asl.Parse([]byte(def))
+	if err != nil {
+		var dl diag.List
+		if errors.As(err, &dl) {
+			msgs := make([]string, 0, len(dl))
+			for _, d := range dl {
+				m := d.Code + ": " + d.Message
+				if d.Location != "" {
+					m += " at " + d.Location
+				}
+				msgs = append(msgs, m)
+			}
+			return nil, apiErr(errInvalidDefinition, "Invalid State Machine Definition: '%s'", strings.Join(msgs, ", "))
+		}
+		return nil, apiErr(errInvalidDefinition, "Invalid State Machine Definition: '%v'", err)
+	}
+	return sm, nil
+}
+
+// machine returns the parsed state machine of a revision, cached.
+func (s *Service) machine(ctx context.Context, smArn, revision string) (*asl.StateMachine, *store.StateMachine, error) {
+	key := smArn + "\x00" + revision
+	rec, err := s.store.GetRevision(ctx, smArn, revision)
+	if err != nil {
+		return nil, nil, err
+	}
+	if v, ok := s.smCache.Load(key); ok {
+		return v.(*asl.StateMachine), rec, nil
+	}
+	sm, err := asl.Parse([]byte(rec.Definition))
+	if err != nil {
+		return nil, nil, fmt.Errorf("service: the stored definition of %s (revision %s): %w", smArn, revision, err)
+	}
+	s.smCache.Store(key, sm)
+	return sm, rec, nil
+}
+
+func validRole(role string) error {
+	if role == "" {
+		return apiErr(errValidation, "1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
+	}
+	if !strings.HasPrefix(role, "arn:") || strings.Count(role, ":") < 5 {
+		return apiErr(errInvalidArn, "Invalid Arn: 'Invalid ARN prefix: %s'", role)
+	}
+	return nil
+}
+
+func jsonText(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	return string(raw)
+}
+
+type createStateMachineIn struct {
+	Name                 string          `json:"name"`
+	Definition           string          `json:"definition"`
+	RoleArn              string          `json:"roleArn"`
+	Type                 string          `json:"type"`
+	LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
+	TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
+	Tags                 []tag           `json:"tags"`
+	Publish              bool            `json:"publish"`
+}
+
+type createStateMachineOut struct {
+	StateMachineArn string `json:"stateMachineArn"`
+	CreationDate    *epoch `json:"creationDate"`
+}
+
+func (s *Service) createStateMachine(ctx context.Context, in *createStateMachineIn) (any, error) {
+	if !validName(in.Name) {
+		return nil, apiErr(errInvalidName, "Invalid Name: '%s'", in.Name)
+	}
+	if err := validRole(in.RoleArn); err != nil {
+		return nil, err
+	}
+	typ := in.Type
+	switch typ {
+	case "":
+		typ = "STANDARD"
+	case "STANDARD", "EXPRESS":
+	default:
+		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", in.Type)
+	}
+	if _, err := parseDefinition(in.Definition); err != nil {
+		return nil, err
+	}
+	if len(in.Tags) > 50 {
+		return nil, apiErr(errTooManyTags, "too many tags: %d (at most 50)", len(in.Tags))
+	}
+	now := time.Now().UTC()
+	rec := &store.StateMachine{
+		Arn: s.stateMachineARN(in.Name), Name: in.Name, Type: typ, Status: "ACTIVE", Definition: in.Definition,
+		RoleArn: in.RoleArn, LoggingConfiguration: jsonText(in.LoggingConfiguration),
+		TracingConfiguration: jsonText(in.TracingConfiguration), RevisionID: newUUID(), Created: now, Updated: now,
+	}
+	err := s.store.CreateStateMachine(ctx, rec)
+	if errors.Is(err, store.ErrExists) {
+		// Creating the same state machine again is idempotent.
+		old, gerr := s.store.GetStateMachine(ctx, rec.Arn)
+		if gerr != nil {
+			return nil, gerr
+		}
+		if old.Definition == rec.Definition && old.RoleArn == rec.RoleArn && old.Type == rec.Type &&
+			old.LoggingConfiguration == rec.LoggingConfiguration && old.TracingConfiguration == rec.TracingConfiguration {
+			return &createStateMachineOut{StateMachineArn: old.Arn, CreationDate: ts(old.Created)}, nil
+		}
+		return nil, apiErr(errStateMachineAlreadyExists, "State Machine Already Exists: '%s'", rec.Arn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Tags) > 0 {
+		if err := s.store.TagResource(ctx, rec.Arn, toStoreTags(in.Tags)); err != nil {
+			return nil, err
+		}
+	}
+	return &createStateMachineOut{StateMachineArn: rec.Arn, CreationDate: ts(rec.Created)}, nil
+}
+
+func toStoreTags(tags []tag) []store.Tag {
+	out := make([]store.Tag, len(tags))
+	for i, t := range tags {
+		out[i] = store.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
+
+type stateMachineArnIn struct {
+	StateMachineArn string `json:"stateMachineArn"`
+}
+
+// getMachine returns a state machine record, with AWS's errors.
+func (s *Service) getMachine(ctx context.Context, smArn string) (*store.StateMachine, error) {
+	a, ok := parseARN(smArn, arnStateMachine)
+	if !ok {
+		return nil, apiErr(errInvalidArn, "Invalid Arn: '%s'", smArn)
+	}
+	rec, err := s.store.GetStateMachine(ctx, smArn)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (a.region != s.region || a.account != s.account)) {
+		return nil, apiErr(errStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", smArn)
+	}
+	return rec, err
+}
+
+type describeStateMachineOut struct {
+	StateMachineArn      string          `json:"stateMachineArn"`
+	Name                 string          `json:"name"`
+	Status               string          `json:"status,omitempty"`
+	Definition           string          `json:"definition"`
+	RoleArn              string          `json:"roleArn"`
+	Type                 string          `json:"type,omitempty"`
+	CreationDate         *epoch          `json:"creationDate,omitempty"`
+	UpdateDate           *epoch          `json:"updateDate,omitempty"`
+	Description          string          `json:"description,omitempty"`
+	LoggingConfiguration json.RawMessage `json:"loggingConfiguration,omitempty"`
+	TracingConfiguration json.RawMessage `json:"tracingConfiguration,omitempty"`
+	RevisionID           string          `json:"revisionId,omitempty"`
+}
+
+func loggingOf(rec *store.StateMachine) json.RawMessage {
+	if rec.LoggingConfiguration == "" {
+		return json.RawMessage(`{"level":"OFF","includeExecutionData":false}`)
+	}
+	return json.RawMessage(rec.LoggingConfiguration)
+}
+
+func tracingOf(rec *store.StateMachine) json.RawMessage {
+	if rec.TracingConfiguration == "" {
+		return json.RawMessage(`{"enabled":false}`)
+	}
+	return json.RawMessage(rec.TracingConfiguration)
+}
+
+func (s *Service) describeStateMachine(ctx context.Context, in *stateMachineArnIn) (any, error) {
+	rec, err := s.getMachine(ctx, in.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	out := &describeStateMachineOut{
+		StateMachineArn: rec.Arn, Name: rec.Name, Status: rec.Status, Definition: rec.Definition, RoleArn: rec.RoleArn,
+		Type: rec.Type, CreationDate: ts(rec.Created), Description: rec.Description,
+		LoggingConfiguration: loggingOf(rec), TracingConfiguration: tracingOf(rec),
+	}
+	if !rec.Updated.Equal(rec.Created) {
+		out.RevisionID = rec.RevisionID
+	}
+	return out, nil
+}
+
+type updateStateMachineIn struct {
+	StateMachineArn      string          `json:"stateMachineArn"`
+	Definition           string          `json:"definition"`
+	RoleArn              string          `json:"roleArn"`
+	LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
+	TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
+}
+
+type updateStateMachineOut struct {
+	UpdateDate *epoch `json:"updateDate"`
+	RevisionID string `json:"revisionId"`
+}
+
+func (s *Service) updateStateMachine(ctx context.Context, in *updateStateMachineIn) (any, error) {
+	if in.Definition == "" && in.RoleArn == "" && jsonText(in.LoggingConfiguration) == "" && jsonText(in.TracingConfiguration) == "" {
+		return nil, apiErr(errMissingRequiredParameter, "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
+	}
+	rec, err := s.getMachine(ctx, in.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	if in.Definition != "" {
+		if _, err := parseDefinition(in.Definition); err != nil {
+			return nil, err
+		}
+		rec.Definition = in.Definition
+	}
+	if in.RoleArn != "" {
+		if err := validRole(in.RoleArn); err != nil {
+			return nil, err
+		}
+		rec.RoleArn = in.RoleArn
+	}
+	if t := jsonText(in.LoggingConfiguration); t != "" {
+		rec.LoggingConfiguration = t
+	}
+	if t := jsonText(in.TracingConfiguration); t != "" {
+		rec.TracingConfiguration = t
+	}
+	rec.RevisionID = newUUID()
+	rec.Updated = time.Now().UTC()
+	if err := s.store.UpdateStateMachine(ctx, rec); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, apiErr(errStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", in.StateMachineArn)
+		}
+		return nil, err
+	}
+	return &updateStateMachineOut{UpdateDate: ts(rec.Updated), RevisionID: rec.RevisionID}, nil
+}
+
+func (s *Service) deleteStateMachine(ctx context.Context, in *stateMachineArnIn) (any, error) {
+	if _, ok := parseARN(in.StateMachineArn, arnStateMachine); !ok {
+		return nil, apiErr(errInvalidArn, "Invalid Arn: '%s'", in.StateMachineArn)
+	}
+	// Running executions keep running on the definition they started with.
+	if err := s.store.DeleteStateMachine(ctx, in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+type listIn struct {
+	MaxResults int    `json:"maxResults"`
+	NextToken  string `json:"nextToken"`
+}
+
+type stateMachineItem struct {
+	StateMachineArn string `json:"stateMachineArn"`
+	Name            string `json:"name"`
+	Type            string `json:"type"`
+	CreationDate    *epoch `json:"creationDate"`
+}
+
+type listStateMachinesOut struct {
+	StateMachines []stateMachineItem `json:"stateMachines"`
+	NextToken     string             `json:"nextToken,omitempty"`
+}
+
+func (s *Service) listStateMachines(ctx context.Context, in *listIn) (any, error) {
+	n, err := pageSize(in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	after := ""
+	if in.NextToken != "" {
+		var ok bool
+		if after, ok = parsePageToken(in.NextToken, "sm"); !ok {
+			return nil, apiErr(errInvalidToken, "Invalid Token: '%s'", in.NextToken)
+		}
+	}
+	recs, err := s.store.ListStateMachines(ctx, after, n+1)
+	if err != nil {
+		return nil, err
+	}
+	out := &listStateMachinesOut{StateMachines: []stateMachineItem{}}
+	for i, r := range recs {
+		if i == n {
+			out.NextToken = pageToken("sm", recs[i-1].Arn)
+			break
+		}
+		out.StateMachines = append(out.StateMachines, stateMachineItem{StateMachineArn: r.Arn, Name: r.Name, Type: r.Type, CreationDate: ts(r.Created)})
+	}
+	return out, nil
+}
+
+type validateIn struct {
+	Definition string `json:"definition"`
+	Type       string `json:"type"`
+	Severity   string `json:"severity"`
+	MaxResults int    `json:"maxResults"`
+}
+
+type validateOut struct {
+	Result      string            `json:"result"`
+	Diagnostics []diag.Diagnostic `json:"diagnostics"`
+	Truncated   bool              `json:"truncated"`
+}
+
+func (s *Service) validateDefinition(_ context.Context, in *validateIn) (any, error) {
+	if in.Definition == "" {
+		return nil, apiErr(errValidation, "1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null")
+	}
+	switch in.Type {
+	case "", "STANDARD", "EXPRESS":
+	default:
+		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", in.Type)
+	}
+	withWarnings := false
+	switch in.Severity {
+	case "", diag.SeverityError:
+	case diag.SeverityWarning:
+		withWarnings = true
+	default:
+		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [ERROR, WARNING]", in.Severity)
+	}
+	limit := in.MaxResults
+	if limit < 0 || limit > 100 {
+		return nil, apiErr(errValidation, "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100", limit)
+	}
+	if limit == 0 {
+		limit = 100
+	}
+	out := &validateOut{Result: "OK", Diagnostics: []diag.Diagnostic{}}
+	for _, d := range asl.Validate([]byte(in.Definition)) {
+		if d.Severity == diag.SeverityError {
+			out.Result = "FAIL"
+		} else if !withWarnings {
+			continue
+		}
+		if len(out.Diagnostics) == limit {
+			out.Truncated = true
+			continue
+		}
+		out.Diagnostics = append(out.Diagnostics, d)
+	}
+	return out, nil
+}
+
+// Tags.
+
+type tagResourceIn struct {
+	ResourceArn string   `json:"resourceArn"`
+	Tags        []tag    `json:"tags"`
+	TagKeys     []string `json:"tagKeys"`
+}
+
+// taggable checks that a resource exists (a state machine or an activity).
+func (s *Service) taggable(ctx context.Context, resource string) error {
+	a, ok := parseARN(resource, arnStateMachine, arnActivity)
+	if !ok {
+		return apiErr(errInvalidArn, "Invalid Arn: '%s'", resource)
+	}
+	var err error
+	if a.typ == arnStateMachine {
+		_, err = s.store.GetStateMachine(ctx, resource)
+	} else {
+		_, err = s.store.GetActivity(ctx, resource)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return apiErr(errResourceNotFound, "Resource not found: '%s'", resource)
+	}
+	return err
+}
+
+func (s *Service) tagResource(ctx context.Context, in *tagResourceIn) (any, error) {
+	if err := s.taggable(ctx, in.ResourceArn); err != nil {
+		return nil, err
+	}
+	old, err := s.store.Tags(ctx, in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	keys := map[string]bool{}
+	for _, t := range old {
+		keys[t.Key] = true
+	}
+	for _, t := range in.Tags {
+		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
+			return nil, apiErr(errValidation, "invalid tag: key %q", t.Key)
+		}
+		keys[t.Key] = true
+	}
+	if len(keys) > 50 {
+		return nil, apiErr(errTooManyTags, "too many tags: a resource has at most 50")
+	}
+	if err := s.store.TagResource(ctx, in.ResourceArn, toStoreTags(in.Tags)); err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+func (s *Service) untagResource(ctx context.Context, in *tagResourceIn) (any, error) {
+	if err := s.taggable(ctx, in.ResourceArn); err != nil {
+		return nil, err
+	}
+	if err := s.store.UntagResource(ctx, in.ResourceArn, in.TagKeys); err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+type tagsOut struct {
+	Tags []tag `json:"tags"`
+}
+
+func (s *Service) listTagsForResource(ctx context.Context, in *tagResourceIn) (any, error) {
+	if err := s.taggable(ctx, in.ResourceArn); err != nil {
+		return nil, err
+	}
+	tags, err := s.store.Tags(ctx, in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	out := &tagsOut{Tags: []tag{}}
+	for _, t := range tags {
+		out.Tags = append(out.Tags, tag{Key: t.Key, Value: t.Value})
+	}
+	return out, nil
+}

@@ -1,0 +1,462 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/engine/history"
+	"github.com/stepwise/stepwise/engine/store"
+	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/mock"
+)
+
+// MaxHistoryEvents is the most events an execution records, as on AWS:
+// one that would record more fails with States.Runtime.
+const MaxHistoryEvents = 25000
+
+const historyLimitCause = "The execution reached the maximum number of history events (25000)."
+
+// errShuttingDown: the service no longer starts executions.
+var errShuttingDown = &APIError{Type: "ServiceUnavailable", Message: "the server is shutting down", Status: 503}
+
+// run is an execution running in this process.
+type run struct {
+	s       *Service
+	key     string           // the execution ARN
+	ex      *store.Execution // nil for an EXPRESS execution (nothing is stored)
+	smName  string
+	started time.Time
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	// detached: the service is shutting down; nothing more is recorded,
+	// and the execution stays RUNNING in the store.
+	detached atomic.Bool
+	done     chan struct{}
+	result   *engine.Result // how it ended, once done is closed
+
+	mu        sync.Mutex
+	events    int64 // events recorded, for the history limit
+	overLimit bool  // the history limit was reached: the run was stopped
+	stopped   bool  // StopExecution asked for it
+	stopError string
+	stopCause string
+	entered   map[string]int64  // the last entered event id of each state
+	tokens    map[string]string // live task tokens → their state
+	redriveCP []byte            // the last checkpoint before a top-level state was entered
+}
+
+// durable is what the store keeps as an execution's checkpoint: where a
+// restart resumes it and where a redrive restarts it.
+type durable struct {
+	Resume  json.RawMessage `json:"resume,omitempty"`
+	Redrive json.RawMessage `json:"redrive,omitempty"`
+}
+
+// encode writes the JSON object by hand: the checkpoints are JSON already,
+// and re-encoding them on every state would cost more than the rest.
+func (d *durable) encode() []byte {
+	b := make([]byte, 0, len(d.Resume)+len(d.Redrive)+24)
+	b = append(b, '{')
+	if len(d.Resume) > 0 {
+		b = append(b, `"resume":`...)
+		b = append(b, d.Resume...)
+	}
+	if len(d.Redrive) > 0 {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, `"redrive":`...)
+		b = append(b, d.Redrive...)
+	}
+	return append(b, '}')
+}
+
+func decodeDurable(b []byte) (*durable, error) {
+	d := &durable{}
+	if len(b) == 0 {
+		return d, nil
+	}
+	if err := json.Unmarshal(b, d); err != nil {
+		return nil, fmt.Errorf("service: reading a checkpoint: %w", err)
+	}
+	return d, nil
+}
+
+func decodeCheckpoint(raw json.RawMessage) (*engine.Checkpoint, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	cp := &engine.Checkpoint{}
+	if err := json.Unmarshal(raw, cp); err != nil {
+		return nil, fmt.Errorf("service: reading a checkpoint: %w", err)
+	}
+	return cp, nil
+}
+
+// newRun prepares a run of an execution.
+func (s *Service) newRun(key string, ex *store.Execution, smName string) *run {
+	r := &run{s: s, key: key, ex: ex, smName: smName, started: time.Now(), done: make(chan struct{}),
+		entered: map[string]int64{}, tokens: map[string]string{}}
+	r.ctx, r.cancel = context.WithCancel(s.ctx)
+	return r
+}
+
+// launch starts a run on the backend. opts carries what is particular to
+// this run (Resume, Redrive, RedriveCount, StartTime).
+func (s *Service) launch(r *run, sm *asl.StateMachine, input any, testCase *mock.TestCase, opts engine.Options, seed int64) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		r.cancel()
+		return errShuttingDown
+	}
+	s.runs[r.key] = r
+	s.wg.Add(1)
+	s.mu.Unlock()
+
+	opts.Invoker = r.invoker(testCase)
+	opts.StateMachineName = r.smName
+	opts.Region, opts.AccountID = s.region, s.account
+	opts.DiscardEvents = true
+	opts.OnEvent = r.onEvent
+	if r.ex != nil {
+		opts.OnCheckpoint = r.onCheckpoint
+		opts.Type = engine.TypeStandard
+	} else {
+		opts.Type = engine.TypeExpress
+	}
+	if s.opts.Metrics != nil && opts.Resume == nil {
+		s.opts.Metrics.ExecutionStarted(r.smName)
+	}
+	go r.run(sm, input, opts, seed)
+	return nil
+}
+
+func (r *run) run(sm *asl.StateMachine, input any, opts engine.Options, seed int64) {
+	s := r.s
+	defer s.wg.Done()
+	defer r.cancel()
+	res, err := s.backend.Run(r.ctx, &Run{Key: r.key, Machine: sm, Input: input, Options: opts, Seed: seed})
+	if r.detached.Load() {
+		s.forget(r)
+		close(r.done)
+		return
+	}
+	if err != nil {
+		s.log.Error("execution could not run", "execution", r.key, "error", err)
+		res = &engine.Result{Status: engine.StatusFailed, Error: fault.Runtime, Cause: err.Error(), StartTime: opts.StartTime, StopTime: time.Now().UTC()}
+	}
+	r.mu.Lock()
+	switch {
+	case r.overLimit:
+		res.Status, res.Error, res.Cause, res.Output = engine.StatusFailed, fault.Runtime, historyLimitCause, nil
+	case r.stopped:
+		res.Status, res.Error, res.Cause, res.Output = engine.StatusAborted, r.stopError, r.stopCause, nil
+	}
+	r.mu.Unlock()
+	if res.StopTime.IsZero() {
+		res.StopTime = time.Now().UTC()
+	}
+	if r.ex != nil {
+		f := store.Finish{Status: res.Status, Error: res.Error, Cause: res.Cause, StopDate: res.StopTime}
+		if res.Status == engine.StatusSucceeded {
+			f.Output = value.EncodeString(res.Output)
+		}
+		if err := s.store.FinishExecution(context.Background(), r.ex.ID, f); err != nil {
+			s.log.Error("recording the end of an execution", "execution", r.key, "error", err)
+		}
+	}
+	if s.opts.Metrics != nil {
+		s.opts.Metrics.ExecutionFinished(r.smName, res.Status, time.Since(r.started))
+	}
+	r.result = res
+	s.forget(r)
+	close(r.done)
+}
+
+// forget removes a run and its tokens from the service.
+func (s *Service) forget(r *run) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.runs[r.key] == r {
+		delete(s.runs, r.key)
+	}
+	r.mu.Lock()
+	for tok := range r.tokens {
+		if s.tokens[tok] == r {
+			delete(s.tokens, tok)
+		}
+	}
+	r.mu.Unlock()
+}
+
+// onEvent records a history event (on the interpreter goroutine).
+func (r *run) onEvent(ev history.Event) {
+	if r.detached.Load() {
+		return
+	}
+	if strings.HasSuffix(ev.Type, "StateEntered") {
+		if d, ok := ev.Details.(*history.StateEnteredEventDetails); ok {
+			r.mu.Lock()
+			r.entered[d.Name] = ev.ID
+			r.mu.Unlock()
+		}
+		if m := r.s.opts.Metrics; m != nil {
+			m.StateTransition(r.smName)
+		}
+	}
+	r.mu.Lock()
+	r.events = ev.ID
+	over := r.events > MaxHistoryEvents && !r.overLimit
+	if over {
+		r.overLimit = true
+	}
+	if ev.Type == "ExecutionAborted" {
+		switch {
+		case r.overLimit:
+			ev.Type = "ExecutionFailed"
+			ev.Details = &history.ErrorDetails{Error: fault.Runtime, Cause: historyLimitCause}
+		case r.stopped:
+			ev.Details = &history.ErrorDetails{Error: r.stopError, Cause: r.stopCause}
+		}
+	}
+	r.mu.Unlock()
+	if over {
+		// A runaway execution (a loop of states) ends as on AWS.
+		r.cancel()
+		return
+	}
+	if r.overLimit && ev.Type != "ExecutionFailed" {
+		return
+	}
+	if r.ex == nil {
+		return
+	}
+	data, err := ev.MarshalJSON() // not json.Marshal, which would compact it again
+	if err != nil {
+		r.s.log.Error("encoding a history event", "execution", r.key, "event", ev.ID, "error", err)
+		return
+	}
+	r.s.store.AppendEvent(r.ex.ID, store.Event{ID: ev.ID, Type: ev.Type, JSON: data})
+}
+
+// onCheckpoint records the execution's position (on the interpreter
+// goroutine).
+func (r *run) onCheckpoint(cp *engine.Checkpoint) {
+	if r.detached.Load() {
+		return
+	}
+	data, err := cp.MarshalJSON()
+	if err != nil {
+		r.s.log.Error("encoding a checkpoint", "execution", r.key, "error", err)
+		return
+	}
+	if !cp.Entered {
+		r.redriveCP = data
+	}
+	d := durable{Resume: data, Redrive: r.redriveCP}
+	r.s.store.SaveCheckpoint(r.ex.ID, d.encode())
+}
+
+// enteredID returns the id of the last entered event of a state.
+func (r *run) enteredID(state string) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.entered[state]
+}
+
+// invoker is what the run's Task states call: mocks first (with a test
+// case), then activities, then the service's Invoker. Task tokens are
+// registered before the call, so that an answer that comes back at once
+// finds them.
+func (r *run) invoker(tc *mock.TestCase) integrations.Invoker {
+	var base integrations.Invoker = integrations.InvokerFunc(r.invokeReal)
+	if tc != nil {
+		base = tc.Invoker(base)
+	}
+	return integrations.InvokerFunc(func(ctx context.Context, t *integrations.Task) (any, error) {
+		if t.TaskToken != "" {
+			r.addToken(t)
+		}
+		start := time.Now()
+		out, err := base.Invoke(ctx, t)
+		pending := false
+		switch out.(type) {
+		case integrations.Pending, *integrations.Pending:
+			pending = err == nil
+		}
+		if t.TaskToken != "" && !pending {
+			r.dropToken(t.TaskToken)
+		}
+		if m := r.s.opts.Metrics; m != nil && !pending {
+			m.TaskDone(t.Resource, time.Since(start), err != nil)
+		}
+		return out, err
+	})
+}
+
+// invokeReal runs a task that no mock answers.
+func (r *run) invokeReal(ctx context.Context, t *integrations.Task) (any, error) {
+	if isActivity(t.Resource) {
+		return r.s.dispatchActivity(ctx, r, t)
+	}
+	if r.s.opts.Invoker == nil {
+		return nil, fault.New(fault.TaskFailed, "no integration is configured for resource "+t.Resource)
+	}
+	return r.s.opts.Invoker.Invoke(ctx, t)
+}
+
+func isActivity(resource string) bool {
+	return strings.HasPrefix(resource, "arn:aws:states:") && strings.Contains(resource, ":activity:")
+}
+
+func (r *run) addToken(t *integrations.Task) {
+	s := r.s
+	s.mu.Lock()
+	s.tokens[t.TaskToken] = r
+	r.mu.Lock()
+	r.tokens[t.TaskToken] = t.StateName
+	r.mu.Unlock()
+	s.mu.Unlock()
+	if r.ex != nil {
+		tok := store.TaskToken{Token: t.TaskToken, ExecutionID: r.ex.ID, ExecutionArn: r.key, StateName: t.StateName, Created: time.Now().UTC()}
+		if isActivity(t.Resource) {
+			tok.ActivityArn = t.Resource
+		}
+		s.store.PutTaskToken(tok)
+	}
+}
+
+func (r *run) dropToken(tok string) {
+	s := r.s
+	s.mu.Lock()
+	if s.tokens[tok] == r {
+		delete(s.tokens, tok)
+	}
+	r.mu.Lock()
+	delete(r.tokens, tok)
+	r.mu.Unlock()
+	s.mu.Unlock()
+}
+
+// tokenLive reports whether a task token still waits for its outcome.
+func (s *Service) tokenLive(tok string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokens[tok] != nil
+}
+
+// completeTask delivers a task token's outcome (SendTaskSuccess: err nil;
+// SendTaskFailure) or, with heartbeat, a heartbeat.
+func (s *Service) completeTask(ctx context.Context, token string, output any, taskErr error, heartbeat bool) error {
+	if token == "" || len(token) > 2048 {
+		return apiErr(errInvalidToken, "Invalid Token: '%s'", token)
+	}
+	s.mu.Lock()
+	r := s.tokens[token]
+	s.mu.Unlock()
+	if r == nil {
+		rec, err := s.store.GetTaskToken(ctx, token)
+		if errors.Is(err, store.ErrNotFound) {
+			return apiErr(errInvalidToken, "Invalid Token: 'Task token not found'")
+		}
+		if err != nil {
+			return err
+		}
+		// A token of an execution that was resumed after a restart: its
+		// task was invoked again with a new token, which this one stands
+		// for while it is the state's only one.
+		s.mu.Lock()
+		if cur := s.runs[rec.ExecutionArn]; cur != nil {
+			cur.mu.Lock()
+			n := 0
+			for tok, st := range cur.tokens {
+				if st == rec.StateName {
+					token, r = tok, cur
+					n++
+				}
+			}
+			cur.mu.Unlock()
+			if n != 1 {
+				r = nil
+			}
+		}
+		s.mu.Unlock()
+		if r == nil {
+			return apiErr(errTaskTimedOut, "Task Timed Out: 'Provided task does not exist anymore'")
+		}
+	}
+	if heartbeat {
+		if err := s.backend.Heartbeat(r.key, token); err != nil {
+			return apiErr(errTaskTimedOut, "Task Timed Out: 'Provided task does not exist anymore'")
+		}
+		return nil
+	}
+	if err := s.backend.CompleteTask(r.key, token, output, taskErr); err != nil {
+		return apiErr(errTaskTimedOut, "Task Timed Out: 'Provided task does not exist anymore'")
+	}
+	r.dropToken(token)
+	return nil
+}
+
+// resume continues a RUNNING execution after a restart, from its last
+// checkpoint (or from the start when it has none).
+func (s *Service) resume(ctx context.Context, ex *store.Execution) error {
+	sm, rec, err := s.machine(ctx, ex.StateMachineArn, ex.RevisionID)
+	if err != nil {
+		return err
+	}
+	input, err := value.DecodeString(ex.Input)
+	if err != nil {
+		return fmt.Errorf("service: the stored input of %s: %w", ex.Arn, err)
+	}
+	d, err := decodeDurable(ex.Checkpoint)
+	if err != nil {
+		return err
+	}
+	cp, err := decodeCheckpoint(d.Resume)
+	if err != nil {
+		return err
+	}
+	var last int64
+	if cp != nil {
+		last = cp.EventCount
+	}
+	if err := s.store.TruncateHistory(ctx, ex.ID, last); err != nil {
+		return err
+	}
+	tc, err := s.testCase(rec.Name, ex.TestCase)
+	if err != nil {
+		return err
+	}
+	r := s.newRun(ex.Arn, ex, rec.Name)
+	r.redriveCP = d.Redrive
+	opts := engine.Options{ExecutionName: ex.Name, RoleArn: rec.RoleArn, StartTime: ex.StartDate, Resume: cp, RedriveCount: ex.RedriveCount}
+	return s.launch(r, sm, input, tc, opts, newSeed())
+}
+
+// testCase returns the mock test case an execution runs with.
+func (s *Service) testCase(machine, name string) (*mock.TestCase, error) {
+	if name == "" {
+		return nil, nil
+	}
+	if s.opts.Mocks == nil {
+		return nil, apiErr(errValidation, "test case %q asked for, but no mock configuration is loaded (set SFN_MOCK_CONFIG)", name)
+	}
+	tc, err := s.opts.Mocks.TestCase(machine, name)
+	if err != nil {
+		return nil, apiErr(errValidation, "%v", err)
+	}
+	return tc, nil
+}

@@ -1,0 +1,266 @@
+// Package service serves the AWS Step Functions API (the JSON 1.0 protocol
+// the AWS SDKs and CLI speak: POST / with X-Amz-Target
+// AWSStepFunctions.<Operation>) over a durable store, so that executions
+// survive a restart of the server.
+//
+// The Service is an http.Handler. Executions run through a Backend (the
+// local one interprets them in this process); what they record — history
+// events, checkpoints, their outcome — goes to the store.Store. On Start,
+// every execution the store lists as RUNNING resumes from its last
+// checkpoint: a Wait sleeps until its stored deadline, an interrupted Task
+// is invoked again, a Map or Parallel state runs again.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/engine/local"
+	"github.com/stepwise/stepwise/engine/service/auth"
+	"github.com/stepwise/stepwise/engine/service/metrics"
+	"github.com/stepwise/stepwise/engine/store"
+	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/mock"
+)
+
+// Options configure a Service.
+type Options struct {
+	Store store.Store // required
+
+	// Region and AccountID name the resources (ARNs); "" : engine's
+	// DefaultRegion and DefaultAccountID.
+	Region    string
+	AccountID string
+
+	// Invoker runs Task states that are neither mocked nor activities
+	// (nil: such tasks fail with States.TaskFailed).
+	Invoker integrations.Invoker
+	// Mocks is a Step Functions Local MockConfigFile: StartExecution on
+	// "<stateMachineArn>#<TestCase>" runs the execution with that test
+	// case's mocked responses.
+	Mocks *mock.Config
+	// Backend runs executions (nil: Local).
+	Backend Backend
+
+	// Metrics, when set, records executions, transitions, tasks and API
+	// calls.
+	Metrics *metrics.Metrics
+	// Auth, when set, requires AWS Signature Version 4 on every request.
+	Auth *auth.Verifier
+	// Logger receives the service's logs (nil: none).
+	Logger *slog.Logger
+	// ActivityPollTimeout is how long GetActivityTask waits for a task
+	// (0: 60 seconds, as AWS).
+	ActivityPollTimeout time.Duration
+}
+
+// Backend runs executions for the service. The local backend interprets
+// them in this process; another backend may run them elsewhere (Temporal).
+// The service persists what a run reports through opts.OnEvent and
+// opts.OnCheckpoint and the Result.
+type Backend interface {
+	// Run runs one execution until it ends or ctx is cancelled (the
+	// result is then ABORTED) and returns how it ended. run.Options carry
+	// the names, the invoker, the hooks and, to continue an execution,
+	// Resume.
+	Run(ctx context.Context, run *Run) (*engine.Result, error)
+	// CompleteTask delivers the outcome of a task token of a running
+	// execution (SendTaskSuccess: err nil; SendTaskFailure: a
+	// *fault.Error).
+	CompleteTask(executionKey, token string, output any, err error) error
+	// Heartbeat records a heartbeat for a task token.
+	Heartbeat(executionKey, token string) error
+}
+
+// Run is one execution for a Backend to run.
+type Run struct {
+	// Key identifies the run for CompleteTask and Heartbeat (the
+	// execution ARN, or a unique key for an EXPRESS execution).
+	Key     string
+	Machine *asl.StateMachine
+	Input   any // the execution's input (a value.Value)
+	Options engine.Options
+	// Seed seeds the run's randomness (task tokens, States.UUID, jitter).
+	Seed int64
+}
+
+// Local is the in-process Backend: each execution runs on its own
+// local.Runtime with the real clock.
+type Local struct {
+	mu   sync.Mutex
+	runs map[string]*local.Runtime
+}
+
+// NewLocal returns the in-process backend.
+func NewLocal() *Local { return &Local{runs: map[string]*local.Runtime{}} }
+
+// Run runs an execution in process.
+func (l *Local) Run(ctx context.Context, run *Run) (*engine.Result, error) {
+	rt := local.New(local.Options{Seed: run.Seed})
+	l.mu.Lock()
+	l.runs[run.Key] = rt
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		delete(l.runs, run.Key)
+		l.mu.Unlock()
+	}()
+	opts := run.Options
+	opts.Runtime = rt
+	res, err := engine.Run(ctx, run.Machine, run.Input, opts)
+	if err != nil {
+		return nil, fmt.Errorf("service: running %s: %w", run.Key, err)
+	}
+	return res, nil
+}
+
+func (l *Local) runtime(key string) (*local.Runtime, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rt := l.runs[key]
+	if rt == nil {
+		return nil, fmt.Errorf("service: execution %s is not running", key)
+	}
+	return rt, nil
+}
+
+// CompleteTask delivers a task token's outcome to the execution's runtime.
+func (l *Local) CompleteTask(key, token string, output any, err error) error {
+	rt, rerr := l.runtime(key)
+	if rerr != nil {
+		return rerr
+	}
+	return rt.CompleteTask(token, output, err)
+}
+
+// Heartbeat records a heartbeat on the execution's runtime.
+func (l *Local) Heartbeat(key, token string) error {
+	rt, err := l.runtime(key)
+	if err != nil {
+		return err
+	}
+	return rt.Heartbeat(token)
+}
+
+// Service is the Step Functions API over a store. Create it with New,
+// resume executions with Start, serve it as an http.Handler and stop it
+// with Shutdown.
+type Service struct {
+	opts     Options
+	store    store.Store
+	backend  Backend
+	log      *slog.Logger
+	handlers map[string]handler
+	region   string
+	account  string
+
+	ctx    context.Context // the parent of every run
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	runs     map[string]*run // running executions by key
+	tokens   map[string]*run // live task tokens
+	closing  bool
+	wg       sync.WaitGroup
+	smCache  sync.Map // "arn\x00revision" → *asl.StateMachine
+	acts     activities
+	shutdown chan struct{}
+}
+
+// New returns a service on opts.Store. It resumes nothing: call Start.
+func New(opts Options) (*Service, error) {
+	if opts.Store == nil {
+		return nil, errors.New("service: no store")
+	}
+	s := &Service{
+		opts:     opts,
+		store:    opts.Store,
+		backend:  opts.Backend,
+		log:      opts.Logger,
+		region:   opts.Region,
+		account:  opts.AccountID,
+		runs:     map[string]*run{},
+		tokens:   map[string]*run{},
+		shutdown: make(chan struct{}),
+	}
+	if s.backend == nil {
+		s.backend = NewLocal()
+	}
+	if s.log == nil {
+		s.log = discardLogger()
+	}
+	if s.region == "" {
+		s.region = engine.DefaultRegion
+	}
+	if s.account == "" {
+		s.account = engine.DefaultAccountID
+	}
+	if s.opts.ActivityPollTimeout <= 0 {
+		s.opts.ActivityPollTimeout = 60 * time.Second
+	}
+	s.acts.queues = map[string]*activityQueue{}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.handlers = s.operations()
+	return s, nil
+}
+
+// Start resumes every execution the store lists as RUNNING.
+func (s *Service) Start(ctx context.Context) error {
+	exs, err := s.store.RunningExecutions(ctx)
+	if err != nil {
+		return fmt.Errorf("service: listing running executions: %w", err)
+	}
+	for _, ex := range exs {
+		if err := s.resume(ctx, ex); err != nil {
+			s.log.Error("resuming an execution", "execution", ex.Arn, "error", err)
+		}
+	}
+	if len(exs) > 0 {
+		s.log.Info("resumed running executions", "count", len(exs))
+	}
+	return nil
+}
+
+// Shutdown stops serving executions: running executions are left RUNNING
+// in the store (a later Start resumes them), their goroutines end, and
+// queued writes are committed. It does not close the store.
+func (s *Service) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closing = true
+	for _, r := range s.runs {
+		r.detached.Store(true)
+	}
+	s.mu.Unlock()
+	close(s.shutdown)
+	s.cancel()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("service: shutdown: %w", ctx.Err())
+	}
+	if err := s.store.Flush(ctx); err != nil && !errors.Is(err, store.ErrClosed) {
+		return fmt.Errorf("service: shutdown: %w", err)
+	}
+	return nil
+}
+
+// newSeed returns a random seed for a run.
+func newSeed() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return int64(binary.LittleEndian.Uint64(b[:])&^(1<<63)) | 1 // never 0, which local.New reads as "from the clock"
+}
