@@ -207,6 +207,22 @@ func (ex *execution) invoke(ctx context.Context, sc *stateRun, s *asl.Task, res 
 			credDetails = &history.TaskCredentials{RoleArn: describe(r)}
 		}
 	}
+	t := &integrations.Task{
+		StateName:        s.Name,
+		Resource:         s.Resource,
+		Input:            params,
+		TaskToken:        sc.token,
+		TimeoutSeconds:   timeout,
+		HeartbeatSeconds: heartbeat,
+		Credentials:      creds,
+		Attempt:          sc.retryCount,
+		Execution:        ex.taskExec,
+	}
+	if rc, ok := ex.opts.Invoker.(integrations.ResourceChecker); ok {
+		if err := rc.CheckResource(ctx, t); err != nil {
+			return nil, sc.runtimeErr(err.Error())
+		}
+	}
 	switch res.kind {
 	case kindLambda:
 		ex.emit(th, "LambdaFunctionScheduled", &history.LambdaFunctionScheduledEventDetails{
@@ -227,17 +243,6 @@ func (ex *execution) invoke(ctx context.Context, sc *stateRun, s *asl.Task, res 
 		ex.emit(th, "TaskStarted", &history.TaskStartedEventDetails{ResourceType: res.resourceType, Resource: res.name})
 	}
 	started := ex.rt.Now()
-	t := &integrations.Task{
-		StateName:        s.Name,
-		Resource:         s.Resource,
-		Input:            params,
-		TaskToken:        sc.token,
-		TimeoutSeconds:   timeout,
-		HeartbeatSeconds: heartbeat,
-		Credentials:      creds,
-		Attempt:          sc.retryCount,
-		Execution:        ex.taskExec,
-	}
 	out, err := ex.rt.Invoke(ctx, ex.opts.Invoker, t)
 	pending := false
 	switch out.(type) {

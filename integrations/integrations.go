@@ -50,3 +50,28 @@ func (f InvokerFunc) Invoke(ctx context.Context, t *Task) (any, error) { return 
 // Pending is the result an invoker returns for a callback task whose outcome
 // will arrive later through the task token.
 type Pending struct{}
+
+// ResourceChecker is implemented by invokers that can tell, before a task
+// is scheduled, that its resource does not exist (an activity that was never
+// created or was deleted). The engine then fails the state with
+// States.Runtime and records no scheduled event, as AWS does.
+type ResourceChecker interface {
+	// CheckResource returns nil when t.Resource may be invoked, or an error
+	// whose message says why not, as AWS words it (for example "The
+	// activity ARN does not exist.").
+	CheckResource(ctx context.Context, t *Task) error
+}
+
+// CheckedInvoker is an Invoker with a resource check (see ResourceChecker).
+type CheckedInvoker struct {
+	Invoker
+	Check func(ctx context.Context, t *Task) error // nil: every resource exists
+}
+
+// CheckResource runs c.Check.
+func (c CheckedInvoker) CheckResource(ctx context.Context, t *Task) error {
+	if c.Check == nil {
+		return nil
+	}
+	return c.Check(ctx, t)
+}

@@ -339,6 +339,19 @@ func check(ctx context.Context, dir, name string, def []byte, o *outcome) {
 		}
 		invoker = tc.Invoker(nil)
 	}
+	// The activities that exist in a case are those its mocks answer: the
+	// others were never created (or were deleted), and AWS fails the Task
+	// before scheduling it.
+	mocks, _ := invoker.(*mock.Invoker)
+	invoker = integrations.CheckedInvoker{Invoker: invoker, Check: func(_ context.Context, t *integrations.Task) error {
+		if !strings.Contains(t.Resource, ":activity:") {
+			return nil
+		}
+		if mocks != nil && mocks.Handles(t) {
+			return nil
+		}
+		return errors.New("The activity " + t.Resource + " does not exist.")
+	}}
 
 	ctxNames := exp.Context
 	typ := machineType(dir)

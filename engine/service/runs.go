@@ -280,12 +280,26 @@ func (r *run) enteredID(state string) int64 {
 // case), then activities, then the service's Invoker. Task tokens are
 // registered before the call, so that an answer that comes back at once
 // finds them.
+//
+// Its resource check fails a Task on an activity that does not exist before
+// the task is scheduled, as AWS does.
 func (r *run) invoker(tc *mock.TestCase) integrations.Invoker {
 	var base integrations.Invoker = integrations.InvokerFunc(r.invokeReal)
+	var mocks *mock.Invoker
 	if tc != nil {
-		base = tc.Invoker(base)
+		mocks = tc.Invoker(base)
+		base = mocks
 	}
-	return integrations.InvokerFunc(func(ctx context.Context, t *integrations.Task) (any, error) {
+	check := func(ctx context.Context, t *integrations.Task) error {
+		if !isActivity(t.Resource) || (mocks != nil && mocks.Handles(t)) {
+			return nil
+		}
+		if _, err := r.s.store.GetActivity(ctx, t.Resource); errors.Is(err, store.ErrNotFound) {
+			return errors.New("The activity " + t.Resource + " does not exist.") // AWS's words, quoted in the cause
+		}
+		return nil // other store errors surface when the task is dispatched
+	}
+	return integrations.CheckedInvoker{Check: check, Invoker: integrations.InvokerFunc(func(ctx context.Context, t *integrations.Task) (any, error) {
 		if t.TaskToken != "" {
 			r.addToken(t)
 		}
@@ -303,7 +317,7 @@ func (r *run) invoker(tc *mock.TestCase) integrations.Invoker {
 			m.TaskDone(t.Resource, time.Since(start), err != nil)
 		}
 		return out, err
-	})
+	})}
 }
 
 // invokeReal runs a task that no mock answers.
