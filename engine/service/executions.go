@@ -74,13 +74,24 @@ func (s *Service) checkStart(ctx context.Context, in *startExecutionIn) (*starte
 }
 
 func (s *Service) startExecution(ctx context.Context, in *startExecutionIn) (any, error) {
-	st, err := s.checkStart(ctx, in)
+	out, _, err := s.start(ctx, in)
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// start starts an execution as StartExecution does. It returns the run it
+// launched, or nil when the request named a running execution with the
+// same input (idempotent: the answer is that execution).
+func (s *Service) start(ctx context.Context, in *startExecutionIn) (*startExecutionOut, *run, error) {
+	st, err := s.checkStart(ctx, in)
+	if err != nil {
+		return nil, nil, err
+	}
 	sm, _, err := s.machine(ctx, st.rec.Arn, st.rec.RevisionID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	tc, _ := s.testCase(st.rec.Name, st.testCase)
 	if st.rec.Type == "EXPRESS" {
@@ -91,9 +102,9 @@ func (s *Service) startExecution(ctx context.Context, in *startExecutionIn) (any
 		now := time.Now().UTC()
 		opts := engine.Options{ExecutionName: st.name, RoleArn: st.rec.RoleArn, StartTime: now}
 		if err := s.launch(r, sm, st.value, tc, opts, seed); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return &startExecutionOut{ExecutionArn: key, StartDate: ts(now)}, nil
+		return &startExecutionOut{ExecutionArn: key, StartDate: ts(now)}, r, nil
 	}
 	ex := &store.Execution{
 		Arn: s.executionARN(st.rec.Name, st.name), StateMachineArn: st.rec.Arn, Name: st.name,
@@ -101,29 +112,31 @@ func (s *Service) startExecution(ctx context.Context, in *startExecutionIn) (any
 		StartDate: time.Now().UTC().Truncate(time.Millisecond), TraceHeader: in.TraceHeader, TestCase: st.testCase,
 	}
 	if old, err := s.store.GetExecution(ctx, ex.Arn); err == nil {
-		return s.sameStart(old, ex)
+		out, err := s.sameStart(old, ex)
+		return out, nil, err
 	}
 	if err := s.store.CreateExecution(ctx, ex); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			old, gerr := s.store.GetExecution(ctx, ex.Arn)
 			if gerr != nil {
-				return nil, gerr
+				return nil, nil, gerr
 			}
-			return s.sameStart(old, ex)
+			out, err := s.sameStart(old, ex)
+			return out, nil, err
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	r := s.newRun(ex.Arn, ex, st.rec.Name)
 	opts := engine.Options{ExecutionName: ex.Name, RoleArn: st.rec.RoleArn, StartTime: ex.StartDate}
 	if err := s.launch(r, sm, st.value, tc, opts, newSeed()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &startExecutionOut{ExecutionArn: ex.Arn, StartDate: ts(ex.StartDate)}, nil
+	return &startExecutionOut{ExecutionArn: ex.Arn, StartDate: ts(ex.StartDate)}, r, nil
 }
 
 // sameStart answers a StartExecution whose name is taken: the same request
 // on a running execution is idempotent.
-func (s *Service) sameStart(old, ex *store.Execution) (any, error) {
+func (s *Service) sameStart(old, ex *store.Execution) (*startExecutionOut, error) {
 	if old.Status == engine.StatusRunning && old.Input == ex.Input && old.StateMachineArn == ex.StateMachineArn {
 		return &startExecutionOut{ExecutionArn: old.Arn, StartDate: ts(old.StartDate)}, nil
 	}
@@ -398,27 +411,40 @@ func (s *Service) stopExecution(ctx context.Context, in *stopExecutionIn) (any, 
 			if err := s.store.FinishExecution(ctx, ex.ID, store.Finish{Status: engine.StatusAborted, Error: in.Error, Cause: in.Cause, StopDate: now}); err != nil {
 				return nil, err
 			}
+			s.mu.Lock()
+			s.notifyLocked() // a nested Wait on it reads the store again
+			s.mu.Unlock()
 			return &stopExecutionOut{StopDate: ts(now)}, nil
 		}
 		// Already closed: stopping it again changes nothing.
 		return &stopExecutionOut{StopDate: ts(ex.StopDate)}, nil
 	}
+	stop, err := r.stop(ctx, in.Error, in.Cause)
+	if err != nil {
+		return nil, err
+	}
+	return &stopExecutionOut{StopDate: ts(stop)}, nil
+}
+
+// stop aborts a running execution with an error and a cause and waits for
+// it to end; it returns when it stopped.
+func (r *run) stop(ctx context.Context, errorName, cause string) (time.Time, error) {
 	r.mu.Lock()
 	if !r.stopped {
-		r.stopped, r.stopError, r.stopCause = true, in.Error, in.Cause
+		r.stopped, r.stopError, r.stopCause = true, errorName, cause
 	}
 	r.mu.Unlock()
 	r.cancel()
 	select {
 	case <-r.done:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return time.Time{}, ctx.Err()
 	}
 	stop := time.Now().UTC()
 	if r.result != nil {
 		stop = r.result.StopTime
 	}
-	return &stopExecutionOut{StopDate: ts(stop)}, nil
+	return stop, nil
 }
 
 type getExecutionHistoryIn struct {

@@ -36,6 +36,9 @@ type run struct {
 	ex      *store.Execution // nil for an EXPRESS execution (nothing is stored)
 	smName  string
 	started time.Time
+	// resumed: the run continues an execution after a restart (its
+	// interrupted Task is invoked again).
+	resumed bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -44,6 +47,9 @@ type run struct {
 	detached atomic.Bool
 	done     chan struct{}
 	result   *engine.Result // how it ended, once done is closed
+	// nestedCalls are the nested-execution tasks in progress; the run ends
+	// after them (see run.run).
+	nestedCalls sync.WaitGroup
 
 	mu        sync.Mutex
 	events    int64 // events recorded, for the history limit
@@ -122,6 +128,7 @@ func (s *Service) launch(r *run, sm *asl.StateMachine, input any, testCase *mock
 		return errShuttingDown
 	}
 	s.runs[r.key] = r
+	s.notifyLocked() // a nested Wait may be waiting for the run to appear
 	s.wg.Add(1)
 	s.mu.Unlock()
 
@@ -148,6 +155,10 @@ func (r *run) run(sm *asl.StateMachine, input any, opts engine.Options, seed int
 	defer s.wg.Done()
 	defer r.cancel()
 	res, err := s.backend.Run(r.ctx, &Run{Key: r.key, Machine: sm, Input: input, Options: opts, Seed: seed})
+	// A cancelled run leaves its task calls behind: a .sync task's stops
+	// its child, which is done before the run is (StopExecution of a
+	// parent returns once its child is ABORTED too).
+	r.nestedCalls.Wait()
 	if r.detached.Load() {
 		s.forget(r)
 		close(r.done)
@@ -277,9 +288,10 @@ func (r *run) enteredID(state string) int64 {
 }
 
 // invoker is what the run's Task states call: mocks first (with a test
-// case), then activities, then the service's Invoker. Task tokens are
-// registered before the call, so that an answer that comes back at once
-// finds them.
+// case), then activities, then nested executions (states:startExecution
+// and aws-sdk:sfn:sendTask*, run by this service), then the service's
+// Invoker. Task tokens are registered before the call, so that an answer
+// that comes back at once finds them.
 //
 // Its resource check fails a Task on an activity that does not exist before
 // the task is scheduled, as AWS does.
@@ -324,6 +336,11 @@ func (r *run) invoker(tc *mock.TestCase) integrations.Invoker {
 func (r *run) invokeReal(ctx context.Context, t *integrations.Task) (any, error) {
 	if isActivity(t.Resource) {
 		return r.s.dispatchActivity(ctx, r, t)
+	}
+	if r.s.nested.Handles(t) {
+		r.nestedCalls.Add(1)
+		defer r.nestedCalls.Done()
+		return r.s.nested.Invoke(ctx, t)
 	}
 	if r.s.opts.Invoker == nil {
 		return nil, fault.New(fault.TaskFailed, "no integration is configured for resource "+t.Resource)
@@ -456,6 +473,7 @@ func (s *Service) resume(ctx context.Context, ex *store.Execution) error {
 	}
 	r := s.newRun(ex.Arn, ex, rec.Name)
 	r.redriveCP = d.Redrive
+	r.resumed = true
 	opts := engine.Options{ExecutionName: ex.Name, RoleArn: rec.RoleArn, StartTime: ex.StartDate, Resume: cp, RedriveCount: ex.RedriveCount}
 	return s.launch(r, sm, input, tc, opts, newSeed())
 }

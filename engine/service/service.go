@@ -9,6 +9,11 @@
 // every execution the store lists as RUNNING resumes from its last
 // checkpoint: a Wait sleeps until its stored deadline, an interrupted Task
 // is invoked again, a Map or Parallel state runs again.
+//
+// Task states on arn:aws:states:::states:startExecution (and its .sync,
+// .sync:2 and .waitForTaskToken forms) start executions of this service,
+// and those on arn:aws:states:::aws-sdk:sfn:sendTaskSuccess, sendTaskFailure
+// and sendTaskHeartbeat complete its task tokens (see Nested).
 package service
 
 import (
@@ -29,6 +34,7 @@ import (
 	"github.com/stepwise/stepwise/engine/store"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/mock"
+	"github.com/stepwise/stepwise/integrations/nested"
 )
 
 // Options configure a Service.
@@ -40,8 +46,8 @@ type Options struct {
 	Region    string
 	AccountID string
 
-	// Invoker runs Task states that are neither mocked nor activities
-	// (nil: such tasks fail with States.TaskFailed).
+	// Invoker runs Task states that are neither mocked, activities nor
+	// nested executions (nil: such tasks fail with States.TaskFailed).
 	Invoker integrations.Invoker
 	// Mocks is a Step Functions Local MockConfigFile: StartExecution on
 	// "<stateMachineArn>#<TestCase>" runs the execution with that test
@@ -96,15 +102,37 @@ type Run struct {
 // local.Runtime with the real clock.
 type Local struct {
 	mu   sync.Mutex
-	runs map[string]*local.Runtime
+	runs map[string]*tokenRuntime
+}
+
+// tokenRuntime is a run's local.Runtime that remembers the task tokens the
+// execution began to wait for.
+type tokenRuntime struct {
+	*local.Runtime
+	mu      sync.Mutex
+	awaited map[string]bool
+}
+
+// AwaitTask waits for a token's outcome.
+func (t *tokenRuntime) AwaitTask(ctx context.Context, token string, timeout, heartbeat time.Duration) (any, error) {
+	t.mu.Lock()
+	t.awaited[token] = true
+	t.mu.Unlock()
+	return t.Runtime.AwaitTask(ctx, token, timeout, heartbeat)
+}
+
+func (t *tokenRuntime) wasAwaited(token string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.awaited[token]
 }
 
 // NewLocal returns the in-process backend.
-func NewLocal() *Local { return &Local{runs: map[string]*local.Runtime{}} }
+func NewLocal() *Local { return &Local{runs: map[string]*tokenRuntime{}} }
 
 // Run runs an execution in process.
 func (l *Local) Run(ctx context.Context, run *Run) (*engine.Result, error) {
-	rt := local.New(local.Options{Seed: run.Seed})
+	rt := &tokenRuntime{Runtime: local.New(local.Options{Seed: run.Seed}), awaited: map[string]bool{}}
 	l.mu.Lock()
 	l.runs[run.Key] = rt
 	l.mu.Unlock()
@@ -122,7 +150,7 @@ func (l *Local) Run(ctx context.Context, run *Run) (*engine.Result, error) {
 	return res, nil
 }
 
-func (l *Local) runtime(key string) (*local.Runtime, error) {
+func (l *Local) runtime(key string) (*tokenRuntime, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	rt := l.runs[key]
@@ -141,13 +169,23 @@ func (l *Local) CompleteTask(key, token string, output any, err error) error {
 	return rt.CompleteTask(token, output, err)
 }
 
-// Heartbeat records a heartbeat on the execution's runtime.
+// Heartbeat records a heartbeat on the execution's runtime. The service
+// calls it only for a token it handed out and that is still live: one
+// whose wait has not begun yet (the task was just sent, and a nested child
+// or a quick worker answers at once) takes it, since the wait begins with
+// a fresh heartbeat.
 func (l *Local) Heartbeat(key, token string) error {
 	rt, err := l.runtime(key)
 	if err != nil {
 		return err
 	}
-	return rt.Heartbeat(token)
+	if err := rt.Heartbeat(token); err != nil {
+		if !rt.wasAwaited(token) {
+			return nil
+		}
+		return fmt.Errorf("service: heartbeat: %w", err)
+	}
+	return nil
 }
 
 // Service is the Step Functions API over a store. Create it with New,
@@ -173,6 +211,11 @@ type Service struct {
 	smCache  sync.Map // "arn\x00revision" → *asl.StateMachine
 	acts     activities
 	shutdown chan struct{}
+
+	// Nested executions (nested.go).
+	nested  *nested.Invoker
+	changed chan struct{}            // closed when a run is launched or a stop is recorded; nil: no waiter
+	express map[string]*expressChild // EXPRESS children started by a Task, by execution ARN
 }
 
 // New returns a service on opts.Store. It resumes nothing: call Start.
@@ -207,6 +250,9 @@ func New(opts Options) (*Service, error) {
 		s.opts.ActivityPollTimeout = 60 * time.Second
 	}
 	s.acts.queues = map[string]*activityQueue{}
+	s.express = map[string]*expressChild{}
+	n := s.Nested()
+	s.nested = &nested.Invoker{Starter: n, Tokens: n}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.handlers = s.operations()
 	return s, nil
