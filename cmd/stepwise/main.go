@@ -25,6 +25,7 @@ func commands() map[string]command {
 		"test":     {"run the mocked test cases of a state machine and compare with expectations", cmdTest},
 		"graph":    {"draw a state machine as Graphviz dot or Mermaid", cmdGraph},
 		"inspect":  {"run one state alone, like AWS's TestState, and show its data flow", cmdInspect},
+		"worker":   {"run a Temporal worker for stepwise run --backend temporal", cmdWorker},
 		"serve":    {"serve the Step Functions API, with executions kept in SQLite", cmdServe},
 	}
 }

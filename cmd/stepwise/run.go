@@ -75,6 +75,9 @@ type runFlags struct {
 	traceWidth    int
 	payloadLimit  int
 	machines      machineFlags
+
+	backend  string            // --backend: local or temporal (see run_temporal.go)
+	temporal *temporalRunFlags // --address, --namespace, --task-queue, --workflow-id
 }
 
 // parseRunFlags accepts flags before and after the file name.
@@ -93,6 +96,8 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.BoolVar(&f.trace, "trace", false, "")
 	fs.IntVar(&f.traceWidth, "trace-width", 120, "")
 	fs.IntVar(&f.payloadLimit, "payload-limit", 256*1024, "")
+	fs.StringVar(&f.backend, "backend", "local", "")
+	f.temporal = addTemporalRunFlags(fs)
 	fs.Var(&f.machines, "machine", "")
 	file, err := parseFileAndFlags(fs, args)
 	if err != nil {
@@ -112,18 +117,24 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	if f.traceWidth < 20 {
 		return nil, errors.New("--trace-width must be at least 20")
 	}
+	if f.backend != "local" && f.backend != "temporal" {
+		return nil, errors.New("--backend must be local or temporal")
+	}
 	return f, nil
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if wantsHelp(args) {
-		fmt.Fprint(stdout, runUsage)
+		fmt.Fprint(stdout, runUsage+runTemporalUsage)
 		return 0
 	}
 	f, err := parseRunFlags(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "stepwise run: %v\n\n%s", err, runUsage)
 		return 2
+	}
+	if f.backend == "temporal" {
+		return runTemporal(ctx, f, stdout, stderr)
 	}
 
 	sm, ok := loadMachine("run", f.file, stderr)

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+)
+
+// temporalCLI is the Temporal CLI for the dev server: $STEPWISE_TEMPORAL_CLI,
+// else ~/.cache/stepwise-temporal/temporal.
+func temporalCLI() string {
+	if p := os.Getenv("STEPWISE_TEMPORAL_CLI"); p != "" {
+		return p
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "stepwise-temporal", "temporal")
+}
+
+// TestWorkerAndRunOnTemporal runs the circuit breaker's mocked test cases
+// with stepwise worker and stepwise run --backend temporal against a dev
+// server, and compares with stepwise run in process.
+func TestWorkerAndRunOnTemporal(t *testing.T) {
+	cli := temporalCLI()
+	if _, err := os.Stat(cli); err != nil {
+		if testing.Short() {
+			t.Skipf("!!! no Temporal CLI at %s: skipping in -short mode", cli)
+		}
+		t.Fatalf("no Temporal CLI at %s (set STEPWISE_TEMPORAL_CLI): %v", cli, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath:  cli,
+		LogLevel:      "error",
+		Stdout:        io.Discard,
+		Stderr:        io.Discard,
+		ClientOptions: &client.Options{Logger: tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))},
+	})
+	if err != nil {
+		t.Fatalf("dev server: %v", err)
+	}
+	defer func() { _ = srv.Stop() }()
+	addr := srv.FrontendHostPort()
+
+	dir := filepath.Join("..", "..", "examples", "circuit-breaker")
+	mocks := filepath.Join(dir, "mocks.json")
+	wctx, stopWorker := context.WithCancel(ctx)
+	var werr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- mainWithArgs(wctx, []string{"worker", "--address", addr, "--task-queue", "cli-test", "--mocks", mocks}, io.Discard, &werr)
+	}()
+	defer func() {
+		stopWorker()
+		if code := <-done; code != 0 {
+			t.Errorf("worker exited %d: %s", code, werr.String())
+		}
+	}()
+
+	for _, tc := range []string{"HappyPath", "CircuitOpen"} {
+		t.Run(tc, func(t *testing.T) {
+			args := []string{"run", filepath.Join(dir, "statemachine.asl.json"), "--input", "@" + filepath.Join(dir, "input.json"),
+				"--mocks", mocks, "--test-case", tc, "--json"}
+			var lout, lerr bytes.Buffer
+			lcode := mainWithArgs(ctx, args, &lout, &lerr)
+			var tout, terr bytes.Buffer
+			tcode := mainWithArgs(ctx, append(args, "--backend", "temporal", "--address", addr, "--task-queue", "cli-test", "--workflow-id", "cli-"+tc), &tout, &terr)
+			if tcode != lcode || tout.String() != lout.String() {
+				t.Fatalf("temporal: exit %d %s(stderr %s)\nlocal: exit %d %s(stderr %s)", tcode, tout.String(), terr.String(), lcode, lout.String(), lerr.String())
+			}
+		})
+	}
+
+	t.Run("history", func(t *testing.T) {
+		args := []string{"run", filepath.Join(dir, "statemachine.asl.json"), "--input", "@" + filepath.Join(dir, "input.json"),
+			"--mocks", mocks, "--test-case", "HappyPath", "--json", "--history"}
+		types := func(out []byte) string {
+			var doc struct {
+				Events []struct {
+					Type    string         `json:"type"`
+					Details map[string]any `json:"details"`
+				} `json:"events"`
+			}
+			if err := json.Unmarshal(out, &doc); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			var b strings.Builder
+			for _, e := range doc.Events {
+				fmt.Fprintf(&b, "%s(%d) ", e.Type, len(e.Details))
+			}
+			return b.String()
+		}
+		var lout, tout bytes.Buffer
+		mainWithArgs(ctx, args, &lout, io.Discard)
+		mainWithArgs(ctx, append(args, "--backend", "temporal", "--address", addr, "--task-queue", "cli-test", "--workflow-id", "cli-history"), &tout, io.Discard)
+		if l, tt := types(lout.Bytes()), types(tout.Bytes()); l != tt || l == "" {
+			t.Fatalf("events:\ntemporal %s\nlocal    %s", tt, l)
+		}
+	})
+}

@@ -1,0 +1,116 @@
+package temporal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/engine"
+)
+
+// Registry is where Register registers the workflows and the activity: a
+// worker.Worker, or a testsuite.TestWorkflowEnvironment.
+type Registry interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+	RegisterActivityWithOptions(a any, options activity.RegisterOptions)
+}
+
+// Register registers ExecutionWorkflow, BatchWorkflow and the activities
+// of tasks under their names (WorkflowName, BatchWorkflowName,
+// ActivityName, CheckActivityName).
+func Register(r Registry, tasks *Tasks) {
+	r.RegisterWorkflowWithOptions(ExecutionWorkflow, workflow.RegisterOptions{Name: WorkflowName})
+	r.RegisterWorkflowWithOptions(BatchWorkflow, workflow.RegisterOptions{Name: BatchWorkflowName})
+	r.RegisterActivityWithOptions(tasks.Run, activity.RegisterOptions{Name: ActivityName})
+	r.RegisterActivityWithOptions(tasks.CheckResource, activity.RegisterOptions{Name: CheckActivityName})
+}
+
+// Start starts an execution as the workflow WorkflowName.
+func Start(ctx context.Context, c client.Client, opts client.StartWorkflowOptions, in ExecutionInput) (client.WorkflowRun, error) {
+	return c.ExecuteWorkflow(ctx, opts, WorkflowName, in)
+}
+
+// Result waits for the execution of run to end and returns how it ended.
+// An aborted execution (a cancelled workflow) is a result too; the error
+// is for a workflow that failed or could not be reached.
+func Result(ctx context.Context, run client.WorkflowRun) (*ExecutionResult, error) {
+	var res ExecutionResult
+	err := run.Get(ctx, &res)
+	if err == nil {
+		return &res, nil
+	}
+	var ce *temporal.CanceledError
+	if errors.As(err, &ce) {
+		if ce.HasDetails() && ce.Details(&res) == nil && res.Status != "" {
+			return &res, nil
+		}
+		return &ExecutionResult{Status: engine.StatusAborted}, nil
+	}
+	return nil, err
+}
+
+// History returns the Step Functions history of an execution (all its
+// runs), as a JSON array of events in GetExecutionHistory's form. runID
+// "" means the latest run. It queries the history in pages of
+// historyPageSize events, so that a long history does not exceed the
+// size limits of one query.
+func History(ctx context.Context, c client.Client, workflowID, runID string) (json.RawMessage, error) {
+	var all []json.RawMessage
+	for from := 0; from >= 0; {
+		v, err := c.QueryWorkflow(ctx, workflowID, runID, QueryHistoryPage, HistoryPageRequest{From: from, Limit: historyPageSize})
+		if err != nil {
+			return nil, err
+		}
+		var p HistoryPage
+		if err := v.Get(&p); err != nil {
+			return nil, err
+		}
+		var events []json.RawMessage
+		if err := json.Unmarshal(p.Events, &events); err != nil {
+			return nil, err
+		}
+		all = append(all, events...)
+		from = p.Next
+	}
+	if all == nil {
+		all = []json.RawMessage{}
+	}
+	return json.Marshal(all)
+}
+
+// historyPageSize is the number of events History asks for at a time.
+const historyPageSize = 2000
+
+// CompleteTask delivers the outcome of a task token to the execution of
+// workflowID (its latest run), as SendTaskSuccess (err nil; output is a
+// value of asl/value) or SendTaskFailure (err, usually a *fault.Error,
+// gives the error name and cause; other errors are States.TaskFailed)
+// do.
+func CompleteTask(ctx context.Context, c client.Client, workflowID, token string, output any, err error) error {
+	s := TaskSignal{Token: token}
+	if err != nil {
+		s.Failed = true
+		var fe *fault.Error
+		if errors.As(err, &fe) {
+			s.Error, s.Cause = fe.Name, fe.Cause
+		} else {
+			s.Error, s.Cause = fault.TaskFailed, err.Error()
+		}
+	} else {
+		s.Output = value.Encode(output)
+	}
+	return c.SignalWorkflow(ctx, workflowID, "", SignalName, s)
+}
+
+// Heartbeat records a heartbeat for a task token, as SendTaskHeartbeat
+// does.
+func Heartbeat(ctx context.Context, c client.Client, workflowID, token string) error {
+	return c.SignalWorkflow(ctx, workflowID, "", SignalName, TaskSignal{Token: token, Heartbeat: true})
+}
