@@ -64,6 +64,7 @@ func runTemporal(ctx context.Context, f *runFlags, stdout, stderr io.Writer) int
 		return 2
 	}
 	smName, tcName := f.stateMachine, f.testCase
+	var mocks *temporal.Mocks
 	if f.mocks != "" {
 		cfg, err := mock.Load(f.mocks)
 		if err != nil {
@@ -85,10 +86,15 @@ func runTemporal(ctx context.Context, f *runFlags, stdout, stderr io.Writer) int
 			}
 			tcName = names[0]
 		}
-		if _, err := cfg.TestCase(smName, tcName); err != nil {
+		tc, err := cfg.TestCase(smName, tcName)
+		if err != nil {
 			fmt.Fprintf(stderr, "stepwise run: %v\n", err)
 			return 2
 		}
+		// The mocked responses travel in the workflow input and the
+		// workflow answers them itself, so mocked tasks end together as
+		// in process, and the worker needs no mock file.
+		mocks = temporal.NewMocks(tc)
 	}
 	if smName == "" {
 		smName = baseName(f.file)
@@ -107,7 +113,7 @@ func runTemporal(ctx context.Context, f *runFlags, stdout, stderr io.Writer) int
 		AccountID:        "123456789012",
 		RoleArn:          "arn:aws:iam::123456789012:role/stepwise",
 		PayloadLimit:     f.payloadLimit,
-		Runtime:          temporal.RuntimeOptions{MockTestCase: tcName},
+		Runtime:          temporal.RuntimeOptions{Mocks: mocks},
 	}
 	if f.payloadLimit == 0 {
 		in.PayloadLimit = -1

@@ -70,7 +70,7 @@ flags:
   --auth-file FILE          accepted access keys, one AKID:SECRET a line
   --activity-poll DURATION  how long GetActivityTask waits for a task (default 60s)
   --log-level LEVEL         debug, info, warn or error (default info); logs go to stderr
-`
+` + serveTemporalUsage
 
 // credFlags is the repeatable --auth-credentials flag.
 type credFlags []string
@@ -97,6 +97,7 @@ type serveFlags struct {
 	authFile     string
 	activityPoll time.Duration
 	logLevel     string
+	temporal     serveTemporalFlags
 }
 
 func parseServeFlags(args []string) (*serveFlags, error) {
@@ -113,6 +114,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.authFile, "auth-file", "", "")
 	fs.DurationVar(&f.activityPoll, "activity-poll", 60*time.Second, "")
 	fs.StringVar(&f.logLevel, "log-level", "info", "")
+	addServeTemporalFlags(fs, &f.temporal)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -124,6 +126,9 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	}
 	if f.activityPoll <= 0 || f.activityPoll > 60*time.Second {
 		return nil, errors.New("--activity-poll must be between 0 and 60s")
+	}
+	if err := f.temporal.check(); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -242,6 +247,13 @@ func serve(ctx context.Context, f *serveFlags, opts service.Options, log *slog.L
 	opts.Metrics = metrics.New(reg)
 	if opts.Invoker == nil {
 		opts.Invoker = aws.New(aws.Options{}) // loads its configuration on first use
+	}
+	if f.temporal.backend == "temporal" {
+		stopTemporal, err := startTemporalBackend(ctx, &f.temporal, &opts, log)
+		if err != nil {
+			return err
+		}
+		defer stopTemporal()
 	}
 	svc, err := service.New(opts)
 	if err != nil {

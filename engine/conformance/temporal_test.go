@@ -191,7 +191,7 @@ func checkTemporal(dir, name string, timeout time.Duration, o *outcome) {
 		return
 	}
 	// As in TestConformance, the activities that exist are those the mocks
-	// answer (Tasks.CheckResource finds those itself).
+	// answer (the workflow finds those itself).
 	tasks := &temporal.Tasks{Invoker: integrations.CheckedInvoker{Invoker: gofunc.Chain(), Check: func(_ context.Context, t *integrations.Task) error {
 		if strings.Contains(t.Resource, ":activity:") {
 			return errors.New("The activity " + t.Resource + " does not exist.")
@@ -228,13 +228,16 @@ func checkTemporal(dir, name string, timeout time.Duration, o *outcome) {
 			fail("case: "+err.Error(), "")
 			return
 		}
-		if _, err := cfg.TestCase(name, testCaseName); err != nil {
+		tc, err := cfg.TestCase(name, testCaseName)
+		if err != nil {
 			fail("case: "+err.Error(), "")
 			return
 		}
-		tasks.Mocks = cfg
-		in.Runtime.MockTestCase = testCaseName
-		in.Runtime.MockStateMachine = name
+		// The mocked responses travel in the workflow input, which answers
+		// them itself: mocked tasks invoked together end together, as in
+		// process (with the worker answering them as activities, each
+		// outcome would come in a workflow task of its own).
+		in.Runtime.Mocks = temporal.NewMocks(tc)
 	}
 
 	var suite testsuite.WorkflowTestSuite

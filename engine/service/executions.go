@@ -93,6 +93,9 @@ func (s *Service) start(ctx context.Context, in *startExecutionIn) (*startExecut
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := s.backendAccepts(sm); err != nil {
+		return nil, nil, err
+	}
 	tc, _ := s.testCase(st.rec.Name, st.testCase)
 	if st.rec.Type == "EXPRESS" {
 		seed := newSeed()
@@ -189,6 +192,9 @@ func (s *Service) startSyncExecution(ctx context.Context, in *startSyncExecution
 	}
 	sm, _, err := s.machine(ctx, st.rec.Arn, st.rec.RevisionID)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.backendAccepts(sm); err != nil {
 		return nil, err
 	}
 	tc, _ := s.testCase(st.rec.Name, st.testCase)

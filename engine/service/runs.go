@@ -38,7 +38,9 @@ type run struct {
 	started time.Time
 	// resumed: the run continues an execution after a restart (its
 	// interrupted Task is invoked again).
-	resumed bool
+	resumed  bool
+	testCase string         // the mock test case's name
+	mockCase *mock.TestCase // and the test case itself
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -133,6 +135,9 @@ func (s *Service) launch(r *run, sm *asl.StateMachine, input any, testCase *mock
 	s.mu.Unlock()
 
 	opts.Invoker = r.invoker(testCase)
+	if testCase != nil {
+		r.testCase, r.mockCase = testCase.Name, testCase
+	}
 	opts.StateMachineName = r.smName
 	opts.Region, opts.AccountID = s.region, s.account
 	opts.DiscardEvents = true
@@ -154,7 +159,8 @@ func (r *run) run(sm *asl.StateMachine, input any, opts engine.Options, seed int
 	s := r.s
 	defer s.wg.Done()
 	defer r.cancel()
-	res, err := s.backend.Run(r.ctx, &Run{Key: r.key, Machine: sm, Input: input, Options: opts, Seed: seed})
+	res, err := s.backend.Run(r.ctx, &Run{Key: r.key, Machine: sm, Input: input, Options: opts, Seed: seed,
+		TestCase: r.testCase, MockCase: r.mockCase, Resumed: r.resumed, Detached: r.detached.Load})
 	// A cancelled run leaves its task calls behind: a .sync task's stops
 	// its child, which is done before the run is (StopExecution of a
 	// parent returns once its child is ABORTED too).
@@ -397,6 +403,9 @@ func (s *Service) completeTask(ctx context.Context, token string, output any, ta
 	s.mu.Lock()
 	r := s.tokens[token]
 	s.mu.Unlock()
+	if r == nil {
+		r = s.backendToken(ctx, token)
+	}
 	if r == nil {
 		rec, err := s.store.GetTaskToken(ctx, token)
 		if errors.Is(err, store.ErrNotFound) {

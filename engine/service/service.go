@@ -96,6 +96,20 @@ type Run struct {
 	Options engine.Options
 	// Seed seeds the run's randomness (task tokens, States.UUID, jitter).
 	Seed int64
+	// TestCase is the mock test case the execution runs with ("": none),
+	// for a backend whose tasks run elsewhere (Options.Invoker answers
+	// them in process).
+	TestCase string
+	// MockCase is that test case (nil: none), for a backend that carries
+	// the mocked responses with the execution.
+	MockCase *mock.TestCase
+	// Resumed: the run continues an execution the store lists as RUNNING
+	// after a restart.
+	Resumed bool
+	// Detached reports, once ctx is cancelled, whether the service is
+	// shutting down (the execution stays RUNNING: a backend that runs it
+	// elsewhere leaves it running) rather than stopping it.
+	Detached func() bool
 }
 
 // Local is the in-process Backend: each execution runs on its own

@@ -27,6 +27,13 @@ type RuntimeOptions struct {
 	// MockStateMachine is the state machine of MockTestCase in the mock
 	// file ("": the execution's state machine name).
 	MockStateMachine string
+	// Mocks, when set, are the mocked responses of a test case (see
+	// NewMocks), which the workflow gives itself, with no activity: like
+	// the local runtime's mocked calls, the mocked tasks invoked together
+	// all end together, once every interpreter coroutine waits, and
+	// deterministically, as the responses travel in the workflow input.
+	// Tasks of states they do not mock run as activities.
+	Mocks *Mocks `json:",omitempty"`
 	// BatchThreshold is how many task invocations pending at once make them
 	// run in child workflows, BatchSize at most per child (0:
 	// DefaultBatchThreshold; negative: never).
@@ -111,7 +118,8 @@ type token struct {
 // call is one task invocation waiting for its outcome.
 type call struct {
 	req      TaskRequest
-	direct   bool // run by the caller as an activity of its own
+	mock     *MockResponse // answered by the workflow from RuntimeOptions.Mocks
+	direct   bool          // run by the caller as an activity of its own
 	done     bool
 	outcome  TaskOutcome
 	abandon  bool // the caller stopped waiting
@@ -344,6 +352,9 @@ func (r *Runtime) CheckResource(ctx context.Context, t *integrations.Task) error
 	if !strings.Contains(t.Resource, ":activity:") || ctx.Err() != nil {
 		return nil
 	}
+	if r.mocked(t.StateName) != nil {
+		return nil // a mocked state's activity exists, as for Tasks.CheckResource
+	}
 	actx := workflow.WithActivityOptions(r.current, workflow.ActivityOptions{
 		TaskQueue:           r.opts.TaskQueue,
 		StartToCloseTimeout: time.Minute,
@@ -364,14 +375,24 @@ func (r *Runtime) CheckResource(ctx context.Context, t *integrations.Task) error
 	return nil
 }
 
+// mocked returns the mocked response of a state in RuntimeOptions.Mocks,
+// or nil.
+func (r *Runtime) mocked(state string) *MockResponse {
+	if r.opts.Mocks == nil {
+		return nil
+	}
+	return r.opts.Mocks.States[state]
+}
+
 // Invoke runs the task as an activity ("stepwise.task") on a worker, whose
 // invoker answers it; inv is not used (it lives in the worker). Tasks
-// invoked together beyond a threshold run in batch child workflows.
+// invoked together beyond a threshold run in batch child workflows. Tasks
+// of the states RuntimeOptions.Mocks mocks are answered by the workflow.
 func (r *Runtime) Invoke(ctx context.Context, _ integrations.Invoker, t *integrations.Task) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c := &call{req: r.request(t)}
+	c := &call{req: r.request(t), mock: r.mocked(t.StateName)}
 	r.calls[t.StateName]++
 	r.pending = append(r.pending, c)
 	if !r.dispatch {
@@ -403,9 +424,10 @@ func (r *Runtime) Invoke(ctx context.Context, _ integrations.Invoker, t *integra
 }
 
 // dispatcher hands out pending invocations once every interpreter
-// coroutine is blocked: few at a time run as activities of their own, many
-// (or all, once the history is long) in batch child workflows, of which
-// at most MaxBatches run at once.
+// coroutine is blocked: mocked ones (RuntimeOptions.Mocks) get their
+// outcome at once, all together; of the others, few at a time run as
+// activities of their own, many (or all, once the history is long) in
+// batch child workflows, of which at most MaxBatches run at once.
 func (r *Runtime) dispatcher(ctx workflow.Context) {
 	for {
 		_ = workflow.Await(ctx, func() bool {
@@ -414,7 +436,12 @@ func (r *Runtime) dispatcher(ctx workflow.Context) {
 		if len(r.pending) > 0 && r.active == 0 {
 			live := r.pending[:0:0]
 			for _, c := range r.pending {
-				if !c.abandon {
+				switch {
+				case c.abandon:
+				case c.mock != nil:
+					c.outcome = r.opts.Mocks.outcome(c.mock, &c.req)
+					c.assigned, c.done = true, true
+				default:
 					live = append(live, c)
 				}
 			}

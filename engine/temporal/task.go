@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -97,6 +100,88 @@ func (o *TaskOutcome) result() (any, error) {
 		return nil, fault.New(fault.TaskFailed, "invalid task output: "+err.Error())
 	}
 	return v, nil
+}
+
+// Mocks are the mocked responses of one MockConfigFile test case as they
+// travel in the workflow input (RuntimeOptions.Mocks), so that the
+// workflow answers mocked tasks itself, deterministically on replay.
+type Mocks struct {
+	StateMachine string
+	TestCase     string
+	// States are the mocked responses by state name.
+	States map[string]*MockResponse
+}
+
+// MockResponse is one mocked response: what each call of a state gives.
+type MockResponse struct {
+	Name    string
+	Entries []MockEntry // sorted by From; ranges do not overlap
+}
+
+// MockEntry is what the calls From..To (inclusive, counted from 0) of a
+// mocked state give: Return (JSON text written by asl/value), or Throw
+// when it is set.
+type MockEntry struct {
+	From, To int
+	Return   json.RawMessage `json:",omitempty"`
+	Throw    *MockThrow      `json:",omitempty"`
+}
+
+// MockThrow is the error a MockEntry throws.
+type MockThrow struct {
+	Error string `json:",omitempty"`
+	Cause string `json:",omitempty"`
+}
+
+// NewMocks returns the mocked responses of a test case, for
+// RuntimeOptions.Mocks.
+func NewMocks(tc *mock.TestCase) *Mocks {
+	m := &Mocks{StateMachine: tc.StateMachine, TestCase: tc.Name, States: map[string]*MockResponse{}}
+	for _, state := range tc.States() {
+		r, ok := tc.Response(state)
+		if !ok || r == nil {
+			continue
+		}
+		mr := &MockResponse{Name: r.Name, Entries: make([]MockEntry, len(r.Entries))}
+		for i, e := range r.Entries {
+			me := MockEntry{From: e.From, To: e.To}
+			if e.Throw != nil {
+				me.Throw = &MockThrow{Error: e.Throw.Name, Cause: e.Throw.Cause}
+			} else {
+				me.Return = value.Encode(e.Return)
+			}
+			mr.Entries[i] = me
+		}
+		m.States[state] = mr
+	}
+	return m
+}
+
+// outcome returns what call req.Call of req's state gives, as the mock
+// package's Invoker does: a missing entry fails with States.Runtime.
+func (m *Mocks) outcome(r *MockResponse, req *TaskRequest) TaskOutcome {
+	i := sort.Search(len(r.Entries), func(i int) bool { return r.Entries[i].To >= req.Call })
+	if i == len(r.Entries) || r.Entries[i].From > req.Call {
+		calls := make([]string, len(r.Entries))
+		for i, e := range r.Entries {
+			calls[i] = strconv.Itoa(e.From)
+			if e.To != e.From {
+				calls[i] += "-" + strconv.Itoa(e.To)
+			}
+		}
+		return TaskOutcome{Failed: true, Error: fault.Runtime, Cause: fmt.Sprintf(
+			"no mocked response for call %d of state %q: mocked response %q of test case %q defines calls %s",
+			req.Call, req.StateName, r.Name, m.TestCase, strings.Join(calls, ", "))}
+	}
+	e := r.Entries[i]
+	if e.Throw != nil {
+		return TaskOutcome{Failed: true, Error: e.Throw.Error, Cause: e.Throw.Cause}
+	}
+	out := e.Return
+	if len(out) == 0 {
+		out = json.RawMessage("null")
+	}
+	return TaskOutcome{Output: out}
 }
 
 // TaskSignal is the payload of SignalName: the outcome of a task token

@@ -219,9 +219,13 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 		in.ExecutionName = info.WorkflowExecution.ID
 	}
 	rt := NewRuntime(ctx, in.Runtime)
+	tokens := trackTokens(rt)
+	if err := workflow.SetQueryHandler(ctx, QueryTokens, tokens.tokens); err != nil {
+		return nil, err
+	}
 	resumedAt := st.status.Events
 	opts := engine.Options{
-		Runtime:          rt,
+		Runtime:          tokens,
 		Invoker:          checker{rt},
 		ExecutionName:    in.ExecutionName,
 		StateMachineName: in.StateMachineName,

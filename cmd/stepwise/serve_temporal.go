@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/stepwise/stepwise/engine/service"
+	"github.com/stepwise/stepwise/engine/temporal"
+)
+
+// serveTemporalUsage documents serve's backend flags.
+const serveTemporalUsage = `
+backends:
+  --backend local|temporal  local (default): executions run in this process; temporal:
+                            each execution runs as the workflow stepwise.Execution on a
+                            Temporal server (workflow ID = the execution ARN), while state
+                            machines, activities and execution records stay in --db. After a
+                            restart, serve re-attaches to the workflows of RUNNING executions.
+                            StopExecution cancels the workflow; SendTask* signal it. Not
+                            supported there: Task states on activities and on states:startExecution
+                            or sfn:sendTask* (StartExecution fails with ValidationException),
+                            RedriveExecution.
+  --temporal-address HOST:PORT
+                            (temporal) the frontend (default $TEMPORAL_ADDRESS, else localhost:7233)
+  --temporal-namespace NAME (temporal) the namespace (default $TEMPORAL_NAMESPACE, else default)
+  --task-queue NAME         (temporal) the task queue (default stepwise)
+  --temporal-worker         (temporal) also run a worker in this process (default true), which
+                            answers tasks as the local backend does (--mocks, AWS); with
+                            --temporal-worker=false, stepwise worker processes run the
+                            executions (give them the same --mocks file)
+`
+
+// serveTemporalFlags are serve's flags for the Temporal backend.
+type serveTemporalFlags struct {
+	backend   string
+	address   string
+	namespace string
+	taskQueue string
+	worker    bool
+}
+
+// addServeTemporalFlags registers serve's backend flags on fs.
+func addServeTemporalFlags(fs *flag.FlagSet, f *serveTemporalFlags) {
+	fs.StringVar(&f.backend, "backend", "local", "")
+	fs.StringVar(&f.address, "temporal-address", envOr("TEMPORAL_ADDRESS", client.DefaultHostPort), "")
+	fs.StringVar(&f.namespace, "temporal-namespace", envOr("TEMPORAL_NAMESPACE", client.DefaultNamespace), "")
+	fs.StringVar(&f.taskQueue, "task-queue", defaultTaskQueue, "")
+	fs.BoolVar(&f.worker, "temporal-worker", true, "")
+}
+
+// check validates the flags.
+func (f *serveTemporalFlags) check() error {
+	switch f.backend {
+	case "local", "temporal":
+		return nil
+	}
+	return fmt.Errorf("--backend: %q is neither local nor temporal", f.backend)
+}
+
+// startTemporalBackend connects to the Temporal server, sets opts.Backend
+// to the Temporal backend and, with --temporal-worker, starts a worker
+// whose tasks go to opts.Invoker and opts.Mocks. stop stops the worker
+// and closes the connection.
+func startTemporalBackend(ctx context.Context, f *serveTemporalFlags, opts *service.Options, log *slog.Logger) (stop func(), err error) {
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:  f.address,
+		Namespace: f.namespace,
+		Logger:    tlog.NewStructuredLogger(slog.New(log.Handler()).With("component", "temporal")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Temporal at %s: %w", f.address, err)
+	}
+	opts.Backend = &service.Temporal{Client: c, TaskQueue: f.taskQueue, Logger: log}
+	if !f.worker {
+		log.Info("running executions on Temporal", "address", f.address, "namespace", f.namespace, "taskQueue", f.taskQueue)
+		return c.Close, nil
+	}
+	w := worker.New(c, f.taskQueue, worker.Options{})
+	temporal.Register(w, &temporal.Tasks{Invoker: opts.Invoker, Mocks: opts.Mocks})
+	if err := w.Start(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("starting the Temporal worker: %w", err)
+	}
+	log.Info("running executions on Temporal, with a worker in process", "address", f.address, "namespace", f.namespace, "taskQueue", f.taskQueue)
+	return func() {
+		w.Stop()
+		c.Close()
+	}, nil
+}

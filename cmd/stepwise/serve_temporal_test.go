@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/engine/temporal"
+	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/mock"
+)
+
+// startTemporalDevServer starts a Temporal dev server for the test and
+// returns its address and a client. Without the CLI the test fails, except
+// with -short.
+func startTemporalDevServer(t *testing.T) (string, client.Client) {
+	t.Helper()
+	path := temporalCLI()
+	if _, err := os.Stat(path); err != nil {
+		if testing.Short() {
+			t.Skipf("!!! no Temporal CLI at %s (set STEPWISE_TEMPORAL_CLI): skipping in -short mode", path)
+		}
+		t.Fatalf("no Temporal CLI at %s (set STEPWISE_TEMPORAL_CLI; scripts/temporal-cli.sh builds it): %v", path, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	quiet := tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath:  path,
+		ClientOptions: &client.Options{Logger: quiet},
+		LogLevel:      "error",
+		Stdout:        io.Discard,
+		Stderr:        io.Discard,
+	})
+	if err != nil {
+		t.Fatalf("starting the dev server: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Stop(); err != nil {
+			t.Logf("stopping the dev server: %v", err)
+		}
+	})
+	return srv.FrontendHostPort(), srv.Client()
+}
+
+const temporalMocks = `{
+  "StateMachines": {"everything": {"TestCases": {"Happy": {"Work": "Worked"}}}},
+  "MockedResponses": {"Worked": {"0": {"Return": {"Payload": {"done": true}}}}}
+}`
+
+// everythingDef uses most state types: a mocked Task, a Choice, a Wait, a
+// Parallel and a Map.
+const everythingDef = `{"StartAt":"Prep","States":{
+  "Prep":{"Type":"Pass","Result":{"n":2},"ResultPath":"$.prep","Next":"Work"},
+  "Work":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},"ResultSelector":{"done.$":"$.Payload.done"},"ResultPath":"$.work","Next":"Pick"},
+  "Pick":{"Type":"Choice","Choices":[{"Variable":"$.work.done","BooleanEquals":true,"Next":"Nap"}],"Default":"Fail"},
+  "Fail":{"Type":"Fail","Error":"Nope"},
+  "Nap":{"Type":"Wait","Seconds":1,"Next":"Both"},
+  "Both":{"Type":"Parallel","Branches":[
+     {"StartAt":"L","States":{"L":{"Type":"Pass","Result":"l","End":true}}},
+     {"StartAt":"R","States":{"R":{"Type":"Pass","Result":"r","End":true}}}],"ResultPath":"$.both","Next":"Each"},
+  "Each":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"Double","States":{
+     "Double":{"Type":"Pass","Parameters":{"v.$":"States.MathAdd($, $)"},"End":true}}},"ResultPath":"$.each","End":true}}}`
+
+const everythingOutput = `{"items":[1,2],"prep":{"n":2},"work":{"done":true},"both":["l","r"],"each":[{"v":2},{"v":4}]}`
+
+// TestServeTemporal runs `stepwise serve --backend temporal` (a child
+// process, with --temporal-worker=false) against a dev server, with a
+// worker in the test process, and checks the API end to end: an
+// execution with mocked tasks and the same history as the local backend,
+// a .waitForTaskToken task completed with SendTaskSuccess, StopExecution,
+// an unsupported activity, and a restart of the server (SIGKILL) while an
+// execution is in a Wait.
+func TestServeTemporal(t *testing.T) {
+	addr, tc := startTemporalDevServer(t)
+	const queue = "stepwise-serve-test"
+	dir := t.TempDir()
+	mocksFile := filepath.Join(dir, "mocks.json")
+	if err := os.WriteFile(mocksFile, []byte(temporalMocks), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := mock.Load(mocksFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := make(chan string, 4)
+	inv := integrations.InvokerFunc(func(ctx context.Context, task *integrations.Task) (any, error) {
+		if strings.HasSuffix(task.Resource, ".waitForTaskToken") {
+			tokens <- task.TaskToken
+			return integrations.Pending{}, nil
+		}
+		return nil, fault.New(fault.TaskFailed, "unexpected resource "+task.Resource)
+	})
+	w := worker.New(tc, queue, worker.Options{})
+	temporal.Register(w, &temporal.Tasks{Invoker: inv, Mocks: cfg})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+
+	db := filepath.Join(dir, "stepwise.db")
+	args := []string{"--listen", "127.0.0.1:0", "--db", db, "--mocks", mocksFile, "--backend", "temporal",
+		"--temporal-address", addr, "--task-queue", queue, "--temporal-worker=false"}
+	srv := startServeChild(t, args...)
+	c := srv.client
+	ctx := context.Background()
+	mk := func(c *sfn.Client, name, def string) string {
+		t.Helper()
+		out, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *out.StateMachineArn
+	}
+	start := func(c *sfn.Client, sm, name, input string) string {
+		t.Helper()
+		out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Name: aws.String(name), Input: aws.String(input)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *out.ExecutionArn
+	}
+	types_ := func(c *sfn.Client, arn string) []string {
+		t.Helper()
+		h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seq []string
+		for i, e := range h.Events {
+			seq = append(seq, string(e.Type))
+			if e.Id != int64(i+1) {
+				t.Errorf("%s: event %d has id %d", arn, i+1, e.Id)
+			}
+		}
+		return seq
+	}
+
+	t.Run("mocked execution matches local", func(t *testing.T) {
+		sm := mk(c, "everything", everythingDef)
+		arn := start(c, sm+"#Happy", "everything-1", `{"items":[1,2]}`)
+		d := waitClosed(t, c, arn)
+		if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != everythingOutput {
+			t.Fatalf("%s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+		}
+		got := types_(c, arn)
+		// The workflow's ID is the execution ARN.
+		wf, err := tc.DescribeWorkflowExecution(ctx, arn, "")
+		if err != nil || wf.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+			t.Fatalf("workflow %s: %v %v", arn, wf.GetWorkflowExecutionInfo().GetStatus(), err)
+		}
+
+		local := startServeChild(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "local.db"), "--mocks", mocksFile)
+		lsm := mk(local.client, "everything", everythingDef)
+		larn := start(local.client, lsm+"#Happy", "everything-1", `{"items":[1,2]}`)
+		ld := waitClosed(t, local.client, larn)
+		if ld.Status != types.ExecutionStatusSucceeded || aws.ToString(ld.Output) != everythingOutput {
+			t.Fatalf("local: %s %s", ld.Status, aws.ToString(ld.Output))
+		}
+		want := types_(local.client, larn)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("event types:\n got %v\nwant %v", got, want)
+		}
+	})
+
+	t.Run("in-process worker", func(t *testing.T) {
+		// Without --temporal-worker=false, serve runs the workflows itself
+		// (on a task queue no other worker polls).
+		own := startServeChild(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "own.db"), "--mocks", mocksFile,
+			"--backend", "temporal", "--temporal-address", addr, "--task-queue", "stepwise-serve-own")
+		sm := mk(own.client, "everything", everythingDef)
+		arn := start(own.client, sm+"#Happy", "own-1", `{"items":[1,2]}`)
+		d := waitClosed(t, own.client, arn)
+		if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != everythingOutput {
+			t.Fatalf("%s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+		}
+	})
+
+	t.Run("waitForTaskToken", func(t *testing.T) {
+		sm := mk(c, "callback", `{"StartAt":"Ask","States":{"Ask":{"Type":"Task",
+			"Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+			"Parameters":{"QueueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/q","MessageBody":{"token.$":"$$.Task.Token"}},
+			"HeartbeatSeconds":60,"ResultPath":"$.answer","End":true}}}`)
+		arn := start(c, sm, "callback-1", `{"q":1}`)
+		var token string
+		select {
+		case token = <-tokens:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the task was not invoked")
+		}
+		_, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("not-a-token"), Output: aws.String(`{}`)})
+		var it *types.InvalidToken
+		if !errors.As(err, &it) {
+			t.Fatalf("SendTaskSuccess with an unknown token: %v", err)
+		}
+		if _, err := c.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: aws.String(token)}); err != nil {
+			t.Fatalf("SendTaskHeartbeat: %v", err)
+		}
+		if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(`{"ok":true}`)}); err != nil {
+			t.Fatalf("SendTaskSuccess: %v", err)
+		}
+		d := waitClosed(t, c, arn)
+		if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"q":1,"answer":{"ok":true}}` {
+			t.Fatalf("%s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+		}
+		if seq := types_(c, arn); !slices.Contains(seq, "TaskSubmitted") || !slices.Contains(seq, "TaskSucceeded") {
+			t.Fatalf("history %v", seq)
+		}
+	})
+
+	t.Run("StopExecution", func(t *testing.T) {
+		sm := mk(c, "sleeper", `{"StartAt":"Nap","States":{"Nap":{"Type":"Wait","Seconds":300,"End":true}}}`)
+		arn := start(c, sm, "sleeper-1", `{}`)
+		historyHas(t, c, arn, types.HistoryEventTypeWaitStateEntered, 1)
+		if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn), Error: aws.String("Enough"), Cause: aws.String("test")}); err != nil {
+			t.Fatal(err)
+		}
+		d := describeExecution(t, c, arn)
+		if d.Status != types.ExecutionStatusAborted || aws.ToString(d.Error) != "Enough" || aws.ToString(d.Cause) != "test" {
+			t.Fatalf("%s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+		}
+		h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), ReverseOrder: true, MaxResults: 1})
+		if err != nil || len(h.Events) != 1 || h.Events[0].Type != types.HistoryEventTypeExecutionAborted ||
+			aws.ToString(h.Events[0].ExecutionAbortedEventDetails.Error) != "Enough" {
+			t.Fatalf("last event: %+v %v", h, err)
+		}
+		wf, err := tc.DescribeWorkflowExecution(ctx, arn, "")
+		if err != nil || wf.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED {
+			t.Fatalf("workflow %s: %v %v", arn, wf.GetWorkflowExecutionInfo().GetStatus(), err)
+		}
+	})
+
+	t.Run("activities are not supported", func(t *testing.T) {
+		act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("approve")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm := mk(c, "approver", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"`+*act.ActivityArn+`","End":true}}}`)
+		_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
+		var ve *types.ValidationException
+		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "temporal backend") {
+			t.Fatalf("StartExecution: %v", err)
+		}
+	})
+
+	t.Run("restart during a Wait", func(t *testing.T) {
+		sm := mk(c, "waiter", `{"StartAt":"Before","States":{
+			"Before":{"Type":"Pass","Result":"b","ResultPath":"$.before","Next":"Wait"},
+			"Wait":{"Type":"Wait","Seconds":4,"Next":"After"},
+			"After":{"Type":"Pass","Result":"a","ResultPath":"$.after","End":true}}}`)
+		arn := start(c, sm, "waiting", `{"w":1}`)
+		historyHas(t, c, arn, types.HistoryEventTypeWaitStateEntered, 1)
+		killedAt := time.Now()
+		srv.kill(t)
+		srv = startServeChild(t, args...)
+		c = srv.client
+		d := waitClosed(t, c, arn)
+		if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"w":1,"before":"b","after":"a"}` {
+			t.Fatalf("%s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+		}
+		seq := types_(c, arn)
+		if n := strings.Count(strings.Join(seq, ","), "ExecutionStarted"); n != 1 || !slices.Contains(seq, "WaitStateExited") || seq[len(seq)-1] != "ExecutionSucceeded" {
+			t.Fatalf("history %v", seq)
+		}
+		// The workflow started before the kill ran it to its end: the
+		// restarted server attached to it.
+		wf, err := tc.DescribeWorkflowExecution(ctx, arn, "")
+		if err != nil || wf.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED ||
+			!wf.GetWorkflowExecutionInfo().GetStartTime().AsTime().Before(killedAt) {
+			t.Fatalf("workflow %s: %v %v", arn, wf.GetWorkflowExecutionInfo(), err)
+		}
+	})
+}

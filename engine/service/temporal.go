@@ -1,0 +1,457 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/engine/history"
+	"github.com/stepwise/stepwise/engine/temporal"
+)
+
+// Temporal is the Backend that runs each execution as the workflow
+// temporal.WorkflowName ("stepwise.Execution") on a Temporal server, whose
+// workers (stepwise worker, or one started in process with
+// temporal.Register) interpret it and run its tasks. State machines,
+// activities and execution records stay in the service's store.
+//
+//   - The workflow ID is the execution ARN (the express ARN of an EXPRESS
+//     execution). Run starts the workflow, copies the execution's Step
+//     Functions history from the workflow's historyPage query into the
+//     store as it grows (every PollInterval, and once more at the end) and
+//     returns how the workflow ended.
+//   - After a restart of the service, a RUNNING execution is not resumed
+//     here: Run attaches to its workflow, which kept running on Temporal
+//     (it starts it again, from the stored checkpoint if any, only when
+//     Temporal does not know it).
+//   - StopExecution cancels the workflow; the execution ends ABORTED with
+//     the error and cause given. A shutdown of the service leaves the
+//     workflows running.
+//   - SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat signal the
+//     token's workflow (temporal.CompleteTask, temporal.Heartbeat). The
+//     service does not see the tokens handed out, since tasks run on the
+//     workers: it finds a token's execution by asking the workflows it
+//     runs for their live tokens (the query temporal.QueryTokens).
+//   - Mock test cases ("<stateMachineArn>#<TestCase>") are passed to the
+//     workflow: the workers answer the tasks from their own copy of the
+//     MockConfigFile (stepwise worker --mocks).
+//
+// Not supported (StartExecution fails with a ValidationException): Task
+// states on Step Functions activities and on this service's own API
+// (states:startExecution, aws-sdk:sfn:sendTask*), whose tasks the workers
+// cannot reach. Executions record no checkpoints in the store, so they
+// cannot be redriven.
+type Temporal struct {
+	// Client reaches the Temporal server (required).
+	Client client.Client
+	// TaskQueue is where the workflows run ("": "stepwise").
+	TaskQueue string
+	// PollInterval is how often the history of a running execution is
+	// copied to the store (0: 500ms).
+	PollInterval time.Duration
+	// Logger receives the backend's logs (nil: none).
+	Logger *slog.Logger
+
+	mu      sync.Mutex
+	running map[string]int // workflow IDs of the runs in progress
+}
+
+// DefaultTemporalTaskQueue is the task queue of Temporal when it sets none.
+const DefaultTemporalTaskQueue = "stepwise"
+
+// callTimeout bounds one call to the Temporal server made on behalf of an
+// API request (a signal, a query).
+const callTimeout = 30 * time.Second
+
+func (t *Temporal) taskQueue() string {
+	if t.TaskQueue == "" {
+		return DefaultTemporalTaskQueue
+	}
+	return t.TaskQueue
+}
+
+func (t *Temporal) log() *slog.Logger {
+	if t.Logger == nil {
+		return discardLogger()
+	}
+	return t.Logger
+}
+
+func (t *Temporal) track(key string) func() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.running == nil {
+		t.running = map[string]int{}
+	}
+	t.running[key]++
+	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.running[key]--; t.running[key] <= 0 {
+			delete(t.running, key)
+		}
+	}
+}
+
+// outcome is how the workflow ended.
+type outcome struct {
+	res *temporal.ExecutionResult
+	err error
+}
+
+// Run runs an execution as a workflow (or attaches to it, for a resumed
+// run) and waits for its end, copying its history to run.Options.OnEvent.
+// When ctx ends, the workflow is cancelled unless run.Detached reports a
+// shutdown.
+func (t *Temporal) Run(ctx context.Context, run *Run) (*engine.Result, error) {
+	if t.Client == nil {
+		return nil, errors.New("service: the temporal backend has no client")
+	}
+	wr, err := t.startOrAttach(ctx, run)
+	if err != nil {
+		return nil, fmt.Errorf("service: starting the workflow of %s: %w", run.Key, err)
+	}
+	defer t.track(run.Key)()
+	rctx, rcancel := context.WithCancel(context.Background())
+	defer rcancel()
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := temporal.Result(rctx, wr)
+		done <- outcome{res, err}
+	}()
+	h := &historyCopy{c: t.Client, id: run.Key, onEvent: run.Options.OnEvent}
+	every := t.PollInterval
+	if every <= 0 {
+		every = 500 * time.Millisecond
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case o := <-done:
+			return t.finish(run, h, o)
+		case <-tick.C:
+			qctx, cancel := context.WithTimeout(ctx, callTimeout)
+			if err := h.pull(qctx); err != nil && ctx.Err() == nil {
+				t.log().Debug("copying the history of an execution", "execution", run.Key, "error", err)
+			}
+			cancel()
+		case <-ctx.Done():
+			if run.Detached != nil && run.Detached() {
+				// Shutting down: the workflow keeps running on Temporal;
+				// the next start attaches to it.
+				return nil, fmt.Errorf("service: %s: %w", run.Key, ctx.Err())
+			}
+			cctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+			err := t.Client.CancelWorkflow(cctx, run.Key, "")
+			cancel()
+			if err != nil {
+				var nf *serviceerror.NotFound
+				if !errors.As(err, &nf) {
+					return nil, fmt.Errorf("service: cancelling the workflow of %s: %w", run.Key, err)
+				}
+			}
+			return t.finish(run, h, <-done)
+		}
+	}
+}
+
+// finish copies the rest of the history and converts the workflow's
+// result.
+func (t *Temporal) finish(run *Run, h *historyCopy, o outcome) (*engine.Result, error) {
+	if o.err != nil {
+		return nil, fmt.Errorf("service: the workflow of %s: %w", run.Key, o.err)
+	}
+	qctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	if err := h.pull(qctx); err != nil {
+		t.log().Error("copying the history of an execution", "execution", run.Key, "error", err)
+	}
+	res := &engine.Result{Status: o.res.Status, Error: o.res.Error, Cause: o.res.Cause,
+		ExecutionArn: o.res.ExecutionArn, StateMachineArn: o.res.StateMachineArn, StartTime: o.res.StartTime, StopTime: o.res.StopTime}
+	if res.Status == engine.StatusSucceeded {
+		v, err := value.Decode(o.res.Output)
+		if err != nil {
+			return nil, fmt.Errorf("service: the output of %s: %w", run.Key, err)
+		}
+		res.Output = v
+	}
+	return res, nil
+}
+
+// startOrAttach starts the execution's workflow, or returns the one that
+// runs it already when the run resumes the execution after a restart.
+func (t *Temporal) startOrAttach(ctx context.Context, run *Run) (client.WorkflowRun, error) {
+	if run.Resumed {
+		_, err := t.Client.DescribeWorkflowExecution(ctx, run.Key, "")
+		if err == nil {
+			t.log().Info("attached to the workflow of a running execution", "execution", run.Key)
+			return t.Client.GetWorkflow(ctx, run.Key, ""), nil
+		}
+		var nf *serviceerror.NotFound
+		if !errors.As(err, &nf) {
+			return nil, err
+		}
+		t.log().Warn("the workflow of a running execution is unknown to Temporal: starting it again", "execution", run.Key)
+	}
+	o := run.Options
+	in := temporal.ExecutionInput{
+		Definition:       value.EncodeString(run.Machine.Raw),
+		Input:            json.RawMessage(value.Encode(run.Input)),
+		ExecutionName:    o.ExecutionName,
+		StateMachineName: o.StateMachineName,
+		Region:           o.Region,
+		AccountID:        o.AccountID,
+		RoleArn:          o.RoleArn,
+		Type:             o.Type,
+		StartTime:        o.StartTime,
+		PayloadLimit:     o.PayloadLimit,
+	}
+	if run.MockCase != nil {
+		// The mocked responses travel with the execution and the workflow
+		// answers them itself: mocked tasks end together, as in process,
+		// and workers need no mock file.
+		in.Runtime.Mocks = temporal.NewMocks(run.MockCase)
+	}
+	if o.Resume != nil {
+		cp, err := o.Resume.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		in.Continuation = &temporal.Continuation{Checkpoint: cp}
+	}
+	return temporal.Start(ctx, t.Client, client.StartWorkflowOptions{
+		ID:                                       run.Key,
+		TaskQueue:                                t.taskQueue(),
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}, in)
+}
+
+// CompleteTask signals a task token's outcome to the execution's workflow.
+func (t *Temporal) CompleteTask(key, token string, output any, err error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	if serr := temporal.CompleteTask(ctx, t.Client, key, token, output, err); serr != nil {
+		return fmt.Errorf("service: completing a task of %s: %w", key, serr)
+	}
+	return nil
+}
+
+// Heartbeat signals a heartbeat for a task token to the execution's
+// workflow.
+func (t *Temporal) Heartbeat(key, token string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	if err := temporal.Heartbeat(ctx, t.Client, key, token); err != nil {
+		return fmt.Errorf("service: heartbeat for %s: %w", key, err)
+	}
+	return nil
+}
+
+// findToken returns the key of the running execution whose workflow waits
+// for token, or "": it asks every workflow this backend runs, at most
+// findConcurrency at a time.
+func (t *Temporal) findToken(ctx context.Context, token string) string {
+	t.mu.Lock()
+	keys := make([]string, 0, len(t.running))
+	for k := range t.running {
+		keys = append(keys, k)
+	}
+	t.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	found := make(chan string, len(keys))
+	sem := make(chan struct{}, findConcurrency)
+	var wg sync.WaitGroup
+	for _, k := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			toks, err := temporal.LiveTokens(ctx, t.Client, k)
+			if err != nil {
+				t.log().Debug("querying the task tokens of an execution", "execution", k, "error", err)
+				return
+			}
+			for _, tok := range toks {
+				if tok == token {
+					found <- k
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(found)
+	return <-found // "" when closed empty
+}
+
+// findConcurrency is how many workflows findToken queries at once.
+const findConcurrency = 16
+
+// checkMachine rejects state machines with tasks the workers cannot run.
+func (t *Temporal) checkMachine(sm *asl.StateMachine) error {
+	res := unsupportedResource(&sm.Graph)
+	if res == "" {
+		return nil
+	}
+	return apiErr(errValidation, "the temporal backend does not support the Task resource %s: activities and this service's own API (states:startExecution, sfn:sendTask*) are only served by the local backend", res)
+}
+
+// unsupportedResource returns the first Task resource of g (and of its
+// nested graphs) that the Temporal backend cannot run, or "".
+func unsupportedResource(g *asl.Graph) string {
+	if g == nil {
+		return ""
+	}
+	for _, name := range g.Order {
+		switch st := g.States[name].(type) {
+		case *asl.Task:
+			r := st.Resource
+			if isActivity(r) || strings.HasPrefix(r, "arn:aws:states:::states:startExecution") ||
+				strings.HasPrefix(r, "arn:aws:states:::aws-sdk:sfn:sendTask") {
+				return r
+			}
+		case *asl.Parallel:
+			for _, b := range st.Branches {
+				if r := unsupportedResource(b); r != "" {
+					return r
+				}
+			}
+		case *asl.Map:
+			if r := unsupportedResource(st.ItemProcessor); r != "" {
+				return r
+			}
+		}
+	}
+	return ""
+}
+
+// tokenFinder is a Backend that finds the execution of a task token the
+// service did not see handed out (its tasks run elsewhere).
+type tokenFinder interface {
+	findToken(ctx context.Context, token string) string
+}
+
+// machineChecker is a Backend that cannot run every state machine.
+type machineChecker interface {
+	checkMachine(sm *asl.StateMachine) error
+}
+
+// backendToken returns the run a task token belongs to, as the backend
+// knows it, or nil.
+func (s *Service) backendToken(ctx context.Context, token string) *run {
+	f, ok := s.backend.(tokenFinder)
+	if !ok {
+		return nil
+	}
+	key := f.findToken(ctx, token)
+	if key == "" {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.runs[key]
+}
+
+// backendAccepts checks that the backend can run a state machine.
+func (s *Service) backendAccepts(sm *asl.StateMachine) error {
+	if c, ok := s.backend.(machineChecker); ok {
+		return c.checkMachine(sm)
+	}
+	return nil
+}
+
+// historyCopy copies an execution's Step Functions history from its
+// workflow's historyPage query.
+type historyCopy struct {
+	c       client.Client
+	id      string
+	onEvent func(history.Event)
+	mu      sync.Mutex
+	next    int // index of the first event not copied yet
+}
+
+// historyPageSize is the number of events one query asks for.
+const historyPageSize = 1000
+
+// pull copies the events recorded since the last call.
+func (h *historyCopy) pull(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for {
+		v, err := h.c.QueryWorkflow(ctx, h.id, "", temporal.QueryHistoryPage, temporal.HistoryPageRequest{From: h.next, Limit: historyPageSize})
+		if err != nil {
+			return fmt.Errorf("querying the history: %w", err)
+		}
+		var p temporal.HistoryPage
+		if err := v.Get(&p); err != nil {
+			return fmt.Errorf("reading the history: %w", err)
+		}
+		var events []json.RawMessage
+		if err := json.Unmarshal(p.Events, &events); err != nil {
+			return fmt.Errorf("reading the history: %w", err)
+		}
+		for _, raw := range events {
+			ev, err := parseEvent(raw)
+			if err != nil {
+				return err
+			}
+			if h.onEvent != nil {
+				h.onEvent(ev)
+			}
+			h.next++
+		}
+		if p.Next < 0 || len(events) == 0 {
+			return nil
+		}
+	}
+}
+
+// parseEvent reads an event in GetExecutionHistory's form; its details
+// stay JSON.
+func parseEvent(raw json.RawMessage) (history.Event, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return history.Event{}, fmt.Errorf("service: reading a history event: %w", err)
+	}
+	var head struct {
+		Timestamp       float64 `json:"timestamp"`
+		Type            string  `json:"type"`
+		ID              int64   `json:"id"`
+		PreviousEventID int64   `json:"previousEventId"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return history.Event{}, fmt.Errorf("service: reading a history event: %w", err)
+	}
+	ev := history.Event{ID: head.ID, PreviousEventID: head.PreviousEventID, Type: head.Type,
+		Timestamp: time.UnixMilli(int64(math.Round(head.Timestamp * 1000))).UTC()}
+	if d, ok := fields[history.DetailsKey(head.Type)]; ok {
+		ev.Details = d
+	}
+	return ev, nil
+}
+
+var (
+	_ Backend        = (*Temporal)(nil)
+	_ tokenFinder    = (*Temporal)(nil)
+	_ machineChecker = (*Temporal)(nil)
+)
