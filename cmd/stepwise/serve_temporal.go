@@ -22,17 +22,20 @@ backends:
                             Temporal server (workflow ID = the execution ARN), while state
                             machines, activities and execution records stay in --db. After a
                             restart, serve re-attaches to the workflows of RUNNING executions.
-                            StopExecution cancels the workflow; SendTask* signal it. Not
-                            supported there: Task states on activities and on states:startExecution
-                            or sfn:sendTask* (StartExecution fails with ValidationException),
-                            RedriveExecution.
+                            StopExecution cancels the workflow; SendTask* signal it;
+                            RedriveExecution runs the workflow again under its ID from the
+                            failed state. Task states on activities need the in-process worker
+                            (it queues their tasks for GetActivityTask). Not supported there:
+                            Task states on states:startExecution or sfn:sendTask*, and on
+                            activities with --temporal-worker=false (StartExecution fails with
+                            ValidationException).
   --temporal-address HOST:PORT
                             (temporal) the frontend (default $TEMPORAL_ADDRESS, else localhost:7233)
   --temporal-namespace NAME (temporal) the namespace (default $TEMPORAL_NAMESPACE, else default)
   --task-queue NAME         (temporal) the task queue (default stepwise)
   --temporal-worker         (temporal) also run a worker in this process (default true), which
-                            answers tasks as the local backend does (--mocks, AWS); with
-                            --temporal-worker=false, stepwise worker processes run the
+                            answers tasks as the local backend does (--mocks, AWS, activities);
+                            with --temporal-worker=false, stepwise worker processes run the
                             executions (give them the same --mocks file)
 `
 
@@ -76,13 +79,15 @@ func startTemporalBackend(ctx context.Context, f *serveTemporalFlags, opts *serv
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Temporal at %s: %w", f.address, err)
 	}
-	opts.Backend = &service.Temporal{Client: c, TaskQueue: f.taskQueue, Logger: log}
+	be := &service.Temporal{Client: c, TaskQueue: f.taskQueue, Logger: log}
+	opts.Backend = be
 	if !f.worker {
 		log.Info("running executions on Temporal", "address", f.address, "namespace", f.namespace, "taskQueue", f.taskQueue)
 		return c.Close, nil
 	}
 	w := worker.New(c, f.taskQueue, worker.Options{})
-	temporal.Register(w, &temporal.Tasks{Invoker: opts.Invoker, Mocks: opts.Mocks})
+	// The worker queues activity tasks on the service (be.WorkerInvoker).
+	temporal.Register(w, &temporal.Tasks{Invoker: be.WorkerInvoker(opts.Invoker), Mocks: opts.Mocks})
 	if err := w.Start(); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("starting the Temporal worker: %w", err)

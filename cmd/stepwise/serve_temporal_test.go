@@ -61,9 +61,22 @@ func startTemporalDevServer(t *testing.T) (string, client.Client) {
 }
 
 const temporalMocks = `{
-  "StateMachines": {"everything": {"TestCases": {"Happy": {"Work": "Worked"}}}},
-  "MockedResponses": {"Worked": {"0": {"Return": {"Payload": {"done": true}}}}}
+  "StateMachines": {
+    "everything": {"TestCases": {"Happy": {"Work": "Worked"}}},
+    "flaky": {"TestCases": {"SecondFails": {"First": "Worked", "Second": "FailsOnce"}}}
+  },
+  "MockedResponses": {
+    "Worked": {"0": {"Return": {"Payload": {"done": true}}}},
+    "FailsOnce": {"0": {"Throw": {"Error": "Flaky.Error", "Cause": "first call fails"}}, "1": {"Return": {"second": "ok"}}}
+  }
 }`
+
+// flakyDef fails at its second Task with the test case SecondFails, until
+// it is redriven.
+const flakyDef = `{"StartAt":"Prep","States":{
+  "Prep":{"Type":"Pass","Result":1,"ResultPath":"$.prep","Next":"First"},
+  "First":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"ResultSelector":{"done.$":"$.Payload.done"},"ResultPath":"$.first","Next":"Second"},
+  "Second":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"g"},"ResultPath":"$.second","End":true}}}`
 
 // everythingDef uses most state types: a mocked Task, a Choice, a Wait, a
 // Parallel and a Map.
@@ -86,7 +99,8 @@ const everythingOutput = `{"items":[1,2],"prep":{"n":2},"work":{"done":true},"bo
 // worker in the test process, and checks the API end to end: an
 // execution with mocked tasks and the same history as the local backend,
 // a .waitForTaskToken task completed with SendTaskSuccess, StopExecution,
-// an unsupported activity, and a restart of the server (SIGKILL) while an
+// activity tasks and RedriveExecution (with the in-process worker), an
+// activity refused without it, and a restart of the server (SIGKILL) while an
 // execution is in a Wait.
 func TestServeTemporal(t *testing.T) {
 	addr, tc := startTemporalDevServer(t)
@@ -121,7 +135,7 @@ func TestServeTemporal(t *testing.T) {
 	srv := startServeChild(t, args...)
 	c := srv.client
 	ctx := context.Background()
-	mk := func(c *sfn.Client, name, def string) string {
+	mk := func(t *testing.T, c *sfn.Client, name, def string) string {
 		t.Helper()
 		out, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
 		if err != nil {
@@ -129,7 +143,7 @@ func TestServeTemporal(t *testing.T) {
 		}
 		return *out.StateMachineArn
 	}
-	start := func(c *sfn.Client, sm, name, input string) string {
+	start := func(t *testing.T, c *sfn.Client, sm, name, input string) string {
 		t.Helper()
 		out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Name: aws.String(name), Input: aws.String(input)})
 		if err != nil {
@@ -137,7 +151,7 @@ func TestServeTemporal(t *testing.T) {
 		}
 		return *out.ExecutionArn
 	}
-	types_ := func(c *sfn.Client, arn string) []string {
+	types_ := func(t *testing.T, c *sfn.Client, arn string) []string {
 		t.Helper()
 		h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000})
 		if err != nil {
@@ -154,13 +168,13 @@ func TestServeTemporal(t *testing.T) {
 	}
 
 	t.Run("mocked execution matches local", func(t *testing.T) {
-		sm := mk(c, "everything", everythingDef)
-		arn := start(c, sm+"#Happy", "everything-1", `{"items":[1,2]}`)
+		sm := mk(t, c, "everything", everythingDef)
+		arn := start(t, c, sm+"#Happy", "everything-1", `{"items":[1,2]}`)
 		d := waitClosed(t, c, arn)
 		if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != everythingOutput {
 			t.Fatalf("%s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
 		}
-		got := types_(c, arn)
+		got := types_(t, c, arn)
 		// The workflow's ID is the execution ARN.
 		wf, err := tc.DescribeWorkflowExecution(ctx, arn, "")
 		if err != nil || wf.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
@@ -168,13 +182,13 @@ func TestServeTemporal(t *testing.T) {
 		}
 
 		local := startServeChild(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "local.db"), "--mocks", mocksFile)
-		lsm := mk(local.client, "everything", everythingDef)
-		larn := start(local.client, lsm+"#Happy", "everything-1", `{"items":[1,2]}`)
+		lsm := mk(t, local.client, "everything", everythingDef)
+		larn := start(t, local.client, lsm+"#Happy", "everything-1", `{"items":[1,2]}`)
 		ld := waitClosed(t, local.client, larn)
 		if ld.Status != types.ExecutionStatusSucceeded || aws.ToString(ld.Output) != everythingOutput {
 			t.Fatalf("local: %s %s", ld.Status, aws.ToString(ld.Output))
 		}
-		want := types_(local.client, larn)
+		want := types_(t, local.client, larn)
 		slices.Sort(got)
 		slices.Sort(want)
 		if !slices.Equal(got, want) {
@@ -187,20 +201,118 @@ func TestServeTemporal(t *testing.T) {
 		// (on a task queue no other worker polls).
 		own := startServeChild(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "own.db"), "--mocks", mocksFile,
 			"--backend", "temporal", "--temporal-address", addr, "--task-queue", "stepwise-serve-own")
-		sm := mk(own.client, "everything", everythingDef)
-		arn := start(own.client, sm+"#Happy", "own-1", `{"items":[1,2]}`)
+		sm := mk(t, own.client, "everything", everythingDef)
+		arn := start(t, own.client, sm+"#Happy", "own-1", `{"items":[1,2]}`)
 		d := waitClosed(t, own.client, arn)
 		if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != everythingOutput {
 			t.Fatalf("%s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
 		}
 	})
 
+	// With the in-process worker, activity tasks are queued on serve for
+	// GetActivityTask, and executions can be redriven.
+	ip := startServeChild(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "ip.db"), "--mocks", mocksFile,
+		"--backend", "temporal", "--temporal-address", addr, "--task-queue", "stepwise-serve-ip")
+
+	t.Run("activity task", func(t *testing.T) {
+		act, err := ip.client.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("approve")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm := mk(t, ip.client, "approver", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"`+*act.ActivityArn+`",
+			"HeartbeatSeconds":60,"ResultPath":"$.answer","End":true}}}`)
+		arn := start(t, ip.client, sm, "approver-1", `{"ask":1}`)
+		var task *sfn.GetActivityTaskOutput
+		deadline := time.Now().Add(30 * time.Second)
+		for task == nil || aws.ToString(task.TaskToken) == "" {
+			if time.Now().After(deadline) {
+				t.Fatal("GetActivityTask handed out no task")
+			}
+			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			task, err = ip.client.GetActivityTask(pctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w")})
+			cancel()
+			if err != nil && pctx.Err() == nil {
+				t.Fatalf("GetActivityTask: %v", err)
+			}
+		}
+		if aws.ToString(task.Input) != `{"ask":1}` {
+			t.Errorf("task input %s", aws.ToString(task.Input))
+		}
+		if _, err := ip.client.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: task.TaskToken}); err != nil {
+			t.Fatalf("SendTaskHeartbeat: %v", err)
+		}
+		if _, err := ip.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`{"ok":true}`)}); err != nil {
+			t.Fatalf("SendTaskSuccess: %v", err)
+		}
+		d := waitClosed(t, ip.client, arn)
+		if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"ask":1,"answer":{"ok":true}}` {
+			t.Fatalf("%s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+		}
+		want := []string{"ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "TaskStateExited", "ExecutionSucceeded"}
+		if seq := types_(t, ip.client, arn); !slices.Equal(seq, want) {
+			t.Fatalf("history %v, want %v", seq, want)
+		}
+	})
+
+	t.Run("missing activity", func(t *testing.T) {
+		missing := "arn:aws:states:us-east-1:123456789012:activity:nobody"
+		sm := mk(t, ip.client, "orphan", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"`+missing+`","End":true}}}`)
+		arn := start(t, ip.client, sm, "orphan-1", `{}`)
+		d := waitClosed(t, ip.client, arn)
+		if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != fault.Runtime ||
+			!strings.Contains(aws.ToString(d.Cause), "The activity "+missing+" does not exist.") {
+			t.Fatalf("%s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+		}
+		if seq := types_(t, ip.client, arn); slices.Contains(seq, "ActivityScheduled") {
+			t.Fatalf("the task was scheduled: %v", seq)
+		}
+	})
+
+	t.Run("redrive", func(t *testing.T) {
+		sm := mk(t, ip.client, "flaky", flakyDef)
+		arn := start(t, ip.client, sm+"#SecondFails", "flaky-1", `{}`)
+		d := waitClosed(t, ip.client, arn)
+		if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "Flaky.Error" || d.RedriveStatus != types.ExecutionRedriveStatusRedrivable {
+			t.Fatalf("first run: %s %s %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause), d.RedriveStatus, aws.ToString(d.RedriveStatusReason))
+		}
+		failed := len(types_(t, ip.client, arn))
+		rd, err := ip.client.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rd.RedriveDate == nil {
+			t.Error("no redriveDate")
+		}
+		d = waitClosed(t, ip.client, arn)
+		if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"prep":1,"first":{"done":true},"second":{"second":"ok"}}` ||
+			aws.ToInt32(d.RedriveCount) != 1 || d.RedriveDate == nil {
+			t.Fatalf("after redrive: %s %s %s %s redriveCount %d", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause), aws.ToInt32(d.RedriveCount))
+		}
+		seq := types_(t, ip.client, arn) // checks that ids follow each other
+		joined := strings.Join(seq, ",")
+		if seq[failed-1] != "ExecutionFailed" || seq[failed] != "ExecutionRedriven" || strings.Count(joined, "ExecutionRedriven") != 1 ||
+			!strings.Contains(joined, "ExecutionFailed,ExecutionRedriven,TaskStateEntered") || seq[len(seq)-1] != "ExecutionSucceeded" ||
+			strings.Count(joined, "PassStateEntered") != 1 {
+			t.Fatalf("history after redrive: %s", joined)
+		}
+		_, err = ip.client.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)})
+		var nr *types.ExecutionNotRedrivable
+		if !errors.As(err, &nr) {
+			t.Fatalf("second redrive of a SUCCEEDED execution: %v", err)
+		}
+		// The redrive ran the workflow again under the execution ARN.
+		wf, err := tc.DescribeWorkflowExecution(ctx, arn, "")
+		if err != nil || wf.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+			t.Fatalf("workflow %s: %v %v", arn, wf.GetWorkflowExecutionInfo().GetStatus(), err)
+		}
+	})
+
 	t.Run("waitForTaskToken", func(t *testing.T) {
-		sm := mk(c, "callback", `{"StartAt":"Ask","States":{"Ask":{"Type":"Task",
+		sm := mk(t, c, "callback", `{"StartAt":"Ask","States":{"Ask":{"Type":"Task",
 			"Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
 			"Parameters":{"QueueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/q","MessageBody":{"token.$":"$$.Task.Token"}},
 			"HeartbeatSeconds":60,"ResultPath":"$.answer","End":true}}}`)
-		arn := start(c, sm, "callback-1", `{"q":1}`)
+		arn := start(t, c, sm, "callback-1", `{"q":1}`)
 		var token string
 		select {
 		case token = <-tokens:
@@ -222,14 +334,14 @@ func TestServeTemporal(t *testing.T) {
 		if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"q":1,"answer":{"ok":true}}` {
 			t.Fatalf("%s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
 		}
-		if seq := types_(c, arn); !slices.Contains(seq, "TaskSubmitted") || !slices.Contains(seq, "TaskSucceeded") {
+		if seq := types_(t, c, arn); !slices.Contains(seq, "TaskSubmitted") || !slices.Contains(seq, "TaskSucceeded") {
 			t.Fatalf("history %v", seq)
 		}
 	})
 
 	t.Run("StopExecution", func(t *testing.T) {
-		sm := mk(c, "sleeper", `{"StartAt":"Nap","States":{"Nap":{"Type":"Wait","Seconds":300,"End":true}}}`)
-		arn := start(c, sm, "sleeper-1", `{}`)
+		sm := mk(t, c, "sleeper", `{"StartAt":"Nap","States":{"Nap":{"Type":"Wait","Seconds":300,"End":true}}}`)
+		arn := start(t, c, sm, "sleeper-1", `{}`)
 		historyHas(t, c, arn, types.HistoryEventTypeWaitStateEntered, 1)
 		if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn), Error: aws.String("Enough"), Cause: aws.String("test")}); err != nil {
 			t.Fatal(err)
@@ -249,25 +361,25 @@ func TestServeTemporal(t *testing.T) {
 		}
 	})
 
-	t.Run("activities are not supported", func(t *testing.T) {
+	t.Run("activities need the in-process worker", func(t *testing.T) {
 		act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("approve")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		sm := mk(c, "approver", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"`+*act.ActivityArn+`","End":true}}}`)
+		sm := mk(t, c, "approver", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"`+*act.ActivityArn+`","End":true}}}`)
 		_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
 		var ve *types.ValidationException
-		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "temporal backend") {
+		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "temporal backend") || !strings.Contains(err.Error(), "--temporal-worker=false") {
 			t.Fatalf("StartExecution: %v", err)
 		}
 	})
 
 	t.Run("restart during a Wait", func(t *testing.T) {
-		sm := mk(c, "waiter", `{"StartAt":"Before","States":{
+		sm := mk(t, c, "waiter", `{"StartAt":"Before","States":{
 			"Before":{"Type":"Pass","Result":"b","ResultPath":"$.before","Next":"Wait"},
 			"Wait":{"Type":"Wait","Seconds":4,"Next":"After"},
 			"After":{"Type":"Pass","Result":"a","ResultPath":"$.after","End":true}}}`)
-		arn := start(c, sm, "waiting", `{"w":1}`)
+		arn := start(t, c, sm, "waiting", `{"w":1}`)
 		historyHas(t, c, arn, types.HistoryEventTypeWaitStateEntered, 1)
 		killedAt := time.Now()
 		srv.kill(t)
@@ -277,7 +389,7 @@ func TestServeTemporal(t *testing.T) {
 		if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"w":1,"before":"b","after":"a"}` {
 			t.Fatalf("%s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
 		}
-		seq := types_(c, arn)
+		seq := types_(t, c, arn)
 		if n := strings.Count(strings.Join(seq, ","), "ExecutionStarted"); n != 1 || !slices.Contains(seq, "WaitStateExited") || seq[len(seq)-1] != "ExecutionSucceeded" {
 			t.Fatalf("history %v", seq)
 		}

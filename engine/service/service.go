@@ -251,6 +251,9 @@ func New(opts Options) (*Service, error) {
 	if s.backend == nil {
 		s.backend = NewLocal()
 	}
+	if b, ok := s.backend.(binder); ok {
+		b.bind(s)
+	}
 	if s.log == nil {
 		s.log = discardLogger()
 	}

@@ -9,16 +9,20 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/history"
+	"github.com/stepwise/stepwise/engine/store"
 	"github.com/stepwise/stepwise/engine/temporal"
+	"github.com/stepwise/stepwise/integrations"
 )
 
 // Temporal is the Backend that runs each execution as the workflow
@@ -32,27 +36,52 @@ import (
 //     Functions history from the workflow's historyPage query into the
 //     store as it grows (every PollInterval, and once more at the end) and
 //     returns how the workflow ended.
+//
 //   - After a restart of the service, a RUNNING execution is not resumed
 //     here: Run attaches to its workflow, which kept running on Temporal
 //     (it starts it again, from the stored checkpoint if any, only when
 //     Temporal does not know it).
+//
 //   - StopExecution cancels the workflow; the execution ends ABORTED with
 //     the error and cause given. A shutdown of the service leaves the
 //     workflows running.
+//
 //   - SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat signal the
 //     token's workflow (temporal.CompleteTask, temporal.Heartbeat). The
 //     service does not see the tokens handed out, since tasks run on the
 //     workers: it finds a token's execution by asking the workflows it
 //     runs for their live tokens (the query temporal.QueryTokens).
+//
 //   - Mock test cases ("<stateMachineArn>#<TestCase>") are passed to the
 //     workflow: the workers answer the tasks from their own copy of the
 //     MockConfigFile (stepwise worker --mocks).
 //
+//   - Task states on Step Functions activities run when the service's own
+//     process runs the worker (InProcessWorker, set by WorkerInvoker): the
+//     task activity queues the task for GetActivityTask, as the local
+//     backend does, and the workflow waits for its token's signal. The
+//     activity check (the worker's checkResource activity) reads the
+//     service's store. Without it (workers in other processes cannot
+//     reach the service's queue), StartExecution refuses such machines.
+//     Queued activity tasks live in memory: after a restart of the
+//     service, a task not yet handed out is lost (the execution waits for
+//     its timeouts, or StopExecution).
+//
+//   - RedriveExecution of a FAILED (TIMED_OUT, ABORTED) execution starts a
+//     new run of its workflow under the same workflow ID (the execution
+//     ARN: Temporal allows it once the earlier run is closed), from the
+//     checkpoint the earlier run reported before entering the state that
+//     failed (the query temporal.QueryRedrive, stored by Run when the run
+//     ends), with an ExecutionRedriven event whose id follows the stored
+//     history. Mock call numbers continue from the earlier run (its
+//     per-state call counters, read from the closed workflow when the
+//     redrive starts), so a test case's call "1" answers the redriven
+//     call of a state whose call "0" failed.
+//
 // Not supported (StartExecution fails with a ValidationException): Task
-// states on Step Functions activities and on this service's own API
-// (states:startExecution, aws-sdk:sfn:sendTask*), whose tasks the workers
-// cannot reach. Executions record no checkpoints in the store, so they
-// cannot be redriven.
+// states on this service's own API (states:startExecution,
+// aws-sdk:sfn:sendTask*), whose tasks the workers cannot reach, and on
+// activities without InProcessWorker.
 type Temporal struct {
 	// Client reaches the Temporal server (required).
 	Client client.Client
@@ -63,7 +92,13 @@ type Temporal struct {
 	PollInterval time.Duration
 	// Logger receives the backend's logs (nil: none).
 	Logger *slog.Logger
+	// InProcessWorker: the workers of TaskQueue run in the service's
+	// process with WorkerInvoker, so Task states on activities can be
+	// served (see WorkerInvoker). Set by WorkerInvoker.
+	InProcessWorker bool
 
+	svc     atomic.Pointer[Service] // the service using the backend (bind)
+	bound   chan struct{}           // closed by bind (made by WorkerInvoker)
 	mu      sync.Mutex
 	running map[string]int // workflow IDs of the runs in progress
 }
@@ -179,6 +214,20 @@ func (t *Temporal) finish(run *Run, h *historyCopy, o outcome) (*engine.Result, 
 	if err := h.pull(qctx); err != nil {
 		t.log().Error("copying the history of an execution", "execution", run.Key, "error", err)
 	}
+	if o.res.Status != engine.StatusSucceeded && run.Options.OnCheckpoint != nil {
+		// Where a redrive starts again: the checkpoint before the state
+		// that failed.
+		if p, err := temporal.RedriveFrom(qctx, t.Client, run.Key, ""); err != nil {
+			t.log().Error("reading where an execution can be redriven", "execution", run.Key, "error", err)
+		} else if len(p.Checkpoint) > 0 {
+			cp := &engine.Checkpoint{}
+			if err := cp.UnmarshalJSON(p.Checkpoint); err != nil {
+				t.log().Error("reading where an execution can be redriven", "execution", run.Key, "error", err)
+			} else {
+				run.Options.OnCheckpoint(cp)
+			}
+		}
+	}
 	res := &engine.Result{Status: o.res.Status, Error: o.res.Error, Cause: o.res.Cause,
 		ExecutionArn: o.res.ExecutionArn, StateMachineArn: o.res.StateMachineArn, StartTime: o.res.StartTime, StopTime: o.res.StopTime}
 	if res.Status == engine.StatusSucceeded {
@@ -218,6 +267,7 @@ func (t *Temporal) startOrAttach(ctx context.Context, run *Run) (client.Workflow
 		Type:             o.Type,
 		StartTime:        o.StartTime,
 		PayloadLimit:     o.PayloadLimit,
+		RedriveCount:     o.RedriveCount,
 	}
 	if run.MockCase != nil {
 		// The mocked responses travel with the execution and the workflow
@@ -231,6 +281,18 @@ func (t *Temporal) startOrAttach(ctx context.Context, run *Run) (client.Workflow
 			return nil, err
 		}
 		in.Continuation = &temporal.Continuation{Checkpoint: cp}
+		if o.Redrive {
+			// The redrive runs the workflow again under its ID (the
+			// earlier run is closed); mocked calls go on numbering from
+			// where the earlier run stopped.
+			in.Redrive = true
+			p, err := temporal.RedriveFrom(ctx, t.Client, run.Key, "")
+			if err != nil {
+				t.log().Warn("reading the task calls of a redriven execution: mock calls are numbered from 0", "execution", run.Key, "error", err)
+			} else {
+				in.Continuation.Calls = p.Calls
+			}
+		}
 	}
 	return temporal.Start(ctx, t.Client, client.StartWorkflowOptions{
 		ID:                                       run.Key,
@@ -309,16 +371,20 @@ const findConcurrency = 16
 
 // checkMachine rejects state machines with tasks the workers cannot run.
 func (t *Temporal) checkMachine(sm *asl.StateMachine) error {
-	res := unsupportedResource(&sm.Graph)
+	res := unsupportedResource(&sm.Graph, t.InProcessWorker)
 	if res == "" {
 		return nil
 	}
-	return apiErr(errValidation, "the temporal backend does not support the Task resource %s: activities and this service's own API (states:startExecution, sfn:sendTask*) are only served by the local backend", res)
+	if isActivity(res) {
+		return apiErr(errValidation, "the temporal backend does not support the Task resource %s here: activity tasks are queued for GetActivityTask by serve's in-process worker, which is off (--temporal-worker=false), and workers in other processes cannot reach this service's activity queue", res)
+	}
+	return apiErr(errValidation, "the temporal backend does not support the Task resource %s: this service's own API (states:startExecution, sfn:sendTask*) is only served by the local backend", res)
 }
 
 // unsupportedResource returns the first Task resource of g (and of its
-// nested graphs) that the Temporal backend cannot run, or "".
-func unsupportedResource(g *asl.Graph) string {
+// nested graphs) that the Temporal backend cannot run, or "" (activities
+// are run when activities is set).
+func unsupportedResource(g *asl.Graph, activities bool) string {
 	if g == nil {
 		return ""
 	}
@@ -326,18 +392,18 @@ func unsupportedResource(g *asl.Graph) string {
 		switch st := g.States[name].(type) {
 		case *asl.Task:
 			r := st.Resource
-			if isActivity(r) || strings.HasPrefix(r, "arn:aws:states:::states:startExecution") ||
+			if (isActivity(r) && !activities) || strings.HasPrefix(r, "arn:aws:states:::states:startExecution") ||
 				strings.HasPrefix(r, "arn:aws:states:::aws-sdk:sfn:sendTask") {
 				return r
 			}
 		case *asl.Parallel:
 			for _, b := range st.Branches {
-				if r := unsupportedResource(b); r != "" {
+				if r := unsupportedResource(b, activities); r != "" {
 					return r
 				}
 			}
 		case *asl.Map:
-			if r := unsupportedResource(st.ItemProcessor); r != "" {
+			if r := unsupportedResource(st.ItemProcessor, activities); r != "" {
 				return r
 			}
 		}
@@ -450,7 +516,142 @@ func parseEvent(raw json.RawMessage) (history.Event, error) {
 	return ev, nil
 }
 
+// WorkerInvoker returns the invoker for a worker that runs in the
+// service's process (temporal.Tasks.Invoker): Task states on Step
+// Functions activities are queued for GetActivityTask, as by the local
+// backend, and left pending for their token; the others go to inner. Its
+// resource check (the worker's checkResource activity) fails a Task on
+// an activity missing from the service's store. It sets InProcessWorker;
+// the service using the backend is known once New has returned.
+func (t *Temporal) WorkerInvoker(inner integrations.Invoker) integrations.Invoker {
+	t.InProcessWorker = true
+	t.mu.Lock()
+	if t.bound == nil {
+		t.bound = make(chan struct{})
+		if t.svc.Load() != nil {
+			close(t.bound)
+		}
+	}
+	t.mu.Unlock()
+	check := func(ctx context.Context, task *integrations.Task) error {
+		if !isActivity(task.Resource) {
+			if rc, ok := inner.(integrations.ResourceChecker); ok {
+				return rc.CheckResource(ctx, task)
+			}
+			return nil
+		}
+		s := t.service(ctx)
+		if s == nil {
+			return nil // Invoke reports it
+		}
+		if _, err := s.store.GetActivity(ctx, task.Resource); errors.Is(err, store.ErrNotFound) {
+			return errors.New("The activity " + task.Resource + " does not exist.") // AWS's words, quoted in the cause
+		}
+		return nil
+	}
+	return integrations.CheckedInvoker{Check: check, Invoker: integrations.InvokerFunc(func(ctx context.Context, task *integrations.Task) (any, error) {
+		if !isActivity(task.Resource) {
+			if inner == nil {
+				return nil, fault.New(fault.TaskFailed, "no integration is configured for resource "+task.Resource)
+			}
+			return inner.Invoke(ctx, task)
+		}
+		s := t.service(ctx)
+		if s == nil {
+			return nil, fault.New(fault.TaskFailed, "the service is not running: activity tasks cannot be queued")
+		}
+		return s.queueBackendActivity(ctx, task)
+	})}
+}
+
+// bind tells the backend the service that uses it (New).
+func (t *Temporal) bind(s *Service) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.svc.Swap(s) == nil && t.bound != nil {
+		close(t.bound)
+	}
+}
+
+// service returns the service using the backend, waiting for New to have
+// bound it (an in-process worker starts before it), or nil when ctx ends
+// or after bindWait.
+func (t *Temporal) service(ctx context.Context) *Service {
+	if s := t.svc.Load(); s != nil {
+		return s
+	}
+	t.mu.Lock()
+	bound := t.bound
+	t.mu.Unlock()
+	if bound == nil {
+		return nil
+	}
+	timer := time.NewTimer(bindWait)
+	defer timer.Stop()
+	select {
+	case <-bound:
+		return t.svc.Load()
+	case <-ctx.Done():
+	case <-timer.C:
+	}
+	return nil
+}
+
+// bindWait is how long an in-process worker's task waits for the service
+// (see service) and for its execution's run to be launched (see
+// queueBackendActivity), as both may lag behind the worker after a
+// restart.
+const bindWait = 30 * time.Second
+
+// queueBackendActivity queues the task of an activity that a backend's
+// worker runs in this process, as dispatchActivity does: its token is the
+// execution's (so GetActivityTask hands it out and SendTask* find the
+// run) until the outcome is sent or the run ends.
+func (s *Service) queueBackendActivity(ctx context.Context, t *integrations.Task) (any, error) {
+	if _, err := s.store.GetActivity(ctx, t.Resource); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fault.New(fault.Runtime, "The activity "+t.Resource+" does not exist.")
+		}
+		return nil, err
+	}
+	if t.TaskToken == "" {
+		return nil, fault.New(fault.TaskFailed, "the activity task has no task token")
+	}
+	r := s.waitRun(ctx, t.Execution.ExecutionArn)
+	if r == nil {
+		return nil, fault.New(fault.TaskFailed, "the execution "+t.Execution.ExecutionArn+" is not running in this service")
+	}
+	r.addToken(t)
+	s.acts.queue(t.Resource).push(&activityTask{token: t.TaskToken, input: value.EncodeString(t.Input)})
+	return integrations.Pending{}, nil
+}
+
+// waitRun returns the run of key, waiting up to bindWait for it to be
+// launched, or nil.
+func (s *Service) waitRun(ctx context.Context, key string) *run {
+	deadline := time.Now().Add(bindWait)
+	for {
+		s.mu.Lock()
+		r := s.runs[key]
+		s.mu.Unlock()
+		if r != nil || time.Now().After(deadline) {
+			return r
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// binder is a Backend that needs the service that uses it.
+type binder interface {
+	bind(s *Service)
+}
+
 var (
+	_ binder         = (*Temporal)(nil)
 	_ Backend        = (*Temporal)(nil)
 	_ tokenFinder    = (*Temporal)(nil)
 	_ machineChecker = (*Temporal)(nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -113,4 +114,18 @@ func CompleteTask(ctx context.Context, c client.Client, workflowID, token string
 // does.
 func Heartbeat(ctx context.Context, c client.Client, workflowID, token string) error {
 	return c.SignalWorkflow(ctx, workflowID, "", SignalName, TaskSignal{Token: token, Heartbeat: true})
+}
+
+// RedriveFrom asks an execution's workflow (QueryRedrive; it may be
+// closed) where a redrive of it starts again.
+func RedriveFrom(ctx context.Context, c client.Client, workflowID, runID string) (*RedrivePoint, error) {
+	v, err := c.QueryWorkflow(ctx, workflowID, runID, QueryRedrive)
+	if err != nil {
+		return nil, fmt.Errorf("temporal: querying where %s can be redriven: %w", workflowID, err)
+	}
+	var p RedrivePoint
+	if err := v.Get(&p); err != nil {
+		return nil, fmt.Errorf("temporal: reading where %s can be redriven: %w", workflowID, err)
+	}
+	return &p, nil
 }

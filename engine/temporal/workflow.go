@@ -31,6 +31,7 @@ const (
 	QueryHistory      = "history"                // the Step Functions history (JSON array of events)
 	QueryStatus       = "status"                 // Status
 	QueryHistoryPage  = "historyPage"            // HistoryPageRequest: a HistoryPage
+	QueryRedrive      = "redrive"                // RedrivePoint
 )
 
 // ExecutionInput starts an execution (ExecutionWorkflow's input).
@@ -63,8 +64,24 @@ type ExecutionInput struct {
 	ContinueAsNewAfter int `json:",omitempty"`
 
 	// Continuation is set by a continue-as-new: where the previous run
-	// stopped.
+	// stopped. A redrive also sets it (with Redrive), from the
+	// RedrivePoint of the failed workflow.
 	Continuation *Continuation `json:",omitempty"`
+	// Redrive, with Continuation, records an ExecutionRedriven event
+	// first (engine.Options.Redrive); a continue-as-new clears it.
+	Redrive bool `json:",omitempty"`
+	// RedriveCount is engine.Options.RedriveCount.
+	RedriveCount int `json:",omitempty"`
+}
+
+// RedrivePoint is the answer to QueryRedrive: where a redrive of the
+// execution starts again. Checkpoint is the execution's latest top-level
+// engine.Checkpoint (JSON) taken before a state was entered (Entered
+// false; nil: none yet), Calls the per-state task call counters so far
+// (mocked calls continue their numbering after a redrive).
+type RedrivePoint struct {
+	Checkpoint json.RawMessage `json:",omitempty"`
+	Calls      map[string]int  `json:",omitempty"`
 }
 
 // Continuation carries an execution over a continue-as-new.
@@ -121,6 +138,8 @@ type execState struct {
 	events []history.Event   // events of this run
 	status Status
 	can    []byte // the checkpoint to continue from, once decided
+	// redrive is the latest top-level checkpoint with Entered false.
+	redrive json.RawMessage
 }
 
 func (s *execState) historyJSON() (json.RawMessage, error) {
@@ -199,6 +218,7 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 		st.status.Events = resume.EventCount
 		st.status.Runs = c.Runs
 		in.Runtime.Calls = c.Calls
+		st.redrive = c.Checkpoint
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryHistory, st.historyJSON); err != nil {
 		return nil, err
@@ -223,6 +243,11 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 	if err := workflow.SetQueryHandler(ctx, QueryTokens, tokens.tokens); err != nil {
 		return nil, err
 	}
+	if err := workflow.SetQueryHandler(ctx, QueryRedrive, func() (RedrivePoint, error) {
+		return RedrivePoint{Checkpoint: st.redrive, Calls: rt.Calls()}, nil
+	}); err != nil {
+		return nil, err
+	}
 	resumedAt := st.status.Events
 	opts := engine.Options{
 		Runtime:          tokens,
@@ -236,12 +261,20 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 		PayloadLimit:     in.PayloadLimit,
 		Type:             in.Type,
 		Resume:           resume,
+		Redrive:          in.Redrive && resume != nil,
+		RedriveCount:     in.RedriveCount,
 		OnEvent: func(e history.Event) {
 			st.events = append(st.events, e)
 			st.status.Events = e.ID
 		},
 		OnCheckpoint: func(cp *engine.Checkpoint) {
 			st.status.State = cp.State
+			if !cp.Entered {
+				// Queries only read it: replays are not affected.
+				if b, err := cp.MarshalJSON(); err == nil {
+					st.redrive = b
+				}
+			}
 			if cp.Entered || cp.EventCount <= resumedAt {
 				return
 			}
@@ -320,6 +353,7 @@ func continueAsNew(ctx workflow.Context, in ExecutionInput, st *execState, rt *R
 	runs := st.status.Runs + 1
 	next := in
 	next.Runtime.Calls = nil
+	next.Redrive = false // recorded once, by the first run of the redrive
 	next.Continuation = &Continuation{Checkpoint: st.can, Events: packed, Calls: rt.Calls(), Runs: runs}
 	return workflow.NewContinueAsNewError(ctx, WorkflowName, next)
 }
