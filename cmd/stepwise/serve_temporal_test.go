@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,12 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/engine/temporal"
+	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/mock"
 )
@@ -32,16 +31,10 @@ import (
 // with -short.
 func startTemporalDevServer(t *testing.T) (string, client.Client) {
 	t.Helper()
-	path := temporalCLI()
-	if _, err := os.Stat(path); err != nil {
-		if testing.Short() {
-			t.Skipf("!!! no Temporal CLI at %s (set STEPWISE_TEMPORAL_CLI): skipping in -short mode", path)
-		}
-		t.Fatalf("no Temporal CLI at %s (set STEPWISE_TEMPORAL_CLI; scripts/temporal-cli.sh builds it): %v", path, err)
-	}
+	path := temporaltest.CLI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	quiet := tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	quiet := temporaltest.QuietLogger()
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath:  path,
 		ClientOptions: &client.Options{Logger: quiet},

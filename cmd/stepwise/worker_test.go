@@ -7,38 +7,22 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 )
 
-// temporalCLI is the Temporal CLI for the dev server: $STEPWISE_TEMPORAL_CLI,
-// else ~/.cache/stepwise-temporal/temporal.
-func temporalCLI() string {
-	if p := os.Getenv("STEPWISE_TEMPORAL_CLI"); p != "" {
-		return p
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "stepwise-temporal", "temporal")
-}
-
 // TestWorkerAndRunOnTemporal runs the circuit breaker's mocked test cases
 // with stepwise worker and stepwise run --backend temporal against a dev
 // server, and compares with stepwise run in process.
 func TestWorkerAndRunOnTemporal(t *testing.T) {
-	cli := temporalCLI()
-	if _, err := os.Stat(cli); err != nil {
-		if testing.Short() {
-			t.Skipf("!!! no Temporal CLI at %s: skipping in -short mode", cli)
-		}
-		t.Fatalf("no Temporal CLI at %s (set STEPWISE_TEMPORAL_CLI): %v", cli, err)
-	}
+	cli := temporaltest.CLI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{

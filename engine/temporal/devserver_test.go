@@ -22,35 +22,20 @@ import (
 
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
 	"github.com/stepwise/stepwise/integrations"
 )
-
-// cliPath is the Temporal CLI that runs the dev server: $STEPWISE_TEMPORAL_CLI,
-// else ~/.cache/stepwise-temporal/temporal.
-func cliPath() string {
-	if p := os.Getenv("STEPWISE_TEMPORAL_CLI"); p != "" {
-		return p
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "stepwise-temporal", "temporal")
-}
 
 // devServer starts a Temporal dev server (with extra CLI arguments) and
 // returns a client. Without the CLI the test fails, except with -short.
 func devServer(t *testing.T, extraArgs ...string) client.Client {
 	t.Helper()
-	path := cliPath()
-	if _, err := os.Stat(path); err != nil {
-		if testing.Short() {
-			t.Skipf("!!! no Temporal CLI at %s (set STEPWISE_TEMPORAL_CLI): skipping the dev server test in -short mode", path)
-		}
-		t.Fatalf("no Temporal CLI at %s (set STEPWISE_TEMPORAL_CLI; scripts/temporal-cli.sh builds it): %v", path, err)
-	}
+	path := temporaltest.CLI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath:  path,
-		ClientOptions: &client.Options{Logger: quietLogger()},
+		ClientOptions: &client.Options{Logger: temporaltest.QuietLogger()},
 		LogLevel:      "error",
 		ExtraArgs:     extraArgs,
 		Stdout:        io.Discard,
@@ -125,7 +110,7 @@ func replayAndRecord(t *testing.T, c client.Client, id, runID, name string) {
 	h := temporalHistory(t, c, id, runID)
 	r := worker.NewWorkflowReplayer()
 	registerReplayer(r)
-	if err := r.ReplayWorkflowHistory(quietLogger(), h); err != nil {
+	if err := r.ReplayWorkflowHistory(temporaltest.QuietLogger(), h); err != nil {
 		t.Fatalf("replaying %s: %v", id, err)
 	}
 	if os.Getenv("STEPWISE_RECORD_HISTORIES") != "1" {

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
@@ -30,7 +31,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			registerReplayer(r)
-			if err := r.ReplayWorkflowHistoryFromJSONFile(quietLogger(), f); err != nil {
+			if err := r.ReplayWorkflowHistoryFromJSONFile(temporaltest.QuietLogger(), f); err != nil {
 				t.Fatalf("replay: %v", err)
 			}
 		})

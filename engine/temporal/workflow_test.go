@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"sort"
 	"strconv"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/converter"
-	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -26,23 +23,19 @@ import (
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/history"
 	"github.com/stepwise/stepwise/engine/local"
+	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/gofunc"
 )
 
 var testStart = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// quietLogger drops the SDK's logs.
-func quietLogger() tlog.Logger {
-	return tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-}
-
 // newEnv returns a test workflow environment with the workflows and the
 // task activity registered.
 func newEnv(t testing.TB, inv integrations.Invoker) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
-	s.SetLogger(quietLogger())
+	s.SetLogger(temporaltest.QuietLogger())
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(testStart)
 	env.SetTestTimeout(2 * time.Minute)

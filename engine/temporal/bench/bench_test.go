@@ -21,8 +21,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,55 +31,13 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/temporal"
+	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
 )
-
-func quietLogger() tlog.Logger {
-	return tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-}
-
-// cliPath returns the Temporal CLI the dev server runs from. A missing CLI
-// fails, except in -short mode, where it skips.
-func cliPath(tb testing.TB) string {
-	tb.Helper()
-	p := os.Getenv("STEPWISE_TEMPORAL_CLI")
-	if p == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			tb.Fatalf("no STEPWISE_TEMPORAL_CLI and no home directory: %v", err)
-		}
-		p = filepath.Join(home, ".cache", "stepwise-temporal", "temporal")
-	}
-	if _, err := os.Stat(p); err != nil {
-		if testing.Short() {
-			tb.Skipf("no Temporal CLI (%v); build it with scripts/temporal-cli.sh", err)
-		}
-		tb.Fatalf("no Temporal CLI (%v): build it with scripts/temporal-cli.sh or set STEPWISE_TEMPORAL_CLI", err)
-	}
-	return p
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func randomSuffix() string {
 	var b [4]byte
@@ -92,7 +48,7 @@ func randomSuffix() string {
 // env is the dev server and the worker the tests and benchmarks share.
 type env struct {
 	srv        *testsuite.DevServer
-	logs       *lockedBuffer
+	logs       *temporaltest.LockedBuffer
 	client     client.Client
 	worker     worker.Worker
 	taskQueue  string
@@ -120,7 +76,7 @@ func TestMain(m *testing.M) {
 // getEnv starts the shared dev server and worker, once.
 func getEnv(tb testing.TB) *env {
 	tb.Helper()
-	cli := cliPath(tb)
+	cli := temporaltest.CLI(tb)
 	setupOnce.Do(func() { shared, setupErr = setup(cli) })
 	if setupErr != nil {
 		tb.Fatal(setupErr)
@@ -129,7 +85,7 @@ func getEnv(tb testing.TB) *env {
 }
 
 func setup(cli string) (*env, error) {
-	e := &env{logs: &lockedBuffer{}, taskQueue: "bench-" + randomSuffix()}
+	e := &env{logs: &temporaltest.LockedBuffer{}, taskQueue: "bench-" + randomSuffix()}
 	def, err := os.ReadFile(filepath.Join(exampleDir, "statemachine.asl.json"))
 	if err != nil {
 		return nil, err
@@ -163,7 +119,7 @@ func setup(cli string) (*env, error) {
 	defer cancel()
 	e.srv, err = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath:  cli,
-		ClientOptions: &client.Options{Namespace: "bench-" + randomSuffix(), Logger: quietLogger()},
+		ClientOptions: &client.Options{Namespace: "bench-" + randomSuffix(), Logger: temporaltest.QuietLogger()},
 		LogLevel:      "error",
 		Stdout:        e.logs,
 		Stderr:        e.logs,

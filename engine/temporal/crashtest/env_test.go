@@ -11,20 +11,15 @@ package crashtest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,55 +28,11 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/stepwise/stepwise/engine/temporal"
+	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
 )
-
-// quietLogger drops the SDK's logs.
-func quietLogger() tlog.Logger {
-	return tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-}
-
-// cliPath returns the Temporal CLI the dev server runs from. A missing CLI
-// fails the test, except in -short mode, where it skips it.
-func cliPath(t testing.TB) string {
-	t.Helper()
-	p := os.Getenv("STEPWISE_TEMPORAL_CLI")
-	if p == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			t.Fatalf("no STEPWISE_TEMPORAL_CLI and no home directory: %v", err)
-		}
-		p = filepath.Join(home, ".cache", "stepwise-temporal", "temporal")
-	}
-	if _, err := os.Stat(p); err != nil {
-		if testing.Short() {
-			t.Skipf("no Temporal CLI (%v); build it with scripts/temporal-cli.sh", err)
-		}
-		t.Fatalf("no Temporal CLI (%v): build it with scripts/temporal-cli.sh or set STEPWISE_TEMPORAL_CLI", err)
-	}
-	return p
-}
-
-// lockedBuffer collects a process's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)
 
@@ -107,18 +58,18 @@ type env struct {
 // test's own; it is stopped when the test ends.
 func startEnv(t *testing.T) *env {
 	t.Helper()
-	cli := cliPath(t)
+	cli := temporaltest.CLI(t)
 	e := &env{
 		namespace: uniqueName(t, "ns"),
 		taskQueue: uniqueName(t, "tq"),
 		dir:       t.TempDir(),
 	}
-	logs := &lockedBuffer{}
+	logs := &temporaltest.LockedBuffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath:  cli,
-		ClientOptions: &client.Options{Namespace: e.namespace, Logger: quietLogger()},
+		ClientOptions: &client.Options{Namespace: e.namespace, Logger: temporaltest.QuietLogger()},
 		LogLevel:      "error",
 		Stdout:        logs,
 		Stderr:        logs,
@@ -162,7 +113,7 @@ type workerProc struct {
 	identity string
 	cmd      *exec.Cmd
 	done     chan struct{}
-	output   *lockedBuffer
+	output   *temporaltest.LockedBuffer
 }
 
 // startWorker starts a worker process with the identity and waits until it
@@ -178,7 +129,7 @@ func (e *env) startWorker(t *testing.T, identity string) *workerProc {
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWorker$", "-test.count=1", "-test.timeout=10m")
 	cmd.Env = append(os.Environ(), workerEnv+"="+string(cfg))
-	out := &lockedBuffer{}
+	out := &temporaltest.LockedBuffer{}
 	cmd.Stderr = out
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine/temporal"
+	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/gofunc"
 )
@@ -43,7 +44,7 @@ func TestHelperWorker(t *testing.T) {
 		HostPort:  cfg.HostPort,
 		Namespace: cfg.Namespace,
 		Identity:  cfg.Identity,
-		Logger:    quietLogger(),
+		Logger:    temporaltest.QuietLogger(),
 	})
 	if err != nil {
 		t.Fatal(err)
