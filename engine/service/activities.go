@@ -177,27 +177,17 @@ type listActivitiesOut struct {
 }
 
 func (s *Service) listActivities(ctx context.Context, in *listIn) (any, error) {
-	n, err := pageSize(in.MaxResults)
+	n, after, err := pageStart(in.MaxResults, in.NextToken, "act", parsePageToken)
 	if err != nil {
 		return nil, err
-	}
-	after := ""
-	if in.NextToken != "" {
-		var ok bool
-		if after, ok = parsePageToken(in.NextToken, "act"); !ok {
-			return nil, apiErr(errInvalidToken, "Invalid Token: '%s'", in.NextToken)
-		}
 	}
 	acts, err := s.store.ListActivities(ctx, after, n+1)
 	if err != nil {
 		return nil, err
 	}
 	out := &listActivitiesOut{Activities: []activityItem{}}
-	for i, a := range acts {
-		if i == n {
-			out.NextToken = pageToken("act", acts[i-1].Arn)
-			break
-		}
+	acts, out.NextToken = pageEnd(acts, n, "act", func(a *store.Activity) string { return a.Arn })
+	for _, a := range acts {
 		out.Activities = append(out.Activities, activityItem{ActivityArn: a.Arn, Name: a.Name, CreationDate: ts(a.Created)})
 	}
 	return out, nil

@@ -116,6 +116,32 @@ func parseIntToken(tok, kind string) (int64, bool) {
 	return n, err == nil && n > 0
 }
 
+// pageStart reads the maxResults and nextToken of a List call: the page
+// size, and the position of kind (parsed by parse) the page starts after
+// (the zero value on the first page).
+func pageStart[T any](maxResults int, nextToken, kind string, parse func(tok, kind string) (T, bool)) (n int, after T, err error) {
+	if n, err = pageSize(maxResults); err != nil {
+		return 0, after, err
+	}
+	if nextToken == "" {
+		return n, after, nil
+	}
+	after, ok := parse(nextToken, kind)
+	if !ok {
+		return 0, after, apiErr(errInvalidToken, "Invalid Token: '%s'", nextToken)
+	}
+	return n, after, nil
+}
+
+// pageEnd cuts items, fetched with a limit of n+1, to at most n and returns
+// the token of the next page ("" when this page is the last).
+func pageEnd[T any](items []T, n int, kind string, pos func(T) string) ([]T, string) {
+	if len(items) <= n {
+		return items, ""
+	}
+	return items[:n], pageToken(kind, pos(items[n-1]))
+}
+
 // pageSize validates maxResults (0: the default 100; at most 1000).
 func pageSize(n int) (int, error) {
 	switch {

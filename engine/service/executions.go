@@ -355,28 +355,17 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 	default:
 		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", in.StatusFilter)
 	}
-	n, err := pageSize(in.MaxResults)
+	n, before, err := pageStart(in.MaxResults, in.NextToken, "ex", parseIntToken)
 	if err != nil {
 		return nil, err
 	}
-	q := store.ExecutionQuery{StateMachineArn: rec.Arn, Status: in.StatusFilter, Limit: n + 1}
-	if in.NextToken != "" {
-		id, ok := parseIntToken(in.NextToken, "ex")
-		if !ok {
-			return nil, apiErr(errInvalidToken, "Invalid Token: '%s'", in.NextToken)
-		}
-		q.BeforeID = id
-	}
-	exs, err := s.store.ListExecutions(ctx, q)
+	exs, err := s.store.ListExecutions(ctx, store.ExecutionQuery{StateMachineArn: rec.Arn, Status: in.StatusFilter, Limit: n + 1, BeforeID: before})
 	if err != nil {
 		return nil, err
 	}
 	out := &listExecutionsOut{Executions: []executionItem{}}
-	for i, ex := range exs {
-		if i == n {
-			out.NextToken = pageToken("ex", strconv.FormatInt(exs[i-1].ID, 10))
-			break
-		}
+	exs, out.NextToken = pageEnd(exs, n, "ex", func(ex *store.Execution) string { return strconv.FormatInt(ex.ID, 10) })
+	for _, ex := range exs {
 		it := executionItem{ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name, Status: ex.Status,
 			StartDate: ts(ex.StartDate), StopDate: ts(ex.StopDate), RedriveDate: ts(ex.RedriveDate)}
 		if ex.RedriveCount > 0 {
@@ -471,18 +460,11 @@ func (s *Service) getExecutionHistory(ctx context.Context, in *getExecutionHisto
 	if err != nil {
 		return nil, err
 	}
-	n, err := pageSize(in.MaxResults)
+	n, after, err := pageStart(in.MaxResults, in.NextToken, "ev", parseIntToken)
 	if err != nil {
 		return nil, err
 	}
-	q := store.HistoryQuery{ExecutionID: ex.ID, Reverse: in.ReverseOrder, Limit: n + 1}
-	if in.NextToken != "" {
-		id, ok := parseIntToken(in.NextToken, "ev")
-		if !ok {
-			return nil, apiErr(errInvalidToken, "Invalid Token: '%s'", in.NextToken)
-		}
-		q.After = id
-	}
+	q := store.HistoryQuery{ExecutionID: ex.ID, Reverse: in.ReverseOrder, Limit: n + 1, After: after}
 	if ex.Status == engine.StatusRunning {
 		// Events are written behind the execution: show those recorded.
 		if err := s.store.Flush(ctx); err != nil {
@@ -495,11 +477,8 @@ func (s *Service) getExecutionHistory(ctx context.Context, in *getExecutionHisto
 	}
 	withData := in.IncludeExecutionData == nil || *in.IncludeExecutionData
 	out := &getExecutionHistoryOut{Events: []json.RawMessage{}}
-	for i, ev := range evs {
-		if i == n {
-			out.NextToken = pageToken("ev", strconv.FormatInt(evs[i-1].ID, 10))
-			break
-		}
+	evs, out.NextToken = pageEnd(evs, n, "ev", func(ev store.Event) string { return strconv.FormatInt(ev.ID, 10) })
+	for _, ev := range evs {
 		data := json.RawMessage(ev.JSON)
 		if !withData {
 			data = withoutData(data)

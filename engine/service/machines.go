@@ -337,27 +337,17 @@ type listStateMachinesOut struct {
 }
 
 func (s *Service) listStateMachines(ctx context.Context, in *listIn) (any, error) {
-	n, err := pageSize(in.MaxResults)
+	n, after, err := pageStart(in.MaxResults, in.NextToken, "sm", parsePageToken)
 	if err != nil {
 		return nil, err
-	}
-	after := ""
-	if in.NextToken != "" {
-		var ok bool
-		if after, ok = parsePageToken(in.NextToken, "sm"); !ok {
-			return nil, apiErr(errInvalidToken, "Invalid Token: '%s'", in.NextToken)
-		}
 	}
 	recs, err := s.store.ListStateMachines(ctx, after, n+1)
 	if err != nil {
 		return nil, err
 	}
 	out := &listStateMachinesOut{StateMachines: []stateMachineItem{}}
-	for i, r := range recs {
-		if i == n {
-			out.NextToken = pageToken("sm", recs[i-1].Arn)
-			break
-		}
+	recs, out.NextToken = pageEnd(recs, n, "sm", func(r *store.StateMachine) string { return r.Arn })
+	for _, r := range recs {
 		out.StateMachines = append(out.StateMachines, stateMachineItem{StateMachineArn: r.Arn, Name: r.Name, Type: r.Type, CreationDate: ts(r.Created)})
 	}
 	return out, nil
