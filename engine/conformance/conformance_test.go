@@ -47,6 +47,21 @@ type outcome struct {
 var jsonataRE = regexp.MustCompile(`"QueryLanguage"\s*:\s*"JSONata"`)
 
 func TestConformance(t *testing.T) {
+	runSuite(t, suite{timeout: 20 * time.Second, floorFile: "floor.txt", run: runCase})
+}
+
+// suite is the conformance cases run on one backend.
+type suite struct {
+	label        string        // heads the report ("": the local runtime)
+	timeout      time.Duration // per case, unless CONFORMANCE_TIMEOUT says otherwise
+	jsonPathOnly bool          // skip the cases whose definition uses JSONata
+	floorFile    string        // the least number of cases that must pass
+	run          func(dir string, timeout time.Duration) outcome
+}
+
+// runSuite runs the cases of CONFORMANCE_DIR (those CONFORMANCE_RUN
+// matches) in parallel, prints the report and checks the floor.
+func runSuite(t *testing.T, s suite) {
 	dir, err := casesDir()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -64,9 +79,9 @@ func TestConformance(t *testing.T) {
 			t.Fatalf("CONFORMANCE_RUN: %v", err)
 		}
 	}
-	timeout := 20 * time.Second
-	if s := os.Getenv("CONFORMANCE_TIMEOUT"); s != "" {
-		if timeout, err = time.ParseDuration(s); err != nil {
+	timeout := s.timeout
+	if v := os.Getenv("CONFORMANCE_TIMEOUT"); v != "" {
+		if timeout, err = time.ParseDuration(v); err != nil {
 			t.Fatalf("CONFORMANCE_TIMEOUT: %v", err)
 		}
 	}
@@ -74,17 +89,20 @@ func TestConformance(t *testing.T) {
 
 	var names []string
 	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || (filter != nil && !filter.MatchString(e.Name())) {
 			continue
 		}
-		if filter != nil && !filter.MatchString(e.Name()) {
-			continue
+		if s.jsonPathOnly {
+			def, err := os.ReadFile(filepath.Join(dir, e.Name(), "definition.asl.json"))
+			if err != nil || jsonataRE.Match(def) {
+				continue
+			}
 		}
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		t.Fatalf("no conformance cases in %s", dir)
+		t.Fatalf("no conformance cases to run in %s", dir)
 	}
 
 	results := make([]outcome, len(names))
@@ -95,7 +113,7 @@ func TestConformance(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				results[i] = runCase(filepath.Join(dir, names[i]), timeout)
+				results[i] = s.run(filepath.Join(dir, names[i]), timeout)
 			}
 		}()
 	}
@@ -106,19 +124,22 @@ func TestConformance(t *testing.T) {
 	wg.Wait()
 
 	report, passed := summarize(results, verbose)
+	if s.label != "" {
+		report = s.label + ":\n" + report
+	}
 	fmt.Print(report)
 	if filter != nil {
 		return
 	}
-	floor, err := readFloor()
+	floor, err := readFloor(s.floorFile)
 	if err != nil {
 		t.Fatalf("floor: %v", err)
 	}
 	switch {
 	case passed < floor:
-		t.Errorf("conformance dropped: %d cases pass, below the floor of %d in engine/conformance/floor.txt", passed, floor)
+		t.Errorf("conformance dropped: %d cases pass, below the floor of %d in engine/conformance/%s", passed, floor, s.floorFile)
 	case passed > floor:
-		fmt.Printf("%d cases pass, above the floor of %d: raise engine/conformance/floor.txt to %d\n", passed, floor, passed)
+		fmt.Printf("%d cases pass, above the floor of %d: raise engine/conformance/%s to %d\n", passed, floor, s.floorFile, passed)
 	}
 }
 
@@ -224,10 +245,10 @@ func repoRoot() (string, error) {
 	}
 }
 
-// readFloor reads floor.txt: the first line that is not blank or a # comment
+// readFloor reads a floor file (floor.txt, floor_temporal.txt): the first line that is not blank or a # comment
 // holds the number of cases that must pass.
-func readFloor() (int, error) {
-	data, err := os.ReadFile("floor.txt")
+func readFloor(file string) (int, error) {
+	data, err := os.ReadFile(file)
 	if err != nil {
 		return 0, err
 	}
@@ -238,11 +259,11 @@ func readFloor() (int, error) {
 		}
 		n, err := strconv.Atoi(line)
 		if err != nil {
-			return 0, fmt.Errorf("floor.txt: %q is not a number", line)
+			return 0, fmt.Errorf("%s: %q is not a number", file, line)
 		}
 		return n, nil
 	}
-	return 0, errors.New("floor.txt holds no number")
+	return 0, fmt.Errorf("%s holds no number", file)
 }
 
 // runCase runs one case with a time limit. A case that does not end in

@@ -9,13 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
-	"runtime"
 	"runtime/debug"
-	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,95 +37,8 @@ func TestConformanceTemporal(t *testing.T) {
 	if os.Getenv("CONFORMANCE_BACKEND") == "local" {
 		t.Skip("CONFORMANCE_BACKEND=local")
 	}
-	dir, err := casesDir()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CONFORMANCE CASES NOT FOUND: %v (set CONFORMANCE_DIR)", err)
-		}
-		t.Skipf("!!! CONFORMANCE CASES NOT FOUND, SKIPPING THE TEMPORAL CONFORMANCE TEST: %v (set CONFORMANCE_DIR; in CI this fails)", err)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatalf("reading %s: %v", dir, err)
-	}
-	var filter *regexp.Regexp
-	if f := os.Getenv("CONFORMANCE_RUN"); f != "" {
-		if filter, err = regexp.Compile(f); err != nil {
-			t.Fatalf("CONFORMANCE_RUN: %v", err)
-		}
-	}
-	timeout := 60 * time.Second
-	if s := os.Getenv("CONFORMANCE_TIMEOUT"); s != "" {
-		if timeout, err = time.ParseDuration(s); err != nil {
-			t.Fatalf("CONFORMANCE_TIMEOUT: %v", err)
-		}
-	}
-	verbose := os.Getenv("CONFORMANCE_VERBOSE") == "1" || testing.Verbose() && os.Getenv("CONFORMANCE_VERBOSE") != "0"
-
-	var names []string
-	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || (filter != nil && !filter.MatchString(e.Name())) {
-			continue
-		}
-		def, err := os.ReadFile(filepath.Join(dir, e.Name(), "definition.asl.json"))
-		if err != nil || jsonataRE.Match(def) {
-			continue
-		}
-		names = append(names, e.Name())
-	}
-	sort.Strings(names)
-	if len(names) == 0 {
-		t.Fatalf("no JSONPath-only conformance cases in %s", dir)
-	}
-	results := make([]outcome, len(names))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				results[i] = runTemporalCase(filepath.Join(dir, names[i]), timeout)
-			}
-		}()
-	}
-	for i := range names {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-
-	report, passed := summarize(results, verbose)
-	fmt.Print("Temporal backend:\n" + report)
-	if filter != nil {
-		return
-	}
-	floor, err := readTemporalFloor()
-	if err != nil {
-		t.Fatalf("floor: %v", err)
-	}
-	switch {
-	case passed < floor:
-		t.Errorf("Temporal conformance dropped: %d cases pass, below the floor of %d in engine/conformance/floor_temporal.txt", passed, floor)
-	case passed > floor:
-		fmt.Printf("%d cases pass on Temporal, above the floor of %d: raise engine/conformance/floor_temporal.txt to %d\n", passed, floor, passed)
-	}
-}
-
-// readTemporalFloor reads floor_temporal.txt (as readFloor does floor.txt).
-func readTemporalFloor() (int, error) {
-	data, err := os.ReadFile("floor_temporal.txt")
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		return strconv.Atoi(line)
-	}
-	return 0, errors.New("floor_temporal.txt holds no number")
+	runSuite(t, suite{label: "Temporal backend", timeout: 60 * time.Second, jsonPathOnly: true,
+		floorFile: "floor_temporal.txt", run: runTemporalCase})
 }
 
 // runTemporalCase runs one case on the Temporal backend with a time limit.
