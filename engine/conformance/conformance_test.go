@@ -281,6 +281,15 @@ func runCase(dir string, timeout time.Duration) outcome {
 
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	return guarded(out, timeout+5*time.Second, fmt.Sprintf(" (context cancelled at %v)", timeout), func(o *outcome) {
+		check(ctx, dir, name, def, o)
+	})
+}
+
+// guarded runs fn on a copy of out and returns it: a panic fails the case,
+// and so does fn not returning within limit (a hung case; note follows the
+// time limit in its diff).
+func guarded(out outcome, limit time.Duration, note string, fn func(o *outcome)) outcome {
 	done := make(chan outcome, 1)
 	go func() {
 		o := out
@@ -292,22 +301,30 @@ func runCase(dir string, timeout time.Duration) outcome {
 				done <- o
 			}
 		}()
-		check(ctx, dir, name, def, &o)
+		fn(&o)
 		done <- o
 	}()
 	select {
 	case o := <-done:
 		return o
-	case <-time.After(timeout + 5*time.Second):
-		out.Diff = fmt.Sprintf("hung: no result after %v (context cancelled at %v)", timeout+5*time.Second, timeout)
+	case <-time.After(limit):
+		out.Diff = fmt.Sprintf("hung: no result after %v%s", limit, note)
 		return out
 	}
 }
 
-// check runs one case, compares it with expected.json and records the
-// verdict in o.
-func check(ctx context.Context, dir, name string, def []byte, o *outcome) {
-	fail := func(diff, detail string) { o.Passed, o.Diff, o.Detail = false, diff, detail }
+// caseSetup is what a case gives besides its definition: the expectation,
+// the input, the mocked responses and the names AWS ran it with.
+type caseSetup struct {
+	exp   *expectation
+	input any
+	tc    *mock.TestCase // nil: the case has no mocks
+	// The execution's names (expected.json's context) and the machine type.
+	executionName, stateMachineName, region, accountID, roleArn, typ string
+}
+
+// loadCase reads the case in dir (named name).
+func loadCase(dir, name string) (*caseSetup, error) {
 	read := func(file string) (any, error) {
 		data, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil {
@@ -321,20 +338,81 @@ func check(ctx context.Context, dir, name string, def []byte, o *outcome) {
 	}
 	expDoc, err := read("expected.json")
 	if err != nil {
-		fail("case: "+err.Error(), "")
-		return
+		return nil, err
 	}
-	exp, err := parseExpectation(expDoc)
-	if err != nil {
-		fail("case: "+err.Error(), "")
-		return
+	cs := &caseSetup{}
+	if cs.exp, err = parseExpectation(expDoc); err != nil {
+		return nil, err
 	}
-	input, err := read("input.json")
-	if err != nil {
-		fail("case: "+err.Error(), "")
-		return
+	if cs.input, err = read("input.json"); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "mocks.json")); err == nil {
+		cfg, err := mock.Load(filepath.Join(dir, "mocks.json"))
+		if err != nil {
+			return nil, err
+		}
+		if cs.tc, err = cfg.TestCase(name, testCaseName); err != nil {
+			return nil, err
+		}
 	}
 
+	names := cs.exp.Context
+	cs.typ = machineType(dir)
+	if cs.typ == engine.TypeExpress {
+		// The express case records no context names, but AWS ran it with
+		// the suite's role, and its snapshot names the state machine with
+		// the placeholder every other case's context gives.
+		if names["RoleArn"] == "" {
+			names["RoleArn"] = "arn:aws:iam::" + orDefault(names["AccountId"], "111111111111") + ":role/sfn-conformance-role"
+		}
+		if names["StateMachineName"] == "" {
+			names["StateMachineName"] = "<ArnPart_0idx>"
+		}
+	}
+	cs.executionName = orDefault(names["ExecutionName"], "conformance-execution")
+	cs.stateMachineName = orDefault(names["StateMachineName"], name)
+	cs.region = orDefault(names["Region"], "us-east-1")
+	cs.accountID = orDefault(names["AccountId"], "111111111111")
+	cs.roleArn = names["RoleArn"]
+	return cs, nil
+}
+
+// activityCheck is the resource check of a case: the activities that exist
+// are those its mocks answer (mocks may be nil); the others were never
+// created (or were deleted), and AWS fails the Task before scheduling it.
+func activityCheck(mocks *mock.Invoker) func(context.Context, *integrations.Task) error {
+	return func(_ context.Context, t *integrations.Task) error {
+		if !strings.Contains(t.Resource, ":activity:") || (mocks != nil && mocks.Handles(t)) {
+			return nil
+		}
+		return errors.New("The activity " + t.Resource + " does not exist.")
+	}
+}
+
+// judge compares how an execution ended with the case's expectation and
+// records the verdict in o.
+func judge(o *outcome, exp *expectation, name string, res *engine.Result, detail string) {
+	c := &comparer{e: exp}
+	if d := c.compare(res, strings.HasPrefix(name, "choice_operators__")); d != "" {
+		o.Passed, o.Diff, o.Detail = false, d, detail
+		return
+	}
+	o.Passed = true
+	if len(c.orderNotes) > 0 {
+		o.OrderNote = c.orderNotes[0]
+	}
+}
+
+// check runs one case, compares it with expected.json and records the
+// verdict in o.
+func check(ctx context.Context, dir, name string, def []byte, o *outcome) {
+	fail := func(diff, detail string) { o.Passed, o.Diff, o.Detail = false, diff, detail }
+	cs, err := loadCase(dir, name)
+	if err != nil {
+		fail("case: "+err.Error(), "")
+		return
+	}
 	sm, err := asl.Parse(def)
 	if err != nil {
 		var dl diag.List
@@ -347,58 +425,23 @@ func check(ctx context.Context, dir, name string, def []byte, o *outcome) {
 	}
 
 	var invoker integrations.Invoker = gofunc.Chain() // no task is configured
-	if _, err := os.Stat(filepath.Join(dir, "mocks.json")); err == nil {
-		cfg, err := mock.Load(filepath.Join(dir, "mocks.json"))
-		if err != nil {
-			fail("case: "+err.Error(), "")
-			return
-		}
-		tc, err := cfg.TestCase(name, testCaseName)
-		if err != nil {
-			fail("case: "+err.Error(), "")
-			return
-		}
-		invoker = tc.Invoker(nil)
-	}
-	// The activities that exist in a case are those its mocks answer: the
-	// others were never created (or were deleted), and AWS fails the Task
-	// before scheduling it.
-	mocks, _ := invoker.(*mock.Invoker)
-	invoker = integrations.CheckedInvoker{Invoker: invoker, Check: func(_ context.Context, t *integrations.Task) error {
-		if !strings.Contains(t.Resource, ":activity:") {
-			return nil
-		}
-		if mocks != nil && mocks.Handles(t) {
-			return nil
-		}
-		return errors.New("The activity " + t.Resource + " does not exist.")
-	}}
-
-	ctxNames := exp.Context
-	typ := machineType(dir)
-	if typ == engine.TypeExpress {
-		// The express case records no context names, but AWS ran it with
-		// the suite's role, and its snapshot names the state machine with
-		// the placeholder every other case's context gives.
-		if ctxNames["RoleArn"] == "" {
-			ctxNames["RoleArn"] = "arn:aws:iam::" + orDefault(ctxNames["AccountId"], "111111111111") + ":role/sfn-conformance-role"
-		}
-		if ctxNames["StateMachineName"] == "" {
-			ctxNames["StateMachineName"] = "<ArnPart_0idx>"
-		}
+	var mocks *mock.Invoker
+	if cs.tc != nil {
+		mocks = cs.tc.Invoker(nil)
+		invoker = mocks
 	}
 	opts := engine.Options{
 		Runtime:          local.New(local.Options{VirtualClock: true, Start: startTime, Seed: 1}),
-		Invoker:          invoker,
-		ExecutionName:    orDefault(ctxNames["ExecutionName"], "conformance-execution"),
-		StateMachineName: orDefault(ctxNames["StateMachineName"], name),
-		Region:           orDefault(ctxNames["Region"], "us-east-1"),
-		AccountID:        orDefault(ctxNames["AccountId"], "111111111111"),
-		RoleArn:          ctxNames["RoleArn"],
+		Invoker:          integrations.CheckedInvoker{Invoker: invoker, Check: activityCheck(mocks)},
+		ExecutionName:    cs.executionName,
+		StateMachineName: cs.stateMachineName,
+		Region:           cs.region,
+		AccountID:        cs.accountID,
+		RoleArn:          cs.roleArn,
 		StartTime:        startTime,
-		Type:             typ,
+		Type:             cs.typ,
 	}
-	res, err := engine.Run(ctx, sm, input, opts)
+	res, err := engine.Run(ctx, sm, cs.input, opts)
 	if err != nil {
 		fail("engine.Run: "+err.Error(), "")
 		return
@@ -412,15 +455,7 @@ func check(ctx context.Context, dir, name string, def []byte, o *outcome) {
 		fail(fmt.Sprintf("timed out: the execution did not end before the case's time limit (status %s)", res.Status), detail)
 		return
 	}
-	c := &comparer{e: exp}
-	if d := c.compare(res, strings.HasPrefix(name, "choice_operators__")); d != "" {
-		fail(d, detail)
-		return
-	}
-	o.Passed = true
-	if len(c.orderNotes) > 0 {
-		o.OrderNote = c.orderNotes[0]
-	}
+	judge(o, cs.exp, name, res, detail)
 }
 
 // machineType returns the case's state machine type from meta.json

@@ -1,29 +1,22 @@
 package conformance
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
 
-	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/history"
 	"github.com/stepwise/stepwise/engine/temporal"
+	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/gofunc"
-	"github.com/stepwise/stepwise/integrations/mock"
 )
 
 // TestConformanceTemporal runs the JSONPath-only cases (no "QueryLanguage":
@@ -46,27 +39,7 @@ func runTemporalCase(dir string, timeout time.Duration) outcome {
 	name := filepath.Base(dir)
 	area, _, _ := strings.Cut(name, "__")
 	out := outcome{Name: name, Area: area, JSONPathOnly: true}
-	done := make(chan outcome, 1)
-	go func() {
-		o := out
-		defer func() {
-			if p := recover(); p != nil {
-				o.Passed = false
-				o.Diff = fmt.Sprintf("panic: %v", p)
-				o.Detail = string(debug.Stack())
-				done <- o
-			}
-		}()
-		checkTemporal(dir, name, timeout, &o)
-		done <- o
-	}()
-	select {
-	case o := <-done:
-		return o
-	case <-time.After(timeout + 5*time.Second):
-		out.Diff = fmt.Sprintf("hung: no result after %v", timeout+5*time.Second)
-		return out
-	}
+	return guarded(out, timeout+5*time.Second, "", func(o *outcome) { checkTemporal(dir, name, timeout, o) })
 }
 
 // checkTemporal runs one case as the workflow stepwise.Execution in a test
@@ -78,78 +51,36 @@ func checkTemporal(dir, name string, timeout time.Duration, o *outcome) {
 		fail("case: "+err.Error(), "")
 		return
 	}
-	expData, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	cs, err := loadCase(dir, name)
 	if err != nil {
 		fail("case: "+err.Error(), "")
 		return
 	}
-	expDoc, err := value.Decode(expData)
-	if err != nil {
-		fail("case: expected.json: "+err.Error(), "")
-		return
-	}
-	exp, err := parseExpectation(expDoc)
-	if err != nil {
-		fail("case: "+err.Error(), "")
-		return
-	}
-	input, err := os.ReadFile(filepath.Join(dir, "input.json"))
-	if err != nil {
-		fail("case: "+err.Error(), "")
-		return
-	}
-	// As in TestConformance, the activities that exist are those the mocks
-	// answer (the workflow finds those itself).
-	tasks := &temporal.Tasks{Invoker: integrations.CheckedInvoker{Invoker: gofunc.Chain(), Check: func(_ context.Context, t *integrations.Task) error {
-		if strings.Contains(t.Resource, ":activity:") {
-			return errors.New("The activity " + t.Resource + " does not exist.")
-		}
-		return nil
-	}}}
-	ctxNames := exp.Context
-	typ := machineType(dir)
-	if typ == engine.TypeExpress {
-		// As TestConformance: AWS ran the express case with the suite's
-		// role and a placeholder state machine name.
-		if ctxNames["RoleArn"] == "" {
-			ctxNames["RoleArn"] = "arn:aws:iam::" + orDefault(ctxNames["AccountId"], "111111111111") + ":role/sfn-conformance-role"
-		}
-		if ctxNames["StateMachineName"] == "" {
-			ctxNames["StateMachineName"] = "<ArnPart_0idx>"
-		}
-	}
+	// The mocked states are answered in the workflow (below), so the
+	// worker's check sees only states without mocks.
+	tasks := &temporal.Tasks{Invoker: integrations.CheckedInvoker{Invoker: gofunc.Chain(), Check: activityCheck(nil)}}
 	in := temporal.ExecutionInput{
 		Definition:       string(def),
-		Input:            json.RawMessage(value.Encode(mustDecode(input))),
-		ExecutionName:    orDefault(ctxNames["ExecutionName"], "conformance-execution"),
-		StateMachineName: orDefault(ctxNames["StateMachineName"], name),
-		Region:           orDefault(ctxNames["Region"], "us-east-1"),
-		AccountID:        orDefault(ctxNames["AccountId"], "111111111111"),
-		RoleArn:          ctxNames["RoleArn"],
+		Input:            json.RawMessage(value.Encode(cs.input)),
+		ExecutionName:    cs.executionName,
+		StateMachineName: cs.stateMachineName,
+		Region:           cs.region,
+		AccountID:        cs.accountID,
+		RoleArn:          cs.roleArn,
 		StartTime:        startTime,
-		Type:             typ,
+		Type:             cs.typ,
 		Runtime:          temporal.RuntimeOptions{Seed: 1},
 	}
-	if _, err := os.Stat(filepath.Join(dir, "mocks.json")); err == nil {
-		cfg, err := mock.Load(filepath.Join(dir, "mocks.json"))
-		if err != nil {
-			fail("case: "+err.Error(), "")
-			return
-		}
-		tc, err := cfg.TestCase(name, testCaseName)
-		if err != nil {
-			fail("case: "+err.Error(), "")
-			return
-		}
+	if cs.tc != nil {
 		// The mocked responses travel in the workflow input, which answers
 		// them itself: mocked tasks invoked together end together, as in
 		// process (with the worker answering them as activities, each
 		// outcome would come in a workflow task of its own).
-		in.Runtime.Mocks = temporal.NewMocks(tc)
+		in.Runtime.Mocks = temporal.NewMocks(cs.tc)
 	}
 
 	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	suite.SetLogger(temporaltest.QuietLogger())
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetStartTime(startTime)
 	env.SetTestTimeout(timeout)
@@ -196,24 +127,5 @@ func checkTemporal(dir, name string, timeout time.Duration, o *outcome) {
 	for _, e := range events {
 		res.Events = append(res.Events, history.Event{Type: e.Type})
 	}
-	detail := describe(res)
-	c := &comparer{e: exp}
-	if d := c.compare(res, strings.HasPrefix(name, "choice_operators__")); d != "" {
-		fail(d, detail)
-		return
-	}
-	o.Passed = true
-	if len(c.orderNotes) > 0 {
-		o.OrderNote = c.orderNotes[0]
-	}
-}
-
-// mustDecode decodes JSON text (invalid text decodes as null, which the
-// case then fails on).
-func mustDecode(data []byte) any {
-	v, err := value.Decode(data)
-	if err != nil {
-		return nil
-	}
-	return v
+	judge(o, cs.exp, name, res, describe(res))
 }
