@@ -80,6 +80,42 @@ type runFlags struct {
 	temporal *temporalRunFlags // --address, --namespace, --task-queue, --workflow-id
 }
 
+// mockCase loads --mocks and picks its test case: --test-case, or the
+// state machine's only one (tc is nil without --mocks). smName is the state
+// machine's name: --state-machine, else the mock file's only state machine,
+// else the definition file's base name.
+func (f *runFlags) mockCase() (tc *mock.TestCase, smName string, err error) {
+	smName = f.stateMachine
+	if f.mocks != "" {
+		cfg, err := mock.Load(f.mocks)
+		if err != nil {
+			return nil, "", err
+		}
+		if smName == "" {
+			if names := cfg.StateMachines(); len(names) == 1 {
+				smName = names[0]
+			} else {
+				smName = baseName(f.file)
+			}
+		}
+		tcName := f.testCase
+		if tcName == "" {
+			names := cfg.TestCases(smName)
+			if len(names) != 1 {
+				return nil, "", fmt.Errorf("choose a test case of state machine %q with --test-case (have: %s)", smName, strings.Join(names, ", "))
+			}
+			tcName = names[0]
+		}
+		if tc, err = cfg.TestCase(smName, tcName); err != nil {
+			return nil, "", err
+		}
+	}
+	if smName == "" {
+		smName = baseName(f.file)
+	}
+	return tc, smName, nil
+}
+
 // parseRunFlags accepts flags before and after the file name.
 func parseRunFlags(args []string) (*runFlags, error) {
 	f := &runFlags{}
@@ -147,39 +183,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	smName := f.stateMachine
-	var invoker integrations.Invoker = gofunc.Chain() // the mocks; setupTasks adds the integrations
-	if f.mocks != "" {
-		cfg, err := mock.Load(f.mocks)
-		if err != nil {
-			fmt.Fprintf(stderr, "stepwise run: %v\n", err)
-			return 2
-		}
-		if smName == "" {
-			if names := cfg.StateMachines(); len(names) == 1 {
-				smName = names[0]
-			} else {
-				smName = baseName(f.file)
-			}
-		}
-		tcName := f.testCase
-		if tcName == "" {
-			names := cfg.TestCases(smName)
-			if len(names) != 1 {
-				fmt.Fprintf(stderr, "stepwise run: choose a test case of state machine %q with --test-case (have: %s)\n", smName, strings.Join(names, ", "))
-				return 2
-			}
-			tcName = names[0]
-		}
-		tc, err := cfg.TestCase(smName, tcName)
-		if err != nil {
-			fmt.Fprintf(stderr, "stepwise run: %v\n", err)
-			return 2
-		}
-		invoker = gofunc.Chain(tc.Invoker(nil))
+	tc, smName, err := f.mockCase()
+	if err != nil {
+		fmt.Fprintf(stderr, "stepwise run: %v\n", err)
+		return 2
 	}
-	if smName == "" {
-		smName = baseName(f.file)
+	var invoker integrations.Invoker = gofunc.Chain() // the mocks; setupTasks adds the integrations
+	if tc != nil {
+		invoker = gofunc.Chain(tc.Invoker(nil))
 	}
 
 	start := time.Now().UTC()

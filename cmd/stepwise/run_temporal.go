@@ -15,7 +15,6 @@ import (
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/temporal"
-	"github.com/stepwise/stepwise/integrations/mock"
 )
 
 // runTemporalUsage documents the flags of stepwise run --backend temporal.
@@ -63,41 +62,17 @@ func runTemporal(ctx context.Context, f *runFlags, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "stepwise run: invalid input: %v\n", err)
 		return 2
 	}
-	smName, tcName := f.stateMachine, f.testCase
+	tc, smName, err := f.mockCase()
+	if err != nil {
+		fmt.Fprintf(stderr, "stepwise run: %v\n", err)
+		return 2
+	}
 	var mocks *temporal.Mocks
-	if f.mocks != "" {
-		cfg, err := mock.Load(f.mocks)
-		if err != nil {
-			fmt.Fprintf(stderr, "stepwise run: %v\n", err)
-			return 2
-		}
-		if smName == "" {
-			if names := cfg.StateMachines(); len(names) == 1 {
-				smName = names[0]
-			} else {
-				smName = baseName(f.file)
-			}
-		}
-		if tcName == "" {
-			names := cfg.TestCases(smName)
-			if len(names) != 1 {
-				fmt.Fprintf(stderr, "stepwise run: choose a test case of state machine %q with --test-case (have: %s)\n", smName, strings.Join(names, ", "))
-				return 2
-			}
-			tcName = names[0]
-		}
-		tc, err := cfg.TestCase(smName, tcName)
-		if err != nil {
-			fmt.Fprintf(stderr, "stepwise run: %v\n", err)
-			return 2
-		}
+	if tc != nil {
 		// The mocked responses travel in the workflow input and the
 		// workflow answers them itself, so mocked tasks end together as
 		// in process, and the worker needs no mock file.
 		mocks = temporal.NewMocks(tc)
-	}
-	if smName == "" {
-		smName = baseName(f.file)
 	}
 	start := time.Now().UTC()
 	name := f.executionName
