@@ -25,27 +25,10 @@ func TestReadmeCommands(t *testing.T) {
 
 	// stepwise run ... --test-case HappyPath prints the report the README
 	// shows, whose count is the mocked Athena row's "14".
-	c := cmds[0]
-	require.Equal(t, "run", c.Args[0])
-	assert.Contains(t, c.Args, "HappyPath")
-	stdout, stderr, err := sw.Run(c.Args)
-	require.NoError(t, err, "stderr: %s", stderr)
-	require.NotEmpty(t, c.Output, "the README shows the run's output")
-	got, err := value.DecodeString(stdout)
-	require.NoError(t, err, "stdout: %s", stdout)
-	shown, err := value.DecodeString(c.Output)
-	require.NoError(t, err)
-	assert.True(t, value.Equal(shown, got), "README shows\n%s\nthe command printed\n%s", c.Output, stdout)
+	got := sw.CheckRun(t, cmds[0])
 	count, _ := got.(*value.Object).Get("FillerPhraseCount")
 	assert.Equal(t, int64(14), count)
 
 	// stepwise test ... --expect passes every case of mocks.json.
-	c = cmds[1]
-	require.Equal(t, "test", c.Args[0])
-	stdout, stderr, err = sw.Run(c.Args)
-	require.NoError(t, err, "stdout: %s\nstderr: %s", stdout, stderr)
-	for _, name := range []string{"HappyPath", "SlowTranscription", "TranscriptionFailed", "QueryFailed"} {
-		assert.Contains(t, stdout, "PASS  "+name)
-	}
-	assert.Contains(t, stdout, "4 passed, 0 failed")
+	sw.CheckTest(t, cmds[1], "HappyPath", "SlowTranscription", "TranscriptionFailed", "QueryFailed")
 }

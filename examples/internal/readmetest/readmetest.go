@@ -6,12 +6,14 @@ package readmetest
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stretchr/testify/require"
 )
 
@@ -80,4 +82,35 @@ func (s *Stepwise) Run(args []string) (stdout, stderr string, err error) {
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
 	return out.String(), errOut.String(), err
+}
+
+// CheckRun runs c, a `run` line naming the HappyPath test case, requires
+// what it prints to equal the JSON the README shows after it, and returns
+// that output.
+func (s *Stepwise) CheckRun(t testing.TB, c Command) any {
+	t.Helper()
+	require.Equal(t, "run", c.Args[0])
+	require.Contains(t, c.Args, "HappyPath")
+	stdout, stderr, err := s.Run(c.Args)
+	require.NoError(t, err, "stderr: %s", stderr)
+	require.NotEmpty(t, c.Output, "the README shows the run's output")
+	got, err := value.DecodeString(stdout)
+	require.NoError(t, err, "stdout: %s", stdout)
+	shown, err := value.DecodeString(c.Output)
+	require.NoError(t, err)
+	require.True(t, value.Equal(shown, got), "README shows\n%s\nthe command printed\n%s", c.Output, stdout)
+	return got
+}
+
+// CheckTest runs c, a `test` line, and requires it to pass each of cases
+// and nothing else to fail.
+func (s *Stepwise) CheckTest(t testing.TB, c Command, cases ...string) {
+	t.Helper()
+	require.Equal(t, "test", c.Args[0])
+	stdout, stderr, err := s.Run(c.Args)
+	require.NoError(t, err, "stdout: %s\nstderr: %s", stdout, stderr)
+	for _, name := range cases {
+		require.Contains(t, stdout, "PASS  "+name)
+	}
+	require.Contains(t, stdout, fmt.Sprintf("%d passed, 0 failed", len(cases)))
 }
