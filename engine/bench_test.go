@@ -94,13 +94,15 @@ func get(v any, keys ...string) any {
 	return v
 }
 
-func benchWorkload(b *testing.B, name string, virtual bool, check func(out any) bool) {
+// benchWorkload runs a workload under the virtual or the real clock; with
+// discard, without keeping the history, as stepwise run does.
+func benchWorkload(b *testing.B, name string, virtual, discard bool, check func(out any) bool) {
 	w := loadWorkload(b, name)
 	ctx := context.Background()
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	runOnce := func() *engine.Result {
+	runOnce := func(discard bool) *engine.Result {
 		rt := local.New(local.Options{VirtualClock: virtual, Start: start, Seed: 1})
-		res, err := engine.Run(ctx, w.sm, w.input, engine.Options{Runtime: rt, ExecutionName: "bench", PayloadLimit: benchPayloadLimit})
+		res, err := engine.Run(ctx, w.sm, w.input, engine.Options{Runtime: rt, ExecutionName: "bench", PayloadLimit: benchPayloadLimit, DiscardEvents: discard})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -112,17 +114,18 @@ func benchWorkload(b *testing.B, name string, virtual bool, check func(out any) 
 		}
 		return res
 	}
-	n := transitions(runOnce())
+	n := transitions(runOnce(false))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		runOnce()
+		runOnce(discard)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/transition")
 }
 
 // BenchmarkWorkload runs each shared workload under the virtual and the
-// real clock: BenchmarkWorkload/loop-5000/virtual and so on.
+// real clock, keeping the history, and as stepwise run does (real clock,
+// history discarded): BenchmarkWorkload/loop-5000/virtual and so on.
 func BenchmarkWorkload(b *testing.B) {
 	workloads := []struct {
 		name  string
@@ -141,8 +144,10 @@ func BenchmarkWorkload(b *testing.B) {
 	}
 	for _, w := range workloads {
 		b.Run(w.name, func(b *testing.B) {
-			b.Run("virtual", func(b *testing.B) { benchWorkload(b, w.name, true, w.check) })
-			b.Run("real", func(b *testing.B) { benchWorkload(b, w.name, false, w.check) })
+			b.Run("virtual", func(b *testing.B) { benchWorkload(b, w.name, true, false, w.check) })
+			b.Run("real", func(b *testing.B) { benchWorkload(b, w.name, false, false, w.check) })
+			// What stepwise run does: the real clock, no history kept.
+			b.Run("run", func(b *testing.B) { benchWorkload(b, w.name, false, true, w.check) })
 		})
 	}
 }
