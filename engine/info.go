@@ -54,7 +54,9 @@ func analysisOf(sm *asl.StateMachine) *analysis {
 }
 
 func analyze(sm *asl.StateMachine) *analysis {
-	a := &analysis{states: map[*asl.Common]*stateInfo{}, graphs: map[*asl.Graph]*graphInfo{}}
+	// The top-level states are most of them: sizing for those saves the
+	// map's growth on a large machine.
+	a := &analysis{states: make(map[*asl.Common]*stateInfo, len(sm.Graph.States)), graphs: map[*asl.Graph]*graphInfo{}}
 	var walk func(g *asl.Graph)
 	walk = func(g *asl.Graph) {
 		if g == nil || a.graphs[g] != nil {
