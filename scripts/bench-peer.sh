@@ -25,7 +25,7 @@ command -v hyperfine >/dev/null || { echo "bench-peer: hyperfine is missing (apt
 cd "$root"
 bin=${STEPWISE:-}
 if [[ -z $bin ]]; then
-  go build -o bin/stepwise ./cmd/stepwise
+  CGO_ENABLED=0 go build -o bin/stepwise ./cmd/stepwise # as make build does
   bin=bin/stepwise
 fi
 out=$(mktemp -d)
