@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stepwise/stepwise/asl/value"
 )
@@ -17,6 +18,23 @@ func createTable(t *testing.T, inv *Invoker, name string) {
 		"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}`, name)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// dynalite answers CreateTable with the table CREATING and refuses items
+	// (ResourceNotFoundException) until it is ACTIVE, even with
+	// --createTableMs 0: wait as a client of DynamoDB would.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := inv.Invoke(ctx(t), task("arn:aws:states:::aws-sdk:dynamodb:describeTable", fmt.Sprintf(`{"TableName":%q}`, name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(value.EncodeString(out), `"TableStatus":"ACTIVE"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("table %s not ACTIVE after 30s: %s", name, value.EncodeString(out))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
