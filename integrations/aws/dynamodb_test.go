@@ -3,16 +3,25 @@ package aws
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stepwise/stepwise/asl/value"
 )
 
-// createTable makes a table keyed by the string attribute id.
-func createTable(t *testing.T, inv *Invoker, name string) {
+// tables numbers the tables the tests create: the dynalite server is
+// shared by every run of the package's tests (go test -count=N), and a name
+// cannot be created twice.
+var tables atomic.Int64
+
+// createTable makes a table keyed by the string attribute id, named base and
+// a number, and returns the name.
+func createTable(t *testing.T, inv *Invoker, base string) string {
 	t.Helper()
+	name := fmt.Sprintf("%s_%d", base, tables.Add(1))
 	_, err := inv.Invoke(ctx(t), task("arn:aws:states:::aws-sdk:dynamodb:createTable", fmt.Sprintf(`{"TableName":%q,
 		"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
 		"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}`, name)))
@@ -29,7 +38,7 @@ func createTable(t *testing.T, inv *Invoker, name string) {
 			t.Fatal(err)
 		}
 		if strings.Contains(value.EncodeString(out), `"TableStatus":"ACTIVE"`) {
-			return
+			return name
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("table %s not ACTIVE after 30s: %s", name, value.EncodeString(out))
@@ -40,8 +49,9 @@ func createTable(t *testing.T, inv *Invoker, name string) {
 
 func TestDynamoDBSDKAgainstDynalite(t *testing.T) {
 	inv := testInvoker(map[string]string{"dynamodb": startDynalite(t)})
-	createTable(t, inv, "sdk_table")
+	table := createTable(t, inv, "sdk_table")
 	run := func(action, params string) (string, error) {
+		params = strings.ReplaceAll(params, `"sdk_table"`, strconv.Quote(table))
 		out, err := inv.Invoke(ctx(t), task("arn:aws:states:::aws-sdk:dynamodb:"+action, params))
 		return value.EncodeString(out), err
 	}
@@ -76,15 +86,16 @@ func TestDynamoDBSDKAgainstDynalite(t *testing.T) {
 		t.Fatalf("scan = %s, %v", out, err)
 	}
 	out, err = run("describeTable", `{"TableName":"sdk_table"}`)
-	if err != nil || !strings.Contains(out, `"TableName":"sdk_table"`) || !strings.Contains(out, `"CreationDateTime":"20`) {
+	if err != nil || !strings.Contains(out, `"TableName":`+strconv.Quote(table)) || !strings.Contains(out, `"CreationDateTime":"20`) {
 		t.Fatalf("describeTable = %s, %v", out, err)
 	}
 }
 
 func TestDynamoDBOptimizedAgainstDynalite(t *testing.T) {
 	inv := testInvoker(map[string]string{"dynamodb": startDynalite(t)})
-	createTable(t, inv, "opt_table")
+	table := createTable(t, inv, "opt_table")
 	run := func(action, params string) (*value.Object, error) {
+		params = strings.ReplaceAll(params, `"opt_table"`, strconv.Quote(table))
 		out, err := inv.Invoke(ctx(t), task("arn:aws:states:::dynamodb:"+action, params))
 		o, _ := out.(*value.Object)
 		return o, err
