@@ -93,8 +93,9 @@ const everythingOutput = `{"items":[1,2],"prep":{"n":2},"work":{"done":true},"bo
 // execution with mocked tasks and the same history as the local backend,
 // a .waitForTaskToken task completed with SendTaskSuccess, StopExecution,
 // activity tasks and RedriveExecution (with the in-process worker), an
-// activity refused without it, and a restart of the server (SIGKILL) while an
-// execution is in a Wait.
+// activity task queued when the server is killed (SIGKILL) and handed out
+// after its restart, an activity refused without it, and a restart of the
+// server while an execution is in a Wait.
 func TestServeTemporal(t *testing.T) {
 	addr, tc := startTemporalDevServer(t)
 	const queue = "stepwise-serve-test"
@@ -204,8 +205,28 @@ func TestServeTemporal(t *testing.T) {
 
 	// With the in-process worker, activity tasks are queued on serve for
 	// GetActivityTask, and executions can be redriven.
-	ip := startServeChild(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "ip.db"), "--mocks", mocksFile,
-		"--backend", "temporal", "--temporal-address", addr, "--task-queue", "stepwise-serve-ip")
+	ipArgs := []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "ip.db"), "--mocks", mocksFile,
+		"--backend", "temporal", "--temporal-address", addr, "--task-queue", "stepwise-serve-ip"}
+	ip := startServeChild(t, ipArgs...)
+	parent := t
+	getTask := func(t *testing.T, activityArn *string) *sfn.GetActivityTaskOutput {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if time.Now().After(deadline) {
+				t.Fatal("GetActivityTask handed out no task")
+			}
+			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			task, err := ip.client.GetActivityTask(pctx, &sfn.GetActivityTaskInput{ActivityArn: activityArn, WorkerName: aws.String("w")})
+			cancel()
+			if err != nil && pctx.Err() == nil {
+				t.Fatalf("GetActivityTask: %v", err)
+			}
+			if err == nil && aws.ToString(task.TaskToken) != "" {
+				return task
+			}
+		}
+	}
 
 	t.Run("activity task", func(t *testing.T) {
 		act, err := ip.client.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("approve")})
@@ -215,19 +236,7 @@ func TestServeTemporal(t *testing.T) {
 		sm := mk(t, ip.client, "approver", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"`+*act.ActivityArn+`",
 			"HeartbeatSeconds":60,"ResultPath":"$.answer","End":true}}}`)
 		arn := start(t, ip.client, sm, "approver-1", `{"ask":1}`)
-		var task *sfn.GetActivityTaskOutput
-		deadline := time.Now().Add(30 * time.Second)
-		for task == nil || aws.ToString(task.TaskToken) == "" {
-			if time.Now().After(deadline) {
-				t.Fatal("GetActivityTask handed out no task")
-			}
-			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			task, err = ip.client.GetActivityTask(pctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w")})
-			cancel()
-			if err != nil && pctx.Err() == nil {
-				t.Fatalf("GetActivityTask: %v", err)
-			}
-		}
+		task := getTask(t, act.ActivityArn)
 		if aws.ToString(task.Input) != `{"ask":1}` {
 			t.Errorf("task input %s", aws.ToString(task.Input))
 		}
@@ -244,6 +253,47 @@ func TestServeTemporal(t *testing.T) {
 		want := []string{"ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "TaskStateExited", "ExecutionSucceeded"}
 		if seq := types_(t, ip.client, arn); !slices.Equal(seq, want) {
 			t.Fatalf("history %v, want %v", seq, want)
+		}
+	})
+
+	t.Run("restart with an activity task queued", func(t *testing.T) {
+		// The workflow waits for the token of a task nobody took yet; the
+		// restarted server queues the task again from its store.
+		act, err := ip.client.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("later")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm := mk(t, ip.client, "later", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"`+*act.ActivityArn+`",
+			"ResultPath":"$.answer","End":true}}}`)
+		arn := start(t, ip.client, sm, "later-1", `{"ask":2}`)
+		historyHas(t, ip.client, arn, types.HistoryEventTypeActivityScheduled, 1)
+		// Kill once the task is queued: the workflow's task activity has
+		// returned (it stores and queues the task, then the workflow waits
+		// for the token).
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			wf, err := tc.DescribeWorkflowExecution(ctx, arn, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(wf.GetPendingActivities()) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the task activity is still pending: %v", wf.GetPendingActivities())
+			}
+		}
+		ip.kill(t)
+		ip = startServeChild(parent, ipArgs...) // for the subtests after this one too
+		task := getTask(t, act.ActivityArn)
+		if aws.ToString(task.Input) != `{"ask":2}` {
+			t.Errorf("task input %s", aws.ToString(task.Input))
+		}
+		if _, err := ip.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`"yes"`)}); err != nil {
+			t.Fatalf("SendTaskSuccess: %v", err)
+		}
+		d := waitClosed(t, ip.client, arn)
+		if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"ask":2,"answer":"yes"}` {
+			t.Fatalf("%s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
 		}
 	})
 

@@ -27,8 +27,9 @@ type activityQueue struct {
 }
 
 type activityTask struct {
-	token string
-	input string
+	token  string
+	input  string
+	stored bool // in the store until handed out (see store.ActivityTask)
 }
 
 func (a *activities) queue(arn string) *activityQueue {
@@ -53,8 +54,8 @@ func (q *activityQueue) push(t *activityTask) {
 }
 
 // pop takes the oldest task whose token is still live, waiting up to
-// timeout for one.
-func (q *activityQueue) pop(ctx context.Context, timeout time.Duration, live func(string) bool, shutdown <-chan struct{}) *activityTask {
+// timeout for one. Tasks whose token is no longer live are passed to drop.
+func (q *activityQueue) pop(ctx context.Context, timeout time.Duration, live func(string) bool, drop func(*activityTask), shutdown <-chan struct{}) *activityTask {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
@@ -75,6 +76,9 @@ func (q *activityQueue) pop(ctx context.Context, timeout time.Duration, live fun
 				}
 				return t
 			}
+			if drop != nil {
+				drop(t)
+			}
 		}
 		q.mu.Unlock()
 		select {
@@ -86,6 +90,13 @@ func (q *activityQueue) pop(ctx context.Context, timeout time.Duration, live fun
 		case <-shutdown:
 			return nil
 		}
+	}
+}
+
+// forgetActivityTask removes a task handed out or dropped from the store.
+func (s *Service) forgetActivityTask(t *activityTask) {
+	if t.stored {
+		s.store.DeleteActivityTask(t.token)
 	}
 }
 
@@ -205,9 +216,12 @@ func (s *Service) getActivityTask(ctx context.Context, in *activityIn) (any, err
 	if _, err := s.getActivity(ctx, in.ActivityArn); err != nil {
 		return nil, err
 	}
-	t := s.acts.queue(in.ActivityArn).pop(ctx, s.opts.ActivityPollTimeout, s.tokenLive, s.shutdown)
+	t := s.acts.queue(in.ActivityArn).pop(ctx, s.opts.ActivityPollTimeout, s.tokenLive, s.forgetActivityTask, s.shutdown)
 	if t == nil {
 		return &activityTaskOut{}, nil
 	}
+	// Handed out: a restart must not queue it again (as on AWS, a task
+	// whose response is lost then ends by its timeouts).
+	s.forgetActivityTask(t)
 	return &activityTaskOut{TaskToken: t.token, Input: t.input}, nil
 }

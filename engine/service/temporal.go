@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,9 +64,12 @@ import (
 //     activity check (the worker's checkResource activity) reads the
 //     service's store. Without it (workers in other processes cannot
 //     reach the service's queue), StartExecution refuses such machines.
-//     Queued activity tasks live in memory: after a restart of the
-//     service, a task not yet handed out is lost (the execution waits for
-//     its timeouts, or StopExecution).
+//     A queued task is kept in the store until GetActivityTask hands it
+//     out: the workflow does not run the task again after a restart of the
+//     service, so the service queues it again when it attaches to the
+//     workflow (if the workflow still waits for its token). A task handed
+//     out before the restart is not queued again; its worker completes it
+//     with its token, or it ends by its timeouts, as on AWS.
 //
 //   - RedriveExecution of a FAILED (TIMED_OUT, ABORTED) execution starts a
 //     new run of its workflow under the same workflow ID (the execution
@@ -161,6 +165,19 @@ func (t *Temporal) Run(ctx context.Context, run *Run) (*engine.Result, error) {
 	defer t.track(run.Key)()
 	rctx, rcancel := context.WithCancel(context.Background())
 	defer rcancel()
+	if run.Resumed && t.InProcessWorker {
+		// Activity tasks queued before a restart of the service.
+		go func() {
+			live := func(ctx context.Context) ([]string, error) { return temporal.LiveTokens(ctx, t.Client, run.Key) }
+			s := t.service(rctx)
+			if s == nil {
+				return
+			}
+			if err := s.requeueActivities(rctx, run.Key, live); err != nil && rctx.Err() == nil {
+				t.log().Error("queueing the activity tasks of a resumed execution again", "execution", run.Key, "error", err)
+			}
+		}()
+	}
 	done := make(chan outcome, 1)
 	go func() {
 		res, err := temporal.Result(rctx, wr)
@@ -621,9 +638,48 @@ func (s *Service) queueBackendActivity(ctx context.Context, t *integrations.Task
 	if r == nil {
 		return nil, fault.New(fault.TaskFailed, "the execution "+t.Execution.ExecutionArn+" is not running in this service")
 	}
+	input := value.EncodeString(t.Input)
+	// The workflow will not run the task again after a restart of the
+	// service: the task is stored until handed out, and requeueActivities
+	// queues it again.
+	if err := s.store.PutActivityTask(ctx, &store.ActivityTask{Token: t.TaskToken, ExecutionArn: t.Execution.ExecutionArn,
+		ActivityArn: t.Resource, Input: input, Created: time.Now().UTC()}); err != nil {
+		return nil, fmt.Errorf("service: queueing the activity task of %s: %w", t.Execution.ExecutionArn, err)
+	}
 	r.addToken(t)
-	s.acts.queue(t.Resource).push(&activityTask{token: t.TaskToken, input: value.EncodeString(t.Input)})
+	s.acts.queue(t.Resource).push(&activityTask{token: t.TaskToken, input: input, stored: true})
 	return integrations.Pending{}, nil
+}
+
+// requeueActivities queues again, after a restart of the service, the
+// stored activity tasks of an execution whose workflow still waits for
+// their tokens (live lists them); the others are deleted.
+func (s *Service) requeueActivities(ctx context.Context, key string, live func(ctx context.Context) ([]string, error)) error {
+	tasks, err := s.store.ActivityTasks(ctx, key)
+	if err != nil || len(tasks) == 0 {
+		return err
+	}
+	tokens, err := live(ctx)
+	if err != nil {
+		return err
+	}
+	r := s.waitRun(ctx, key)
+	if r == nil {
+		return fmt.Errorf("service: the execution %s is not running in this service", key)
+	}
+	for _, at := range tasks {
+		if !slices.Contains(tokens, at.Token) {
+			s.store.DeleteActivityTask(at.Token)
+			continue
+		}
+		state := ""
+		if tok, err := s.store.GetTaskToken(ctx, at.Token); err == nil {
+			state = tok.StateName
+		}
+		r.addToken(&integrations.Task{TaskToken: at.Token, StateName: state, Resource: at.ActivityArn})
+		s.acts.queue(at.ActivityArn).push(&activityTask{token: at.Token, input: at.Input, stored: true})
+	}
+	return nil
 }
 
 // waitRun returns the run of key, waiting up to bindWait for it to be

@@ -72,6 +72,10 @@ CREATE TABLE IF NOT EXISTS task_tokens(
 	token TEXT PRIMARY KEY, exec_id INTEGER NOT NULL, exec_arn TEXT NOT NULL, state TEXT NOT NULL,
 	activity_arn TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS activities(arn TEXT PRIMARY KEY, name TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS activity_tasks(
+	token TEXT PRIMARY KEY, exec_arn TEXT NOT NULL, activity_arn TEXT NOT NULL, input TEXT NOT NULL,
+	created INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS activity_tasks_by_execution ON activity_tasks(exec_arn);
 CREATE TABLE IF NOT EXISTS tags(arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
 	PRIMARY KEY(arn, key)) WITHOUT ROWID;
 `
@@ -757,6 +761,54 @@ func (s *SQLite) GetTaskToken(ctx context.Context, token string) (*TaskToken, er
 	}
 	t.Created = fromNanos(created)
 	return t, nil
+}
+
+// PutActivityTask stores a queued activity task and returns once it is
+// durable.
+func (s *SQLite) PutActivityTask(ctx context.Context, t *ActivityTask) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO activity_tasks(token, exec_arn, activity_arn, input, created) VALUES(?, ?, ?, ?, ?)`,
+			t.Token, t.ExecutionArn, t.ActivityArn, t.Input, nanos(t.Created))
+		if err != nil {
+			return fmt.Errorf("store: storing an activity task of %s: %w", t.ExecutionArn, err)
+		}
+		return nil
+	})
+}
+
+// DeleteActivityTask queues the removal of a queued activity task (none:
+// no error).
+func (s *SQLite) DeleteActivityTask(token string) {
+	_ = s.enqueue(context.Background(), &op{kind: opFunc, fn: func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM activity_tasks WHERE token = ?`, token); err != nil {
+			return fmt.Errorf("store: deleting an activity task: %w", err)
+		}
+		return nil
+	}}, false)
+}
+
+// ActivityTasks returns the queued activity tasks of an execution, oldest
+// first.
+func (s *SQLite) ActivityTasks(ctx context.Context, executionArn string) ([]*ActivityTask, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT token, activity_arn, input, created FROM activity_tasks WHERE exec_arn = ? ORDER BY created, token`, executionArn)
+	if err != nil {
+		return nil, fmt.Errorf("store: listing the activity tasks of %s: %w", executionArn, err)
+	}
+	defer rows.Close()
+	var out []*ActivityTask
+	for rows.Next() {
+		t := &ActivityTask{ExecutionArn: executionArn}
+		var created int64
+		if err := rows.Scan(&t.Token, &t.ActivityArn, &t.Input, &created); err != nil {
+			return nil, fmt.Errorf("store: reading the activity tasks of %s: %w", executionArn, err)
+		}
+		t.Created = fromNanos(created)
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: reading the activity tasks of %s: %w", executionArn, err)
+	}
+	return out, nil
 }
 
 // CreateActivity stores an activity, or returns the existing one.

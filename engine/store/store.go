@@ -124,6 +124,18 @@ type Activity struct {
 	Created time.Time
 }
 
+// ActivityTask is an activity task waiting for GetActivityTask in a
+// backend whose executions do not run the Task state again when the
+// service restarts (the temporal backend): stored from when it is queued
+// until it is handed out, so that a restart queues it again.
+type ActivityTask struct {
+	Token        string
+	ExecutionArn string
+	ActivityArn  string
+	Input        string // JSON
+	Created      time.Time
+}
+
 // Tag is one resource tag.
 type Tag struct {
 	Key   string
@@ -181,6 +193,15 @@ type Store interface {
 	PutTaskToken(t TaskToken)
 	// GetTaskToken returns a task token (ErrNotFound when unknown).
 	GetTaskToken(ctx context.Context, token string) (*TaskToken, error)
+
+	// PutActivityTask stores a queued activity task; it returns once the
+	// task is durable.
+	PutActivityTask(ctx context.Context, t *ActivityTask) error
+	// DeleteActivityTask queues the removal of a stored activity task.
+	DeleteActivityTask(token string)
+	// ActivityTasks returns the stored activity tasks of an execution,
+	// oldest first.
+	ActivityTasks(ctx context.Context, executionArn string) ([]*ActivityTask, error)
 
 	// CreateActivity stores an activity; an existing activity of the same
 	// ARN is left as it is and returned.
