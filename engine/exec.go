@@ -221,7 +221,12 @@ func newExecution(sm *asl.StateMachine, input any, opts Options) (*execution, er
 // recording reports whether events of th are kept or passed to OnEvent
 // (so worth detailing).
 func (ex *execution) recording(th *thread) bool {
-	return !th.silent && (!ex.opts.DiscardEvents || ex.opts.OnEvent != nil)
+	return !th.silent && ex.keepsEvents()
+}
+
+// keepsEvents reports whether events are kept or passed to OnEvent.
+func (ex *execution) keepsEvents() bool {
+	return !ex.opts.DiscardEvents || ex.opts.OnEvent != nil
 }
 
 // emit records an event on a thread and returns its id.
@@ -236,7 +241,7 @@ func (ex *execution) emit(th *thread, typ string, details any) int64 {
 // when events are neither kept nor passed on, which saves a clock read
 // per event (the clock is slow on some virtual machines).
 func (ex *execution) eventTime() time.Time {
-	if ex.opts.DiscardEvents && ex.opts.OnEvent == nil {
+	if !ex.keepsEvents() {
 		return time.Time{}
 	}
 	return ex.rt.Now()

@@ -359,13 +359,8 @@ func isActivity(resource string) bool {
 }
 
 func (r *run) addToken(t *integrations.Task) {
+	r.liveToken(t.TaskToken, t.StateName)
 	s := r.s
-	s.mu.Lock()
-	s.tokens[t.TaskToken] = r
-	r.mu.Lock()
-	r.tokens[t.TaskToken] = t.StateName
-	r.mu.Unlock()
-	s.mu.Unlock()
 	if r.ex != nil {
 		tok := store.TaskToken{Token: t.TaskToken, ExecutionID: r.ex.ID, ExecutionArn: r.key, StateName: t.StateName, Created: time.Now().UTC()}
 		if isActivity(t.Resource) {
@@ -373,6 +368,18 @@ func (r *run) addToken(t *integrations.Task) {
 		}
 		s.store.PutTaskToken(tok)
 	}
+}
+
+// liveToken records in memory that the token of a task of state waits
+// for its outcome (addToken also stores it).
+func (r *run) liveToken(token, state string) {
+	s := r.s
+	s.mu.Lock()
+	s.tokens[token] = r
+	r.mu.Lock()
+	r.tokens[token] = state
+	r.mu.Unlock()
+	s.mu.Unlock()
 }
 
 func (r *run) dropToken(tok string) {

@@ -643,7 +643,7 @@ func (s *Service) queueBackendActivity(ctx context.Context, t *integrations.Task
 	// service: the task is stored until handed out, and requeueActivities
 	// queues it again.
 	if err := s.store.PutActivityTask(ctx, &store.ActivityTask{Token: t.TaskToken, ExecutionArn: t.Execution.ExecutionArn,
-		ActivityArn: t.Resource, Input: input, Created: time.Now().UTC()}); err != nil {
+		StateName: t.StateName, ActivityArn: t.Resource, Input: input, Created: time.Now().UTC()}); err != nil {
 		return nil, fmt.Errorf("service: queueing the activity task of %s: %w", t.Execution.ExecutionArn, err)
 	}
 	r.addToken(t)
@@ -672,11 +672,8 @@ func (s *Service) requeueActivities(ctx context.Context, key string, live func(c
 			s.store.DeleteActivityTask(at.Token)
 			continue
 		}
-		state := ""
-		if tok, err := s.store.GetTaskToken(ctx, at.Token); err == nil {
-			state = tok.StateName
-		}
-		r.addToken(&integrations.Task{TaskToken: at.Token, StateName: state, Resource: at.ActivityArn})
+		// The token is in the store already (addToken stored it).
+		r.liveToken(at.Token, at.StateName)
 		s.acts.queue(at.ActivityArn).push(&activityTask{token: at.Token, input: at.Input, stored: true})
 	}
 	return nil

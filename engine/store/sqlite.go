@@ -73,8 +73,8 @@ CREATE TABLE IF NOT EXISTS task_tokens(
 	activity_arn TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS activities(arn TEXT PRIMARY KEY, name TEXT NOT NULL, created INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS activity_tasks(
-	token TEXT PRIMARY KEY, exec_arn TEXT NOT NULL, activity_arn TEXT NOT NULL, input TEXT NOT NULL,
-	created INTEGER NOT NULL) WITHOUT ROWID;
+	token TEXT PRIMARY KEY, exec_arn TEXT NOT NULL, state TEXT NOT NULL, activity_arn TEXT NOT NULL,
+	input TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS activity_tasks_by_execution ON activity_tasks(exec_arn);
 CREATE TABLE IF NOT EXISTS tags(arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
 	PRIMARY KEY(arn, key)) WITHOUT ROWID;
@@ -767,8 +767,8 @@ func (s *SQLite) GetTaskToken(ctx context.Context, token string) (*TaskToken, er
 // durable.
 func (s *SQLite) PutActivityTask(ctx context.Context, t *ActivityTask) error {
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO activity_tasks(token, exec_arn, activity_arn, input, created) VALUES(?, ?, ?, ?, ?)`,
-			t.Token, t.ExecutionArn, t.ActivityArn, t.Input, nanos(t.Created))
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO activity_tasks(token, exec_arn, state, activity_arn, input, created) VALUES(?, ?, ?, ?, ?, ?)`,
+			t.Token, t.ExecutionArn, t.StateName, t.ActivityArn, t.Input, nanos(t.Created))
 		if err != nil {
 			return fmt.Errorf("store: storing an activity task of %s: %w", t.ExecutionArn, err)
 		}
@@ -790,7 +790,7 @@ func (s *SQLite) DeleteActivityTask(token string) {
 // ActivityTasks returns the queued activity tasks of an execution, oldest
 // first.
 func (s *SQLite) ActivityTasks(ctx context.Context, executionArn string) ([]*ActivityTask, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT token, activity_arn, input, created FROM activity_tasks WHERE exec_arn = ? ORDER BY created, token`, executionArn)
+	rows, err := s.r.QueryContext(ctx, `SELECT token, state, activity_arn, input, created FROM activity_tasks WHERE exec_arn = ? ORDER BY created, token`, executionArn)
 	if err != nil {
 		return nil, fmt.Errorf("store: listing the activity tasks of %s: %w", executionArn, err)
 	}
@@ -799,7 +799,7 @@ func (s *SQLite) ActivityTasks(ctx context.Context, executionArn string) ([]*Act
 	for rows.Next() {
 		t := &ActivityTask{ExecutionArn: executionArn}
 		var created int64
-		if err := rows.Scan(&t.Token, &t.ActivityArn, &t.Input, &created); err != nil {
+		if err := rows.Scan(&t.Token, &t.StateName, &t.ActivityArn, &t.Input, &created); err != nil {
 			return nil, fmt.Errorf("store: reading the activity tasks of %s: %w", executionArn, err)
 		}
 		t.Created = fromNanos(created)

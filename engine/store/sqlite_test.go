@@ -210,7 +210,7 @@ func TestStoreActivityTasks(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for i, tk := range []*store.ActivityTask{
 		{Token: "b", ExecutionArn: "arn:ex:1", ActivityArn: "arn:act:x", Input: `{"n":2}`, Created: t0.Add(time.Second)},
-		{Token: "a", ExecutionArn: "arn:ex:1", ActivityArn: "arn:act:x", Input: `{"n":1}`, Created: t0},
+		{Token: "a", ExecutionArn: "arn:ex:1", StateName: "Ask", ActivityArn: "arn:act:x", Input: `{"n":1}`, Created: t0},
 		{Token: "c", ExecutionArn: "arn:ex:2", ActivityArn: "arn:act:y", Input: `{}`, Created: t0},
 	} {
 		if err := s.PutActivityTask(ctx, tk); err != nil {
@@ -228,7 +228,7 @@ func TestStoreActivityTasks(t *testing.T) {
 	if err != nil || len(got) != 2 {
 		t.Fatalf("tasks of arn:ex:1: %+v %v", got, err)
 	}
-	if got[0].Token != "a" || got[0].Input != `{"n":1}` || got[0].ActivityArn != "arn:act:x" || !got[0].Created.Equal(t0) || got[1].Token != "b" {
+	if got[0].Token != "a" || got[0].Input != `{"n":1}` || got[0].ActivityArn != "arn:act:x" || got[0].StateName != "Ask" || !got[0].Created.Equal(t0) || got[1].Token != "b" {
 		t.Fatalf("tasks of arn:ex:1: %+v, %+v", *got[0], *got[1])
 	}
 	if got, err := s.ActivityTasks(ctx, "arn:ex:2"); err != nil || len(got) != 0 {

@@ -131,6 +131,7 @@ type Activity struct {
 type ActivityTask struct {
 	Token        string
 	ExecutionArn string
+	StateName    string
 	ActivityArn  string
 	Input        string // JSON
 	Created      time.Time
