@@ -83,19 +83,11 @@ func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map) (any,
 		if cfg.distributed {
 			ex.emit(sc.th, "MapRunFailed", &history.ErrorDetails{Error: se.name, Cause: se.cause})
 		}
-		retry, err := ex.handleRetry(ctx, sc, s.Retry, &rs, se)
-		if err != nil {
-			ex.emit(sc.th, "MapStateAborted", nil)
-			return nil, "", err
-		}
-		if retry {
+		again, out, target, err := sc.failComposite(ctx, "Map", s.Retry, s.Catch, &rs, se)
+		if again {
 			continue
 		}
-		ex.emit(sc.th, "MapStateFailed", nil)
-		if out, target, ok, err := sc.handleCatch(s.Catch, se); ok || err != nil {
-			return out, target, err
-		}
-		return nil, "", se
+		return out, target, err
 	}
 }
 

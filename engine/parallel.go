@@ -55,20 +55,32 @@ func (ex *execution) runParallel(ctx context.Context, sc *stateRun, s *asl.Paral
 			return out, next(&s.Common), nil
 		}
 		se := ferr.(*stateError)
-		retry, err := ex.handleRetry(ctx, sc, s.Retry, &rs, se)
-		if err != nil {
-			ex.emit(sc.th, "ParallelStateAborted", nil)
-			return nil, "", err
-		}
-		if retry {
+		again, out, target, err := sc.failComposite(ctx, "Parallel", s.Retry, s.Catch, &rs, se)
+		if again {
 			continue
 		}
-		ex.emit(sc.th, "ParallelStateFailed", nil)
-		if out, target, ok, err := sc.handleCatch(s.Catch, se); ok || err != nil {
-			return out, target, err
-		}
-		return nil, "", se
+		return out, target, err
 	}
+}
+
+// failComposite handles the failure se of a Map or Parallel state (kind
+// "Map" or "Parallel"): a Retry that matches (again: run the state again),
+// else the state's Failed event and its Catch, else se.
+func (sc *stateRun) failComposite(ctx context.Context, kind string, retriers []asl.Retrier, catchers []asl.Catcher, rs *retryState, se *stateError) (again bool, out any, next string, err error) {
+	ex := sc.ex
+	retry, err := ex.handleRetry(ctx, sc, retriers, rs, se)
+	if err != nil {
+		ex.emit(sc.th, kind+"StateAborted", nil)
+		return false, nil, "", err
+	}
+	if retry {
+		return true, nil, "", nil
+	}
+	ex.emit(sc.th, kind+"StateFailed", nil)
+	if out, target, ok, err := sc.handleCatch(catchers, se); ok || err != nil {
+		return false, out, target, err
+	}
+	return false, nil, "", se
 }
 
 // runBranches runs the branches and joins them.
