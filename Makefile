@@ -30,17 +30,10 @@ conformance:
 	  status=$$?; grep -E '^([a-z_]+: )?[0-9]+ passed, [0-9]+ failed|^JSONPath-only|^member order|floor' /tmp/stepwise-conformance.log; \
 	  if [ $$status -ne 0 ]; then cat /tmp/stepwise-conformance.log; fi; exit $$status
 
-## fuzz: a short run of every fuzz target (FUZZTIME each). It starts from the
-## seeds and testdata only: a corpus cached by earlier runs makes the baseline
-## pass outlast a short FUZZTIME on a loaded machine ("context deadline exceeded").
+## fuzz: a short run of every fuzz target (FUZZTIME each), from the seeds
+## and testdata only; see scripts/fuzz.sh.
 fuzz:
-	$(GO) clean -fuzzcache
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for target in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
-	    echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg > /tmp/stepwise-fuzz.log 2>&1 || { cat /tmp/stepwise-fuzz.log; exit 1; }; \
-	  done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 ## bench: the Go benchmarks (engine/bench_test.go runs ../shared/bench's
 ## workloads in process); compare runs with benchstat.
