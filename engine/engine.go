@@ -6,14 +6,9 @@
 package engine
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"time"
 
-	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/engine/history"
-	"github.com/stepwise/stepwise/engine/local"
 	"github.com/stepwise/stepwise/integrations"
 )
 
@@ -77,6 +72,16 @@ type Options struct {
 	Resume *Checkpoint
 	// Type is "STANDARD" (default) or "EXPRESS" (ARNs "arn:aws:states:R:A:express:SM:NAME:UUID", no RedriveCount in $$.Execution).
 	Type string
+	// ExecutionArn, when set, is the execution's ARN ($$.Execution.Id,
+	// Result.ExecutionArn), as the caller issued it; "" builds it from the
+	// names (an EXPRESS ARN then ends in a UUID from the runtime).
+	ExecutionArn string
+	// MaxHistoryEvents bounds a STANDARD execution's history, as AWS does:
+	// the event that would be number MaxHistoryEvents is replaced by
+	// ExecutionFailed (States.Runtime, HistoryLimitCause), and the
+	// execution stops. 0: AWS's limit, DefaultMaxHistoryEvents; negative:
+	// no limit. EXPRESS executions have no history limit.
+	MaxHistoryEvents int64
 	// RedriveCount is $$.Execution.RedriveCount (an execution redriven N times).
 	RedriveCount int
 	// Redrive, with Resume, records an ExecutionRedriven event (with
@@ -111,58 +116,10 @@ type Result struct {
 	StopTime        time.Time
 }
 
-// Runtime is the seam between the interpreter and the world. The
-// interpreter never starts goroutines, uses channels or locks, reads the
-// clock or draws random numbers itself: it asks the runtime.
-//
-// Interpreter code runs one goroutine at a time (as Temporal runs workflow
-// coroutines): a goroutine started with Go runs only while the others are
-// blocked in a runtime call. Implementations: engine/local (in process) and
-// a Temporal workflow.
-type Runtime interface {
-	// Exec runs fn as the root goroutine of an execution and returns when
-	// fn returns.
-	Exec(ctx context.Context, fn func(ctx context.Context))
-	// Go starts fn concurrently with the caller.
-	Go(ctx context.Context, fn func(ctx context.Context))
-	// Await blocks until cond returns true (it is evaluated whenever other
-	// goroutines may have changed what it reads) or ctx ends.
-	Await(ctx context.Context, cond func() bool) error
-	// WithCancel returns a child context and a function that cancels it.
-	WithCancel(ctx context.Context) (context.Context, context.CancelFunc)
-	// Now returns the current time.
-	Now() time.Time
-	// Sleep blocks for d or until ctx ends (then it returns ctx's error).
-	Sleep(ctx context.Context, d time.Duration) error
-	// Invoke runs a task through the invoker; t.TimeoutSeconds, when set,
-	// bounds it with a States.Timeout error.
-	Invoke(ctx context.Context, inv integrations.Invoker, t *integrations.Task) (any, error)
-	// AwaitTask waits for the outcome of a callback task's token, for at
-	// most timeout and with at most heartbeat between heartbeats (0: no
-	// limit), failing with States.Timeout or States.HeartbeatTimeout.
-	AwaitTask(ctx context.Context, token string, timeout, heartbeat time.Duration) (any, error)
-	// UUID and Int63 are the randomness behind task tokens, States.UUID,
-	// States.MathRandom and retry jitter (intrinsic.Random).
-	UUID() string
-	Int63() int64
-}
+// DefaultMaxHistoryEvents is AWS's limit on a STANDARD execution's
+// history (Options.MaxHistoryEvents).
+const DefaultMaxHistoryEvents = 25000
 
-var _ Runtime = (*local.Runtime)(nil)
-
-// Run executes sm on input until it ends. The error is for problems that
-// keep the execution from running at all (a nil state machine); how the
-// execution ended, including failures, is in the Result.
-func Run(ctx context.Context, sm *asl.StateMachine, input any, opts Options) (*Result, error) {
-	if sm == nil {
-		return nil, errors.New("engine: nil state machine")
-	}
-	if opts.Runtime == nil {
-		opts.Runtime = local.New(local.Options{})
-	}
-	ex, err := newExecution(sm, input, opts)
-	if err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
-	}
-	opts.Runtime.Exec(ctx, ex.run)
-	return ex.result, nil
-}
+// HistoryLimitCause is the cause of the States.Runtime failure of an
+// execution that reached the history limit, in AWS's words.
+const HistoryLimitCause = "The execution reached the maximum number of history events (25000)."

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/engine/history"
 	"github.com/stepwise/stepwise/engine/local"
 	"github.com/stepwise/stepwise/integrations"
 )
@@ -447,6 +449,95 @@ func TestConcurrentExecutions(t *testing.T) {
 	for range 4 {
 		if got := <-done; got != `[{"i":0},{"i":1},{"i":2}]` {
 			t.Errorf("output %s", got)
+		}
+	}
+}
+
+// countingLoop runs Pass → Choice until $.n reaches limit: two states, four
+// events, per round.
+const countingLoop = `{"StartAt":"Inc","States":{
+	"Inc":{"Type":"Pass","Parameters":{"n.$":"States.MathAdd($.n, 1)","limit.$":"$.limit"},"Next":"Check"},
+	"Check":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThanEqualsPath":"$.limit","Next":"Done"}],"Default":"Inc"},
+	"Done":{"Type":"Succeed"}}}`
+
+func TestHistoryLimit(t *testing.T) {
+	sm := mustParse(t, countingLoop)
+	prog := engine.MustCompile(sm)
+	run := func(t *testing.T, limit int64, opts engine.Options) *engine.Result {
+		t.Helper()
+		opts.Runtime = local.New(local.Options{VirtualClock: true, Start: t0, Seed: 1})
+		res, err := prog.Run(context.Background(), mustValue(t, fmt.Sprintf(`{"n":0,"limit":%d}`, limit)), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	t.Run("AWS's limit", func(t *testing.T) {
+		res := run(t, 1e9, engine.Options{})
+		if res.Status != engine.StatusFailed || res.Error != fault.Runtime || res.Cause != engine.HistoryLimitCause {
+			t.Fatalf("got %s %s %q", res.Status, res.Error, res.Cause)
+		}
+		n := len(res.Events)
+		last := res.Events[n-1]
+		if n != engine.DefaultMaxHistoryEvents || last.ID != engine.DefaultMaxHistoryEvents || last.PreviousEventID != engine.DefaultMaxHistoryEvents-1 || last.Type != "ExecutionFailed" {
+			t.Fatalf("%d events, last %s #%d (previous %d)", n, last.Type, last.ID, last.PreviousEventID)
+		}
+		for i, e := range res.Events {
+			if e.ID != int64(i+1) {
+				t.Fatalf("event %d has id %d: ids must have no gap", i+1, e.ID)
+			}
+		}
+	})
+	t.Run("discarded events count too", func(t *testing.T) {
+		var lastID int64
+		res := run(t, 1e9, engine.Options{DiscardEvents: true, OnEvent: func(e history.Event) { lastID = e.ID }})
+		if res.Status != engine.StatusFailed || res.Cause != engine.HistoryLimitCause || lastID != engine.DefaultMaxHistoryEvents {
+			t.Fatalf("got %s %q, last event id %d", res.Status, res.Cause, lastID)
+		}
+	})
+	t.Run("an execution that ends in time succeeds", func(t *testing.T) {
+		// 6,000 rounds: 24,004 events.
+		res := run(t, 6000, engine.Options{})
+		if res.Status != engine.StatusSucceeded || len(res.Events) != 24004 {
+			t.Fatalf("got %s with %d events", res.Status, len(res.Events))
+		}
+	})
+	t.Run("lifted", func(t *testing.T) {
+		res := run(t, 10000, engine.Options{MaxHistoryEvents: -1, DiscardEvents: true})
+		if res.Status != engine.StatusSucceeded {
+			t.Fatalf("got %s %s %q", res.Status, res.Error, res.Cause)
+		}
+	})
+	t.Run("lowered", func(t *testing.T) {
+		res := run(t, 1e9, engine.Options{MaxHistoryEvents: 50})
+		if res.Status != engine.StatusFailed || len(res.Events) != 50 {
+			t.Fatalf("got %s with %d events", res.Status, len(res.Events))
+		}
+	})
+	t.Run("express has no history limit", func(t *testing.T) {
+		res := run(t, 10000, engine.Options{Type: engine.TypeExpress, DiscardEvents: true})
+		if res.Status != engine.StatusSucceeded {
+			t.Fatalf("got %s %s %q", res.Status, res.Error, res.Cause)
+		}
+	})
+}
+
+func TestHistoryLimitInsideMap(t *testing.T) {
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"L","States":{
+		"L":{"Type":"Pass","Next":"C"},"C":{"Type":"Choice","Choices":[{"Variable":"$","IsNull":true,"Next":"D"}],"Default":"L"},
+		"D":{"Type":"Succeed"}}},"End":true}}}`
+	res, err := engine.Run(context.Background(), mustParse(t, def), mustValue(t, `{"items":[1,2,3]}`), engine.Options{
+		Runtime: local.New(local.Options{VirtualClock: true, Start: t0, Seed: 1}), MaxHistoryEvents: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.Events[len(res.Events)-1]
+	if res.Status != engine.StatusFailed || res.Cause != engine.HistoryLimitCause || len(res.Events) != 1000 || last.ID != 1000 || last.PreviousEventID != 999 {
+		t.Fatalf("got %s %q with %d events, last #%d (previous %d)", res.Status, res.Cause, len(res.Events), last.ID, last.PreviousEventID)
+	}
+	for _, e := range res.Events {
+		if e.Type == "MapStateAborted" || e.Type == "MapIterationAborted" {
+			t.Fatalf("%s recorded past the limit", e.Type)
 		}
 	}
 }

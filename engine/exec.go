@@ -11,6 +11,7 @@ import (
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine/history"
+	"github.com/stepwise/stepwise/engine/local"
 	"github.com/stepwise/stepwise/integrations"
 )
 
@@ -24,9 +25,16 @@ const timeLayout = "2006-01-02T15:04:05.000Z"
 type execution struct {
 	rt    Runtime
 	opts  Options
-	sm    *asl.StateMachine
+	prog  *Program
 	input any
 	limit int
+	// maxEvents is the history limit (0: none); overLimit is set once the
+	// execution reached it: it is being stopped, and records nothing more
+	// until its ExecutionFailed.
+	maxEvents int64
+	overLimit bool
+	closing   bool               // the execution's closing event is being recorded
+	stop      context.CancelFunc // stops the execution's root context
 
 	// The history: full chunks, then the chunk being filled. Chunks are
 	// joined once at the end, rather than a growing slice copying the
@@ -45,8 +53,6 @@ type execution struct {
 	enteredSlab slab[history.StateEnteredEventDetails]
 	exitedSlab  slab[history.StateExitedEventDetails]
 	iterSlab    slab[history.MapIterationEventDetails]
-
-	an *analysis // of sm
 
 	traceSeq int        // the Seq of the last traced step
 	test     *testState // set when running one state for TestState
@@ -144,7 +150,10 @@ func (s *slab[T]) get() *T {
 	return p
 }
 
-func newExecution(sm *asl.StateMachine, input any, opts Options) (*execution, error) {
+func newExecution(p *Program, input any, opts Options) (*execution, error) {
+	if opts.Runtime == nil {
+		opts.Runtime = local.New(local.Options{})
+	}
 	express := false
 	switch opts.Type {
 	case "", TypeStandard:
@@ -178,11 +187,21 @@ func newExecution(sm *asl.StateMachine, input any, opts Options) (*execution, er
 	case limit < 0:
 		limit = -1 // no limit
 	}
-	ex := &execution{rt: opts.Runtime, opts: opts, sm: sm, input: input, limit: limit, an: analysisOf(sm)}
+	ex := &execution{rt: opts.Runtime, opts: opts, prog: p, input: input, limit: limit}
+	switch {
+	case express || opts.MaxHistoryEvents < 0:
+	case opts.MaxHistoryEvents == 0:
+		ex.maxEvents = DefaultMaxHistoryEvents
+	default:
+		ex.maxEvents = opts.MaxHistoryEvents
+	}
 	ex.smArn = "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":stateMachine:" + opts.StateMachineName
-	if express {
+	switch {
+	case opts.ExecutionArn != "":
+		ex.execArn = opts.ExecutionArn
+	case express:
 		ex.execArn = "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":express:" + opts.StateMachineName + ":" + opts.ExecutionName + ":" + opts.Runtime.UUID()
-	} else {
+	default:
 		ex.execArn = "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":execution:" + opts.StateMachineName + ":" + opts.ExecutionName
 	}
 	ex.start = opts.StartTime.UTC()
@@ -252,6 +271,20 @@ func (ex *execution) emitAt(th *thread, typ string, details any, now time.Time) 
 	if th.silent {
 		return th.last
 	}
+	if !ex.closing && ex.maxEvents > 0 {
+		if ex.overLimit {
+			return th.last
+		}
+		if ex.nEvents+1 >= ex.maxEvents {
+			// This event would be the last one AWS records: the execution
+			// fails with that id instead, and stops.
+			ex.overLimit = true
+			if ex.stop != nil {
+				ex.stop()
+			}
+			return th.last
+		}
+	}
 	if ex.opts.DiscardEvents {
 		ex.nEvents++
 		if ex.opts.OnEvent != nil {
@@ -300,6 +333,8 @@ func (ex *execution) history() []history.Event {
 
 // run is the root goroutine of the execution.
 func (ex *execution) run(ctx context.Context) {
+	ctx, ex.stop = ex.rt.WithCancel(ctx)
+	defer ex.stop()
 	top := &thread{}
 	top.vars = &top.frame
 	cp := ex.opts.Resume
@@ -326,7 +361,7 @@ func (ex *execution) run(ctx context.Context) {
 	)
 	if cp == nil && tooLarge(ex.input, ex.limit) {
 		err = &stateError{name: fault.DataLimitExceeded, cause: "The input to the execution exceeds the maximum number of bytes service limit."}
-	} else if ts := ex.sm.TimeoutSeconds; ts != nil && *ts > 0 {
+	} else if ts := ex.prog.sm.TimeoutSeconds; ts != nil && *ts > 0 {
 		d := time.Duration(*ts) * time.Second
 		if cp != nil && !ex.opts.Redrive {
 			// The timeout counts from the original start.
@@ -345,8 +380,13 @@ func (ex *execution) run(ctx context.Context) {
 	}
 
 	res := &Result{ExecutionArn: ex.execArn, StateMachineArn: ex.smArn, StartTime: ex.start}
+	ex.closing = true
 	var se *stateError
 	switch {
+	case ex.overLimit:
+		res.Status, res.Error, res.Cause = StatusFailed, fault.Runtime, HistoryLimitCause
+		top.last = ex.nEvents
+		ex.emit(top, "ExecutionFailed", &history.ErrorDetails{Error: fault.Runtime, Cause: HistoryLimitCause})
 	case err == nil:
 		res.Status = StatusSucceeded
 		res.Output = out
@@ -401,11 +441,11 @@ func (ex *execution) runWithTimeout(ctx context.Context, top *thread, d time.Dur
 // runTop runs the top-level states, from the start or from Options.Resume,
 // handing Options.OnCheckpoint a checkpoint before each state is entered.
 func (ex *execution) runTop(ctx context.Context, th *thread) (any, error) {
-	g := &ex.sm.Graph
+	gp := ex.prog.top
 	if ex.opts.Resume == nil && ex.opts.OnCheckpoint == nil {
-		return ex.runGraph(ctx, th, g, ex.input)
+		return ex.runGraph(ctx, th, gp, ex.input)
 	}
-	name, input := g.StartAt, ex.input
+	name, input := gp.graph.StartAt, ex.input
 	cp := ex.opts.Resume
 	if cp != nil {
 		name, input = cp.State, cp.Input
@@ -417,9 +457,9 @@ func (ex *execution) runTop(ctx context.Context, th *thread) (any, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		st, ok := g.States[name]
-		if !ok || st == nil {
-			return nil, &stateError{name: fault.Runtime, cause: "The state '" + name + "' does not exist.", terminal: true}
+		n := gp.nodes[name]
+		if n == nil {
+			return nil, missingState(name)
 		}
 		var (
 			out  any
@@ -427,13 +467,13 @@ func (ex *execution) runTop(ctx context.Context, th *thread) (any, error) {
 			err  error
 		)
 		if cp != nil {
-			out, next, err = ex.resumeState(ctx, th, st, cp)
+			out, next, err = ex.resumeState(ctx, th, n, cp)
 			cp = nil
 		} else {
 			if ex.opts.OnCheckpoint != nil {
 				ex.checkpoint(th, name, input, false, time.Time{}, time.Time{})
 			}
-			out, next, err = ex.runState(ctx, th, st, input)
+			out, next, err = ex.runState(ctx, th, n, input)
 		}
 		if err != nil {
 			return nil, err
@@ -443,6 +483,12 @@ func (ex *execution) runTop(ctx context.Context, th *thread) (any, error) {
 		}
 		name, input = next, out
 	}
+}
+
+// missingState is the error of a transition to a state that does not
+// exist (a checkpoint from another definition).
+func missingState(name string) error {
+	return &stateError{name: fault.Runtime, cause: "The state '" + name + "' does not exist.", terminal: true}
 }
 
 // checkpoint hands Options.OnCheckpoint the position of the top-level
@@ -459,18 +505,18 @@ func (ex *execution) checkpoint(th *thread, state string, input any, entered boo
 	ex.opts.OnCheckpoint(cp)
 }
 
-// runGraph runs states from g.StartAt until one ends the graph.
-func (ex *execution) runGraph(ctx context.Context, th *thread, g *asl.Graph, input any) (any, error) {
-	name := g.StartAt
+// runGraph runs states from the graph's StartAt until one ends the graph.
+func (ex *execution) runGraph(ctx context.Context, th *thread, gp *graphPlan, input any) (any, error) {
+	name := gp.graph.StartAt
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		st, ok := g.States[name]
-		if !ok || st == nil {
-			return nil, &stateError{name: fault.Runtime, cause: "The state '" + name + "' does not exist.", terminal: true}
+		n := gp.nodes[name]
+		if n == nil {
+			return nil, missingState(name)
 		}
-		out, next, err := ex.runState(ctx, th, st, input)
+		out, next, err := ex.runState(ctx, th, n, input)
 		if err != nil {
 			return nil, err
 		}
@@ -481,15 +527,15 @@ func (ex *execution) runGraph(ctx context.Context, th *thread, g *asl.Graph, inp
 	}
 }
 
-// runState runs one state: it records the entered event and dispatches on
-// the state type. next is "" when the state ends its graph.
-func (ex *execution) runState(ctx context.Context, th *thread, st asl.State, input any) (out any, next string, err error) {
-	c := st.Base()
-	info := ex.stateInfo(c)
+// runState runs one state: it records the entered event and runs the
+// state's data flow (see runEnvelope). next is "" when the state ends its
+// graph.
+func (ex *execution) runState(ctx context.Context, th *thread, n *node, input any) (out any, next string, err error) {
+	c := n.c
 	// The entered time is needed for the event, a checkpoint, or
 	// $$.State.EnteredTime.
 	var now time.Time
-	if info.readsContext || ex.opts.OnCheckpoint != nil {
+	if n.readsContext || ex.opts.OnCheckpoint != nil {
 		now = ex.rt.Now()
 	} else {
 		now = ex.eventTime()
@@ -498,74 +544,42 @@ func (ex *execution) runState(ctx context.Context, th *thread, st asl.State, inp
 	if ex.recording(th) {
 		d := ex.enteredSlab.get()
 		d.Name, d.Input.Value = c.Name, input
-		id = ex.emitAt(th, info.entered, d, now)
+		id = ex.emitAt(th, n.entered, d, now)
 	} else {
-		id = ex.emitAt(th, info.entered, nil, now)
+		id = ex.emitAt(th, n.entered, nil, now)
 	}
 	if th.depth == 0 && ex.opts.OnCheckpoint != nil {
 		// A Wait state's checkpoint comes once its deadline is known.
-		if _, wait := st.(*asl.Wait); !wait {
+		if _, wait := n.state.(*asl.Wait); !wait {
 			ex.checkpoint(th, c.Name, input, true, now, time.Time{})
 		}
 	}
 	sc := &th.sc
-	*sc = stateRun{ex: ex, th: th, c: c, info: info, enteredID: id, entered: now, raw: input}
-	return ex.runBody(ctx, sc, st)
+	*sc = stateRun{ex: ex, th: th, n: n, c: c, enteredID: id, entered: now, raw: input}
+	return ex.runBody(ctx, sc)
 }
 
 // resumeState runs a top-level state from a checkpoint taken after its
 // entered event: the state's body again, without the entered event.
-func (ex *execution) resumeState(ctx context.Context, th *thread, st asl.State, cp *Checkpoint) (any, string, error) {
-	c := st.Base()
+func (ex *execution) resumeState(ctx context.Context, th *thread, n *node, cp *Checkpoint) (any, string, error) {
 	sc := &th.sc
-	*sc = stateRun{ex: ex, th: th, c: c, info: ex.stateInfo(c), enteredID: cp.LastEventID, entered: cp.EnteredTime, raw: cp.Input}
-	if _, wait := st.(*asl.Wait); wait {
+	*sc = stateRun{ex: ex, th: th, n: n, c: n.c, enteredID: cp.LastEventID, entered: cp.EnteredTime, raw: cp.Input}
+	if _, wait := n.state.(*asl.Wait); wait {
 		ex.waitUntil = cp.WaitUntil
 	}
-	return ex.runBody(ctx, sc, st)
+	return ex.runBody(ctx, sc)
 }
 
 // runBody runs an entered state, traced when the execution is.
-func (ex *execution) runBody(ctx context.Context, sc *stateRun, st asl.State) (out any, next string, err error) {
+func (ex *execution) runBody(ctx context.Context, sc *stateRun) (out any, next string, err error) {
 	if ex.opts.Tracer == nil {
-		return ex.dispatch(ctx, sc, st)
+		return ex.runEnvelope(ctx, sc)
 	}
 	step := ex.traceStart(sc.th, sc.c.Name, sc.c.Type, sc.raw)
 	sc.tr = step
-	out, next, err = ex.dispatch(ctx, sc, st)
+	out, next, err = ex.runEnvelope(ctx, sc)
 	ex.traceEnd(ctx, step, out, next, err)
 	return out, next, err
-}
-
-// dispatch runs a state by its type.
-func (ex *execution) dispatch(ctx context.Context, sc *stateRun, st asl.State) (any, string, error) {
-	switch s := st.(type) {
-	case *asl.Pass:
-		return ex.runPass(sc, s)
-	case *asl.Task:
-		return ex.runTask(ctx, sc, s)
-	case *asl.Choice:
-		return ex.runChoice(sc, s)
-	case *asl.Wait:
-		return ex.runWait(ctx, sc, s)
-	case *asl.Succeed:
-		return ex.runSucceed(sc)
-	case *asl.Fail:
-		return nil, "", ex.runFail(sc, s)
-	case *asl.Parallel:
-		return ex.runParallel(ctx, sc, s)
-	case *asl.Map:
-		return ex.runMap(ctx, sc, s)
-	}
-	return nil, "", sc.runtimeErr("Unsupported state type " + sc.c.Type)
-}
-
-// next returns the transition of a state that completed normally.
-func next(c *asl.Common) string {
-	if c.End {
-		return ""
-	}
-	return c.Next
 }
 
 // isAbort reports whether err means the execution (or the enclosing

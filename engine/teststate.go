@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/fault"
@@ -131,13 +130,17 @@ func TestState(ctx context.Context, sm *asl.StateMachine, stateName string, inpu
 	if sm == nil {
 		return nil, errors.New("engine: nil state machine")
 	}
-	st := findState(&sm.Graph, stateName)
-	if st == nil {
+	prog, err := Compile(sm)
+	if err != nil {
+		return nil, err
+	}
+	n := prog.top.findNode(stateName)
+	if n == nil {
 		return nil, fmt.Errorf("engine: %w: %q", ErrUnknownState, stateName)
 	}
 	ts := &testState{context: opts.Context, retryCount: opts.RetrierRetryCount}
 	inv := opts.Invoker
-	switch s := st.(type) {
+	switch s := n.state.(type) {
 	case *asl.Task:
 		if opts.Mock == nil && inv == nil {
 			return nil, fmt.Errorf("engine: state %q: %w", stateName, ErrNoMock)
@@ -163,7 +166,7 @@ func TestState(ctx context.Context, sm *asl.StateMachine, stateName string, inpu
 			step = s
 		}
 	})
-	ex, err := newExecution(sm, input, Options{Runtime: rt, Invoker: inv, Tracer: tracer, DiscardEvents: true, PayloadLimit: opts.PayloadLimit})
+	ex, err := newExecution(prog, input, Options{Runtime: rt, Invoker: inv, Tracer: tracer, DiscardEvents: true, PayloadLimit: opts.PayloadLimit})
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -182,7 +185,7 @@ func TestState(ctx context.Context, sm *asl.StateMachine, stateName string, inpu
 		}
 	}
 	rt.Exec(ctx, func(ctx context.Context) {
-		out, next, rerr = ex.runState(ctx, th, st, input)
+		out, next, rerr = ex.runState(ctx, th, n, input)
 	})
 	if step == nil || (isAbort(rerr) && !errors.Is(rerr, errRetriable)) {
 		if rerr == nil {
@@ -238,35 +241,4 @@ func variablesAfter(given, assigned *value.Object) *value.Object {
 		all.Set(k, v)
 	}
 	return all
-}
-
-// findState finds a state by name: in g first, then depth first in the
-// graphs of its Map and Parallel states.
-func findState(g *asl.Graph, name string) asl.State {
-	if g == nil {
-		return nil
-	}
-	if st, ok := g.States[name]; ok && st != nil {
-		return st
-	}
-	names := make([]string, 0, len(g.States))
-	for n := range g.States {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		var subs []*asl.Graph
-		switch s := g.States[n].(type) {
-		case *asl.Map:
-			subs = []*asl.Graph{s.ItemProcessor}
-		case *asl.Parallel:
-			subs = s.Branches
-		}
-		for _, sub := range subs {
-			if found := findState(sub, name); found != nil {
-				return found
-			}
-		}
-	}
-	return nil
 }

@@ -33,6 +33,7 @@ type settings struct {
 	start        time.Time
 	seed         int64
 	execution    string
+	maxEvents    int64
 }
 
 // DefaultSeed is the seed of the random source behind UUIDs, task tokens,
@@ -127,6 +128,13 @@ func Seed(seed int64) Option {
 // is the mock test case's name, or "test".
 func ExecutionName(name string) Option {
 	return Option{func(s *settings) error { s.execution = name; return nil }}
+}
+
+// MaxHistoryEvents sets the history limit of the execution: AWS stops a
+// STANDARD execution whose history reaches 25,000 events with
+// States.Runtime, and so does a run by default; n < 0 lifts the limit.
+func MaxHistoryEvents(n int64) Option {
+	return Option{func(s *settings) error { s.maxEvents = n; return nil }}
 }
 
 // TaskError returns an error that fails a task with the error name and
@@ -245,6 +253,7 @@ func (s *settings) engineOptions(m *Machine) (engine.Options, error) {
 		ExecutionName:    name,
 		StateMachineName: smName,
 		StartTime:        s.start,
+		MaxHistoryEvents: s.maxEvents,
 	}, nil
 }
 

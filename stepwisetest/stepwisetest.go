@@ -48,7 +48,8 @@ type TestingT interface {
 // any number of times (concurrently too).
 type Machine struct {
 	sm   *asl.StateMachine
-	name string // the definition file's base name, or ""
+	prog *engine.Program // sm, compiled once for every run
+	name string          // the definition file's base name, or ""
 }
 
 // Parse parses a definition (JSON or YAML). An invalid definition's error
@@ -114,7 +115,11 @@ func parse(data []byte, file string) (*Machine, error) {
 		}
 		return nil, fmt.Errorf("invalid definition: %w", err)
 	}
-	return &Machine{sm: sm, name: baseName(file)}, nil
+	prog, err := engine.Compile(sm)
+	if err != nil {
+		return nil, err
+	}
+	return &Machine{sm: sm, prog: prog, name: baseName(file)}, nil
 }
 
 // baseName is a file's name without directory and extensions such as
@@ -173,7 +178,7 @@ func (m *Machine) Execute(ctx context.Context, input any, opts ...Option) (*Exec
 	if err != nil {
 		return nil, err
 	}
-	res, err := engine.Run(ctx, m.sm, in, eopts)
+	res, err := m.prog.Run(ctx, in, eopts)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/stepwisetest"
 )
@@ -315,5 +316,24 @@ func TestDiff(t *testing.T) {
 		g, err := value.DecodeString(c.got)
 		require.NoError(t, err)
 		assert.Equal(t, c.path, stepwisetest.Diff(w, g), "%s vs %s", c.want, c.got)
+	}
+}
+
+func TestAnEndlessLoopStopsAtTheHistoryLimit(t *testing.T) {
+	m, err := stepwisetest.Parse([]byte(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"C"},
+  "C":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"Done"}],"Default":"A"},"Done":{"Type":"Succeed"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := m.Run(t, `{}`)
+	ex.AssertFailed(t, "States.Runtime")
+	ex.AssertCause(t, engine.HistoryLimitCause)
+	if n := len(ex.Result.Events); n != engine.DefaultMaxHistoryEvents {
+		t.Errorf("%d events, want %d", n, engine.DefaultMaxHistoryEvents)
+	}
+	ex = m.Run(t, `{}`, stepwisetest.MaxHistoryEvents(40))
+	ex.AssertFailed(t, "States.Runtime")
+	if n := len(ex.Result.Events); n != 40 {
+		t.Errorf("%d events with MaxHistoryEvents(40)", n)
 	}
 }

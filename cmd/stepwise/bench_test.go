@@ -29,7 +29,7 @@ func BenchmarkRunCommand(b *testing.B) {
 		if _, err := os.Stat(def); err != nil {
 			b.Skipf("!!! SKIPPED: workload %s not found (%v); set BENCH_DIR to the shared bench directory", w.name, err)
 		}
-		args := []string{"run", def, "--input", "@" + filepath.Join(dir, "workloads", w.name+".input.json"), "--payload-limit", "0"}
+		args := []string{"run", def, "--input", "@" + filepath.Join(dir, "workloads", w.name+".input.json"), "--payload-limit", "0", "--max-history-events", "0"}
 		b.Run(w.name, func(b *testing.B) {
 			var out bytes.Buffer
 			if code := mainWithArgs(context.Background(), args, &out, io.Discard); code != 0 || !strings.Contains(out.String(), w.want) {

@@ -58,6 +58,9 @@ flags:
   --trace-width N         fold traced values to N columns (default 120)
   --payload-limit BYTES   the largest state input, output or task result (default
                           262144, AWS's 256 KiB; 0: no limit)
+  --max-history-events N  stop the execution as AWS does when its history reaches
+                          N events: it fails with States.Runtime (default 25000,
+                          AWS's limit; 0: no limit)
 `
 
 // runFlags are the parsed arguments of stepwise run.
@@ -74,6 +77,7 @@ type runFlags struct {
 	trace         bool
 	traceWidth    int
 	payloadLimit  int
+	maxEvents     int64
 	machines      machineFlags
 
 	backend  string            // --backend: local or temporal (see run_temporal.go)
@@ -132,6 +136,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.BoolVar(&f.trace, "trace", false, "")
 	fs.IntVar(&f.traceWidth, "trace-width", 120, "")
 	fs.IntVar(&f.payloadLimit, "payload-limit", 256*1024, "")
+	fs.Int64Var(&f.maxEvents, "max-history-events", engine.DefaultMaxHistoryEvents, "")
 	fs.StringVar(&f.backend, "backend", "local", "")
 	f.temporal = addTemporalRunFlags(fs)
 	fs.Var(&f.machines, "machine", "")
@@ -149,6 +154,9 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	}
 	if f.payloadLimit < 0 {
 		return nil, errors.New("--payload-limit must be 0 (no limit) or a number of bytes")
+	}
+	if f.maxEvents < 0 {
+		return nil, errors.New("--max-history-events must be 0 (no limit) or a number of events")
 	}
 	if f.traceWidth < 20 {
 		return nil, errors.New("--trace-width must be at least 20")
@@ -207,6 +215,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if f.payloadLimit == 0 {
 		opts.PayloadLimit = -1 // the engine's "no limit"
+	}
+	opts.MaxHistoryEvents = f.maxEvents
+	if f.maxEvents == 0 {
+		opts.MaxHistoryEvents = -1
 	}
 	var tr *traceRecorder
 	if f.trace {

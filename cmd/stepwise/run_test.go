@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/engine"
 )
 
 // runCLI runs "stepwise run ARGS..." and returns the exit code and output.
@@ -336,5 +338,73 @@ func TestRunPayloadLimit(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, def, "--payload-limit", "-1"); code != 2 || !strings.Contains(errs, "--payload-limit") {
 		t.Errorf("negative limit: code %d, stderr %q", code, errs)
+	}
+}
+
+// endlessLoop is a Pass/Choice loop that never ends.
+const endlessLoop = `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"C"},
+  "C":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"Done"}],"Default":"A"},"Done":{"Type":"Succeed"}}}`
+
+func TestRunStopsAtTheHistoryLimit(t *testing.T) {
+	def := writeFile(t, "loop.asl.json", endlessLoop)
+	code, out, errs := runCLI(t, def, "--json", "--history")
+	if code != 1 {
+		t.Fatalf("code %d, stderr %q", code, errs)
+	}
+	var doc struct {
+		Status, Error, Cause string
+		Events               []struct {
+			ID              int64  `json:"id"`
+			PreviousEventID int64  `json:"previousEventId"`
+			Type            string `json:"type"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v: %.300s", err, out)
+	}
+	if doc.Status != "FAILED" || doc.Error != "States.Runtime" || doc.Cause != engine.HistoryLimitCause {
+		t.Fatalf("got %s %s %q", doc.Status, doc.Error, doc.Cause)
+	}
+	last := doc.Events[len(doc.Events)-1]
+	if len(doc.Events) != 25000 || last.ID != 25000 || last.PreviousEventID != 24999 || last.Type != "ExecutionFailed" {
+		t.Fatalf("%d events, last %+v", len(doc.Events), last)
+	}
+	// Lowered, and lifted (a loop that does end, past 25,000 events).
+	code, _, errs = runCLI(t, def, "--max-history-events", "100")
+	if code != 1 || !strings.Contains(errs, "maximum number of history events") {
+		t.Fatalf("--max-history-events 100: code %d, stderr %q", code, errs)
+	}
+	counting := writeFile(t, "count.asl.json", `{"StartAt":"Inc","States":{
+	"Inc":{"Type":"Pass","Parameters":{"n.$":"States.MathAdd($.n, 1)"},"Next":"Check"},
+	"Check":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThanEquals":8000,"Next":"Done"}],"Default":"Inc"},
+	"Done":{"Type":"Succeed"}}}`)
+	if code, out, errs := runCLI(t, counting, "--input", `{"n":0}`); code != 1 || out != "" {
+		t.Fatalf("8,000 rounds under the limit: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, counting, "--input", `{"n":0}`, "--max-history-events", "0"); code != 0 || out != "{\"n\":8000}\n" {
+		t.Fatalf("8,000 rounds without a limit: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+func TestRunRefusesWhatItCannotRun(t *testing.T) {
+	for _, c := range []struct{ name, def, field string }{
+		{"JSONata Output", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.input.x + 1 %}","End":true}}}`, "Output"},
+		{"JSONata Choice", `{"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.x > 1 %}","Next":"A"}],"Default":"B"},
+			"A":{"Type":"Succeed"},"B":{"Type":"Succeed"}}}`, "Choices/0/Condition"},
+		{"ItemReader", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"}},
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, "ItemReader"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			def := writeFile(t, "m.asl.json", c.def)
+			code, out, errs := runCLI(t, def, "--input", `{"x":1}`)
+			if code != 1 || out != "" || !strings.Contains(errs, "States.Runtime") || !strings.Contains(errs, "'"+c.field+"'") {
+				t.Fatalf("run: code %d, stdout %q, stderr %q", code, out, errs)
+			}
+			var vout, verr bytes.Buffer
+			code = mainWithArgs(context.Background(), []string{"validate", def}, &vout, &verr)
+			if code != 0 || !strings.Contains(vout.String()+verr.String(), "WARNING") || !strings.Contains(vout.String()+verr.String(), c.field) {
+				t.Fatalf("validate: code %d, stdout %q, stderr %q", code, vout.String(), verr.String())
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/diag"
+	"github.com/stepwise/stepwise/engine"
 )
 
 // validateResponse is the shape of AWS's ValidateStateMachineDefinition
@@ -80,6 +81,14 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	ds := asl.ValidateWithOptions(data, opts)
 	valid := !ds.HasErrors()
+	if valid {
+		// Valid ASL that the engine cannot run yet gets a warning each.
+		if sm, err := asl.ParseWithOptions(data, opts); err == nil {
+			if prog, err := engine.Compile(sm); err == nil {
+				ds = append(ds, prog.Unsupported()...)
+			}
+		}
+	}
 
 	if asJSON {
 		resp := validateResponse{Result: "OK", Diagnostics: ds}

@@ -395,6 +395,15 @@ func (r *Runtime) Await(ctx context.Context, cond func() bool) error {
 	}
 }
 
+// CheckTask asks the invoker, when it is an integrations.ResourceChecker,
+// whether t's resource exists; any other invoker has every resource.
+func (r *Runtime) CheckTask(ctx context.Context, inv integrations.Invoker, t *integrations.Task) error {
+	if rc, ok := inv.(integrations.ResourceChecker); ok {
+		return rc.CheckResource(ctx, t)
+	}
+	return nil
+}
+
 // Invoke calls the invoker. With the real clock the baton is handed on
 // during the call and t.TimeoutSeconds is enforced (States.Timeout). With
 // the virtual clock the call takes no virtual time: it runs holding the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/diag"
+	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/store"
 )
 
@@ -86,6 +87,33 @@ func parseDefinition(def string) (*asl.StateMachine, error) {
 	return sm, nil
 }
 
+// unsupported returns the warnings of a valid definition for what the
+// engine cannot run yet (engine.Program.Unsupported).
+func unsupported(def string) diag.List {
+	sm, err := asl.Parse([]byte(def))
+	if err != nil {
+		return nil
+	}
+	prog, err := engine.Compile(sm)
+	if err != nil {
+		return nil
+	}
+	return prog.Unsupported()
+}
+
+// warnUnsupported logs what of a new definition the engine cannot run yet:
+// CreateStateMachine accepts it (it is valid ASL), and executions that
+// reach those states fail with States.Runtime.
+func (s *Service) warnUnsupported(name string, sm *asl.StateMachine) {
+	prog, err := engine.Compile(sm)
+	if err != nil {
+		return
+	}
+	for _, d := range prog.Unsupported() {
+		s.log.Warn("state machine uses what the engine cannot run yet", "stateMachine", name, "location", d.Location, "message", d.Message)
+	}
+}
+
 // machine returns the parsed state machine of a revision, cached.
 func (s *Service) machine(ctx context.Context, smArn, revision string) (*asl.StateMachine, *store.StateMachine, error) {
 	key := smArn + "\x00" + revision
@@ -152,9 +180,11 @@ func (s *Service) createStateMachine(ctx context.Context, in *createStateMachine
 	default:
 		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", in.Type)
 	}
-	if _, err := parseDefinition(in.Definition); err != nil {
+	sm, err := parseDefinition(in.Definition)
+	if err != nil {
 		return nil, err
 	}
+	s.warnUnsupported(in.Name, sm)
 	if len(in.Tags) > 50 {
 		return nil, apiErr(errTooManyTags, "too many tags: %d (at most 50)", len(in.Tags))
 	}
@@ -164,7 +194,7 @@ func (s *Service) createStateMachine(ctx context.Context, in *createStateMachine
 		RoleArn: in.RoleArn, LoggingConfiguration: jsonText(in.LoggingConfiguration),
 		TracingConfiguration: jsonText(in.TracingConfiguration), RevisionID: newUUID(), Created: now, Updated: now,
 	}
-	err := s.store.CreateStateMachine(ctx, rec)
+	err = s.store.CreateStateMachine(ctx, rec)
 	if errors.Is(err, store.ErrExists) {
 		// Creating the same state machine again is idempotent.
 		old, gerr := s.store.GetStateMachine(ctx, rec.Arn)
@@ -391,7 +421,11 @@ func (s *Service) validateDefinition(_ context.Context, in *validateIn) (any, er
 		limit = 100
 	}
 	out := &validateOut{Result: "OK", Diagnostics: []diag.Diagnostic{}}
-	for _, d := range asl.Validate([]byte(in.Definition)) {
+	ds := asl.Validate([]byte(in.Definition))
+	if !ds.HasErrors() {
+		ds = append(ds, unsupported(in.Definition)...)
+	}
+	for _, d := range ds {
 		if d.Severity == diag.SeverityError {
 			out.Result = "FAIL"
 		} else if !withWarnings {

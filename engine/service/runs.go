@@ -20,12 +20,6 @@ import (
 	"github.com/stepwise/stepwise/integrations/mock"
 )
 
-// MaxHistoryEvents is the most events an execution records, as on AWS:
-// one that would record more fails with States.Runtime.
-const MaxHistoryEvents = 25000
-
-const historyLimitCause = "The execution reached the maximum number of history events (25000)."
-
 // errShuttingDown: the service no longer starts executions.
 var errShuttingDown = &APIError{Type: "ServiceUnavailable", Message: "the server is shutting down", Status: 503}
 
@@ -54,9 +48,7 @@ type run struct {
 	nestedCalls sync.WaitGroup
 
 	mu        sync.Mutex
-	events    int64 // events recorded, for the history limit
-	overLimit bool  // the history limit was reached: the run was stopped
-	stopped   bool  // StopExecution asked for it
+	stopped   bool // StopExecution asked for it
 	stopError string
 	stopCause string
 	entered   map[string]int64  // the last entered event id of each state
@@ -175,10 +167,7 @@ func (r *run) run(sm *asl.StateMachine, input any, opts engine.Options, seed int
 		res = &engine.Result{Status: engine.StatusFailed, Error: fault.Runtime, Cause: err.Error(), StartTime: opts.StartTime, StopTime: time.Now().UTC()}
 	}
 	r.mu.Lock()
-	switch {
-	case r.overLimit:
-		res.Status, res.Error, res.Cause, res.Output = engine.StatusFailed, fault.Runtime, historyLimitCause, nil
-	case r.stopped:
+	if r.stopped {
 		res.Status, res.Error, res.Cause, res.Output = engine.StatusAborted, r.stopError, r.stopCause, nil
 	}
 	r.mu.Unlock()
@@ -233,29 +222,12 @@ func (r *run) onEvent(ev history.Event) {
 			m.StateTransition(r.smName)
 		}
 	}
-	r.mu.Lock()
-	r.events = ev.ID
-	over := r.events > MaxHistoryEvents && !r.overLimit
-	if over {
-		r.overLimit = true
-	}
 	if ev.Type == "ExecutionAborted" {
-		switch {
-		case r.overLimit:
-			ev.Type = "ExecutionFailed"
-			ev.Details = &history.ErrorDetails{Error: fault.Runtime, Cause: historyLimitCause}
-		case r.stopped:
+		r.mu.Lock()
+		if r.stopped {
 			ev.Details = &history.ErrorDetails{Error: r.stopError, Cause: r.stopCause}
 		}
-	}
-	r.mu.Unlock()
-	if over {
-		// A runaway execution (a loop of states) ends as on AWS.
-		r.cancel()
-		return
-	}
-	if r.overLimit && ev.Type != "ExecutionFailed" {
-		return
+		r.mu.Unlock()
 	}
 	if r.ex == nil {
 		return

@@ -18,6 +18,7 @@ import (
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/service"
 	"github.com/stepwise/stepwise/engine/service/auth"
 	"github.com/stepwise/stepwise/integrations"
@@ -160,6 +161,33 @@ func TestValidateStateMachineDefinition(t *testing.T) {
 	}
 	_, err = c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(passMachine), Type: "BATCH"})
 	wantCode(t, err, "ValidationException")
+
+	// Valid ASL that the engine cannot run yet: OK, with a warning naming
+	// the field; CreateStateMachine accepts it, and an execution fails.
+	jsonata := `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.input.x + 1 %}","End":true}}}`
+	warned, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(jsonata), Severity: types.ValidateStateMachineDefinitionSeverityWarning})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if warned.Result != types.ValidateStateMachineDefinitionResultCodeOk || len(warned.Diagnostics) != 1 ||
+		warned.Diagnostics[0].Severity != types.ValidateStateMachineDefinitionSeverityWarning || aws.ToString(warned.Diagnostics[0].Location) != "/States/P/Output" {
+		t.Fatalf("unsupported field: %+v", warned)
+	}
+}
+
+func TestUnsupportedFieldFailsTheExecution(t *testing.T) {
+	c := startServer(t, service.Options{}, true).client
+	sm := createMachine(t, c, "reader", `{"StartAt":"M","States":{"M":{"Type":"Map",
+		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, "")
+	out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := waitDone(t, c, *out.ExecutionArn)
+	if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.Runtime" || !strings.Contains(aws.ToString(d.Cause), "'ItemReader'") {
+		t.Fatalf("got %s %s %q", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
 }
 
 func TestExecutions(t *testing.T) {
@@ -716,9 +744,19 @@ func TestHistoryLimit(t *testing.T) {
 	if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.Runtime" {
 		t.Fatalf("runaway execution: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
-	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: out.ExecutionArn, ReverseOrder: true, MaxResults: 1})
-	if err != nil || h.Events[0].Type != types.HistoryEventTypeExecutionFailed || h.Events[0].Id > service.MaxHistoryEvents+5 {
-		t.Fatalf("last event: %+v %v", h.Events, err)
+	if aws.ToString(d.Cause) != engine.HistoryLimitCause {
+		t.Errorf("cause %q, want %q", aws.ToString(d.Cause), engine.HistoryLimitCause)
+	}
+	// As AWS records it: event 25000 is the ExecutionFailed, after the
+	// last event the machine produced (24999), with no gap.
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: out.ExecutionArn, ReverseOrder: true, MaxResults: 2})
+	if err != nil || len(h.Events) != 2 {
+		t.Fatalf("last events: %+v %v", h.Events, err)
+	}
+	last, prev := h.Events[0], h.Events[1]
+	if last.Type != types.HistoryEventTypeExecutionFailed || last.Id != engine.DefaultMaxHistoryEvents ||
+		last.PreviousEventId != engine.DefaultMaxHistoryEvents-1 || prev.Id != engine.DefaultMaxHistoryEvents-1 {
+		t.Fatalf("last events: %s #%d (previous %d), %s #%d", last.Type, last.Id, last.PreviousEventId, prev.Type, prev.Id)
 	}
 }
 

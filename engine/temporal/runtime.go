@@ -278,6 +278,10 @@ func (r *Runtime) WithCancel(ctx context.Context) (context.Context, context.Canc
 	return wfContext{c}, context.CancelFunc(cancel)
 }
 
+// Idle is always false: iterations of a Map run as coroutines of their own,
+// which keeps the workflow's command order the same across versions.
+func (r *Runtime) Idle() bool { return false }
+
 // Now returns the workflow's time.
 func (r *Runtime) Now() time.Time { return workflow.Now(r.root).UTC() }
 
@@ -344,11 +348,15 @@ func (r *Runtime) request(t *integrations.Task) TaskRequest {
 	return req
 }
 
-// CheckResource asks a worker (the activity CheckActivityName) whether the
+// CheckTask asks a worker (the activity CheckActivityName) whether the
 // Step Functions activity a task names exists, as the engine does before
-// scheduling it (see integrations.ResourceChecker). Other resources are not
-// checked, which would cost an activity per task.
-func (r *Runtime) CheckResource(ctx context.Context, t *integrations.Task) error {
+// scheduling it. Other resources are not checked, which would cost an
+// activity per task. Tasks run on the workers, with their invokers: inv
+// must be nil.
+func (r *Runtime) CheckTask(ctx context.Context, inv integrations.Invoker, t *integrations.Task) error {
+	if inv != nil {
+		return errInvokerGiven
+	}
 	if !strings.Contains(t.Resource, ":activity:") || ctx.Err() != nil {
 		return nil
 	}
@@ -384,13 +392,20 @@ func (r *Runtime) mocked(state string) *MockResponse {
 	return r.opts.Mocks.States[state]
 }
 
+// errInvokerGiven: an engine invoker was given to a runtime whose tasks
+// run on Temporal workers (their invokers answer them).
+var errInvokerGiven = errors.New("temporal: tasks run as activities on the workers, with the workers' invokers: engine.Options.Invoker must be nil")
+
 // Invoke runs the task as an activity ("stepwise.task") on a worker, whose
-// invoker answers it; inv is not used (it lives in the worker). Tasks
+// invoker answers it; inv must be nil (the task fails otherwise). Tasks
 // invoked together beyond a threshold run in batch child workflows. Tasks
 // of the states RuntimeOptions.Mocks mocks are answered by the workflow.
-func (r *Runtime) Invoke(ctx context.Context, _ integrations.Invoker, t *integrations.Task) (any, error) {
+func (r *Runtime) Invoke(ctx context.Context, inv integrations.Invoker, t *integrations.Task) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if inv != nil {
+		return nil, fault.New(fault.Runtime, errInvokerGiven.Error())
 	}
 	c := &call{req: r.request(t), mock: r.mocked(t.StateName)}
 	r.calls[t.StateName]++

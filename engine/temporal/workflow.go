@@ -3,9 +3,7 @@ package temporal
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -17,7 +15,6 @@ import (
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/history"
-	"github.com/stepwise/stepwise/integrations"
 )
 
 // Names under which the workflows, the activity, the signal and the
@@ -55,6 +52,9 @@ type ExecutionInput struct {
 	StartTime time.Time
 	// PayloadLimit is engine.Options.PayloadLimit.
 	PayloadLimit int `json:",omitempty"`
+	// MaxHistoryEvents is engine.Options.MaxHistoryEvents (0: AWS's
+	// 25,000; negative: no limit).
+	MaxHistoryEvents int64 `json:",omitempty"`
 
 	// Runtime configures task batching, mocks and randomness.
 	Runtime RuntimeOptions
@@ -251,7 +251,6 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 	resumedAt := st.status.Events
 	opts := engine.Options{
 		Runtime:          tokens,
-		Invoker:          checker{rt},
 		ExecutionName:    in.ExecutionName,
 		StateMachineName: in.StateMachineName,
 		Region:           in.Region,
@@ -259,6 +258,7 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 		RoleArn:          in.RoleArn,
 		StartTime:        in.StartTime,
 		PayloadLimit:     in.PayloadLimit,
+		MaxHistoryEvents: in.MaxHistoryEvents,
 		Type:             in.Type,
 		Resume:           resume,
 		Redrive:          in.Redrive && resume != nil,
@@ -324,18 +324,6 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 		return nil, temporal.NewCanceledError(out)
 	}
 	return out, nil
-}
-
-// checker is the workflow's invoker: tasks go through the runtime to a
-// worker, which also tells whether a Step Functions activity exists.
-type checker struct{ rt *Runtime }
-
-func (c checker) Invoke(context.Context, *integrations.Task) (any, error) {
-	return nil, errors.New("temporal: tasks run through the runtime")
-}
-
-func (c checker) CheckResource(ctx context.Context, t *integrations.Task) error {
-	return c.rt.CheckResource(ctx, t)
 }
 
 // continueAsNew returns the error that continues the execution in a new

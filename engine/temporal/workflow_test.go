@@ -393,6 +393,7 @@ func TestBigMapBatches(t *testing.T) {
 	children := 0
 	got, _ := runEnv(t, incInvoker(), ExecutionInput{
 		Definition: bigMapMachine, Input: json.RawMessage(bigMapInput(n)), StartTime: testStart,
+		MaxHistoryEvents: -1, // AWS's limit would stop a 10,000-item inline Map
 	}, func(env *testsuite.TestWorkflowEnvironment) {
 		env.SetOnChildWorkflowStartedListener(func(*workflow.Info, workflow.Context, converter.EncodedValues) { children++ })
 	})

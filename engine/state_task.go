@@ -3,14 +3,12 @@ package engine
 import (
 	"context"
 	"errors"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/jsonpath"
-	"github.com/stepwise/stepwise/asl/template"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine/history"
 	"github.com/stepwise/stepwise/integrations"
@@ -68,14 +66,10 @@ func (r resource) dataLimitName(arn string) string {
 	return arn
 }
 
-// runTask: InputPath → Parameters → invoke → ResultSelector → ResultPath →
-// OutputPath, with Retry and Catch around the invocation.
-func (ex *execution) runTask(ctx context.Context, sc *stateRun, s *asl.Task) (any, string, error) {
-	in, err := sc.inputPath()
-	if err != nil {
-		return nil, "", err
-	}
-	res := classify(s.Resource)
+// runTask invokes the task, with Retry and Catch around each attempt: the
+// task's body between Parameters and ResultSelector.
+func (ex *execution) runTask(ctx context.Context, sc *stateRun, s *asl.Task, in any) (outcome, error) {
+	res := sc.n.res
 	sc.hasRetry = true
 	var rs retryState
 	for {
@@ -84,27 +78,22 @@ func (ex *execution) runTask(ctx context.Context, sc *stateRun, s *asl.Task) (an
 		if res.callback || res.submit {
 			sc.token = ex.rt.UUID()
 		}
-		params := in
-		if s.Parameters != nil {
-			if params, err = sc.template(s.Parameters, in); err != nil {
-				return nil, "", err
-			}
-		}
-		if sc.tr != nil {
-			sc.tr.AfterParameters = &Data{params}
+		params, err := sc.parameters(s.Parameters, in)
+		if err != nil {
+			return outcome{}, err
 		}
 		timeout, err := sc.seconds(s.TimeoutSeconds, s.TimeoutSecondsPath, in)
 		if err != nil {
-			return nil, "", err
+			return outcome{}, err
 		}
 		heartbeat, err := sc.seconds(s.HeartbeatSeconds, s.HeartbeatSecondsPath, in)
 		if err != nil {
-			return nil, "", err
+			return outcome{}, err
 		}
 		var creds any
 		if s.CredentialsTemplate != nil {
 			if creds, err = sc.template(s.CredentialsTemplate, in); err != nil {
-				return nil, "", err
+				return outcome{}, err
 			}
 		} else if s.Credentials != nil {
 			creds = s.Credentials
@@ -115,67 +104,17 @@ func (ex *execution) runTask(ctx context.Context, sc *stateRun, s *asl.Task) (an
 		}
 		if isAbort(err) {
 			ex.emit(sc.th, "TaskStateAborted", nil)
-			return nil, "", err
+			return outcome{}, err
 		}
 		if err == nil {
-			out, a, err := sc.afterResult(s.ResultSelector, s.ResultPath, s.AssignTemplate, result)
-			if err != nil {
-				return nil, "", err
-			}
-			sc.exit(out, a)
-			return out, next(&s.Common), nil
+			return outcome{result: result}, nil
 		}
-		se := err.(*stateError)
-		retry, err := ex.handleRetry(ctx, sc, s.Retry, &rs, se)
-		if err != nil {
-			if isAbort(err) {
-				ex.emit(sc.th, "TaskStateAborted", nil)
-			}
-			return nil, "", err
-		}
+		retry, o, err := sc.recover(ctx, &sc.n.recovery, &rs, err.(*stateError))
 		if retry {
 			continue
 		}
-		if out, target, ok, err := sc.handleCatch(s.Catch, se); ok || err != nil {
-			return out, target, err
-		}
-		if sc.th.depth > 0 {
-			ex.emit(sc.th, "TaskStateAborted", nil)
-		}
-		return nil, "", se
+		return o, err
 	}
-}
-
-// afterResult applies ResultSelector, ResultPath, OutputPath and evaluates
-// Assign (against the selected result).
-func (sc *stateRun) afterResult(sel *template.Template, rp *asl.Path, assign *template.Template, result any) (any, assignment, error) {
-	if sc.tr != nil {
-		sc.tr.Result = &Data{result}
-	}
-	var err error
-	if sel != nil {
-		if result, err = sc.template(sel, result); err != nil {
-			return nil, assignment{}, err
-		}
-	}
-	if sc.tr != nil {
-		sc.tr.AfterResultSelector = &Data{result}
-	}
-	a, err := sc.evalAssign(assign, result)
-	if err != nil {
-		return nil, assignment{}, err
-	}
-	out, err := sc.resultPath(rp, result)
-	if err != nil {
-		return nil, assignment{}, err
-	}
-	if sc.tr != nil {
-		sc.tr.AfterResultPath = &Data{out}
-	}
-	if out, err = sc.outputPath(out); err != nil {
-		return nil, assignment{}, err
-	}
-	return out, a, nil
 }
 
 // seconds evaluates TimeoutSeconds/HeartbeatSeconds or their Path.
@@ -218,10 +157,8 @@ func (ex *execution) invoke(ctx context.Context, sc *stateRun, s *asl.Task, res 
 		Attempt:          sc.retryCount,
 		Execution:        ex.taskExec,
 	}
-	if rc, ok := ex.opts.Invoker.(integrations.ResourceChecker); ok {
-		if err := rc.CheckResource(ctx, t); err != nil {
-			return nil, sc.runtimeErr(err.Error())
-		}
+	if err := ex.rt.CheckTask(ctx, ex.opts.Invoker, t); err != nil {
+		return nil, sc.runtimeErr(err.Error())
 	}
 	switch res.kind {
 	case kindLambda:
@@ -321,117 +258,4 @@ func taskError(err error) *stateError {
 		return se
 	}
 	return &stateError{name: fault.TaskFailed, cause: err.Error()}
-}
-
-// matches reports whether an ErrorEquals list matches an error name.
-// Beyond fault.Matches, AWS lets States.ALL catch States.DataLimitExceeded
-// raised by a task result (error_handling__states_errors__
-// task_lambda_catch_state_all_data_limit_exceeded_on_large_utf8_response).
-func matches(errorEquals []string, name string) bool {
-	if fault.Matches(errorEquals, name) {
-		return true
-	}
-	if name == fault.DataLimitExceeded {
-		for _, e := range errorEquals {
-			if e == fault.ALL {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// retryState counts the attempts of each retrier of a state.
-type retryState struct {
-	counts []int64
-}
-
-// handleRetry decides whether the failed attempt is retried and, if so,
-// waits for the back-off. AWS uses the first retrier whose ErrorEquals
-// matches; when its MaxAttempts are used up the error goes to Catch.
-func (ex *execution) handleRetry(ctx context.Context, sc *stateRun, retriers []asl.Retrier, rs *retryState, se *stateError) (bool, error) {
-	if se.terminal {
-		return false, nil
-	}
-	for i := range retriers {
-		r := &retriers[i]
-		if !matches(r.ErrorEquals, se.name) {
-			continue
-		}
-		if rs.counts == nil {
-			rs.counts = make([]int64, len(retriers))
-			if ex.test != nil {
-				for j := range rs.counts {
-					rs.counts[j] = int64(ex.test.retryCount)
-				}
-			}
-		}
-		if rs.counts[i] >= r.MaxAttempts {
-			return false, nil
-		}
-		rs.counts[i]++
-		delay := float64(r.IntervalSeconds) * math.Pow(r.BackoffRate, float64(rs.counts[i]-1))
-		if r.MaxDelaySeconds != nil && delay > float64(*r.MaxDelaySeconds) {
-			delay = float64(*r.MaxDelaySeconds)
-		}
-		if r.JitterStrategy == "FULL" {
-			delay *= float64(ex.rt.Int63()%1000000) / 1000000
-		}
-		d := time.Duration(delay * float64(time.Second))
-		if sc.tr != nil {
-			sc.tr.Retries = append(sc.tr.Retries, Retry{Retrier: i, Attempt: int(rs.counts[i]), Error: se.name, Cause: se.cause, Delay: d})
-		}
-		if ex.test != nil {
-			return false, errRetriable
-		}
-		if err := ex.rt.Sleep(ctx, d); err != nil {
-			return false, err
-		}
-		sc.retryCount++
-		return true, nil
-	}
-	return false, nil
-}
-
-// handleCatch routes an error to the first matching catcher: the output is
-// the raw input with the error output placed by the catcher's ResultPath.
-func (sc *stateRun) handleCatch(catchers []asl.Catcher, se *stateError) (any, string, bool, error) {
-	if se.terminal {
-		return nil, "", false, nil
-	}
-	for i := range catchers {
-		c := &catchers[i]
-		if !matches(c.ErrorEquals, se.name) {
-			continue
-		}
-		errOut := value.NewObject(2)
-		// A failure without an error name reports both as null; a named
-		// error without a cause (a timeout) reports an empty cause.
-		if se.name == "" && se.cause == "" {
-			errOut.Append("Error", nil)
-			errOut.Append("Cause", nil)
-		} else {
-			errOut.Append("Error", se.name)
-			errOut.Append("Cause", se.cause)
-		}
-		a, err := sc.evalAssign(c.AssignTemplate, errOut)
-		if err != nil {
-			return nil, "", true, err
-		}
-		out, err := sc.resultPath(c.ResultPath, errOut)
-		if err != nil {
-			return nil, "", true, err
-		}
-		if sc.tr != nil {
-			rp := ""
-			if c.ResultPath != nil {
-				rp = c.ResultPath.Text
-			}
-			sc.tr.Catch = &Catch{Catcher: i, Error: se.name, Cause: se.cause, ErrorOutput: errOut, ResultPath: rp, Next: c.Next}
-			sc.tr.AfterResultPath = &Data{out}
-		}
-		sc.exit(out, a)
-		return out, c.Next, true, nil
-	}
-	return nil, "", false, nil
 }

@@ -20,17 +20,14 @@ type mapConfig struct {
 	distributed bool
 }
 
-// runMap runs the item processor once per item, at most MaxConcurrency at a
-// time, and outputs the results in item order.
-func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map) (any, string, error) {
-	in, err := sc.inputPath()
-	if err != nil {
-		return nil, "", err
-	}
+// runMap is a Map state's body: the item processor runs once per item, at
+// most MaxConcurrency at a time, and the result is the array of the
+// iterations' outputs in item order.
+func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in any) (outcome, error) {
 	sc.hasRetry = true
 	cfg, err := sc.mapConfig(s, in)
 	if err != nil {
-		return nil, "", err
+		return outcome{}, err
 	}
 	var rs retryState
 	for attempt := 0; ; attempt++ {
@@ -39,7 +36,7 @@ func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map) (any,
 		if attempt == 0 {
 			// AWS reads the tolerated failure settings after MapStateStarted.
 			if err := sc.tolerance(s, in, cfg); err != nil {
-				return nil, "", err
+				return outcome{}, err
 			}
 		}
 		if cfg.distributed {
@@ -65,29 +62,24 @@ func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map) (any,
 			if ferr == nil {
 				ferr = ctx.Err()
 			}
-			return nil, "", ferr
+			return outcome{}, ferr
 		}
 		if ferr == nil {
 			if cfg.distributed {
 				ex.emit(sc.th, "MapRunSucceeded", nil)
 			}
 			ex.emit(sc.th, "MapStateSucceeded", nil)
-			out, a, err := sc.afterResult(s.ResultSelector, s.ResultPath, s.AssignTemplate, results)
-			if err != nil {
-				return nil, "", err
-			}
-			sc.exit(out, a)
-			return out, next(&s.Common), nil
+			return outcome{result: results}, nil
 		}
 		se := ferr.(*stateError)
 		if cfg.distributed {
 			ex.emit(sc.th, "MapRunFailed", &history.ErrorDetails{Error: se.name, Cause: se.cause})
 		}
-		again, out, target, err := sc.failComposite(ctx, "Map", s.Retry, s.Catch, &rs, se)
-		if again {
+		retry, o, err := sc.recover(ctx, &sc.n.recovery, &rs, se)
+		if retry {
 			continue
 		}
-		return out, target, err
+		return o, err
 	}
 }
 
@@ -211,9 +203,8 @@ func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map
 		failure                     error
 		stop                        bool
 	)
-	proc := s.ItemProcessor
-	idle, _ := rt.(interface{ Idle() bool })
-	inlinable := idle != nil && ex.graphInfo(proc).nonBlocking
+	proc := sc.n.proc
+	inlinable := proc.nonBlocking
 	var base *value.Object
 	if s.ItemSelector != nil {
 		base = sc.context()
@@ -255,7 +246,7 @@ func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map
 		batch    []pending
 	)
 	for {
-		inline := inlinable && idle.Idle()
+		inline := inlinable && rt.Idle()
 		for !stop && running < limit && nextItem < n && ctx.Err() == nil {
 			i := nextItem
 			nextItem++
@@ -271,7 +262,7 @@ func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map
 			itemIn := item
 			if s.ItemSelector != nil {
 				env := sc.env(in)
-				if sc.info.readsContext {
+				if sc.n.readsContext {
 					ictxObj := value.NewObject(base.Len() + 1)
 					for k := 0; k < base.Len(); k++ {
 						key, v := base.At(k)

@@ -1,0 +1,406 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/diag"
+	"github.com/stepwise/stepwise/asl/template"
+	"github.com/stepwise/stepwise/asl/value"
+)
+
+// Program is a state machine compiled for running: every decision that
+// depends on the definition alone (event types, resource kinds, which
+// states read the context object, which graphs can never block, what the
+// engine cannot run yet) is taken once, by Compile. Run only executes.
+//
+// A Program is immutable and safe for concurrent runs; hold one per
+// definition and run it as often as needed.
+type Program struct {
+	sm          *asl.StateMachine
+	top         *graphPlan
+	unsupported diag.List
+}
+
+// graphPlan is a compiled graph: the top level, a Parallel branch or a
+// Map's item processor.
+type graphPlan struct {
+	graph *asl.Graph
+	nodes map[string]*node
+	// nonBlocking: every state is a Pass, Choice, Succeed or Fail, so
+	// running the graph never waits on the runtime.
+	nonBlocking bool
+}
+
+// node is a compiled state.
+type node struct {
+	state           asl.State
+	c               *asl.Common
+	entered, exited string // event types, e.g. PassStateEntered
+	// readsContext is false when nothing in the state's definition can
+	// read the context object ($$), which then is not built.
+	readsContext bool
+	// unsupported is the first field of the state that the engine cannot
+	// run yet, with why: entering the state fails (see refusal).
+	unsupported *unsupportedField
+
+	// The result stages (see resultStages): selects: the state has a
+	// result for ResultSelector (Task, Parallel, Map); places: it has a
+	// ResultPath (Pass too); assign is its Assign.
+	selects, places bool
+	selector        *template.Template
+	resultPath      *asl.Path
+	assign          *template.Template
+
+	res      resource     // Task: the classified Resource
+	recovery recovery     // Task, Parallel, Map: Retry and Catch
+	proc     *graphPlan   // Map: the item processor
+	branches []*graphPlan // Parallel: the branches
+}
+
+// unsupportedField is a field of a state that the engine cannot run yet.
+type unsupportedField struct {
+	field  string // e.g. "ItemReader", "Output"
+	reason string // what it is, e.g. "a JSONata expression"
+}
+
+// Compile prepares sm for running. sm must be a definition that parsed
+// (asl.Parse); it is shared, not copied, and must not change afterwards.
+// Fields the engine cannot run yet do not make Compile fail: the
+// definition is valid ASL. They are listed by Unsupported, and an
+// execution that reaches such a state fails there with States.Runtime.
+func Compile(sm *asl.StateMachine) (*Program, error) {
+	if sm == nil {
+		return nil, errors.New("engine: nil state machine")
+	}
+	p := &Program{sm: sm}
+	p.top = p.compileGraph(&sm.Graph)
+	return p, nil
+}
+
+// MustCompile is Compile for definitions known to be sound (tests,
+// examples); it panics on error.
+func MustCompile(sm *asl.StateMachine) *Program {
+	p, err := Compile(sm)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// StateMachine returns the definition the program was compiled from.
+func (p *Program) StateMachine() *asl.StateMachine { return p.sm }
+
+// Unsupported returns a WARNING diagnostic (code UnsupportedCode) for each
+// field of the definition that the engine cannot run yet. The definition
+// is valid ASL: validate and CreateStateMachine report these as warnings,
+// and an execution fails when it reaches one of the states.
+func (p *Program) Unsupported() diag.List { return p.unsupported }
+
+// UnsupportedCode is the diagnostic code of Program.Unsupported. It is
+// Stepwise's own: AWS runs these fields.
+const UnsupportedCode = "UNSUPPORTED_BY_ENGINE"
+
+// Run executes the program on input until the execution ends. The error
+// is for problems that keep the execution from running at all (bad
+// options); how the execution ended, failures included, is in the Result.
+func (p *Program) Run(ctx context.Context, input any, opts Options) (*Result, error) {
+	ex, err := newExecution(p, input, opts)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	ex.rt.Exec(ctx, ex.run)
+	return ex.result, nil
+}
+
+// Run compiles sm and runs it once: Compile, then Program.Run. Callers
+// that run a definition more than once should compile it once instead.
+func Run(ctx context.Context, sm *asl.StateMachine, input any, opts Options) (*Result, error) {
+	p, err := Compile(sm)
+	if err != nil {
+		return nil, err
+	}
+	return p.Run(ctx, input, opts)
+}
+
+func (p *Program) compileGraph(g *asl.Graph) *graphPlan {
+	gp := &graphPlan{graph: g, nodes: make(map[string]*node, len(g.States)), nonBlocking: true}
+	raw := rawStates(p.sm.Raw, g.Location)
+	// Definition order, so that the warnings come in a stable order.
+	names := g.Order
+	if len(names) != len(g.States) {
+		names = make([]string, 0, len(g.States))
+		for name := range g.States {
+			names = append(names, name)
+		}
+	}
+	for _, name := range names {
+		st := g.States[name]
+		if st == nil {
+			continue
+		}
+		c := st.Base()
+		n := &node{state: st, c: c, entered: c.Type + "StateEntered", exited: c.Type + "StateExited", readsContext: true}
+		if r, ok := raw[name]; ok && c.QueryLanguage != asl.JSONata {
+			n.readsContext = mentions(r, "$$")
+		}
+		n.assign = c.AssignTemplate
+		switch s := st.(type) {
+		case *asl.Choice, *asl.Succeed, *asl.Fail:
+		case *asl.Pass:
+			n.places, n.resultPath = true, s.ResultPath
+		case *asl.Wait:
+			gp.nonBlocking = false
+		case *asl.Task:
+			gp.nonBlocking = false
+			n.res = classify(s.Resource)
+			n.selects, n.selector, n.places, n.resultPath = true, s.ResultSelector, true, s.ResultPath
+			n.recovery = recovery{kind: "Task", retriers: s.Retry, catchers: s.Catch}
+		case *asl.Map:
+			gp.nonBlocking = false
+			n.proc = p.compileGraph(s.ItemProcessor)
+			n.selects, n.selector, n.places, n.resultPath = true, s.ResultSelector, true, s.ResultPath
+			n.recovery = recovery{kind: "Map", retriers: s.Retry, catchers: s.Catch, failedEvent: true}
+		case *asl.Parallel:
+			gp.nonBlocking = false
+			for _, b := range s.Branches {
+				n.branches = append(n.branches, p.compileGraph(b))
+			}
+			n.selects, n.selector, n.places, n.resultPath = true, s.ResultSelector, true, s.ResultPath
+			n.recovery = recovery{kind: "Parallel", retriers: s.Retry, catchers: s.Catch, failedEvent: true}
+		default:
+			gp.nonBlocking = false
+		}
+		if u := unsupportedIn(st); u != nil {
+			n.unsupported = u
+			p.unsupported = append(p.unsupported, diag.Diagnostic{
+				Severity: diag.SeverityWarning,
+				Code:     UnsupportedCode,
+				Location: diag.Pointer(c.Location, u.field),
+				Message: fmt.Sprintf("Stepwise cannot run the field '%s' (%s) of state '%s' yet: an execution that reaches the state fails with States.Runtime",
+					u.field, u.reason, c.Name),
+			})
+		}
+		gp.nodes[name] = n
+	}
+	return gp
+}
+
+// unsupportedIn returns the first field of st that the engine cannot run
+// yet, or nil. Nothing is ignored: a field listed here makes the state
+// fail rather than run as if the field were absent.
+func unsupportedIn(st asl.State) *unsupportedField {
+	if m, ok := st.(*asl.Map); ok {
+		for _, f := range []field{{"ItemReader", m.ItemReader}, {"ItemBatcher", m.ItemBatcher}, {"ResultWriter", m.ResultWriter}} {
+			if f.v != nil {
+				return &unsupportedField{f.name, "Distributed Map input and output"}
+			}
+		}
+	}
+	if st.Base().QueryLanguage != asl.JSONata {
+		return nil
+	}
+	set, exprs := jsonataFields(st)
+	if len(set) > 0 {
+		return &unsupportedField{set[0].name, "a JSONata-mode field"}
+	}
+	for _, f := range exprs {
+		if hasExpression(f.v) {
+			return &unsupportedField{f.name, "a JSONata expression"}
+		}
+	}
+	return nil
+}
+
+// field is a named field value of a state.
+type field struct {
+	name string
+	v    any
+}
+
+// jsonataFields lists the fields of a JSONata state that the engine has
+// no JSONata stage for yet (set: unsupported when present at all), and
+// those it runs as literals (exprs: unsupported when they hold a "{% %}"
+// expression).
+func jsonataFields(st asl.State) (set, exprs []field) {
+	c := st.Base()
+	opt := func(name string, v any, has bool) {
+		if has {
+			set = append(set, field{name, v})
+		}
+	}
+	opt("Output", c.Output, c.HasOutput)
+	opt("Assign", c.Assign, c.HasAssign)
+	catchers := func(cs []asl.Catcher) {
+		for i := range cs {
+			opt(fmt.Sprintf("Catch/%d/Output", i), cs[i].Output, cs[i].HasOutput)
+			opt(fmt.Sprintf("Catch/%d/Assign", i), cs[i].Assign, cs[i].HasAssign)
+		}
+	}
+	switch s := st.(type) {
+	case *asl.Task:
+		opt("Arguments", s.Arguments, s.HasArgs)
+		exprs = append(exprs, field{"Resource", s.Resource}, field{"Credentials", s.Credentials},
+			field{"TimeoutSeconds", s.TimeoutSecondsExpr}, field{"HeartbeatSeconds", s.HeartbeatSecondsExpr})
+		catchers(s.Catch)
+	case *asl.Parallel:
+		opt("Arguments", s.Arguments, s.HasArgs)
+		catchers(s.Catch)
+	case *asl.Map:
+		opt("Items", s.Items, s.HasItems)
+		opt("ItemSelector", s.ItemSelectorRaw, s.ItemSelectorRaw != nil)
+		exprs = append(exprs, field{"MaxConcurrency", s.MaxConcurrencyExpr}, field{"ToleratedFailureCount", s.ToleratedFailureCountExpr},
+			field{"ToleratedFailurePercentage", s.ToleratedFailurePercentageExpr})
+		catchers(s.Catch)
+	case *asl.Choice:
+		for i := range s.Choices {
+			r := &s.Choices[i]
+			opt(fmt.Sprintf("Choices/%d/Condition", i), r.Condition, true)
+			opt(fmt.Sprintf("Choices/%d/Output", i), r.Output, r.HasOutput)
+			opt(fmt.Sprintf("Choices/%d/Assign", i), r.Assign, r.HasAssign)
+		}
+	case *asl.Wait:
+		exprs = append(exprs, field{"Seconds", s.SecondsExpr}, field{"Timestamp", s.TimestampExpr})
+	case *asl.Fail:
+		exprs = append(exprs, field{"Error", s.Error}, field{"Cause", s.Cause})
+	}
+	return set, exprs
+}
+
+// hasExpression reports whether a JSONata-mode value holds a "{% %}"
+// expression anywhere.
+func hasExpression(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return isExpression(x)
+	case *value.Object:
+		for i := 0; i < x.Len(); i++ {
+			if _, e := x.At(i); hasExpression(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if hasExpression(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isExpression reports whether s is a whole "{% ... %}" JSONata string.
+func isExpression(s string) bool {
+	return len(s) >= 4 && strings.HasPrefix(s, "{%") && strings.HasSuffix(s, "%}")
+}
+
+// findNode finds a compiled state by name: in gp first, then depth first
+// in the graphs of its Map and Parallel states (by state name order).
+func (gp *graphPlan) findNode(name string) *node {
+	if gp == nil {
+		return nil
+	}
+	if n := gp.nodes[name]; n != nil {
+		return n
+	}
+	for _, sub := range gp.graph.Order {
+		n := gp.nodes[sub]
+		if n == nil {
+			continue
+		}
+		subs := n.branches
+		if n.proc != nil {
+			subs = []*graphPlan{n.proc}
+		}
+		for _, g := range subs {
+			if found := g.findNode(name); found != nil {
+				return found
+			}
+		}
+	}
+	return nil
+}
+
+// rawStates returns the raw definitions of the states of the graph at loc
+// (a JSON pointer into the definition def), by name, or nil.
+func rawStates(def any, loc string) map[string]any {
+	node := def
+	if loc != "" {
+		for _, seg := range strings.Split(loc[1:], "/") {
+			node = member(node, unescapePointer(seg))
+		}
+	}
+	states, ok := member(node, "States").(*value.Object)
+	if !ok {
+		return nil
+	}
+	m := make(map[string]any, states.Len())
+	for i := 0; i < states.Len(); i++ {
+		k, v := states.At(i)
+		m[k] = v
+	}
+	return m
+}
+
+// member returns a member of an object or an element of an array. It scans
+// rather than using Object.Get, which may build an index: the definition is
+// shared by concurrent executions.
+func member(node any, key string) any {
+	switch x := node.(type) {
+	case *value.Object:
+		for i := 0; i < x.Len(); i++ {
+			if k, v := x.At(i); k == key {
+				return v
+			}
+		}
+	case []any:
+		n := 0
+		for _, c := range key {
+			if c < '0' || c > '9' {
+				return nil
+			}
+			n = n*10 + int(c-'0')
+			if n > len(x) {
+				return nil
+			}
+		}
+		if key != "" && n < len(x) {
+			return x[n]
+		}
+	}
+	return nil
+}
+
+// unescapePointer undoes a JSON pointer segment's escapes (~1 is /, ~0 is ~).
+func unescapePointer(s string) string {
+	if !strings.Contains(s, "~") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+}
+
+// mentions reports whether any string in v (member names included)
+// contains sub.
+func mentions(v any, sub string) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.Contains(x, sub)
+	case *value.Object:
+		for i := 0; i < x.Len(); i++ {
+			k, e := x.At(i)
+			if strings.Contains(k, sub) || mentions(e, sub) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if mentions(e, sub) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,289 @@
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/jsonpath"
+	"github.com/stepwise/stepwise/asl/template"
+	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/engine/history"
+)
+
+// This file is the data-flow pipeline of every state, in AWS's order.
+//
+// JSONPath: InputPath → Parameters → body → ResultSelector → ResultPath →
+// OutputPath, with Assign evaluated on the (selected) result before
+// ResultPath and applied when the state exits, so that every expression of
+// the state sees the variables as they were on entry.
+//
+// JSONata: Arguments → body → Output, with Assign and $states. A JSONata
+// state has none of the JSONPath fields (validation rejects them), so the
+// JSONPath stages pass its data through unchanged, which is JSONata's
+// default data flow: the body gets the state input and the output is the
+// body's result. The JSONata stages (Arguments, Output, Assign, Condition,
+// Items, ItemSelector and the expressions of the other fields) are not
+// evaluated yet: Compile marks a state that sets one (node.unsupported),
+// and the state fails on entry (refuse) instead of running without it.
+//
+// Each state type's body is in a file of its own (state_*.go); Retry and
+// Catch, shared by Task, Parallel and Map, are in recovery.go.
+
+// outcome is what a state's body produced.
+type outcome struct {
+	// result is the body's result: a task's, a Map's or Parallel's
+	// results, a Pass's Result or Parameters, or the state input for the
+	// states that have no result (Choice, Wait, Succeed).
+	result any
+	// next is the transition the body chose (a Choice rule, a catcher);
+	// "" takes the state's Next, or ends the graph.
+	next string
+	// caught: a catcher handled the body's error; result is the state's
+	// output already (the catcher's ResultPath applied), and assign the
+	// catcher's assignment.
+	caught bool
+	// assigned: the body evaluated the state's assignment (a Choice rule's
+	// or a catcher's Assign) into assign.
+	assigned bool
+	assign   assignment
+}
+
+// runEnvelope runs an entered state: the refusal of what the engine cannot
+// run, the input stage, the state's body and the result stages, then the
+// exited event.
+func (ex *execution) runEnvelope(ctx context.Context, sc *stateRun) (any, string, error) {
+	n := sc.n
+	if n.unsupported != nil {
+		return nil, "", sc.refuse(n.unsupported)
+	}
+	if f, ok := n.state.(*asl.Fail); ok {
+		// A Fail state has no data flow: it ends its graph with an error.
+		return nil, "", ex.runFail(sc, f)
+	}
+	in, err := sc.inputPath()
+	if err != nil {
+		return nil, "", err
+	}
+	var o outcome
+	switch s := n.state.(type) {
+	case *asl.Pass:
+		o, err = ex.runPass(sc, s, in)
+	case *asl.Task:
+		o, err = ex.runTask(ctx, sc, s, in)
+	case *asl.Choice:
+		o, err = ex.runChoice(sc, s, in)
+	case *asl.Wait:
+		o, err = ex.runWait(ctx, sc, s, in)
+	case *asl.Succeed:
+		o = ex.runSucceed(in)
+	case *asl.Parallel:
+		o, err = ex.runParallel(ctx, sc, s, in)
+	case *asl.Map:
+		o, err = ex.runMap(ctx, sc, s, in)
+	default:
+		err = sc.runtimeErr("Unsupported state type " + sc.c.Type)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	next := o.next
+	if next == "" && !n.c.End {
+		next = n.c.Next
+	}
+	if _, ok := n.state.(*asl.Succeed); ok {
+		next = ""
+	}
+	if o.caught {
+		sc.exit(o.result, o.assign)
+		return o.result, next, nil
+	}
+	out, a, err := sc.resultStages(o, in)
+	if err != nil {
+		return nil, "", err
+	}
+	sc.exit(out, a)
+	return out, next, nil
+}
+
+// refuse is the error of a state that uses a field the engine cannot run
+// yet: a terminal States.Runtime error that names the field, rather than a
+// run that ignores it.
+func (sc *stateRun) refuse(u *unsupportedField) *stateError {
+	return sc.runtimeErr("The field '" + u.field + "' (" + u.reason + ") is not supported by this engine yet; the state was not run.")
+}
+
+// resultStages takes a body's result to the state's output: ResultSelector
+// (Task, Parallel, Map), Assign, ResultPath (Pass, Task, Parallel, Map) and
+// OutputPath. States without a result (Choice, Wait, Succeed) pass the
+// input on to OutputPath.
+func (sc *stateRun) resultStages(o outcome, in any) (any, assignment, error) {
+	n := sc.n
+	result := o.result
+	var err error
+	if n.selects {
+		if sc.tr != nil {
+			sc.tr.Result = &Data{result}
+		}
+		if n.selector != nil {
+			if result, err = sc.template(n.selector, result); err != nil {
+				return nil, assignment{}, err
+			}
+		}
+		if sc.tr != nil {
+			sc.tr.AfterResultSelector = &Data{result}
+		}
+	}
+	a := o.assign
+	if !o.assigned {
+		if a, err = sc.evalAssign(n.assign, result); err != nil {
+			return nil, assignment{}, err
+		}
+	}
+	out := in
+	if n.places {
+		if out, err = sc.resultPath(n.resultPath, result); err != nil {
+			return nil, assignment{}, err
+		}
+		if sc.tr != nil {
+			sc.tr.AfterResultPath = &Data{out}
+		}
+	}
+	if out, err = sc.outputPath(out); err != nil {
+		return nil, assignment{}, err
+	}
+	return out, a, nil
+}
+
+// parameters evaluates Parameters (nil: the input itself) for the body.
+func (sc *stateRun) parameters(t *template.Template, in any) (any, error) {
+	v := in
+	if t != nil {
+		var err error
+		if v, err = sc.template(t, in); err != nil {
+			return nil, err
+		}
+	}
+	if sc.tr != nil {
+		sc.tr.AfterParameters = &Data{v}
+	}
+	return v, nil
+}
+
+// inputPath applies InputPath to the raw input.
+func (sc *stateRun) inputPath() (any, error) {
+	v, err := sc.applyInputPath()
+	if sc.tr != nil && err == nil {
+		sc.tr.AfterInputPath = &Data{v}
+	}
+	return v, err
+}
+
+func (sc *stateRun) applyInputPath() (any, error) {
+	p := sc.c.InputPath
+	switch {
+	case p == nil:
+		return sc.raw, nil
+	case p.Null || p.Path == nil:
+		return value.NewObject(0), nil
+	}
+	return sc.evalPath(p.Path, sc.raw)
+}
+
+// outputPath applies OutputPath to v.
+func (sc *stateRun) outputPath(v any) (any, error) {
+	p := sc.c.OutputPath
+	switch {
+	case p == nil:
+		return v, nil
+	case p.Null || p.Path == nil:
+		return value.NewObject(0), nil
+	}
+	return sc.evalPath(p.Path, v)
+}
+
+// resultPath combines the raw input and a result as ResultPath says.
+func (sc *stateRun) resultPath(p *asl.Path, result any) (any, error) {
+	switch {
+	case p == nil:
+		return result, nil
+	case p.Null || p.Path == nil:
+		return sc.raw, nil
+	}
+	if p.Path.Root() != jsonpath.RootInput {
+		return nil, sc.runtimeErr("Invalid path '" + p.Text + "': ResultPath must start with $")
+	}
+	out, err := jsonpath.Set(sc.raw, p.Path, result)
+	if err != nil {
+		var nf *jsonpath.NotFoundError
+		if errors.As(err, &nf) {
+			return nil, sc.evalErr(err)
+		}
+		return nil, &stateError{name: fault.ResultPathMatchFailure, cause: sc.prefix() + err.Error()}
+	}
+	return out, nil
+}
+
+// template evaluates a payload template with input as $.
+func (sc *stateRun) template(t *template.Template, input any) (any, error) {
+	v, err := t.Eval(sc.env(input))
+	if err != nil {
+		return nil, sc.evalErr(err)
+	}
+	return v, nil
+}
+
+// assignment is the outcome of evaluating Assign: applied once the state
+// has its output, so every expression of the state sees the variables as
+// they were on entry.
+type assignment struct {
+	vals *value.Object
+}
+
+// evalAssign evaluates an Assign template with input as $.
+func (sc *stateRun) evalAssign(t *template.Template, input any) (assignment, error) {
+	if t == nil {
+		return assignment{}, nil
+	}
+	v, err := sc.template(t, input)
+	if err != nil {
+		return assignment{}, err
+	}
+	o, _ := v.(*value.Object)
+	return assignment{vals: o}, nil
+}
+
+// apply writes the assignment to the thread's variables and returns the
+// assigned variables for the exit event.
+func (a assignment) apply(th *thread) map[string]history.Payload {
+	if a.vals == nil || a.vals.Len() == 0 {
+		return nil
+	}
+	m := make(map[string]history.Payload, a.vals.Len())
+	for i := 0; i < a.vals.Len(); i++ {
+		k, v := a.vals.At(i)
+		th.vars.set(k, v)
+		m[k] = history.Payload{Value: v}
+	}
+	return m
+}
+
+// exit records the state's exited event, applying an assignment.
+func (sc *stateRun) exit(out any, a assignment) {
+	if sc.tr != nil && a.vals != nil && a.vals.Len() > 0 {
+		sc.tr.Variables = a.vals
+	}
+	vars := a.apply(sc.th)
+	if !sc.ex.recording(sc.th) {
+		sc.ex.emit(sc.th, sc.n.exited, nil)
+		return
+	}
+	d := sc.ex.exitedSlab.get()
+	d.Name, d.Output.Value = sc.c.Name, out
+	if vars != nil {
+		d.AssignedVariables = vars
+		d.AssignedVariablesDetails = &history.AssignedVariablesDetails{}
+	}
+	sc.ex.emit(sc.th, sc.n.exited, d)
+}

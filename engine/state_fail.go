@@ -1,0 +1,45 @@
+package engine
+
+import (
+	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/value"
+)
+
+// runFail is a Fail state: it fails with Error/ErrorPath and
+// Cause/CausePath, read from the raw input (a Fail state has no data
+// flow).
+func (ex *execution) runFail(sc *stateRun, s *asl.Fail) error {
+	name, err := sc.failField("ErrorPath", s.Error, s.ErrorPath, s.ErrorExpr)
+	if err != nil {
+		return err
+	}
+	cause, err := sc.failField("CausePath", s.Cause, s.CausePath, s.CauseExpr)
+	if err != nil {
+		return err
+	}
+	return &stateError{name: name, cause: cause}
+}
+
+func (sc *stateRun) failField(field, literal string, p *asl.Path, expr asl.Evaluator) (string, error) {
+	var v any
+	switch {
+	case expr != nil:
+		r, err := expr.Eval(sc.env(sc.raw))
+		if err != nil {
+			return "", sc.evalErr(err)
+		}
+		v = r
+	case p != nil && p.Path != nil:
+		r, err := p.Path.Eval(sc.scopeRef(sc.raw))
+		if err != nil {
+			return "", sc.runtimeErr("The JSONPath '" + p.Text + "' specified for the field '" + field + "' could not be found in the input '" + value.EncodeString(sc.raw) + "'")
+		}
+		v = r
+	default:
+		return literal, nil
+	}
+	if str, ok := v.(string); ok {
+		return str, nil
+	}
+	return value.EncodeString(v), nil
+}

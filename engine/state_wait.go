@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/stepwise/stepwise/asl"
+)
+
+// runWait waits as long as Seconds, SecondsPath, Timestamp or TimestampPath
+// says.
+func (ex *execution) runWait(ctx context.Context, sc *stateRun, s *asl.Wait, in any) (outcome, error) {
+	var d time.Duration
+	switch {
+	case s.Seconds != nil:
+		d = time.Duration(*s.Seconds) * time.Second
+	case s.SecondsPath != nil:
+		p := s.SecondsPath.String()
+		v, err := s.SecondsPath.Eval(sc.scopeRef(in))
+		if err != nil {
+			return outcome{}, sc.runtimeErr("The SecondsPath parameter does not reference an input value: " + p)
+		}
+		n, ok := v.(int64)
+		if !ok {
+			return outcome{}, sc.runtimeErr("The SecondsPath parameter cannot be parsed as a long value: " + p + " == " + describe(v))
+		}
+		if n < 0 {
+			return outcome{}, sc.runtimeErr("The SecondsPath parameter references a negative value: " + p + " == " + describe(v))
+		}
+		d = time.Duration(n) * time.Second
+	case s.Timestamp != "":
+		// Parsed once, when the definition was built.
+		d = s.TimestampTime.Sub(ex.rt.Now())
+	case s.TimestampPath != nil:
+		p := s.TimestampPath.String()
+		v, err := s.TimestampPath.Eval(sc.scopeRef(in))
+		if err != nil {
+			return outcome{}, sc.runtimeErr("The TimestampPath parameter does not reference an input value: " + p)
+		}
+		str, _ := v.(string)
+		t, perr := parseTimestamp(str)
+		if perr != nil {
+			return outcome{}, sc.runtimeErr("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: " + p + " == " + describe(v))
+		}
+		d = t.Sub(ex.rt.Now())
+	}
+	switch {
+	case sc.th.depth == 0 && !ex.waitUntil.IsZero():
+		// Resumed: the deadline was set when the state was entered.
+		d = max(0, ex.waitUntil.Sub(ex.rt.Now()))
+		ex.waitUntil = time.Time{}
+	case sc.th.depth == 0 && ex.opts.OnCheckpoint != nil:
+		ex.checkpoint(sc.th, sc.c.Name, sc.raw, true, sc.entered, ex.rt.Now().Add(d))
+	}
+	if err := ex.rt.Sleep(ctx, d); err != nil {
+		ex.emit(sc.th, "WaitStateAborted", nil)
+		return outcome{}, err
+	}
+	return outcome{result: in}, nil
+}
+
+// parseTimestamp parses an ISO-8601 extended offset date-time.
+func parseTimestamp(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, errors.New("invalid timestamp")
+	}
+	return t, nil
+}
