@@ -8,29 +8,14 @@ import (
 	"testing"
 
 	"github.com/stepwise/stepwise/asl/diag"
+	"github.com/stepwise/stepwise/internal/testcases"
 )
 
-// conformanceDir returns the directory of the shared conformance cases:
-// $CONFORMANCE_DIR, or ../shared/conformance/cases relative to the
-// repository root.
+// conformanceDir returns the directory of the shared conformance cases
+// (see internal/testcases: missing cases fail under CI).
 func conformanceDir(t testing.TB) string {
-	if d := os.Getenv("CONFORMANCE_DIR"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "conformance", "cases")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root not found")
-		}
-		dir = parent
-	}
+	t.Helper()
+	return testcases.Dir(t)
 }
 
 func conformanceDefinitions(t testing.TB) []string {
@@ -39,7 +24,7 @@ func conformanceDefinitions(t testing.TB) []string {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		t.Skip("no conformance cases found; set CONFORMANCE_DIR")
+		testcases.Missing(t, "no definition.asl.json in "+conformanceDir(t))
 	}
 	sort.Strings(files)
 	return files

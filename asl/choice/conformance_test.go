@@ -12,29 +12,13 @@ import (
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/jsonpath"
 	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/internal/testcases"
 )
 
-// casesDir finds the shared conformance cases, recorded on real AWS, by
-// walking up from the package directory.
+// casesDir finds the shared conformance cases, recorded on real AWS.
 func casesDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		for _, rel := range []string{"shared/conformance/cases", "../shared/conformance/cases"} {
-			c := filepath.Join(dir, rel)
-			if st, err := os.Stat(c); err == nil && st.IsDir() {
-				return c
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("conformance cases not found")
-		}
-		dir = parent
-	}
+	return testcases.Dir(t)
 }
 
 func readJSON(t testing.TB, path string) any {

@@ -11,6 +11,7 @@ import (
 	"github.com/stepwise/stepwise/asl/intrinsic"
 	"github.com/stepwise/stepwise/asl/template"
 	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/internal/testcases"
 )
 
 type fakeRandom struct{ n int64 }
@@ -220,10 +221,7 @@ func TestCompileExpr(t *testing.T) {
 // conformance cases, which are single Pass states with Parameters, recorded
 // on AWS.
 func TestConformanceIntrinsicCases(t *testing.T) {
-	dirs, _ := filepath.Glob("../../../shared/conformance/cases/intrinsic_functions__*")
-	if len(dirs) == 0 {
-		t.Skip("conformance cases not found")
-	}
+	dirs := testcases.Glob(t, "intrinsic_functions__*")
 	ran := 0
 	for _, dir := range dirs {
 		name := filepath.Base(dir)

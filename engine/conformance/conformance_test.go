@@ -25,6 +25,7 @@ import (
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/gofunc"
 	"github.com/stepwise/stepwise/integrations/mock"
+	"github.com/stepwise/stepwise/internal/testcases"
 )
 
 // testCaseName is the mock test case every conformance case uses.
@@ -62,13 +63,7 @@ type suite struct {
 // runSuite runs the cases of CONFORMANCE_DIR (those CONFORMANCE_RUN
 // matches) in parallel, prints the report and checks the floor.
 func runSuite(t *testing.T, s suite) {
-	dir, err := casesDir()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CONFORMANCE CASES NOT FOUND: %v (set CONFORMANCE_DIR)", err)
-		}
-		t.Skipf("!!! CONFORMANCE CASES NOT FOUND, SKIPPING THE CONFORMANCE TEST: %v (set CONFORMANCE_DIR; in CI this fails)", err)
-	}
+	dir := testcases.Dir(t)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatalf("reading %s: %v", dir, err)
@@ -205,44 +200,6 @@ func summarize(results []outcome, verbose bool) (string, int) {
 	fmt.Fprintf(&b, "JSONPath-only: %d passed, %d failed\n", total.jpPassed, total.jpFailed)
 	fmt.Fprintf(&b, "%d passed, %d failed\n", total.passed, total.failed)
 	return b.String(), total.passed
-}
-
-// casesDir finds the cases: $CONFORMANCE_DIR, or ../shared/conformance/cases
-// relative to the repository root (the directory holding go.mod).
-func casesDir() (string, error) {
-	dir := os.Getenv("CONFORMANCE_DIR")
-	if dir == "" {
-		root, err := repoRoot()
-		if err != nil {
-			return "", err
-		}
-		dir = filepath.Join(root, "..", "shared", "conformance", "cases")
-	}
-	st, err := os.Stat(dir)
-	if err != nil {
-		return "", err
-	}
-	if !st.IsDir() {
-		return "", fmt.Errorf("%s is not a directory", dir)
-	}
-	return dir, nil
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // readFloor reads a floor file (floor.txt, floor_temporal.txt): the first line that is not blank or a # comment
