@@ -113,6 +113,10 @@ func (env *Env) function(name string) (any, bool) {
 		return awsHash, true
 	case "parse":
 		return awsParse, true
+	case "error":
+		return awsError, true
+	case "assert":
+		return awsAssert, true
 	case "decodeUrl":
 		return awsDecodeURL, true
 	case "decodeUrlComponent":
@@ -192,8 +196,11 @@ func (env *Env) uuid(args []any, _ any) (any, error) {
 	return env.Runtime.UUID(), nil
 }
 
-// The functions AWS adds that depend on their arguments alone.
+// The functions AWS adds that depend on their arguments alone, and
+// jsonata-js's $error and $assert (gnata's default messages differ).
 var (
+	awsError     = lib.builtin(fnError)
+	awsAssert    = lib.builtin(fnAssert)
 	awsPartition = lib.builtin(fnPartition)
 	awsRange     = lib.builtin(fnRange)
 	awsHash      = lib.builtin(fnHash)
@@ -328,4 +335,43 @@ func integer(v any) (int, bool) {
 		return 0, false
 	}
 	return int(f), true
+}
+
+// fnError is jsonata-js's $error([message]).
+func fnError(args []any, _ any) (any, error) {
+	if len(args) > 1 {
+		return nil, signatureError("error", 2)
+	}
+	msg := "$error() function evaluated"
+	if len(args) == 1 && args[0] != nil {
+		s, ok := args[0].(string)
+		if !ok {
+			return nil, signatureError("error", 1)
+		}
+		msg = s
+	}
+	return nil, funcError("D3137", "", map[string]any{"message": msg})
+}
+
+// fnAssert is jsonata-js's $assert(condition[, message]).
+func fnAssert(args []any, _ any) (any, error) {
+	if len(args) == 0 || len(args) > 2 {
+		return nil, signatureError("assert", min(len(args)+1, 3))
+	}
+	ok, isBool := args[0].(bool)
+	if !isBool {
+		return nil, signatureError("assert", 1)
+	}
+	if ok {
+		return nil, nil
+	}
+	msg := "$assert() statement failed"
+	if len(args) == 2 && args[1] != nil {
+		s, isStr := args[1].(string)
+		if !isStr {
+			return nil, signatureError("assert", 2)
+		}
+		msg = s
+	}
+	return nil, funcError("D3141", "", map[string]any{"message": msg})
 }

@@ -106,6 +106,12 @@ func (e *Expr) String() string { return e.src }
 // and an evaluation failure are *Error values of kinds KindUndefined,
 // KindUnsupported and KindEvaluation; Error.Cause renders AWS's text.
 func (e *Expr) Eval(ctx context.Context, env *Env) (any, error) {
+	return e.evalData(ctx, env, nil, false)
+}
+
+// evalData is Eval with data (a value) as the context value $ when
+// hasData; AWS evaluates with no context value.
+func (e *Expr) evalData(ctx context.Context, env *Env, data any, hasData bool) (any, error) {
 	if env == nil {
 		env = &Env{}
 	}
@@ -113,7 +119,11 @@ func (e *Expr) Eval(ctx context.Context, env *Env) (any, error) {
 	if err != nil {
 		return nil, e.evalError(err)
 	}
-	res, err := e.run(ctx, nil, vars)
+	var in any
+	if hasData {
+		in = toGnata(data)
+	}
+	res, err := e.run(ctx, in, vars)
 	if err != nil {
 		return nil, err
 	}
