@@ -94,7 +94,9 @@ func TestJSONataJSSuite(t *testing.T) {
 	}
 }
 
-func itoa(i int) string { return string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10)) }
+func itoa(i int) string {
+	return string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
+}
 
 func readCases(t *testing.T, file string) []suiteCase {
 	b, err := os.ReadFile(file)
