@@ -2,7 +2,6 @@ package jsonata
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -253,7 +252,3 @@ func fromFloat(f float64) (any, error) {
 	}
 	return n, nil
 }
-
-// errNoRuntime is the error of $now, $millis, $random() and $uuid without a
-// Runtime.
-var errNoRuntime = errors.New("no runtime")

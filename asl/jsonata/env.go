@@ -17,8 +17,10 @@ import (
 // statesCache is $states as the evaluator sees it, built member by member
 // as expressions ask for them.
 type statesCache struct {
-	members []any // converted member i of Env.States, nil until converted
-	all     any   // the whole object, once built
+	members   []any  // converted member i of Env.States, nil until converted
+	all       any    // the whole object, once built
+	partial   any    // an object of the members read by name so far
+	inPartial []bool // member i is in partial
 }
 
 // bindings returns the variables to bind for an expression that mentions
@@ -62,31 +64,49 @@ func (env *Env) bindings(r refs) (map[string]any, error) {
 	return vars, nil
 }
 
-// statesValue returns $states with at least the members r reads converted.
+// statesValue returns $states with at least the members r reads. When r
+// reads $states whole, it is the object in AWS's member order; otherwise an
+// object of the members read so far, kept in the Env and grown as later
+// expressions read more (its order is not seen: members are read by name).
 func (env *Env) statesValue(r refs) any {
 	if env.states == nil {
-		env.states = &statesCache{members: make([]any, env.States.Len())}
+		n := env.States.Len()
+		env.states = &statesCache{members: make([]any, n), inPartial: make([]bool, n)}
 	}
 	c := env.states
-	if c.all != nil {
+	if r.statesAll {
+		if c.all == nil {
+			o := lib.newObject()
+			s := o.(objectSetter)
+			for i := range c.members {
+				k, _ := env.States.At(i)
+				s.Set(k, c.member(env.States, i))
+			}
+			c.all = o
+		}
 		return c.all
 	}
-	o := lib.newObject()
-	s := o.(objectSetter)
+	if c.partial == nil {
+		c.partial = lib.newObject()
+	}
+	s := c.partial.(objectSetter)
 	for i := range c.members {
-		k, v := env.States.At(i)
-		if !r.statesAll && !contains(r.members, k) {
-			continue
+		k, _ := env.States.At(i)
+		if !c.inPartial[i] && contains(r.members, k) {
+			s.Set(k, c.member(env.States, i))
+			c.inPartial[i] = true
 		}
-		if c.members[i] == nil {
-			c.members[i] = toGnata(v)
-		}
-		s.Set(k, c.members[i])
 	}
-	if r.statesAll {
-		c.all = o
+	return c.partial
+}
+
+// member returns member i of states converted, converting it once.
+func (c *statesCache) member(states *value.Object, i int) any {
+	if c.members[i] == nil {
+		_, v := states.At(i)
+		c.members[i] = toGnata(v)
 	}
-	return o
+	return c.members[i]
 }
 
 func contains(list []string, s string) bool {

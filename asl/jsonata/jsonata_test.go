@@ -472,3 +472,20 @@ func TestScanRefs(t *testing.T) {
 		}
 	}
 }
+
+// TestStatesCache evaluates several expressions against one Env, reading
+// $states whole and by member in both orders.
+func TestStatesCache(t *testing.T) {
+	env := statesEnv(t, `{"a": 1}`)
+	for _, c := range []struct{ expr, want string }{
+		{"$states.context.State.Name", `"S"`},
+		{"$keys($states)", `["input","context"]`},
+		{"$states.input.a", "1"},
+		{"$states.context.State.Name & $string($states.input.a)", `"S1"`},
+		{"$states", `{"input":{"a":1},"context":{"Execution":{"Id":"arn:x","Name":"n"},"State":{"Name":"S"}}}`},
+	} {
+		if got := evalJSON(t, c.expr, env); got != c.want {
+			t.Errorf("%s = %s, want %s", c.expr, got, c.want)
+		}
+	}
+}
