@@ -1,0 +1,397 @@
+package jsonata
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"hash"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/stepwise/stepwise/asl/value"
+)
+
+// statesCache is $states as the evaluator sees it, built member by member
+// as expressions ask for them.
+type statesCache struct {
+	members   []any  // converted member i of Env.States, nil until converted
+	all       any    // the whole object, once built
+	partial   any    // an object of the members read by name so far
+	inPartial []bool // member i is in partial
+}
+
+// bindings returns the variables to bind for an expression that mentions
+// r's names: $states (whole, or only the members read), the state
+// machine's variables, and the functions that depend on the call (the
+// Runtime's) or that AWS adds or removes.
+func (env *Env) bindings(r refs) (map[string]any, error) {
+	n := len(r.names)
+	if r.states {
+		n++
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	vars := make(map[string]any, n)
+	for _, name := range r.names {
+		if f, ok := env.function(name); ok {
+			vars[name] = f
+		}
+		if env.Variables == nil {
+			continue
+		}
+		if v, ok := env.vars[name]; ok {
+			vars[name] = v
+			continue
+		}
+		v, ok := env.Variables(name)
+		if !ok {
+			continue
+		}
+		g := toGnata(v)
+		if env.vars == nil {
+			env.vars = make(map[string]any, len(r.names))
+		}
+		env.vars[name] = g
+		vars[name] = g
+	}
+	if r.states && env.States != nil {
+		vars["states"] = env.statesValue(r)
+	}
+	return vars, nil
+}
+
+// statesValue returns $states with at least the members r reads. When r
+// reads $states whole, it is the object in AWS's member order; otherwise an
+// object of the members read so far, kept in the Env and grown as later
+// expressions read more (its order is not seen: members are read by name).
+func (env *Env) statesValue(r refs) any {
+	if env.states == nil {
+		n := env.States.Len()
+		env.states = &statesCache{members: make([]any, n), inPartial: make([]bool, n)}
+	}
+	c := env.states
+	if r.statesAll {
+		if c.all == nil {
+			o := lib.newObject()
+			s := o.(objectSetter)
+			for i := range c.members {
+				k, _ := env.States.At(i)
+				s.Set(k, c.member(env.States, i))
+			}
+			c.all = o
+		}
+		return c.all
+	}
+	if c.partial == nil {
+		c.partial = lib.newObject()
+	}
+	s := c.partial.(objectSetter)
+	for i := range c.members {
+		k, _ := env.States.At(i)
+		if !c.inPartial[i] && contains(r.members, k) {
+			s.Set(k, c.member(env.States, i))
+			c.inPartial[i] = true
+		}
+	}
+	return c.partial
+}
+
+// member returns member i of states converted, converting it once.
+func (c *statesCache) member(states *value.Object, i int) any {
+	if c.members[i] == nil {
+		_, v := states.At(i)
+		c.members[i] = toGnata(v)
+	}
+	return c.members[i]
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// function returns the value to bind for a function name AWS changes: its
+// own functions, $eval removed (bound to nothing, so a call is T1006 as on
+// AWS), and the time, random and UUID functions of the Runtime.
+func (env *Env) function(name string) (any, bool) {
+	switch name {
+	case "eval":
+		return nil, true
+	case "partition":
+		return awsPartition, true
+	case "range":
+		return awsRange, true
+	case "hash":
+		return awsHash, true
+	case "parse":
+		return awsParse, true
+	case "error":
+		return awsError, true
+	case "assert":
+		return awsAssert, true
+	case "decodeUrl":
+		return awsDecodeURL, true
+	case "decodeUrlComponent":
+		return awsDecodeURLComponent, true
+	case "random":
+		return lib.builtin(env.random), true
+	case "uuid":
+		return lib.builtin(env.uuid), true
+	case "now":
+		return lib.builtin(env.nowFn), true
+	case "millis":
+		return lib.builtin(env.millis), true
+	}
+	return nil, false
+}
+
+// timestamp is the evaluation time: read once from the Runtime, to the
+// millisecond, as jsonata-js fixes it once per evaluate().
+func (env *Env) timestamp() (time.Time, error) {
+	if env.Runtime == nil {
+		return time.Time{}, funcError("D3137", "", map[string]any{"message": "no clock: $now and $millis need a Runtime"})
+	}
+	if !env.nowSeen {
+		env.now = env.Runtime.Now().UTC().Truncate(time.Millisecond)
+		env.nowSeen = true
+	}
+	return env.now, nil
+}
+
+func (env *Env) nowFn(args []any, focus any) (any, error) {
+	t, err := env.timestamp()
+	if err != nil {
+		return nil, err
+	}
+	if len(args) > 0 && args[0] != nil {
+		full := append([]any{float64(t.UnixMilli())}, args...)
+		return lib.fromMillis(full, focus)
+	}
+	return t.Format("2006-01-02T15:04:05.000Z"), nil
+}
+
+func (env *Env) millis(_ []any, _ any) (any, error) {
+	t, err := env.timestamp()
+	if err != nil {
+		return nil, err
+	}
+	return float64(t.UnixMilli()), nil
+}
+
+// random is AWS's $random([seed]): without a seed, the Runtime's number;
+// with one, a number in [0, 1) that depends on the seed alone.
+func (env *Env) random(args []any, _ any) (any, error) {
+	if len(args) > 1 {
+		return nil, signatureError("random", 2)
+	}
+	if len(args) == 1 && args[0] != nil {
+		seed, ok := args[0].(float64)
+		if !ok || math.IsNaN(seed) || math.IsInf(seed, 0) {
+			return nil, signatureError("random", 1)
+		}
+		r := rand.New(rand.NewPCG(math.Float64bits(seed), 0x9e3779b97f4a7c15))
+		return r.Float64(), nil
+	}
+	if env.Runtime == nil {
+		return nil, funcError("D3137", "", map[string]any{"message": "no random source: $random needs a Runtime"})
+	}
+	return env.Runtime.Random(), nil
+}
+
+func (env *Env) uuid(args []any, _ any) (any, error) {
+	if len(args) > 0 {
+		return nil, signatureError("uuid", 1)
+	}
+	if env.Runtime == nil {
+		return nil, funcError("D3137", "", map[string]any{"message": "no UUID source: $uuid needs a Runtime"})
+	}
+	return env.Runtime.UUID(), nil
+}
+
+// The functions AWS adds that depend on their arguments alone, and
+// jsonata-js's $error and $assert (gnata's default messages differ).
+var (
+	awsError     = lib.builtin(fnError)
+	awsAssert    = lib.builtin(fnAssert)
+	awsPartition = lib.builtin(fnPartition)
+	awsRange     = lib.builtin(fnRange)
+	awsHash      = lib.builtin(fnHash)
+	awsParse     = lib.builtin(fnParse)
+)
+
+// fnPartition is $partition(array, size): the array in chunks of size; the
+// result is always an array of arrays ([[0]] for [0]).
+func fnPartition(args []any, _ any) (any, error) {
+	if len(args) != 2 {
+		return nil, signatureError("partition", min(len(args)+1, 3))
+	}
+	arr, ok := args[0].([]any)
+	if !ok {
+		if args[0] == nil {
+			return nil, signatureError("partition", 1)
+		}
+		arr = []any{args[0]}
+	}
+	size, ok := integer(args[1])
+	if !ok || size <= 0 {
+		return nil, signatureError("partition", 2)
+	}
+	out := make([]any, 0, (len(arr)+size-1)/size)
+	for i := 0; i < len(arr); i += size {
+		end := min(i+size, len(arr))
+		chunk := make([]any, end-i)
+		copy(chunk, arr[i:end])
+		out = append(out, chunk)
+	}
+	return out, nil
+}
+
+// maxRangeItems bounds $range as the range operator (..) is bounded.
+const maxRangeItems = 1e6
+
+// fnRange is $range(start, end, step): integers from start to end
+// inclusive, step apart. A single item is returned alone ($range(1,9,9) is
+// 1), as AWS does.
+func fnRange(args []any, _ any) (any, error) {
+	if len(args) != 3 {
+		return nil, signatureError("range", min(len(args)+1, 4))
+	}
+	var n [3]int
+	for i := range n {
+		v, ok := integer(args[i])
+		if !ok {
+			return nil, signatureError("range", i+1)
+		}
+		n[i] = v
+	}
+	start, end, step := n[0], n[1], n[2]
+	if step == 0 {
+		return nil, signatureError("range", 3)
+	}
+	count := 0
+	if (step > 0 && start <= end) || (step < 0 && start >= end) {
+		count = (end-start)/step + 1
+	}
+	if count > maxRangeItems {
+		return nil, funcError("D2014", "", map[string]any{"value": count})
+	}
+	out := make([]any, count)
+	for i := range out {
+		out[i] = float64(start + i*step)
+	}
+	switch len(out) {
+	case 0:
+		return nil, nil
+	case 1:
+		return out[0], nil
+	}
+	return out, nil
+}
+
+// fnHash is $hash(value, algorithm): the hex digest of the string value
+// with MD5, SHA-1, SHA-256, SHA-384 or SHA-512.
+func fnHash(args []any, _ any) (any, error) {
+	if len(args) != 2 {
+		return nil, signatureError("hash", min(len(args)+1, 3))
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return nil, signatureError("hash", 1)
+	}
+	alg, ok := args[1].(string)
+	if !ok {
+		return nil, signatureError("hash", 2)
+	}
+	var h hash.Hash
+	switch alg {
+	case "MD5":
+		h = md5.New()
+	case "SHA-1":
+		h = sha1.New()
+	case "SHA-256":
+		h = sha256.New()
+	case "SHA-384":
+		h = sha512.New384()
+	case "SHA-512":
+		h = sha512.New()
+	default:
+		return nil, funcError("D3137", "", map[string]any{"message": "The hashing algorithm '" + alg + "' is not supported. Supported algorithms: MD5, SHA-1, SHA-256, SHA-384, SHA-512"})
+	}
+	h.Write([]byte(s))
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// fnParse is $parse(text): the JSON value of text ("-0" is 0).
+func fnParse(args []any, _ any) (any, error) {
+	if len(args) != 1 {
+		return nil, signatureError("parse", min(len(args)+1, 2))
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return nil, signatureError("parse", 1)
+	}
+	v, err := value.DecodeString(s)
+	if err != nil {
+		return nil, funcError("D3137", "", map[string]any{"message": "Unable to parse JSON: " + err.Error()})
+	}
+	if f, ok := v.(float64); ok && f == 0 {
+		v = 0.0
+	}
+	return toGnata(v), nil
+}
+
+// integer reads an integral number argument.
+func integer(v any) (int, bool) {
+	f, ok := v.(float64)
+	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, false
+	}
+	return int(f), true
+}
+
+// fnError is jsonata-js's $error([message]).
+func fnError(args []any, _ any) (any, error) {
+	if len(args) > 1 {
+		return nil, signatureError("error", 2)
+	}
+	msg := "$error() function evaluated"
+	if len(args) == 1 && args[0] != nil {
+		s, ok := args[0].(string)
+		if !ok {
+			return nil, signatureError("error", 1)
+		}
+		msg = s
+	}
+	return nil, funcError("D3137", "", map[string]any{"message": msg})
+}
+
+// fnAssert is jsonata-js's $assert(condition[, message]).
+func fnAssert(args []any, _ any) (any, error) {
+	if len(args) == 0 || len(args) > 2 {
+		return nil, signatureError("assert", min(len(args)+1, 3))
+	}
+	ok, isBool := args[0].(bool)
+	if !isBool {
+		return nil, signatureError("assert", 1)
+	}
+	if ok {
+		return nil, nil
+	}
+	msg := "$assert() statement failed"
+	if len(args) == 2 && args[1] != nil {
+		s, isStr := args[1].(string)
+		if !isStr {
+			return nil, signatureError("assert", 2)
+		}
+		msg = s
+	}
+	return nil, funcError("D3141", "", map[string]any{"message": msg})
+}

@@ -1,0 +1,168 @@
+// Package jsonata evaluates JSONata expressions as AWS Step Functions runs
+// them, over the engine's JSON values (package value). It is pure: no I/O;
+// time, randomness and UUIDs come from a Runtime the caller passes in.
+//
+// The language itself is github.com/recolabs/gnata; this package adapts it
+// to AWS's dialect:
+//
+//   - $states and the state machine's variables are bound per call (Env);
+//   - $eval is removed, as AWS removes it;
+//   - AWS's own functions $partition, $range, $hash, $random([seed]),
+//     $uuid and $parse are added, and $now/$millis read the Runtime's clock
+//     once per evaluation, with millisecond precision, as jsonata-js does;
+//   - numbers come back as jsonata-js prints them (a float with no fraction
+//     is an integer: 1.0 -> 1);
+//   - errors carry jsonata-js's code and message text (Error), and render
+//     AWS's States.QueryEvaluationError causes (Error.Cause).
+//
+// The engine compiles each "{% ... %}" string once (Compile, or
+// ParseTemplate for a whole field) and evaluates it per state visit.
+package jsonata
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/recolabs/gnata"
+
+	"github.com/stepwise/stepwise/asl/value"
+)
+
+// Runtime is the source of the values an expression may not compute by
+// itself, so that a replayed execution (Temporal) sees the same ones.
+type Runtime interface {
+	// Now is the current time; $now() and $millis() read it once per
+	// evaluation.
+	Now() time.Time
+	// Random returns a number in [0, 1), for $random() without a seed.
+	Random() float64
+	// UUID returns a version 4 UUID in its canonical text form, for $uuid().
+	UUID() string
+}
+
+// Env is what one evaluation sees. The engine builds one per state visit
+// (or per stage) and may evaluate several expressions against it: values
+// converted for the evaluator are kept in it, so a second expression reading
+// the same input does not convert it again. An Env is for one goroutine at a
+// time.
+type Env struct {
+	// States is the value of $states: its members input, context, and when
+	// the stage has them, result and errorOutput, in the order AWS shows
+	// them. Nil binds no $states.
+	States *value.Object
+	// Variables looks up a state machine variable by name (without the $).
+	// Nil means there are none.
+	Variables func(name string) (any, bool)
+	// Runtime supplies time, randomness and UUIDs. Nil makes $now, $millis,
+	// $random() and $uuid fail with an evaluation error.
+	Runtime Runtime
+
+	states  *statesCache
+	vars    map[string]any // converted variables, by name
+	nowSeen bool           // now holds the evaluation timestamp
+	now     time.Time
+}
+
+// Expr is a compiled JSONata expression. It is safe for concurrent use.
+type Expr struct {
+	src  string // the expression text, as given to Compile
+	prog *gnata.Expression
+	refs refs
+}
+
+// Compile parses a JSONata expression: the text between "{%" and "%}". A
+// syntax error is returned as an *Error of kind KindSyntax carrying
+// jsonata-js's code (S0xxx) and message.
+func Compile(expr string) (*Expr, error) {
+	if strings.TrimSpace(expr) == "" {
+		// jsonata-js: an empty expression has nothing to parse.
+		return nil, &Error{Kind: KindSyntax, Expr: expr, Code: "S0207", Message: renderMessage("S0207", nil)}
+	}
+	prog, err := compileGnata(expr)
+	if err != nil {
+		return nil, syntaxError(expr, err)
+	}
+	return &Expr{src: expr, prog: prog, refs: scanRefs(expr)}, nil
+}
+
+// compileGnata is gnata.Compile, turning a panic of the parser (a gnata bug;
+// no input may panic the engine) into an error.
+func compileGnata(expr string) (prog *gnata.Expression, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			prog, err = nil, fmt.Errorf("JSONata error S0201: parser failure: %v", r)
+		}
+	}()
+	return gnata.Compile(expr)
+}
+
+// String returns the expression text as given to Compile.
+func (e *Expr) String() string { return e.src }
+
+// Eval evaluates the expression against env. The result is a value of
+// package value (nil is JSON null). An undefined result, a function result
+// and an evaluation failure are *Error values of kinds KindUndefined,
+// KindUnsupported and KindEvaluation; Error.Cause renders AWS's text.
+func (e *Expr) Eval(ctx context.Context, env *Env) (any, error) {
+	return e.evalData(ctx, env, nil, false)
+}
+
+// evalData is Eval with data (a value) as the context value $ when
+// hasData; AWS evaluates with no context value.
+func (e *Expr) evalData(ctx context.Context, env *Env, data any, hasData bool) (any, error) {
+	if env == nil {
+		env = &Env{}
+	}
+	vars, err := env.bindings(e.refs)
+	if err != nil {
+		return nil, e.evalError(err)
+	}
+	var in any
+	if hasData {
+		in = toGnata(data)
+	}
+	res, err := e.run(ctx, in, vars)
+	if err != nil {
+		return nil, err
+	}
+	return e.result(res)
+}
+
+// run evaluates the program with data as the context value ($) and vars
+// bound, recovering a panic of the evaluator as an evaluation error.
+func (e *Expr) run(ctx context.Context, data any, vars map[string]any) (res any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, &Error{Kind: KindEvaluation, Expr: e.src, Code: "U1001", Message: fmt.Sprintf("internal evaluator failure: %v", r)}
+		}
+	}()
+	res, err = e.prog.EvalWithVars(ctx, data, vars)
+	if err != nil {
+		return nil, e.evalError(err)
+	}
+	return res, nil
+}
+
+// result converts an evaluator result to a value, or the error AWS gives
+// for it.
+func (e *Expr) result(res any) (any, error) {
+	if res == nil {
+		return nil, &Error{Kind: KindUndefined, Expr: e.src}
+	}
+	v, err := fromGnata(res)
+	if err != nil {
+		if k, ok := err.(resultKind); ok {
+			return nil, &Error{Kind: ErrorKind(k), Expr: e.src}
+		}
+		return nil, e.evalError(err)
+	}
+	return v, nil
+}
+
+func (e *Expr) evalError(err error) *Error {
+	x := evaluationError(err)
+	x.Expr = e.src
+	return x
+}
