@@ -55,6 +55,8 @@ type node struct {
 	resultPath      *asl.Path
 	assign          *template.Template
 
+	jp *jsonataPlan // a JSONata state's compiled expressions; nil in JSONPath
+
 	res      resource     // Task: the classified Resource
 	recovery recovery     // Task, Parallel, Map: Retry and Catch
 	proc     *graphPlan   // Map: the item processor
@@ -174,7 +176,15 @@ func (p *Program) compileGraph(g *asl.Graph) *graphPlan {
 		default:
 			gp.nonBlocking = false
 		}
-		if u := unsupportedIn(st); u != nil {
+		u := unsupportedIn(st)
+		if c.QueryLanguage == asl.JSONata {
+			jp, ju := compileJSONata(st)
+			n.jp = jp
+			if u == nil {
+				u = ju
+			}
+		}
+		if u != nil {
 			n.unsupported = u
 			p.unsupported = append(p.unsupported, diag.Diagnostic{
 				Severity: diag.SeverityWarning,
@@ -194,107 +204,16 @@ func (p *Program) compileGraph(g *asl.Graph) *graphPlan {
 // fail rather than run as if the field were absent.
 func unsupportedIn(st asl.State) *unsupportedField {
 	if m, ok := st.(*asl.Map); ok {
-		for _, f := range []field{{"ItemReader", m.ItemReader}, {"ItemBatcher", m.ItemBatcher}, {"ResultWriter", m.ResultWriter}} {
+		for _, f := range []struct {
+			name string
+			v    any
+		}{{"ItemReader", m.ItemReader}, {"ItemBatcher", m.ItemBatcher}, {"ResultWriter", m.ResultWriter}} {
 			if f.v != nil {
 				return &unsupportedField{f.name, "Distributed Map input and output"}
 			}
 		}
 	}
-	if st.Base().QueryLanguage != asl.JSONata {
-		return nil
-	}
-	set, exprs := jsonataFields(st)
-	if len(set) > 0 {
-		return &unsupportedField{set[0].name, "a JSONata-mode field"}
-	}
-	for _, f := range exprs {
-		if hasExpression(f.v) {
-			return &unsupportedField{f.name, "a JSONata expression"}
-		}
-	}
 	return nil
-}
-
-// field is a named field value of a state.
-type field struct {
-	name string
-	v    any
-}
-
-// jsonataFields lists the fields of a JSONata state that the engine has
-// no JSONata stage for yet (set: unsupported when present at all), and
-// those it runs as literals (exprs: unsupported when they hold a "{% %}"
-// expression).
-func jsonataFields(st asl.State) (set, exprs []field) {
-	c := st.Base()
-	opt := func(name string, v any, has bool) {
-		if has {
-			set = append(set, field{name, v})
-		}
-	}
-	opt("Output", c.Output, c.HasOutput)
-	opt("Assign", c.Assign, c.HasAssign)
-	catchers := func(cs []asl.Catcher) {
-		for i := range cs {
-			opt(fmt.Sprintf("Catch/%d/Output", i), cs[i].Output, cs[i].HasOutput)
-			opt(fmt.Sprintf("Catch/%d/Assign", i), cs[i].Assign, cs[i].HasAssign)
-		}
-	}
-	switch s := st.(type) {
-	case *asl.Task:
-		opt("Arguments", s.Arguments, s.HasArgs)
-		exprs = append(exprs, field{"Resource", s.Resource}, field{"Credentials", s.Credentials},
-			field{"TimeoutSeconds", s.TimeoutSecondsExpr}, field{"HeartbeatSeconds", s.HeartbeatSecondsExpr})
-		catchers(s.Catch)
-	case *asl.Parallel:
-		opt("Arguments", s.Arguments, s.HasArgs)
-		catchers(s.Catch)
-	case *asl.Map:
-		opt("Items", s.Items, s.HasItems)
-		opt("ItemSelector", s.ItemSelectorRaw, s.ItemSelectorRaw != nil)
-		exprs = append(exprs, field{"MaxConcurrency", s.MaxConcurrencyExpr}, field{"ToleratedFailureCount", s.ToleratedFailureCountExpr},
-			field{"ToleratedFailurePercentage", s.ToleratedFailurePercentageExpr})
-		catchers(s.Catch)
-	case *asl.Choice:
-		for i := range s.Choices {
-			r := &s.Choices[i]
-			opt(fmt.Sprintf("Choices/%d/Condition", i), r.Condition, true)
-			opt(fmt.Sprintf("Choices/%d/Output", i), r.Output, r.HasOutput)
-			opt(fmt.Sprintf("Choices/%d/Assign", i), r.Assign, r.HasAssign)
-		}
-	case *asl.Wait:
-		exprs = append(exprs, field{"Seconds", s.SecondsExpr}, field{"Timestamp", s.TimestampExpr})
-	case *asl.Fail:
-		exprs = append(exprs, field{"Error", s.Error}, field{"Cause", s.Cause})
-	}
-	return set, exprs
-}
-
-// hasExpression reports whether a JSONata-mode value holds a "{% %}"
-// expression anywhere.
-func hasExpression(v any) bool {
-	switch x := v.(type) {
-	case string:
-		return isExpression(x)
-	case *value.Object:
-		for i := 0; i < x.Len(); i++ {
-			if _, e := x.At(i); hasExpression(e) {
-				return true
-			}
-		}
-	case []any:
-		for _, e := range x {
-			if hasExpression(e) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// isExpression reports whether s is a whole "{% ... %}" JSONata string.
-func isExpression(s string) bool {
-	return len(s) >= 4 && strings.HasPrefix(s, "{%") && strings.HasSuffix(s, "%}")
 }
 
 // findNode finds a compiled state by name: in gp first, then depth first

@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/jsonata"
 	"github.com/stepwise/stepwise/asl/jsonpath"
 	"github.com/stepwise/stepwise/asl/template"
 	"github.com/stepwise/stepwise/asl/value"
@@ -48,6 +50,10 @@ type outcome struct {
 	// or a catcher's Assign) into assign.
 	assigned bool
 	assign   assignment
+	// hasOutput: the body evaluated the state's output (a JSONata Choice
+	// rule's Output) into output.
+	hasOutput bool
+	output    any
 }
 
 // runEnvelope runs an entered state: the refusal of what the engine cannot
@@ -60,7 +66,7 @@ func (ex *execution) runEnvelope(ctx context.Context, sc *stateRun) (any, string
 	}
 	if f, ok := n.state.(*asl.Fail); ok {
 		// A Fail state has no data flow: it ends its graph with an error.
-		return nil, "", ex.runFail(sc, f)
+		return nil, "", ex.runFail(ctx, sc, f)
 	}
 	in, err := sc.inputPath()
 	if err != nil {
@@ -73,7 +79,7 @@ func (ex *execution) runEnvelope(ctx context.Context, sc *stateRun) (any, string
 	case *asl.Task:
 		o, err = ex.runTask(ctx, sc, s, in)
 	case *asl.Choice:
-		o, err = ex.runChoice(sc, s, in)
+		o, err = ex.runChoice(ctx, sc, s, in)
 	case *asl.Wait:
 		o, err = ex.runWait(ctx, sc, s, in)
 	case *asl.Succeed:
@@ -99,7 +105,15 @@ func (ex *execution) runEnvelope(ctx context.Context, sc *stateRun) (any, string
 		sc.exit(o.result, o.assign)
 		return o.result, next, nil
 	}
-	out, a, err := sc.resultStages(o, in)
+	var (
+		out any
+		a   assignment
+	)
+	if n.jp != nil {
+		out, a, err = sc.jsonataResultStages(ctx, o, in)
+	} else {
+		out, a, err = sc.resultStages(o, in)
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -286,4 +300,153 @@ func (sc *stateRun) exit(out any, a assignment) {
 		d.AssignedVariablesDetails = &history.AssignedVariablesDetails{}
 	}
 	sc.ex.emit(sc.th, sc.n.exited, d)
+}
+
+// The JSONata stages.
+
+// arguments is the body's input: Parameters applied to the input in
+// JSONPath (nil: the input), Arguments evaluated against $states in
+// JSONata (not set: the input).
+func (sc *stateRun) arguments(ctx context.Context, t *template.Template, in any) (any, error) {
+	jp := sc.n.jp
+	if jp == nil {
+		return sc.parameters(t, in)
+	}
+	v := in
+	if jp.arguments != nil {
+		var err error
+		if v, err = sc.evalJSONata(ctx, jp.arguments, "Arguments", sc.states(in, nil, false, nil)); err != nil {
+			return nil, err
+		}
+	}
+	if sc.tr != nil {
+		sc.tr.AfterParameters = &Data{v}
+	}
+	return v, nil
+}
+
+// jsonataResultStages takes a JSONata state's body result to its output:
+// Assign and Output, both evaluated against $states (input, context and,
+// for Task, Parallel and Map, the result) and the variables as they were
+// on entry. Output not set is the result, or the input for the states
+// without one.
+func (sc *stateRun) jsonataResultStages(ctx context.Context, o outcome, in any) (any, assignment, error) {
+	n, jp := sc.n, sc.n.jp
+	if n.selects && sc.tr != nil {
+		sc.tr.Result = &Data{o.result}
+	}
+	var states *value.Object
+	statesOnce := func() *value.Object {
+		if states == nil {
+			states = sc.states(in, o.result, n.selects, nil)
+		}
+		return states
+	}
+	a := o.assign
+	if !o.assigned && jp.assign != nil {
+		var err error
+		if a, err = sc.jsonataAssign(ctx, jp.assign, statesOnce()); err != nil {
+			return nil, assignment{}, err
+		}
+	}
+	var out any
+	switch {
+	case o.hasOutput:
+		out = o.output
+	case jp.output != nil:
+		v, err := sc.evalJSONata(ctx, jp.output, "Output", statesOnce())
+		if err != nil {
+			return nil, assignment{}, err
+		}
+		out = v
+	case n.selects:
+		out = o.result
+	default:
+		out = in
+	}
+	return out, a, nil
+}
+
+// jsonataAssign evaluates a JSONata Assign (an object: validation says so).
+func (sc *stateRun) jsonataAssign(ctx context.Context, t *jsonata.Template, states *value.Object) (assignment, error) {
+	v, err := sc.evalJSONata(ctx, t, "Assign", states)
+	if err != nil {
+		return assignment{}, err
+	}
+	o, _ := v.(*value.Object)
+	return assignment{vals: o}, nil
+}
+
+// states builds $states: the state's input and context object and, when
+// the stage has them, the result and the error output.
+func (sc *stateRun) states(input, result any, hasResult bool, errorOutput any) *value.Object {
+	o := value.NewObject(4)
+	o.Append("input", input)
+	if c := sc.context(); c != nil {
+		o.Append("context", c)
+	}
+	if hasResult {
+		o.Append("result", result)
+	}
+	if errorOutput != nil {
+		o.Append("errorOutput", errorOutput)
+	}
+	return o
+}
+
+// evalJSONata evaluates a template of the named field against $states and
+// the variables in scope.
+func (sc *stateRun) evalJSONata(ctx context.Context, t *jsonata.Template, field string, states *value.Object) (any, error) {
+	env := &jsonata.Env{States: states, Variables: sc.th.vars.Lookup, Runtime: jsonataRuntime{sc.ex.rt}}
+	v, err := t.Eval(ctx, env)
+	if err != nil {
+		return nil, sc.queryErr(field, err)
+	}
+	return v, nil
+}
+
+// queryErr is the failure of a JSONata expression of the named field:
+// States.QueryEvaluationError, which no retrier or catcher handles, after
+// an EvaluationFailed event, as AWS records it.
+func (sc *stateRun) queryErr(field string, err error) *stateError {
+	var je *jsonata.Error
+	if errors.As(err, &je) {
+		return sc.queryFailure(je.Field(field), je.Cause(field))
+	}
+	return sc.queryFailure(field, err.Error())
+}
+
+// queryFailure is queryErr with the cause's text given.
+func (sc *stateRun) queryFailure(location, cause string) *stateError {
+	se := &stateError{name: fault.QueryEvaluationError, cause: sc.prefix() + cause, terminal: true}
+	if sc.ex.recording(sc.th) {
+		sc.ex.emit(sc.th, "EvaluationFailed", &history.EvaluationFailedEventDetails{Error: se.name, Cause: se.cause, Location: location, State: sc.c.Name})
+	} else {
+		sc.ex.emit(sc.th, "EvaluationFailed", nil)
+	}
+	return se
+}
+
+// typeErr is the failure of an expression whose result is not of the type
+// its field needs (AWS's names: "array", "boolean", "integer", ...).
+func (sc *stateRun) typeErr(t *jsonata.Template, field, expected string, v any) *stateError {
+	text := ""
+	if e := t.Expr(); e != nil {
+		text = e.String()
+	}
+	return sc.queryErr(field, jsonata.NewTypeError(text, "", expected, v))
+}
+
+// jsonataRuntime gives JSONata's $now, $millis, $random and $uuid the
+// execution's clock and randomness (so that a replay sees the same values).
+type jsonataRuntime struct{ rt Runtime }
+
+func (r jsonataRuntime) Now() time.Time  { return r.rt.Now() }
+func (r jsonataRuntime) Random() float64 { return float64(r.rt.Int63()>>10) / (1 << 53) }
+func (r jsonataRuntime) UUID() string    { return r.rt.UUID() }
+
+// isQueryError reports whether err is a JSONata expression's failure.
+func isQueryError(err error) bool {
+	se, ok := err.(*stateError)
+	return ok && se.name == fault.QueryEvaluationError
 }

@@ -41,7 +41,7 @@ func (sc *stateRun) recover(ctx context.Context, rec *recovery, rs *retryState, 
 	if rec.failedEvent {
 		ex.emit(sc.th, rec.kind+"StateFailed", nil)
 	}
-	o, caught, err := sc.handleCatch(rec.catchers, se)
+	o, caught, err := sc.handleCatch(ctx, rec.catchers, se)
 	if caught || err != nil {
 		return false, o, err
 	}
@@ -126,7 +126,7 @@ func (ex *execution) handleRetry(ctx context.Context, sc *stateRun, retriers []a
 // handleCatch routes an error to the first matching catcher: the output is
 // the raw input with the error output placed by the catcher's ResultPath.
 // ok is false when no catcher matches.
-func (sc *stateRun) handleCatch(catchers []asl.Catcher, se *stateError) (o outcome, ok bool, err error) {
+func (sc *stateRun) handleCatch(ctx context.Context, catchers []asl.Catcher, se *stateError) (o outcome, ok bool, err error) {
 	if se.terminal {
 		return outcome{}, false, nil
 	}
@@ -144,6 +144,27 @@ func (sc *stateRun) handleCatch(catchers []asl.Catcher, se *stateError) (o outco
 		} else {
 			errOut.Append("Error", se.name)
 			errOut.Append("Cause", se.cause)
+		}
+		if jp := sc.n.jp; jp != nil {
+			// JSONata: Assign and Output against $states.errorOutput; the
+			// output is the error output unless Output says otherwise.
+			jc := &jp.catchers[i]
+			states := sc.states(sc.raw, nil, false, errOut)
+			o := outcome{result: errOut, next: c.Next, caught: true, assigned: true}
+			if jc.assign != nil {
+				if o.assign, err = sc.jsonataAssign(ctx, jc.assign, states); err != nil {
+					return outcome{}, true, err
+				}
+			}
+			if jc.output != nil {
+				if o.result, err = sc.evalJSONata(ctx, jc.output, "Output", states); err != nil {
+					return outcome{}, true, err
+				}
+			}
+			if sc.tr != nil {
+				sc.tr.Catch = &Catch{Catcher: i, Error: se.name, Cause: se.cause, ErrorOutput: errOut, Next: c.Next}
+			}
+			return o, true, nil
 		}
 		a, err := sc.evalAssign(c.AssignTemplate, errOut)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/jsonata"
 	"github.com/stepwise/stepwise/asl/jsonpath"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine/history"
@@ -25,8 +26,11 @@ type mapConfig struct {
 // iterations' outputs in item order.
 func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in any) (outcome, error) {
 	sc.hasRetry = true
-	cfg, err := sc.mapConfig(s, in)
+	cfg, err := sc.mapConfig(ctx, s, in)
 	if err != nil {
+		if isQueryError(err) {
+			ex.emit(sc.th, "MapStateFailed", nil)
+		}
 		return outcome{}, err
 	}
 	var rs retryState
@@ -35,7 +39,7 @@ func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in an
 		ex.emit(sc.th, "MapStateStarted", &history.MapStateStartedEventDetails{Length: len(cfg.items)})
 		if attempt == 0 {
 			// AWS reads the tolerated failure settings after MapStateStarted.
-			if err := sc.tolerance(s, in, cfg); err != nil {
+			if err := sc.tolerance(ctx, s, in, cfg); err != nil {
 				return outcome{}, err
 			}
 		}
@@ -85,8 +89,11 @@ func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in an
 
 // mapConfig evaluates ItemsPath, MaxConcurrency(Path) and the tolerated
 // failure settings.
-func (sc *stateRun) mapConfig(s *asl.Map, in any) (*mapConfig, error) {
+func (sc *stateRun) mapConfig(ctx context.Context, s *asl.Map, in any) (*mapConfig, error) {
 	cfg := &mapConfig{distributed: s.ProcessorMode == "DISTRIBUTED", limit: int(s.MaxConcurrency)}
+	if jp := sc.n.jp; jp != nil {
+		return cfg, sc.jsonataMapConfig(ctx, jp, cfg, in)
+	}
 	items := in
 	if s.ItemsPath != nil && !s.ItemsPath.Null && s.ItemsPath.Path != nil {
 		v, err := sc.evalPath(s.ItemsPath.Path, in)
@@ -117,9 +124,74 @@ func (sc *stateRun) mapConfig(s *asl.Map, in any) (*mapConfig, error) {
 	return cfg, nil
 }
 
+// jsonataMapConfig evaluates a JSONata Map's Items (not set: the input)
+// and MaxConcurrency.
+func (sc *stateRun) jsonataMapConfig(ctx context.Context, jp *jsonataPlan, cfg *mapConfig, in any) error {
+	states := sc.states(in, nil, false, nil)
+	items := in
+	if jp.items != nil {
+		v, err := sc.evalJSONata(ctx, jp.items, "Items", states)
+		if err != nil {
+			return err
+		}
+		if _, ok := v.([]any); !ok {
+			return sc.typeErr(jp.items, "Items", "array", v)
+		}
+		items = v
+	}
+	arr, ok := items.([]any)
+	if !ok {
+		return sc.queryFailure("Items", "Map state input must be an array but was: "+value.EncodeString(items))
+	}
+	cfg.items = arr
+	if jp.maxConcurrency != nil {
+		n, err := sc.jsonataCount(ctx, jp.maxConcurrency, "MaxConcurrency", states)
+		if err != nil {
+			return err
+		}
+		cfg.limit = int(n)
+	}
+	return nil
+}
+
+// jsonataCount evaluates a JSONata expression whose result must be a
+// non-negative integer.
+func (sc *stateRun) jsonataCount(ctx context.Context, t *jsonata.Template, field string, states *value.Object) (int64, error) {
+	v, err := sc.evalJSONata(ctx, t, field, states)
+	if err != nil {
+		return 0, err
+	}
+	n, ok := intValue(v)
+	if _, isStr := v.(string); isStr || !ok || n < 0 {
+		return 0, sc.typeErr(t, field, "integer", v)
+	}
+	return n, nil
+}
+
 // tolerance evaluates ToleratedFailureCount(Path) and
-// ToleratedFailurePercentage(Path).
-func (sc *stateRun) tolerance(s *asl.Map, in any, cfg *mapConfig) error {
+// ToleratedFailurePercentage(Path), or their JSONata expressions.
+func (sc *stateRun) tolerance(ctx context.Context, s *asl.Map, in any, cfg *mapConfig) error {
+	if jp := sc.n.jp; jp != nil && (jp.toleratedN != nil || jp.toleratedP != nil) {
+		states := sc.states(in, nil, false, nil)
+		if jp.toleratedN != nil {
+			n, err := sc.jsonataCount(ctx, jp.toleratedN, "ToleratedFailureCount", states)
+			if err != nil {
+				return err
+			}
+			cfg.toleratedN, cfg.hasN = n, true
+		}
+		if jp.toleratedP != nil {
+			v, err := sc.evalJSONata(ctx, jp.toleratedP, "ToleratedFailurePercentage", states)
+			if err != nil {
+				return err
+			}
+			f, ok := value.ToFloat(v)
+			if !ok || f < 0 || f > 100 {
+				return sc.typeErr(jp.toleratedP, "ToleratedFailurePercentage", "number", v)
+			}
+			cfg.toleratedP, cfg.hasP = f, true
+		}
+	}
 	switch {
 	case s.ToleratedFailureCount != nil:
 		cfg.toleratedN, cfg.hasN = *s.ToleratedFailureCount, true
@@ -206,7 +278,7 @@ func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map
 	proc := sc.n.proc
 	inlinable := proc.nonBlocking
 	var base *value.Object
-	if s.ItemSelector != nil {
+	if s.ItemSelector != nil || (sc.n.jp != nil && sc.n.jp.itemSelector != nil) {
 		base = sc.context()
 	}
 	type pending struct {
@@ -260,22 +332,10 @@ func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map
 				it = &mapItem{index: i, value: item}
 			}
 			itemIn := item
-			if s.ItemSelector != nil {
-				env := sc.env(in)
-				if sc.n.readsContext {
-					ictxObj := value.NewObject(base.Len() + 1)
-					for k := 0; k < base.Len(); k++ {
-						key, v := base.At(k)
-						if key != "Map" {
-							ictxObj.Append(key, v)
-						}
-					}
-					ictxObj.Append("Map", it.object())
-					env.Context = ictxObj
-				}
-				v, err := s.ItemSelector.Eval(env)
+			if s.ItemSelector != nil || (sc.n.jp != nil && sc.n.jp.itemSelector != nil) {
+				v, err := sc.itemSelector(ctx, s, base, it, in)
 				if err != nil {
-					failure, stop = sc.evalErr(err), true
+					failure, stop = err, true
 					cancel()
 					break
 				}
@@ -339,4 +399,39 @@ func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map
 		return nil, err
 	}
 	return results, nil
+}
+
+// itemSelector evaluates the ItemSelector of the iteration of item it: a
+// JSONPath template with $ the Map's input, or a JSONata template against
+// $states.input; both see the context object with $$.Map.Item (base is
+// the state's context object, nil when the state cannot read it).
+func (sc *stateRun) itemSelector(ctx context.Context, s *asl.Map, base *value.Object, it *mapItem, in any) (any, error) {
+	var ictxObj *value.Object
+	if base != nil {
+		ictxObj = value.NewObject(base.Len() + 1)
+		for k := 0; k < base.Len(); k++ {
+			key, v := base.At(k)
+			if key != "Map" {
+				ictxObj.Append(key, v)
+			}
+		}
+		ictxObj.Append("Map", it.object())
+	}
+	if jp := sc.n.jp; jp != nil {
+		states := value.NewObject(2)
+		states.Append("input", in)
+		if ictxObj != nil {
+			states.Append("context", ictxObj)
+		}
+		return sc.evalJSONata(ctx, jp.itemSelector, "ItemSelector", states)
+	}
+	env := sc.env(in)
+	if ictxObj != nil {
+		env.Context = ictxObj
+	}
+	v, err := s.ItemSelector.Eval(env)
+	if err != nil {
+		return nil, sc.evalErr(err)
+	}
+	return v, nil
 }

@@ -16,7 +16,7 @@ func (ex *execution) runParallel(ctx context.Context, sc *stateRun, s *asl.Paral
 	var rs retryState
 	for {
 		sc.ctxObj = nil
-		bin, err := sc.parameters(s.Parameters, in)
+		bin, err := sc.arguments(ctx, s.Parameters, in)
 		if err != nil {
 			return outcome{}, err
 		}

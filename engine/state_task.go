@@ -78,25 +78,21 @@ func (ex *execution) runTask(ctx context.Context, sc *stateRun, s *asl.Task, in 
 		if res.callback || res.submit {
 			sc.token = ex.rt.UUID()
 		}
-		params, err := sc.parameters(s.Parameters, in)
+		params, err := sc.arguments(ctx, s.Parameters, in)
 		if err != nil {
 			return outcome{}, err
 		}
-		timeout, err := sc.seconds(s.TimeoutSeconds, s.TimeoutSecondsPath, in)
+		timeout, err := sc.seconds(ctx, "TimeoutSeconds", s.TimeoutSeconds, s.TimeoutSecondsPath, in)
 		if err != nil {
 			return outcome{}, err
 		}
-		heartbeat, err := sc.seconds(s.HeartbeatSeconds, s.HeartbeatSecondsPath, in)
+		heartbeat, err := sc.seconds(ctx, "HeartbeatSeconds", s.HeartbeatSeconds, s.HeartbeatSecondsPath, in)
 		if err != nil {
 			return outcome{}, err
 		}
-		var creds any
-		if s.CredentialsTemplate != nil {
-			if creds, err = sc.template(s.CredentialsTemplate, in); err != nil {
-				return outcome{}, err
-			}
-		} else if s.Credentials != nil {
-			creds = s.Credentials
+		creds, err := sc.credentials(ctx, s, in)
+		if err != nil {
+			return outcome{}, err
 		}
 		result, err := ex.invoke(ctx, sc, s, res, params, timeout, heartbeat, creds)
 		if err == nil && ctx.Err() != nil {
@@ -117,10 +113,29 @@ func (ex *execution) runTask(ctx context.Context, sc *stateRun, s *asl.Task, in 
 	}
 }
 
-// seconds evaluates TimeoutSeconds/HeartbeatSeconds or their Path.
-func (sc *stateRun) seconds(lit *int64, p *jsonpath.Path, in any) (int64, error) {
+// seconds evaluates TimeoutSeconds/HeartbeatSeconds (field): the literal,
+// the JSONPath ...Path, or the JSONata expression.
+func (sc *stateRun) seconds(ctx context.Context, field string, lit *int64, p *jsonpath.Path, in any) (int64, error) {
 	if lit != nil {
 		return *lit, nil
+	}
+	if jp := sc.n.jp; jp != nil {
+		t := jp.timeout
+		if field == "HeartbeatSeconds" {
+			t = jp.heartbeat
+		}
+		if t == nil {
+			return 0, nil
+		}
+		v, err := sc.evalJSONata(ctx, t, field, sc.states(in, nil, false, nil))
+		if err != nil {
+			return 0, err
+		}
+		n, ok := intValue(v)
+		if _, isStr := v.(string); isStr || !ok || n <= 0 {
+			return 0, sc.typeErr(t, field, "integer", v)
+		}
+		return n, nil
 	}
 	if p == nil {
 		return 0, nil
@@ -134,6 +149,17 @@ func (sc *stateRun) seconds(lit *int64, p *jsonpath.Path, in any) (int64, error)
 		return 0, sc.runtimeErr("The value of the field '" + p.String() + "' must be a positive integer: " + describe(v))
 	}
 	return n, nil
+}
+
+// credentials evaluates the Task's Credentials (nil when not set).
+func (sc *stateRun) credentials(ctx context.Context, s *asl.Task, in any) (any, error) {
+	switch {
+	case sc.n.jp != nil && sc.n.jp.credentials != nil:
+		return sc.evalJSONata(ctx, sc.n.jp.credentials, "Credentials", sc.states(in, nil, false, nil))
+	case s.CredentialsTemplate != nil:
+		return sc.template(s.CredentialsTemplate, in)
+	}
+	return s.Credentials, nil
 }
 
 // invoke records the scheduled and started events, runs the task through

@@ -9,10 +9,32 @@ import (
 )
 
 // runWait waits as long as Seconds, SecondsPath, Timestamp or TimestampPath
-// says.
+// (or, in JSONata, the Seconds or Timestamp expression) says.
 func (ex *execution) runWait(ctx context.Context, sc *stateRun, s *asl.Wait, in any) (outcome, error) {
 	var d time.Duration
+	jp := sc.n.jp
 	switch {
+	case jp != nil && jp.seconds != nil:
+		v, err := sc.evalJSONata(ctx, jp.seconds, "Seconds", sc.states(in, nil, false, nil))
+		if err != nil {
+			return outcome{}, err
+		}
+		n, ok := intValue(v)
+		if _, isStr := v.(string); isStr || !ok || n < 0 {
+			return outcome{}, sc.typeErr(jp.seconds, "Seconds", "integer", v)
+		}
+		d = time.Duration(n) * time.Second
+	case jp != nil && jp.timestamp != nil:
+		v, err := sc.evalJSONata(ctx, jp.timestamp, "Timestamp", sc.states(in, nil, false, nil))
+		if err != nil {
+			return outcome{}, err
+		}
+		str, _ := v.(string)
+		t, perr := parseTimestamp(str)
+		if perr != nil {
+			return outcome{}, sc.queryFailure("Timestamp", "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+describe(v))
+		}
+		d = t.Sub(ex.rt.Now())
 	case s.Seconds != nil:
 		d = time.Duration(*s.Seconds) * time.Second
 	case s.SecondsPath != nil:

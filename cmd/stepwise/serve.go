@@ -248,15 +248,20 @@ func serve(ctx context.Context, f *serveFlags, opts service.Options, log *slog.L
 	if opts.Invoker == nil {
 		opts.Invoker = aws.New(aws.Options{}) // loads its configuration on first use
 	}
+	startWorker := func() error { return nil }
 	if f.temporal.backend == "temporal" {
-		stopTemporal, err := startTemporalBackend(ctx, &f.temporal, &opts, log)
+		start, stopTemporal, err := startTemporalBackend(ctx, &f.temporal, &opts, log)
 		if err != nil {
 			return err
 		}
 		defer stopTemporal()
+		startWorker = start
 	}
 	svc, err := service.New(opts)
 	if err != nil {
+		return err
+	}
+	if err := startWorker(); err != nil {
 		return err
 	}
 	if err := svc.Start(ctx); err != nil {

@@ -66,35 +66,43 @@ func (f *serveTemporalFlags) check() error {
 	return fmt.Errorf("--backend: %q is neither local nor temporal", f.backend)
 }
 
-// startTemporalBackend connects to the Temporal server, sets opts.Backend
-// to the Temporal backend and, with --temporal-worker, starts a worker
-// whose tasks go to opts.Invoker and opts.Mocks. stop stops the worker
-// and closes the connection.
-func startTemporalBackend(ctx context.Context, f *serveTemporalFlags, opts *service.Options, log *slog.Logger) (stop func(), err error) {
+// startTemporalBackend connects to the Temporal server and sets
+// opts.Backend to the Temporal backend. With --temporal-worker, startWorker
+// starts a worker in process whose tasks go to opts.Invoker and
+// opts.Mocks: call it after service.New (which binds the service to the
+// backend) and before Service.Start (which resumes executions whose tasks
+// the worker runs). stop stops the worker and closes the connection.
+func startTemporalBackend(ctx context.Context, f *serveTemporalFlags, opts *service.Options, log *slog.Logger) (startWorker func() error, stop func(), err error) {
 	c, err := client.DialContext(ctx, client.Options{
 		HostPort:  f.address,
 		Namespace: f.namespace,
 		Logger:    tlog.NewStructuredLogger(slog.New(log.Handler()).With("component", "temporal")),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("connecting to Temporal at %s: %w", f.address, err)
+		return nil, nil, fmt.Errorf("connecting to Temporal at %s: %w", f.address, err)
 	}
-	be := &service.Temporal{Client: c, TaskQueue: f.taskQueue, Logger: log}
+	be := &service.Temporal{Client: c, TaskQueue: f.taskQueue, Logger: log, InProcessWorker: f.worker}
 	opts.Backend = be
 	if !f.worker {
 		log.Info("running executions on Temporal", "address", f.address, "namespace", f.namespace, "taskQueue", f.taskQueue)
-		return c.Close, nil
+		return func() error { return nil }, c.Close, nil
 	}
 	w := worker.New(c, f.taskQueue, worker.Options{})
 	// The worker queues activity tasks on the service (be.WorkerInvoker).
 	temporal.Register(w, &temporal.Tasks{Invoker: be.WorkerInvoker(opts.Invoker), Mocks: opts.Mocks})
-	if err := w.Start(); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("starting the Temporal worker: %w", err)
+	started := false
+	startWorker = func() error {
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("starting the Temporal worker: %w", err)
+		}
+		started = true
+		log.Info("running executions on Temporal, with a worker in process", "address", f.address, "namespace", f.namespace, "taskQueue", f.taskQueue)
+		return nil
 	}
-	log.Info("running executions on Temporal, with a worker in process", "address", f.address, "namespace", f.namespace, "taskQueue", f.taskQueue)
-	return func() {
-		w.Stop()
+	return startWorker, func() {
+		if started {
+			w.Stop()
+		}
 		c.Close()
 	}, nil
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
-	"github.com/stepwise/stepwise/engine/local"
 	"github.com/stepwise/stepwise/engine/store"
 )
 
@@ -98,13 +97,11 @@ func (s *Service) start(ctx context.Context, in *startExecutionIn) (*startExecut
 	}
 	tc, _ := s.testCase(st.rec.Name, st.testCase)
 	if st.rec.Type == "EXPRESS" {
-		seed := newSeed()
-		// The engine names an EXPRESS execution with the run's first UUID.
-		key := "arn:aws:states:" + s.region + ":" + s.account + ":express:" + st.rec.Name + ":" + st.name + ":" + local.New(local.Options{Seed: seed}).UUID()
+		key := s.expressARN(st.rec.Name, st.name)
 		r := s.newRun(key, nil, st.rec.Name)
 		now := time.Now().UTC()
-		opts := engine.Options{ExecutionName: st.name, RoleArn: st.rec.RoleArn, StartTime: now}
-		if err := s.launch(r, sm, st.value, tc, opts, seed); err != nil {
+		opts := engine.Options{ExecutionArn: key, ExecutionName: st.name, RoleArn: st.rec.RoleArn, StartTime: now}
+		if err := s.launch(r, sm, st.value, tc, opts, newSeed()); err != nil {
 			return nil, nil, err
 		}
 		return &startExecutionOut{ExecutionArn: key, StartDate: ts(now)}, r, nil
@@ -198,14 +195,13 @@ func (s *Service) startSyncExecution(ctx context.Context, in *startSyncExecution
 		return nil, err
 	}
 	tc, _ := s.testCase(st.rec.Name, st.testCase)
-	seed := newSeed()
-	key := "arn:aws:states:" + s.region + ":" + s.account + ":express:" + st.rec.Name + ":" + st.name + ":" + local.New(local.Options{Seed: seed}).UUID()
+	key := s.expressARN(st.rec.Name, st.name)
 	r := s.newRun(key, nil, st.rec.Name)
 	// The execution ends when the request does.
 	stop := context.AfterFunc(ctx, r.cancel)
 	defer stop()
 	start := time.Now().UTC()
-	if err := s.launch(r, sm, st.value, tc, engine.Options{ExecutionName: st.name, RoleArn: st.rec.RoleArn, StartTime: start}, seed); err != nil {
+	if err := s.launch(r, sm, st.value, tc, engine.Options{ExecutionArn: key, ExecutionName: st.name, RoleArn: st.rec.RoleArn, StartTime: start}, newSeed()); err != nil {
 		return nil, err
 	}
 	<-r.done
@@ -663,4 +659,10 @@ func (s *Service) sendTaskHeartbeat(ctx context.Context, in *sendTaskIn) (any, e
 		return nil, err
 	}
 	return struct{}{}, nil
+}
+
+// expressARN issues the ARN of a new EXPRESS execution: AWS's form, ending
+// in a UUID of its own.
+func (s *Service) expressARN(machine, name string) string {
+	return "arn:aws:states:" + s.region + ":" + s.account + ":express:" + machine + ":" + name + ":" + newUUID()
 }

@@ -102,7 +102,6 @@ type Temporal struct {
 	InProcessWorker bool
 
 	svc     atomic.Pointer[Service] // the service using the backend (bind)
-	bound   chan struct{}           // closed by bind (made by WorkerInvoker)
 	mu      sync.Mutex
 	running map[string]int // workflow IDs of the runs in progress
 }
@@ -284,6 +283,8 @@ func (t *Temporal) startOrAttach(ctx context.Context, run *Run) (client.Workflow
 		Type:             o.Type,
 		StartTime:        o.StartTime,
 		PayloadLimit:     o.PayloadLimit,
+		MaxHistoryEvents: o.MaxHistoryEvents,
+		ExecutionArn:     o.ExecutionArn,
 		RedriveCount:     o.RedriveCount,
 	}
 	if run.MockCase != nil {
@@ -538,18 +539,12 @@ func parseEvent(raw json.RawMessage) (history.Event, error) {
 // Functions activities are queued for GetActivityTask, as by the local
 // backend, and left pending for their token; the others go to inner. Its
 // resource check (the worker's checkResource activity) fails a Task on
-// an activity missing from the service's store. It sets InProcessWorker;
-// the service using the backend is known once New has returned.
+// an activity missing from the service's store.
+//
+// Set InProcessWorker before New, and start the worker after New (which
+// binds the service to the backend) and before Service.Start (which
+// resumes the executions whose tasks the worker may run).
 func (t *Temporal) WorkerInvoker(inner integrations.Invoker) integrations.Invoker {
-	t.InProcessWorker = true
-	t.mu.Lock()
-	if t.bound == nil {
-		t.bound = make(chan struct{})
-		if t.svc.Load() != nil {
-			close(t.bound)
-		}
-	}
-	t.mu.Unlock()
 	check := func(ctx context.Context, task *integrations.Task) error {
 		if !isActivity(task.Resource) {
 			if rc, ok := inner.(integrations.ResourceChecker); ok {
@@ -582,43 +577,17 @@ func (t *Temporal) WorkerInvoker(inner integrations.Invoker) integrations.Invoke
 }
 
 // bind tells the backend the service that uses it (New).
-func (t *Temporal) bind(s *Service) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.svc.Swap(s) == nil && t.bound != nil {
-		close(t.bound)
-	}
-}
+func (t *Temporal) bind(s *Service) { t.svc.Store(s) }
 
-// service returns the service using the backend, waiting for New to have
-// bound it (an in-process worker starts before it), or nil when ctx ends
-// or after bindWait.
-func (t *Temporal) service(ctx context.Context) *Service {
-	if s := t.svc.Load(); s != nil {
-		return s
-	}
-	t.mu.Lock()
-	bound := t.bound
-	t.mu.Unlock()
-	if bound == nil {
-		return nil
-	}
-	timer := time.NewTimer(bindWait)
-	defer timer.Stop()
-	select {
-	case <-bound:
-		return t.svc.Load()
-	case <-ctx.Done():
-	case <-timer.C:
-	}
-	return nil
-}
+// service returns the service using the backend: nil before New has bound
+// it (a worker started too early; see WorkerInvoker).
+func (t *Temporal) service(context.Context) *Service { return t.svc.Load() }
 
-// bindWait is how long an in-process worker's task waits for the service
-// (see service) and for its execution's run to be launched (see
-// queueBackendActivity), as both may lag behind the worker after a
-// restart.
-const bindWait = 30 * time.Second
+// launchWait is how long an in-process worker's activity task waits for
+// its execution's run to be launched (see queueBackendActivity): after a
+// restart, the worker may run a resumed workflow's task before
+// Service.Start has launched the run.
+const launchWait = 30 * time.Second
 
 // queueBackendActivity queues the task of an activity that a backend's
 // worker runs in this process, as dispatchActivity does: its token is the
@@ -679,10 +648,10 @@ func (s *Service) requeueActivities(ctx context.Context, key string, live func(c
 	return nil
 }
 
-// waitRun returns the run of key, waiting up to bindWait for it to be
+// waitRun returns the run of key, waiting up to launchWait for it to be
 // launched, or nil.
 func (s *Service) waitRun(ctx context.Context, key string) *run {
-	deadline := time.Now().Add(bindWait)
+	deadline := time.Now().Add(launchWait)
 	for {
 		s.mu.Lock()
 		r := s.runs[key]

@@ -47,6 +47,8 @@ type ExecutionInput struct {
 	RoleArn          string `json:",omitempty"`
 	// Type is "STANDARD" ("") or "EXPRESS".
 	Type string `json:",omitempty"`
+	// ExecutionArn is engine.Options.ExecutionArn ("": built from the names).
+	ExecutionArn string `json:",omitempty"`
 	// StartTime is the execution's start time (zero: the workflow's time
 	// when it starts).
 	StartTime time.Time
@@ -259,6 +261,7 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 		StartTime:        in.StartTime,
 		PayloadLimit:     in.PayloadLimit,
 		MaxHistoryEvents: in.MaxHistoryEvents,
+		ExecutionArn:     in.ExecutionArn,
 		Type:             in.Type,
 		Resume:           resume,
 		Redrive:          in.Redrive && resume != nil,
