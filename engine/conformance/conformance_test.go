@@ -55,7 +55,6 @@ func TestConformance(t *testing.T) {
 type suite struct {
 	label        string        // heads the report ("": the local runtime)
 	timeout      time.Duration // per case, unless CONFORMANCE_TIMEOUT says otherwise
-	jsonPathOnly bool          // skip the cases whose definition uses JSONata
 	floorFile    string        // the least number of cases that must pass
 	run          func(dir string, timeout time.Duration) outcome
 }
@@ -86,12 +85,6 @@ func runSuite(t *testing.T, s suite) {
 	for _, e := range entries {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || (filter != nil && !filter.MatchString(e.Name())) {
 			continue
-		}
-		if s.jsonPathOnly {
-			def, err := os.ReadFile(filepath.Join(dir, e.Name(), "definition.asl.json"))
-			if err != nil || jsonataRE.Match(def) {
-				continue
-			}
 		}
 		names = append(names, e.Name())
 	}

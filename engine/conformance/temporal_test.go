@@ -19,8 +19,8 @@ import (
 	"github.com/stepwise/stepwise/integrations/gofunc"
 )
 
-// TestConformanceTemporal runs the JSONPath-only cases (no "QueryLanguage":
-// "JSONata") on the Temporal backend, each in the SDK's test workflow
+// TestConformanceTemporal runs every case (JSONPath and JSONata) on the
+// Temporal backend, each in the SDK's test workflow
 // environment (time skips over timers as the virtual clock does), and
 // compares them as TestConformance does (CONFORMANCE_DIR, CONFORMANCE_RUN,
 // CONFORMANCE_VERBOSE and CONFORMANCE_TIMEOUT apply). The number passing
@@ -30,7 +30,7 @@ func TestConformanceTemporal(t *testing.T) {
 	if os.Getenv("CONFORMANCE_BACKEND") == "local" {
 		t.Skip("CONFORMANCE_BACKEND=local")
 	}
-	runSuite(t, suite{label: "Temporal backend", timeout: 60 * time.Second, jsonPathOnly: true,
+	runSuite(t, suite{label: "Temporal backend", timeout: 60 * time.Second,
 		floorFile: "floor_temporal.txt", run: runTemporalCase})
 }
 
@@ -38,7 +38,10 @@ func TestConformanceTemporal(t *testing.T) {
 func runTemporalCase(dir string, timeout time.Duration) outcome {
 	name := filepath.Base(dir)
 	area, _, _ := strings.Cut(name, "__")
-	out := outcome{Name: name, Area: area, JSONPathOnly: true}
+	out := outcome{Name: name, Area: area}
+	if def, err := os.ReadFile(filepath.Join(dir, "definition.asl.json")); err == nil {
+		out.JSONPathOnly = !jsonataRE.Match(def)
+	}
 	return guarded(out, timeout+5*time.Second, "", func(o *outcome) { checkTemporal(dir, name, timeout, o) })
 }
 
