@@ -53,10 +53,10 @@ func TestConformance(t *testing.T) {
 
 // suite is the conformance cases run on one backend.
 type suite struct {
-	label        string        // heads the report ("": the local runtime)
-	timeout      time.Duration // per case, unless CONFORMANCE_TIMEOUT says otherwise
-	floorFile    string        // the least number of cases that must pass
-	run          func(dir string, timeout time.Duration) outcome
+	label     string        // heads the report ("": the local runtime)
+	timeout   time.Duration // per case, unless CONFORMANCE_TIMEOUT says otherwise
+	floorFile string        // the least number of cases that must pass
+	run       func(dir string, timeout time.Duration) outcome
 }
 
 // runSuite runs the cases of CONFORMANCE_DIR (those CONFORMANCE_RUN
