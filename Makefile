@@ -26,7 +26,7 @@ unit:
 ## conformance: the AWS-recorded cases of ../shared/conformance (or
 ## $$CONFORMANCE_DIR), a line per area and the `N passed, N failed` total.
 conformance:
-	@$(GO) test -count=1 -run '^TestConformance$$' -v ./engine/conformance > /tmp/stepwise-conformance.log 2>&1; \
+	@$(GO) test -count=1 -run '^TestConformance$$' -v ./internal/conformance > /tmp/stepwise-conformance.log 2>&1; \
 	  status=$$?; grep -E '^([a-z_]+: )?[0-9]+ passed, [0-9]+ failed|^JSONPath-only|^member order|floor' /tmp/stepwise-conformance.log; \
 	  if [ $$status -ne 0 ]; then cat /tmp/stepwise-conformance.log; fi; exit $$status
 

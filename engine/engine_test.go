@@ -12,7 +12,7 @@ import (
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/history"
-	"github.com/stepwise/stepwise/engine/local"
+	"github.com/stepwise/stepwise/engine/runtime/local"
 	"github.com/stepwise/stepwise/integrations"
 )
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/stepwise/stepwise/engine/local"
+	"github.com/stepwise/stepwise/engine/runtime/local"
 	"github.com/stepwise/stepwise/integrations"
 )
 

@@ -8,7 +8,7 @@ import (
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
-	"github.com/stepwise/stepwise/engine/local"
+	"github.com/stepwise/stepwise/engine/runtime/local"
 	"github.com/stepwise/stepwise/integrations"
 )
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Temporal CLI (whose dev server the engine/temporal tests start)
+# Builds the Temporal CLI (whose dev server the engine/runtime/temporal tests start)
 # into a cache directory, once, and prints the binary's path. v1.5.1 is the
 # newest version the Go module proxy serves whole; the first build takes about
 # ten minutes on two cores, later calls return at once.

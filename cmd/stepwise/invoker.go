@@ -8,7 +8,8 @@ import (
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/engine"
-	"github.com/stepwise/stepwise/engine/local"
+	"github.com/stepwise/stepwise/engine/children"
+	"github.com/stepwise/stepwise/engine/runtime/local"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/aws"
 	"github.com/stepwise/stepwise/integrations/gofunc"
@@ -68,7 +69,7 @@ func integrationsFallback(machines map[string]*asl.StateMachine, shared *local.R
 	if len(machines) == 0 {
 		return awsInv
 	}
-	l := &nested.Local{Machines: machines}
+	l := &children.Local{Machines: machines}
 	n := &nested.Invoker{Starter: l}
 	if shared != nil {
 		l.Runtime = shared

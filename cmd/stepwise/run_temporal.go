@@ -14,7 +14,7 @@ import (
 
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
-	"github.com/stepwise/stepwise/engine/temporal"
+	"github.com/stepwise/stepwise/engine/runtime/temporal"
 )
 
 // runTemporalUsage documents the flags of stepwise run --backend temporal.

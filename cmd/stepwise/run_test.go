@@ -388,9 +388,9 @@ func TestRunStopsAtTheHistoryLimit(t *testing.T) {
 
 func TestRunRefusesWhatItCannotRun(t *testing.T) {
 	for _, c := range []struct{ name, def, field string }{
-		{"JSONata Output", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.input.x + 1 %}","End":true}}}`, "Output"},
-		{"JSONata Choice", `{"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.x > 1 %}","Next":"A"}],"Default":"B"},
-			"A":{"Type":"Succeed"},"B":{"Type":"Succeed"}}}`, "Choices/0/Condition"},
+		{"a Resource as a JSONata expression", `{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"{% 'arn:aws:states:::lambda:invoke' %}","End":true}}}`, "Resource"},
+		{"ItemBatcher", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemBatcher":{"MaxItemsPerBatch":2},
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, "ItemBatcher"},
 		{"ItemReader", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"}},
 			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, "ItemReader"},
 	} {
@@ -406,5 +406,21 @@ func TestRunRefusesWhatItCannotRun(t *testing.T) {
 				t.Fatalf("validate: code %d, stdout %q, stderr %q", code, vout.String(), verr.String())
 			}
 		})
+	}
+}
+
+// The fields issue #12 found ignored now run: JSONata's Output and Choice
+// Condition.
+func TestRunJSONata(t *testing.T) {
+	pass := writeFile(t, "pass.asl.json", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.input.x + 1 %}","End":true}}}`)
+	if code, out, errs := runCLI(t, pass, "--input", `{"x":1}`); code != 0 || out != "2\n" {
+		t.Fatalf("Output: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+	choice := writeFile(t, "choice.asl.json", `{"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.x > 1 %}","Next":"Big"}],"Default":"Small"},
+		"Big":{"Type":"Pass","Output":"big","End":true},"Small":{"Type":"Pass","Output":"small","End":true}}}`)
+	for in, want := range map[string]string{`{"x":1}`: "\"small\"\n", `{"x":5}`: "\"big\"\n"} {
+		if code, out, errs := runCLI(t, choice, "--input", in); code != 0 || out != want {
+			t.Fatalf("Choice on %s: code %d, stdout %q, stderr %q", in, code, out, errs)
+		}
 	}
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/stepwise/stepwise/engine/service"
 	"github.com/stepwise/stepwise/engine/service/auth"
 	"github.com/stepwise/stepwise/engine/service/metrics"
-	"github.com/stepwise/stepwise/engine/store"
+	"github.com/stepwise/stepwise/engine/service/store"
 	"github.com/stepwise/stepwise/integrations/aws"
 	"github.com/stepwise/stepwise/integrations/mock"
 )

@@ -10,8 +10,8 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/stepwise/stepwise/engine/runtime/temporal"
 	"github.com/stepwise/stepwise/engine/service"
-	"github.com/stepwise/stepwise/engine/temporal"
 )
 
 // serveTemporalUsage documents serve's backend flags.

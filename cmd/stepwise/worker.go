@@ -15,7 +15,7 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/stepwise/stepwise/engine/temporal"
+	"github.com/stepwise/stepwise/engine/runtime/temporal"
 	"github.com/stepwise/stepwise/integrations/gofunc"
 	"github.com/stepwise/stepwise/integrations/mock"
 )

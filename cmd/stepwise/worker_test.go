@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
+	"github.com/stepwise/stepwise/engine/runtime/temporal/temporaltest"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"

@@ -11,7 +11,7 @@ import (
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
-	"github.com/stepwise/stepwise/engine/store"
+	"github.com/stepwise/stepwise/engine/service/store"
 )
 
 // redriveWindow is how long after its start an execution can be redriven.

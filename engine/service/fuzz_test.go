@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/stepwise/stepwise/engine/service"
-	"github.com/stepwise/stepwise/engine/store"
+	"github.com/stepwise/stepwise/engine/service/store"
 )
 
 // operations are the targets the fuzzer calls.

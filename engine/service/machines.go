@@ -12,7 +12,7 @@ import (
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/diag"
 	"github.com/stepwise/stepwise/engine"
-	"github.com/stepwise/stepwise/engine/store"
+	"github.com/stepwise/stepwise/engine/service/store"
 )
 
 // operations maps operation names to their handlers.

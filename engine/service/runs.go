@@ -15,7 +15,7 @@ import (
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/history"
-	"github.com/stepwise/stepwise/engine/store"
+	"github.com/stepwise/stepwise/engine/service/store"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/mock"
 )

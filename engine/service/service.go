@@ -28,10 +28,10 @@ import (
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/engine"
-	"github.com/stepwise/stepwise/engine/local"
+	"github.com/stepwise/stepwise/engine/runtime/local"
 	"github.com/stepwise/stepwise/engine/service/auth"
 	"github.com/stepwise/stepwise/engine/service/metrics"
-	"github.com/stepwise/stepwise/engine/store"
+	"github.com/stepwise/stepwise/engine/service/store"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/mock"
 	"github.com/stepwise/stepwise/integrations/nested"

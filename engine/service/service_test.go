@@ -164,22 +164,25 @@ func TestValidateStateMachineDefinition(t *testing.T) {
 
 	// Valid ASL that the engine cannot run yet: OK, with a warning naming
 	// the field; CreateStateMachine accepts it, and an execution fails.
-	jsonata := `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.input.x + 1 %}","End":true}}}`
-	warned, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(jsonata), Severity: types.ValidateStateMachineDefinitionSeverityWarning})
+	warned, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(itemReaderMachine), Severity: types.ValidateStateMachineDefinitionSeverityWarning})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if warned.Result != types.ValidateStateMachineDefinitionResultCodeOk || len(warned.Diagnostics) != 1 ||
-		warned.Diagnostics[0].Severity != types.ValidateStateMachineDefinitionSeverityWarning || aws.ToString(warned.Diagnostics[0].Location) != "/States/P/Output" {
+		warned.Diagnostics[0].Severity != types.ValidateStateMachineDefinitionSeverityWarning || aws.ToString(warned.Diagnostics[0].Location) != "/States/M/ItemReader" {
 		t.Fatalf("unsupported field: %+v", warned)
 	}
 }
 
+// itemReaderMachine is valid ASL that the engine cannot run yet (a
+// Distributed Map reading from S3).
+const itemReaderMachine = `{"StartAt":"M","States":{"M":{"Type":"Map",
+	"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"}},
+	"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`
+
 func TestUnsupportedFieldFailsTheExecution(t *testing.T) {
 	c := startServer(t, service.Options{}, true).client
-	sm := createMachine(t, c, "reader", `{"StartAt":"M","States":{"M":{"Type":"Map",
-		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"}},
-		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, "")
+	sm := createMachine(t, c, "reader", itemReaderMachine, "")
 	out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
 	if err != nil {
 		t.Fatal(err)

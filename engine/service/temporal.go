@@ -21,8 +21,8 @@ import (
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/history"
-	"github.com/stepwise/stepwise/engine/store"
-	"github.com/stepwise/stepwise/engine/temporal"
+	"github.com/stepwise/stepwise/engine/runtime/temporal"
+	"github.com/stepwise/stepwise/engine/service/store"
 	"github.com/stepwise/stepwise/integrations"
 )
 

@@ -361,3 +361,12 @@ func (inv *Invoker) sendTask(t *integrations.Task, action string) (any, error) {
 func sfnError(exception, message string) error {
 	return fault.New("Sfn."+exception, fmt.Sprintf("%s (Service: Sfn, Status Code: 400, Request ID: %s)", message, requestID()))
 }
+
+// ParseStateMachineArn splits arn:PARTITION:states:REGION:ACCOUNT:stateMachine:NAME[:VERSION].
+func ParseStateMachineArn(arn string) (region, account, name string, ok bool) {
+	p := strings.Split(arn, ":")
+	if len(p) < 7 || p[0] != "arn" || p[2] != "states" || p[5] != "stateMachine" || p[6] == "" {
+		return "", "", "", false
+	}
+	return p[3], p[4], p[6], true
+}

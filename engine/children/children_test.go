@@ -1,4 +1,4 @@
-package nested
+package children
 
 import (
 	"context"
@@ -11,9 +11,10 @@ import (
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
-	"github.com/stepwise/stepwise/engine/local"
+	"github.com/stepwise/stepwise/engine/runtime/local"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/gofunc"
+	"github.com/stepwise/stepwise/integrations/nested"
 )
 
 func parse(t *testing.T, def string) *asl.StateMachine {
@@ -47,7 +48,7 @@ func setup(t *testing.T) (integrations.Invoker, *local.Runtime, *Local) {
 		"ok": parse(t, childOK), "fail": parse(t, childFail), "echo": parse(t, childEcho),
 		"wait": parse(t, childWait), "callback": parse(t, childCallback),
 	}, Runtime: rt}
-	inv := gofunc.Chain(&Invoker{Starter: l, Tokens: rt})
+	inv := gofunc.Chain(&nested.Invoker{Starter: l, Tokens: rt})
 	l.Invoker = inv
 	return inv, rt, l
 }
@@ -201,7 +202,7 @@ func TestSyncTimeoutStopsChild(t *testing.T) {
 }
 
 func TestSendTaskErrors(t *testing.T) {
-	inv := &Invoker{Tokens: local.New(local.Options{})}
+	inv := &nested.Invoker{Tokens: local.New(local.Options{})}
 	in, _ := value.DecodeString(`{"TaskToken":"","Output":"{}"}`)
 	_, err := inv.Invoke(context.Background(), &integrations.Task{Resource: "arn:aws:states:::aws-sdk:sfn:sendTaskSuccess", Input: in})
 	var fe *fault.Error

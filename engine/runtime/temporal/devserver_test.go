@@ -22,7 +22,7 @@ import (
 
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
-	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
+	"github.com/stepwise/stepwise/engine/runtime/temporal/temporaltest"
 	"github.com/stepwise/stepwise/integrations"
 )
 

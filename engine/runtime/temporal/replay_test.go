@@ -4,7 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
+	"github.com/stepwise/stepwise/engine/runtime/temporal/temporaltest"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )

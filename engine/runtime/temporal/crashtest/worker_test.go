@@ -15,8 +15,8 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/stepwise/stepwise/asl/value"
-	"github.com/stepwise/stepwise/engine/temporal"
-	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
+	"github.com/stepwise/stepwise/engine/runtime/temporal"
+	"github.com/stepwise/stepwise/engine/runtime/temporal/temporaltest"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/gofunc"
 )

@@ -13,8 +13,8 @@ import (
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/history"
-	"github.com/stepwise/stepwise/engine/temporal"
-	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
+	"github.com/stepwise/stepwise/engine/runtime/temporal"
+	"github.com/stepwise/stepwise/engine/runtime/temporal/temporaltest"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/gofunc"
 )

@@ -1,17 +1,21 @@
-package nested
+// Package children runs nested (child) executions in process: Local is the
+// integrations/nested Starter that stepwise run and the Go test API use for
+// states:startExecution. It runs the interpreter, so it sits above it, in
+// the engine's layer; integrations/nested itself knows no engine.
+package children
 
 import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
-	"github.com/stepwise/stepwise/engine/local"
+	"github.com/stepwise/stepwise/engine/runtime/local"
 	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/nested"
 )
 
 // Local is a Starter that runs child executions in process with
@@ -38,7 +42,7 @@ type localExec struct {
 	done   chan struct{}
 	cancel context.CancelFunc
 	input  string
-	desc   Description // complete once done is closed
+	desc   nested.Description // complete once done is closed
 }
 
 // NewLocal returns a Local for the given state machines.
@@ -51,17 +55,17 @@ func NewLocal(machines map[string]*asl.StateMachine, inv integrations.Invoker) *
 // with another input with StepFunctions.ExecutionAlreadyExistsException, as
 // the API does (starting the same name with the same input returns the
 // existing execution).
-func (l *Local) Start(ctx context.Context, req StartRequest) (StartResult, error) {
-	region, account, smName, ok := parseStateMachineArn(req.StateMachineArn)
+func (l *Local) Start(ctx context.Context, req nested.StartRequest) (nested.StartResult, error) {
+	region, account, smName, ok := nested.ParseStateMachineArn(req.StateMachineArn)
 	if !ok {
-		return StartResult{}, stepFunctionsError("InvalidArnException", "Invalid Arn: 'Resource type not valid in this context: "+req.StateMachineArn+"'", "InvalidArn")
+		return nested.StartResult{}, nested.StepFunctionsError("InvalidArnException", "Invalid Arn: 'Resource type not valid in this context: "+req.StateMachineArn+"'", "InvalidArn")
 	}
 	sm := l.Machines[req.StateMachineArn]
 	if sm == nil {
 		sm = l.Machines[smName]
 	}
 	if sm == nil {
-		return StartResult{}, stepFunctionsError("StateMachineDoesNotExistException", "State Machine Does Not Exist: '"+req.StateMachineArn+"'", "StateMachineDoesNotExist")
+		return nested.StartResult{}, nested.StepFunctionsError("StateMachineDoesNotExistException", "State Machine Does Not Exist: '"+req.StateMachineArn+"'", "StateMachineDoesNotExist")
 	}
 	if region == "" {
 		region = req.Parent.Region
@@ -94,12 +98,12 @@ func (l *Local) Start(ctx context.Context, req StartRequest) (StartResult, error
 	if ex, ok := l.execs[arn]; ok {
 		l.mu.Unlock()
 		if ex.input == inputText {
-			return StartResult{ExecutionArn: arn, StartDate: ex.desc.StartDate}, nil
+			return nested.StartResult{ExecutionArn: arn, StartDate: ex.desc.StartDate}, nil
 		}
-		return StartResult{}, stepFunctionsError("ExecutionAlreadyExistsException", "Execution Already Exists: '"+arn+"'", "ExecutionAlreadyExists")
+		return nested.StartResult{}, nested.StepFunctionsError("ExecutionAlreadyExistsException", "Execution Already Exists: '"+arn+"'", "ExecutionAlreadyExists")
 	}
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	ex := &localExec{done: make(chan struct{}), cancel: cancel, input: inputText, desc: Description{
+	ex := &localExec{done: make(chan struct{}), cancel: cancel, input: inputText, desc: nested.Description{
 		ExecutionArn: arn, StateMachineArn: smArn, Name: name, Status: engine.StatusRunning, Input: inputText, StartDate: start,
 	}}
 	l.execs[arn] = ex
@@ -127,21 +131,21 @@ func (l *Local) Start(ctx context.Context, req StartRequest) (StartResult, error
 		l.mu.Unlock()
 		close(ex.done)
 	}()
-	return StartResult{ExecutionArn: arn, StartDate: start}, nil
+	return nested.StartResult{ExecutionArn: arn, StartDate: start}, nil
 }
 
 // Wait waits for a child to end.
-func (l *Local) Wait(ctx context.Context, executionArn string) (Description, error) {
+func (l *Local) Wait(ctx context.Context, executionArn string) (nested.Description, error) {
 	l.mu.Lock()
 	ex := l.execs[executionArn]
 	l.mu.Unlock()
 	if ex == nil {
-		return Description{}, stepFunctionsError("ExecutionDoesNotExistException", "Execution Does Not Exist: '"+executionArn+"'", "ExecutionDoesNotExist")
+		return nested.Description{}, nested.StepFunctionsError("ExecutionDoesNotExistException", "Execution Does Not Exist: '"+executionArn+"'", "ExecutionDoesNotExist")
 	}
 	select {
 	case <-ex.done:
 	case <-ctx.Done():
-		return Description{}, ctx.Err()
+		return nested.Description{}, ctx.Err()
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -155,30 +159,21 @@ func (l *Local) Stop(_ context.Context, executionArn, _, _ string) error {
 	ex := l.execs[executionArn]
 	l.mu.Unlock()
 	if ex == nil {
-		return stepFunctionsError("ExecutionDoesNotExistException", "Execution Does Not Exist: '"+executionArn+"'", "ExecutionDoesNotExist")
+		return nested.StepFunctionsError("ExecutionDoesNotExistException", "Execution Does Not Exist: '"+executionArn+"'", "ExecutionDoesNotExist")
 	}
 	ex.cancel()
 	return nil
 }
 
 // Describe returns a child's description as it stands.
-func (l *Local) Describe(executionArn string) (Description, bool) {
+func (l *Local) Describe(executionArn string) (nested.Description, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ex, ok := l.execs[executionArn]
 	if !ok {
-		return Description{}, false
+		return nested.Description{}, false
 	}
 	return ex.desc, true
-}
-
-// parseStateMachineArn splits arn:PARTITION:states:REGION:ACCOUNT:stateMachine:NAME[:VERSION].
-func parseStateMachineArn(arn string) (region, account, name string, ok bool) {
-	p := strings.Split(arn, ":")
-	if len(p) < 7 || p[0] != "arn" || p[2] != "states" || p[5] != "stateMachine" || p[6] == "" {
-		return "", "", "", false
-	}
-	return p[3], p[4], p[6], true
 }
 
 func newUUID() string {
@@ -189,4 +184,4 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
-var _ Stopper = (*Local)(nil)
+var _ nested.Stopper = (*Local)(nil)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stepwise/stepwise/engine/store"
+	"github.com/stepwise/stepwise/engine/service/store"
 )
 
 var ctx = context.Background()

@@ -22,8 +22,8 @@ import (
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/history"
-	"github.com/stepwise/stepwise/engine/local"
-	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
+	"github.com/stepwise/stepwise/engine/runtime/local"
+	"github.com/stepwise/stepwise/engine/runtime/temporal/temporaltest"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/gofunc"
 )

@@ -30,8 +30,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/stepwise/stepwise/engine/temporal"
-	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
+	"github.com/stepwise/stepwise/engine/runtime/temporal"
+	"github.com/stepwise/stepwise/engine/runtime/temporal/temporaltest"
 )
 
 var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)

@@ -35,8 +35,8 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/stepwise/stepwise/engine"
-	"github.com/stepwise/stepwise/engine/temporal"
-	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
+	"github.com/stepwise/stepwise/engine/runtime/temporal"
+	"github.com/stepwise/stepwise/engine/runtime/temporal/temporaltest"
 )
 
 func randomSuffix() string {

@@ -10,7 +10,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
-	"github.com/stepwise/stepwise/engine/temporal"
+	"github.com/stepwise/stepwise/engine/runtime/temporal"
 )
 
 const lambda = "arn:aws:lambda:us-east-1:123456789012:function:"
