@@ -249,6 +249,35 @@ func (cfg *mapConfig) exceeded(failures, n int) bool {
 	return false
 }
 
+// iterations is the running of a Map's iterations (see runIterations).
+type iterations struct {
+	ex      *execution
+	sc      *stateRun
+	s       *asl.Map
+	cfg     *mapConfig
+	in      any           // the Map's input (ItemSelector's $)
+	base    *value.Object // the state's context object, for ItemSelector
+	results []any
+	limit   int // iterations at a time
+	cancel  context.CancelFunc
+
+	next, running, failures int
+	failure                 error
+	stop                    bool
+
+	// Iterations run in line share one thread, reset for each; batch holds
+	// those started but not yet run.
+	inlineTh thread
+	batch    []pendingIteration
+}
+
+// pendingIteration is an iteration started in line, to run in a batch.
+type pendingIteration struct {
+	i      int
+	itemIn any
+	last   int64 // the iteration's MapIterationStarted
+}
+
 // runIterations launches the iterations, at most cfg.limit at a time, and
 // joins them.
 //
@@ -260,145 +289,155 @@ func (cfg *mapConfig) exceeded(failures, n int) bool {
 func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map, cfg *mapConfig, in any) ([]any, error) {
 	rt := ex.rt
 	n := len(cfg.items)
-	results := make([]any, n)
+	it := &iterations{ex: ex, sc: sc, s: s, cfg: cfg, in: in, results: make([]any, n), limit: cfg.limit}
 	if n == 0 {
-		return results, nil
+		return it.results, nil
 	}
-	limit := cfg.limit
-	if limit <= 0 || limit > n {
-		limit = n
+	if it.limit <= 0 || it.limit > n {
+		it.limit = n
 	}
 	ictx, cancel := rt.WithCancel(ctx)
 	defer cancel()
-	var (
-		nextItem, running, failures int
-		failure                     error
-		stop                        bool
-	)
-	proc := sc.n.proc
-	inlinable := proc.nonBlocking
-	var base *value.Object
-	if s.ItemSelector != nil || (sc.n.jp != nil && sc.n.jp.itemSelector != nil) {
-		base = sc.context()
+	it.cancel = cancel
+	if it.selects() {
+		it.base = sc.context()
 	}
-	type pending struct {
-		i      int
-		itemIn any
-		last   int64 // the iteration's MapIterationStarted
-	}
-	iterate := func(c context.Context, th *thread, i int, itemIn any) {
-		out, err := ex.runGraph(c, th, proc, itemIn)
-		var d *history.MapIterationEventDetails
-		if ex.recording(th) {
-			d = ex.iterSlab.get()
-			d.Name, d.Index = s.Name, i
-		}
-		switch {
-		case err == nil && c.Err() == nil:
-			results[i] = out
-			ex.emit(th, "MapIterationSucceeded", d)
-		case err == nil || isAbort(err) || stop:
-			ex.emit(th, "MapIterationAborted", d)
-		default:
-			ex.emit(th, "MapIterationFailed", d)
-			failures++
-			if cfg.exceeded(failures, n) {
-				failure = err
-				if cfg.distributed {
-					failure = &stateError{name: fault.ExceedToleratedFailureThreshold, cause: "The specified tolerated failure threshold was exceeded"}
-				}
-				stop = true
-				cancel()
-			}
-		}
-	}
-	// Iterations run in line share one thread, reset for each.
-	var (
-		inlineTh thread
-		batch    []pending
-	)
+	inlinable := sc.n.proc.nonBlocking
 	for {
 		inline := inlinable && rt.Idle()
-		for !stop && running < limit && nextItem < n && ctx.Err() == nil {
-			i := nextItem
-			nextItem++
-			item := cfg.items[i]
-			var it *mapItem
-			if inline {
-				inlineTh.init(sc.th, nil)
-				inlineTh.item = mapItem{index: i, value: item}
-				it = &inlineTh.item
-			} else {
-				it = &mapItem{index: i, value: item}
+		for !it.stop && it.running < it.limit && it.next < n && ctx.Err() == nil {
+			if !it.start(ctx, ictx, inline) {
+				break
 			}
-			itemIn := item
-			if s.ItemSelector != nil || (sc.n.jp != nil && sc.n.jp.itemSelector != nil) {
-				v, err := sc.itemSelector(ctx, s, base, it, in)
-				if err != nil {
-					failure, stop = err, true
-					cancel()
-					break
-				}
-				itemIn = v
-			}
-			th := &inlineTh
-			if !inline {
-				th = sc.th.child(it)
-			}
-			sc.traceChild(th, PathIteration, i)
-			if cfg.distributed {
-				th.silent = true
-			}
-			if ex.recording(th) {
-				d := ex.iterSlab.get()
-				d.Name, d.Index = s.Name, i
-				ex.emit(th, "MapIterationStarted", d)
-			} else {
-				ex.emit(th, "MapIterationStarted", nil)
-			}
-			running++
-			if inline {
-				if batch == nil {
-					batch = make([]pending, 0, min(limit, n-i))
-				}
-				batch = append(batch, pending{i: i, itemIn: itemIn, last: th.last})
-				continue
-			}
-			rt.Go(ictx, func(c context.Context) {
-				defer func() { running-- }()
-				iterate(c, th, i, itemIn)
-			})
 		}
-		for j := range batch {
-			p := &batch[j]
-			th := &inlineTh
-			th.init(sc.th, nil)
-			th.item = mapItem{index: p.i, value: cfg.items[p.i]}
-			th.mapIt = &th.item
-			th.last = p.last
-			sc.traceChild(th, PathIteration, p.i)
-			if cfg.distributed {
-				th.silent = true
-			}
-			iterate(ictx, th, p.i, p.itemIn)
-			running--
-			*p = pending{}
-		}
-		batch = batch[:0]
-		if running == 0 && (stop || nextItem >= n || ctx.Err() != nil) {
+		it.runBatch(ictx)
+		if it.running == 0 && (it.stop || it.next >= n || ctx.Err() != nil) {
 			break
 		}
 		_ = rt.Await(context.WithoutCancel(ctx), func() bool {
-			return running == 0 || (!stop && ctx.Err() == nil && running < limit && nextItem < n)
+			return it.running == 0 || (!it.stop && ctx.Err() == nil && it.running < it.limit && it.next < n)
 		})
 	}
-	if failure != nil {
-		return nil, failure
+	if it.failure != nil {
+		return nil, it.failure
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return results, nil
+	return it.results, nil
+}
+
+// selects reports whether the Map has an ItemSelector.
+func (it *iterations) selects() bool {
+	return it.s.ItemSelector != nil || (it.sc.n.jp != nil && it.sc.n.jp.itemSelector != nil)
+}
+
+// start starts the next iteration: its ItemSelector, its
+// MapIterationStarted event, then a goroutine or, inline, a place in the
+// batch. It returns false when the ItemSelector failed (the Map then
+// stops).
+func (it *iterations) start(ctx, ictx context.Context, inline bool) bool {
+	ex, sc := it.ex, it.sc
+	i := it.next
+	it.next++
+	item := it.cfg.items[i]
+	var mi *mapItem
+	if inline {
+		it.inlineTh.init(sc.th, nil)
+		it.inlineTh.item = mapItem{index: i, value: item}
+		mi = &it.inlineTh.item
+	} else {
+		mi = &mapItem{index: i, value: item}
+	}
+	itemIn := item
+	if it.selects() {
+		v, err := sc.itemSelector(ctx, it.s, it.base, mi, it.in)
+		if err != nil {
+			it.failure, it.stop = err, true
+			it.cancel()
+			return false
+		}
+		itemIn = v
+	}
+	th := &it.inlineTh
+	if !inline {
+		th = sc.th.child(mi)
+	}
+	sc.traceChild(th, PathIteration, i)
+	if it.cfg.distributed {
+		th.silent = true
+	}
+	if ex.recording(th) {
+		d := ex.iterSlab.get()
+		d.Name, d.Index = it.s.Name, i
+		ex.emit(th, "MapIterationStarted", d)
+	} else {
+		ex.emit(th, "MapIterationStarted", nil)
+	}
+	it.running++
+	if inline {
+		if it.batch == nil {
+			it.batch = make([]pendingIteration, 0, min(it.limit, len(it.cfg.items)-i))
+		}
+		it.batch = append(it.batch, pendingIteration{i: i, itemIn: itemIn, last: th.last})
+		return true
+	}
+	ex.rt.Go(ictx, func(c context.Context) {
+		defer func() { it.running-- }()
+		it.iterate(c, th, i, itemIn)
+	})
+	return true
+}
+
+// runBatch runs the iterations started in line, one after the other, on
+// the shared thread.
+func (it *iterations) runBatch(ictx context.Context) {
+	for j := range it.batch {
+		p := &it.batch[j]
+		th := &it.inlineTh
+		th.init(it.sc.th, nil)
+		th.item = mapItem{index: p.i, value: it.cfg.items[p.i]}
+		th.mapIt = &th.item
+		th.last = p.last
+		it.sc.traceChild(th, PathIteration, p.i)
+		if it.cfg.distributed {
+			th.silent = true
+		}
+		it.iterate(ictx, th, p.i, p.itemIn)
+		it.running--
+		*p = pendingIteration{}
+	}
+	it.batch = it.batch[:0]
+}
+
+// iterate runs iteration i to its end and records how it ended; a failure
+// past the tolerance stops the Map.
+func (it *iterations) iterate(c context.Context, th *thread, i int, itemIn any) {
+	ex := it.ex
+	out, err := ex.runGraph(c, th, it.sc.n.proc, itemIn)
+	var d *history.MapIterationEventDetails
+	if ex.recording(th) {
+		d = ex.iterSlab.get()
+		d.Name, d.Index = it.s.Name, i
+	}
+	switch {
+	case err == nil && c.Err() == nil:
+		it.results[i] = out
+		ex.emit(th, "MapIterationSucceeded", d)
+	case err == nil || isAbort(err) || it.stop:
+		ex.emit(th, "MapIterationAborted", d)
+	default:
+		ex.emit(th, "MapIterationFailed", d)
+		it.failures++
+		if it.cfg.exceeded(it.failures, len(it.cfg.items)) {
+			it.failure = err
+			if it.cfg.distributed {
+				it.failure = &stateError{name: fault.ExceedToleratedFailureThreshold, cause: "The specified tolerated failure threshold was exceeded"}
+			}
+			it.stop = true
+			it.cancel()
+		}
+	}
 }
 
 // itemSelector evaluates the ItemSelector of the iteration of item it: a
