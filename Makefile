@@ -6,7 +6,7 @@ FUZZTIME      ?= 15s
 BENCHTIME     ?= 1s
 BENCHCOUNT    ?= 1
 
-.PHONY: all build test unit conformance fuzz bench bench-peer lint staticcheck example clean
+.PHONY: all build test deps unit conformance fuzz bench bench-peer lint staticcheck example clean
 
 all: build
 
@@ -15,8 +15,14 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/stepwise ./cmd/stepwise
 
-## test: everything CI runs: lint, all tests (conformance included), short fuzz runs.
-test: lint unit conformance fuzz
+## test: everything CI runs: lint, all tests (conformance included), short fuzz
+## runs, after installing the system tools the tests need (deps).
+test: deps lint unit conformance fuzz
+
+## deps: the system tools the tests need (Node.js/npm, Graphviz, the AWS CLI),
+## installed from Debian's packages when missing; see scripts/system-deps.sh.
+deps:
+	scripts/system-deps.sh
 
 ## unit: every package's tests. The Temporal tests need the Temporal CLI
 ## (built once into a cache by scripts/temporal-cli.sh).
