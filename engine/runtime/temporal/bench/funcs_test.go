@@ -14,7 +14,7 @@ import (
 )
 
 // exampleDir is examples/image-catalog.
-var exampleDir = filepath.Join("..", "..", "..", "examples", "image-catalog")
+var exampleDir = filepath.Join("..", "..", "..", "..", "examples", "image-catalog")
 
 // The resources of the image catalog's Task states.
 const (
