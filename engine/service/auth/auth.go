@@ -107,6 +107,10 @@ func newError(typ, format string, args ...any) *Error {
 	return &Error{Type: typ, Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
 }
 
+// mustSign are the headers that, when a request has them, must be among
+// its signed headers.
+var mustSign = []string{"X-Amz-Target", "Content-Type"}
+
 // authorization is the parsed Authorization header.
 type authorization struct {
 	raw           string
@@ -124,7 +128,8 @@ type authorization struct {
 // Checks run in this order, each with the AWS error it yields:
 //   - no Authorization header: MissingAuthenticationTokenException;
 //   - malformed header, missing Credential/SignedHeaders/Signature or date
-//     header, malformed credential or date, host or x-amz-date not signed:
+//     header, malformed credential or date, host, x-amz-date, x-amz-target
+//     or content-type (when present) not signed:
 //     IncompleteSignatureException;
 //   - credential scope with the wrong terminator, date, region or service, or
 //     a request time more than MaxSkew away from now: InvalidSignatureException;
@@ -144,6 +149,14 @@ func (v *Verifier) Verify(r *http.Request, body []byte) *Error {
 	a, aerr := parseAuthorization(raw, hasDateHeader(r))
 	if aerr != nil {
 		return aerr
+	}
+	// The operation and the body's type must be signed (as the SigV4
+	// rules ask of Content-Type and of x-amz-* headers): otherwise a
+	// captured request could be replayed as another operation.
+	for _, h := range mustSign {
+		if r.Header.Get(h) != "" && !signs(a.signedHeaders, h) {
+			return newError(TypeIncompleteSignature, "'%s' must be a 'SignedHeader' in the AWS Authorization.", h)
+		}
 	}
 	reqTime, dateHeader, aerr := requestTime(r, a)
 	if aerr != nil {
