@@ -3,13 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/stepwise/stepwise/engine/store"
 )
@@ -88,4 +96,54 @@ func TestServeRefusesSecondServer(t *testing.T) {
 	// Once the first server is gone (even killed), the database opens.
 	second := startServeChild(t, "--db", path, "--listen", "127.0.0.1:0")
 	second.kill(t)
+}
+
+// D5: under --auth, GET /metrics needs a signature like the API;
+// --metrics-listen serves it unauthenticated on an address of its own.
+func TestServeMetricsUnderAuth(t *testing.T) {
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := free.Addr().String()
+	free.Close()
+	c := startServeChild(t, "--db", store.Memory, "--listen", "127.0.0.1:0", "--auth", "--auth-credentials", "AKID:SECRET",
+		"--metrics-listen", metricsAddr)
+	defer c.kill(t)
+
+	resp, err := http.Get(c.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK || !strings.Contains(string(body), "MissingAuthenticationToken") {
+		t.Fatalf("unsigned GET /metrics under --auth: %d %s", resp.StatusCode, body)
+	}
+
+	req, _ := http.NewRequest(http.MethodGet, c.url+"/metrics", nil)
+	sum := sha256.Sum256(nil)
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "SECRET"},
+		req, hex.EncodeToString(sum[:]), "states", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed GET /metrics: %d %.200s", resp.StatusCode, body)
+	}
+
+	resp, err = http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics on --metrics-listen: %d %.200s", resp.StatusCode, body)
+	}
 }
