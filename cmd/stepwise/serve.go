@@ -64,7 +64,14 @@ flags:
                             loopback only unless you give another address)
   --db PATH                 the SQLite database (default: $XDG_DATA_HOME/stepwise/stepwise.db,
                             i.e. ~/.local/share/stepwise/stepwise.db; ./stepwise.db when
-                            there is no home directory); ":memory:" keeps nothing
+                            there is no home directory); ":memory:" keeps nothing.
+                            One server at a time: PATH.lock beside it is locked,
+                            and a second server is refused, naming the pid that
+                            holds it. A damaged database (PRAGMA quick_check, an
+                            empty file, a damaged write-ahead log) is refused at
+                            start. While the disk is full, writes API calls wait
+                            for answer ServiceUnavailable; what executions record
+                            is kept and written once space returns.
   --region REGION           the region in ARNs (default us-east-1)
   --account ID              the account id in ARNs (default 123456789012)
   --mocks FILE              a MockConfigFile (default: $SFN_MOCK_CONFIG)
