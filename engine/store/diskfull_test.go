@@ -134,3 +134,44 @@ func TestDiskFullKeepsWrites(t *testing.T) {
 		t.Fatalf("CreateExecution after recovery: %v", err)
 	}
 }
+
+// Close returns while the disk is full, even with writers blocked on a full
+// queue; what could not be written is reported, not waited for.
+func TestDiskFullCloseDoesNotHang(t *testing.T) {
+	dir := smallDisk(t, "2m")
+	var failed atomic.Int64
+	s, err := store.Open(ctx, filepath.Join(dir, "s.db"), store.Options{MaxBatch: 8, RetryInterval: 50 * time.Millisecond,
+		OnError: func(error) { failed.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := &store.Execution{Arn: "arn:ex:1", StateMachineArn: "arn:sm:a", Name: "1", RevisionID: "r1", Status: "RUNNING", Input: `{}`, StartDate: time.Now()}
+	if err := s.CreateExecution(ctx, ex); err != nil {
+		t.Fatal(err)
+	}
+	fillDisk(t, dir)
+	body := []byte(`{"pad":"` + strings.Repeat("x", 8000) + `"}`)
+	produced := make(chan struct{})
+	go func() {
+		defer close(produced)
+		for i := int64(1); i <= 20000; i++ { // more than the queue holds
+			s.AppendEvent(ex.ID, store.Event{ID: i, Type: "T", JSON: body})
+		}
+	}()
+	time.Sleep(500 * time.Millisecond)
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close hung on a full disk")
+	}
+	select {
+	case <-produced:
+	case <-time.After(10 * time.Second):
+		t.Fatal("AppendEvent stayed blocked after Close")
+	}
+	if failed.Load() == 0 {
+		t.Error("the writes that could not be made were not reported")
+	}
+}

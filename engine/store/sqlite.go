@@ -252,10 +252,12 @@ func (s *SQLite) checkpointer() {
 		var busy, logPages, done int
 		if err := s.cp.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logPages, &done); err != nil {
 			// Reported once, not every 200 ms while the disk stays full.
-			if msg := err.Error(); msg != lastErr && s.opts.OnError != nil {
-				s.opts.OnError(fmt.Errorf("store: checkpointing the WAL: %w", err))
+			if msg := err.Error(); msg != lastErr {
+				if s.opts.OnError != nil {
+					s.opts.OnError(fmt.Errorf("store: checkpointing the WAL: %w", err))
+				}
+				lastErr = msg
 			}
-			lastErr = err.Error()
 			continue
 		}
 		lastErr = ""
@@ -323,12 +325,18 @@ func (s *SQLite) enqueue(ctx context.Context, o *op, wait bool) error {
 	}
 	select {
 	case s.ops <- o:
-	case <-s.stopping:
-		s.mu.RUnlock()
-		return ErrClosed
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return ctx.Err()
+	default:
+		// The queue is full (the disk may be): wait for room, unless
+		// the store closes.
+		select {
+		case s.ops <- o:
+		case <-s.stopping:
+			s.mu.RUnlock()
+			return ErrClosed
+		case <-ctx.Done():
+			s.mu.RUnlock()
+			return ctx.Err()
+		}
 	}
 	s.mu.RUnlock()
 	if !wait {
