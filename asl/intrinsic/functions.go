@@ -642,7 +642,12 @@ func fnMathAdd(_ *Env, n *callNode, args []any) (any, error) {
 	return s, nil
 }
 
-// fnMathRandom returns an integer in [start, end). With a seed the result is
+// isInt32 reports whether n fits a Java int, the type of MathRandom's
+// bounds (AWS documents MathAdd's arguments as -2147483648..2147483647; the
+// seeded result is java.util.Random's nextInt(int bound)).
+func isInt32(n int64) bool { return n >= math.MinInt32 && n <= math.MaxInt32 }
+
+// fnMathRandom returns an integer in [start, end), both Java ints. With a seed the result is
 // that of java.util.Random seeded with it, so equal seeds give equal
 // numbers; without one it comes from env.Random.
 func fnMathRandom(env *Env, n *callNode, args []any) (any, error) {
@@ -651,7 +656,7 @@ func fnMathRandom(env *Env, n *callNode, args []any) (any, error) {
 	}
 	start, ok1 := toInt(args[0])
 	end, ok2 := toInt(args[1])
-	if !ok1 || !ok2 || start >= end {
+	if !ok1 || !ok2 || start >= end || !isInt32(start) || !isInt32(end) {
 		return nil, invalidArgs(n.name)
 	}
 	bound := uint64(end) - uint64(start)

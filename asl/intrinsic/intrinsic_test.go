@@ -166,6 +166,12 @@ func TestMathRandom(t *testing.T) {
 	if v, _ := eval(t, `States.MathRandom(0, 1000, 7)`, `{}`); v != int64(236) {
 		t.Errorf("MathRandom(0, 1000, 7) = %v, want 236 (java.util.Random)", v)
 	}
+	// The widest bounds accepted: Java's int range.
+	if v, err := eval(t, `States.MathRandom(-2147483648, 2147483647, 3)`, `{}`); err != nil {
+		t.Errorf("MathRandom over the int range: %v", err)
+	} else if n := v.(int64); n < -2147483648 || n >= 2147483647 {
+		t.Errorf("MathRandom over the int range = %d", n)
+	}
 	c, err := intrinsic.Parse(`States.MathRandom(1, 10)`)
 	if err != nil {
 		t.Fatal(err)
@@ -225,6 +231,12 @@ func TestEvalErrors(t *testing.T) {
 		{`States.MathRandom(1.4, 1.6)`, `{}`, invalid("MathRandom")},
 		{`States.MathRandom(1, 10, null)`, `{}`, invalid("MathRandom")},
 		{`States.MathRandom(1, 10, 'seed')`, `{}`, invalid("MathRandom")},
+		// Start and end are Java ints (as MathAdd's arguments, whose range
+		// AWS documents): 1e300 is no bound.
+		{`States.MathRandom($.a, $.b)`, `{"a":0,"b":1e300}`, invalid("MathRandom")},
+		{`States.MathRandom(0, 2147483648)`, `{}`, invalid("MathRandom")},
+		{`States.MathRandom(-2147483649, 0)`, `{}`, invalid("MathRandom")},
+		{`States.MathRandom($.a, 0)`, `{"a":-1e300}`, invalid("MathRandom")},
 		{`States.StringSplit($.a, ',')`, `{"a":1}`, invalid("StringSplit")},
 		{`States.UUID(1)`, `{}`, invalid("UUID")},
 		{`States.Hash($.missing, 'SHA-256')`, `{}`, "The JSONPath '$.missing' could not be found in the input '{}'"},

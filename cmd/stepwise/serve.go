@@ -51,7 +51,12 @@ that test case's mocked responses. Tasks on activities
 Other tasks call AWS with the SDK's usual configuration (AWS_PROFILE,
 AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>, ...).
 
-GET /metrics serves Prometheus metrics. SIGINT or SIGTERM stops the server
+GET /metrics serves Prometheus metrics (state machine names, execution and
+API call counts). Under --auth it is protected like the API: a request
+must be signed with SigV4 (service "states", --region) by an accepted key.
+For a Prometheus scraper that cannot sign, --metrics-listen serves
+/metrics alone, without authentication, on an address of your choice (keep
+it on loopback or a private network). SIGINT or SIGTERM stops the server
 gracefully: running executions stay RUNNING and resume on the next start.
 
 flags:
@@ -59,7 +64,14 @@ flags:
                             loopback only unless you give another address)
   --db PATH                 the SQLite database (default: $XDG_DATA_HOME/stepwise/stepwise.db,
                             i.e. ~/.local/share/stepwise/stepwise.db; ./stepwise.db when
-                            there is no home directory); ":memory:" keeps nothing
+                            there is no home directory); ":memory:" keeps nothing.
+                            One server at a time: PATH.lock beside it is locked,
+                            and a second server is refused, naming the pid that
+                            holds it. A damaged database (PRAGMA quick_check, an
+                            empty file, a damaged write-ahead log) is refused at
+                            start. While the disk is full, writes API calls wait
+                            for answer ServiceUnavailable; what executions record
+                            is kept and written once space returns.
   --region REGION           the region in ARNs (default us-east-1)
   --account ID              the account id in ARNs (default 123456789012)
   --mocks FILE              a MockConfigFile (default: $SFN_MOCK_CONFIG)
@@ -68,6 +80,8 @@ flags:
                             an accepted access key (repeatable; also
                             $STEPWISE_AUTH_CREDENTIALS, comma-separated)
   --auth-file FILE          accepted access keys, one AKID:SECRET a line
+  --metrics-listen ADDR     also serve GET /metrics, unauthenticated, on ADDR
+                            (default: none; /metrics stays on --listen only)
   --activity-poll DURATION  how long GetActivityTask waits for a task (default 60s)
   --log-level LEVEL         debug, info, warn or error (default info); logs go to stderr
 ` + serveTemporalUsage
@@ -95,6 +109,7 @@ type serveFlags struct {
 	auth         bool
 	creds        credFlags
 	authFile     string
+	metrics      string
 	activityPoll time.Duration
 	logLevel     string
 	temporal     serveTemporalFlags
@@ -112,6 +127,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.BoolVar(&f.auth, "auth", false, "")
 	fs.Var(&f.creds, "auth-credentials", "")
 	fs.StringVar(&f.authFile, "auth-file", "", "")
+	fs.StringVar(&f.metrics, "metrics-listen", "", "")
 	fs.DurationVar(&f.activityPoll, "activity-poll", 60*time.Second, "")
 	fs.StringVar(&f.logLevel, "log-level", "info", "")
 	addServeTemporalFlags(fs, &f.temporal)
@@ -276,8 +292,28 @@ func serve(ctx context.Context, f *serveFlags, opts service.Options, log *slog.L
 		log.Warn("listening beyond loopback without --auth: anyone who can reach the port can run workflows", "addr", ln.Addr().String())
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics.Handler(reg))
+	var metricsHandler http.Handler = metrics.Handler(reg)
+	if opts.Auth != nil {
+		mux.Handle("GET /metrics", opts.Auth.Require(metricsHandler))
+	} else {
+		mux.Handle("GET /metrics", metricsHandler)
+	}
 	mux.Handle("/", svc)
+	if f.metrics != "" {
+		mln, err := net.Listen("tcp", f.metrics)
+		if err != nil {
+			ln.Close()
+			_ = svc.Shutdown(context.Background())
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		mmux := http.NewServeMux()
+		mmux.Handle("GET /metrics", metricsHandler)
+		msrv := &http.Server{Handler: mmux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		log.Info("metrics listening, unauthenticated", "metrics", mln.Addr().String())
+	}
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,7 +1,9 @@
 package service
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -90,6 +92,14 @@ func validName(name string) bool {
 }
 
 // Page tokens are opaque to clients: a kind and a position.
+
+// boundKind is a page token kind bound to the request it pages through
+// (the resource listed, the order): a token of one execution's history is
+// then an InvalidToken for another's, as on AWS.
+func boundKind(kind string, request ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(request, "\x00")))
+	return kind + "/" + hex.EncodeToString(sum[:8])
+}
 
 func pageToken(kind, pos string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(kind + "\x00" + pos))

@@ -351,7 +351,8 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 	default:
 		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", in.StatusFilter)
 	}
-	n, before, err := pageStart(in.MaxResults, in.NextToken, "ex", parseIntToken)
+	kind := boundKind("ex", rec.Arn)
+	n, before, err := pageStart(in.MaxResults, in.NextToken, kind, parseIntToken)
 	if err != nil {
 		return nil, err
 	}
@@ -360,7 +361,7 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 		return nil, err
 	}
 	out := &listExecutionsOut{Executions: []executionItem{}}
-	exs, out.NextToken = pageEnd(exs, n, "ex", func(ex *store.Execution) string { return strconv.FormatInt(ex.ID, 10) })
+	exs, out.NextToken = pageEnd(exs, n, kind, func(ex *store.Execution) string { return strconv.FormatInt(ex.ID, 10) })
 	for _, ex := range exs {
 		it := executionItem{ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name, Status: ex.Status,
 			StartDate: ts(ex.StartDate), StopDate: ts(ex.StopDate), RedriveDate: ts(ex.RedriveDate)}
@@ -456,7 +457,8 @@ func (s *Service) getExecutionHistory(ctx context.Context, in *getExecutionHisto
 	if err != nil {
 		return nil, err
 	}
-	n, after, err := pageStart(in.MaxResults, in.NextToken, "ev", parseIntToken)
+	kind := boundKind("ev", ex.Arn, strconv.FormatBool(in.ReverseOrder))
+	n, after, err := pageStart(in.MaxResults, in.NextToken, kind, parseIntToken)
 	if err != nil {
 		return nil, err
 	}
@@ -473,7 +475,7 @@ func (s *Service) getExecutionHistory(ctx context.Context, in *getExecutionHisto
 	}
 	withData := in.IncludeExecutionData == nil || *in.IncludeExecutionData
 	out := &getExecutionHistoryOut{Events: []json.RawMessage{}}
-	evs, out.NextToken = pageEnd(evs, n, "ev", func(ev store.Event) string { return strconv.FormatInt(ev.ID, 10) })
+	evs, out.NextToken = pageEnd(evs, n, kind, func(ev store.Event) string { return strconv.FormatInt(ev.ID, 10) })
 	for _, ev := range evs {
 		data := json.RawMessage(ev.JSON)
 		if !withData {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stepwise/stepwise/engine/store"
 )
 
 // Limits of a request, as AWS's.
@@ -147,7 +149,14 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out, err := h(r.Context(), body)
 	if err != nil {
 		var ae *APIError
-		if !errors.As(err, &ae) {
+		switch {
+		case errors.As(err, &ae):
+		case errors.Is(err, store.ErrUnavailable):
+			// The disk is full, or the like: say so rather than "internal
+			// error" (the store keeps retrying what executions record).
+			s.log.Error("operation failed", "operation", opName, "error", err)
+			ae = &APIError{Type: "ServiceUnavailable", Message: "the server cannot write to its database: " + err.Error(), Status: http.StatusServiceUnavailable}
+		default:
 			s.log.Error("operation failed", "operation", opName, "error", err)
 			ae = &APIError{Type: errInternal, Message: "internal error", Status: http.StatusInternalServerError}
 		}

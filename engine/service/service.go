@@ -135,6 +135,20 @@ func (t *tokenRuntime) AwaitTask(ctx context.Context, token string, timeout, hea
 	return t.Runtime.AwaitTask(ctx, token, timeout, heartbeat)
 }
 
+// UUID returns a random version-4 UUID from crypto/rand. The interpreter
+// takes its task tokens from here (and execution names, Map Run ARNs and
+// States.UUID): a task token grants SendTaskSuccess, SendTaskFailure and
+// SendTaskHeartbeat on its task, so it must not be predictable from the
+// tokens a worker sees, as the seeded math/rand of local.Runtime is (about
+// 2^31 sequences).
+func (t *tokenRuntime) UUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail (it would crash the process)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
 func (t *tokenRuntime) wasAwaited(token string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()

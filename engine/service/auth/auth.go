@@ -16,11 +16,13 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -107,6 +109,10 @@ func newError(typ, format string, args ...any) *Error {
 	return &Error{Type: typ, Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
 }
 
+// mustSign are the headers that, when a request has them, must be among
+// its signed headers.
+var mustSign = []string{"X-Amz-Target", "Content-Type"}
+
 // authorization is the parsed Authorization header.
 type authorization struct {
 	raw           string
@@ -124,7 +130,8 @@ type authorization struct {
 // Checks run in this order, each with the AWS error it yields:
 //   - no Authorization header: MissingAuthenticationTokenException;
 //   - malformed header, missing Credential/SignedHeaders/Signature or date
-//     header, malformed credential or date, host or x-amz-date not signed:
+//     header, malformed credential or date, host, x-amz-date, x-amz-target
+//     or content-type (when present) not signed:
 //     IncompleteSignatureException;
 //   - credential scope with the wrong terminator, date, region or service, or
 //     a request time more than MaxSkew away from now: InvalidSignatureException;
@@ -144,6 +151,14 @@ func (v *Verifier) Verify(r *http.Request, body []byte) *Error {
 	a, aerr := parseAuthorization(raw, hasDateHeader(r))
 	if aerr != nil {
 		return aerr
+	}
+	// The operation and the body's type must be signed (as the SigV4
+	// rules ask of Content-Type and of x-amz-* headers): otherwise a
+	// captured request could be replayed as another operation.
+	for _, h := range mustSign {
+		if r.Header.Get(h) != "" && !signs(a.signedHeaders, h) {
+			return newError(TypeIncompleteSignature, "'%s' must be a 'SignedHeader' in the AWS Authorization.", h)
+		}
 	}
 	reqTime, dateHeader, aerr := requestTime(r, a)
 	if aerr != nil {
@@ -471,4 +486,23 @@ func hmacSHA256(key, data []byte) []byte {
 func hashHex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// Require wraps h so that it answers only requests that v verifies (a
+// body, if any, is read and handed on); others get v's error. It guards
+// endpoints beside the API, such as GET /metrics under --auth.
+func (v *Verifier) Require(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, "reading the request body: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if aerr := v.Verify(r, body); aerr != nil {
+			aerr.Write(w)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.ServeHTTP(w, r)
+	})
 }

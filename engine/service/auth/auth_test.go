@@ -37,6 +37,7 @@ type signOpts struct {
 	url                          string
 	contentSHA                   string // set X-Amz-Content-Sha256 before signing
 	extra                        http.Header
+	unsigned                     []string // headers added after signing (not among the signed headers)
 }
 
 // signedRequest builds a Step Functions style POST and signs it with the
@@ -78,10 +79,18 @@ func signedRequest(t testing.TB, body string, o signOpts) *http.Request {
 			r.Header.Add(k, v)
 		}
 	}
+	later := http.Header{}
+	for _, h := range o.unsigned {
+		later.Set(h, r.Header.Get(h))
+		r.Header.Del(h)
+	}
 	sum := sha256.Sum256([]byte(body))
 	creds := aws.Credentials{AccessKeyID: o.key, SecretAccessKey: o.secret}
 	if err := v4.NewSigner().SignHTTP(context.Background(), creds, r, hex.EncodeToString(sum[:]), o.service, o.region, o.at); err != nil {
 		t.Fatalf("sign: %v", err)
+	}
+	for h, vs := range later {
+		r.Header[h] = vs
 	}
 	return r
 }
@@ -214,6 +223,17 @@ func TestVerifyRejections(t *testing.T) {
 		"x-amz-date not signed": {
 			req: editAuth(signOpts{}, func(a string) string { return strings.Replace(a, ";x-amz-date", "", 1) }),
 			typ: TypeIncompleteSignature, message: "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.",
+		},
+		// A request whose signature does not cover its operation could be
+		// replayed as another operation (a captured DescribeExecution
+		// re-sent as StopExecution).
+		"x-amz-target not signed": {
+			req: signed(signOpts{target: "AWSStepFunctions.StopExecution", unsigned: []string{"X-Amz-Target"}}),
+			typ: TypeIncompleteSignature, message: "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.",
+		},
+		"content-type not signed": {
+			req: signed(signOpts{unsigned: []string{"Content-Type"}}),
+			typ: TypeIncompleteSignature, message: "'Content-Type' must be a 'SignedHeader' in the AWS Authorization.",
 		},
 		"no date header": {
 			req: func(t *testing.T) (*http.Request, []byte) {

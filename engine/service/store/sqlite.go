@@ -22,8 +22,14 @@ type Options struct {
 	// OnError receives the errors of queued writes (events, checkpoints,
 	// task tokens), which have no caller to return them to. nil: dropped.
 	OnError func(error)
+	// OnRecover is called when writes succeed again after a failure that
+	// OnError reported (the disk had been full). nil: nothing is called.
+	OnRecover func()
 	// MaxBatch is the most writes grouped into one transaction (0: 512).
 	MaxBatch int
+	// RetryInterval is the longest wait between two attempts to commit
+	// writes that failed for want of space or an I/O error (0: 2s).
+	RetryInterval time.Duration
 }
 
 // SQLite is the Store on an embedded SQLite database.
@@ -34,11 +40,17 @@ type SQLite struct {
 	opts   Options
 	nextID atomic.Int64
 
-	ops     chan *op
-	closing chan struct{}
-	done    chan struct{}
-	mu      sync.RWMutex // held for reading while queueing, for writing to close
-	closed  bool
+	ops      chan *op
+	stopping chan struct{} // closed when Close begins: queueing gives up
+	closing  chan struct{} // closed once nothing more is queued
+	done     chan struct{}
+	mu       sync.RWMutex // held for reading while queueing, for writing to close
+	closed   bool
+	stopOnce sync.Once
+	// failing is the error of the last failed commit while queued writes
+	// wait to be retried (nil: writes succeed).
+	failing atomic.Pointer[error]
+	lock    *fileLock // the lock on the database file (nil in memory)
 
 	stmts  map[opKind]*sql.Stmt
 	cpDone chan struct{} // closed when the checkpointer has returned
@@ -114,17 +126,34 @@ type op struct {
 	tok  TaskToken
 	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error // nil: nobody waits
+	// retry: when the transaction fails for want of space or an I/O
+	// error, the write is kept and committed once writes succeed again
+	// (history events, checkpoints, task tokens, the end of an
+	// execution). Other writes fail at once, so that their callers (API
+	// requests) get the error instead of waiting.
+	retry bool
 }
 
 // Open opens (creating it if needed) the SQLite store at path, or an
 // in-memory store for Memory. The file is used in WAL mode with
 // synchronous=NORMAL: a committed write survives the process being killed;
 // a power loss may lose the last commits.
+//
+// One process at a time may open a database file: Open takes an exclusive
+// lock on PATH.lock beside it (flock) and fails, naming the process that
+// holds it, when another has it. It also refuses a file that is not sound:
+// an empty (0-byte) file, a write-ahead log whose recovery would drop
+// committed transactions (a frame that fails its checksum before later
+// commits), or a database that fails SQLite's PRAGMA quick_check.
 func Open(ctx context.Context, path string, opts Options) (*SQLite, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 512
 	}
-	s := &SQLite{opts: opts, ops: make(chan *op, 16384), closing: make(chan struct{}), done: make(chan struct{}), stmts: map[opKind]*sql.Stmt{}}
+	if opts.RetryInterval <= 0 {
+		opts.RetryInterval = 2 * time.Second
+	}
+	s := &SQLite{opts: opts, ops: make(chan *op, 16384), stopping: make(chan struct{}), closing: make(chan struct{}),
+		done: make(chan struct{}), stmts: map[opKind]*sql.Stmt{}}
 	params := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(0)"
 	var err error
 	if path == Memory {
@@ -140,25 +169,37 @@ func Open(ctx context.Context, path string, opts Options) (*SQLite, error) {
 		if strings.ContainsAny(path, "?#") {
 			return nil, fmt.Errorf("store: open %s: the path may not contain '?' or '#'", path)
 		}
+		if s.lock, err = lockFile(path + ".lock"); err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+		if err := checkFiles(path); err != nil {
+			s.lock.release()
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
 		// The writer never checkpoints the WAL itself (a checkpoint inside
 		// a commit would hold up every waiting caller): a goroutine does,
 		// on a connection of its own, beside the writes.
 		s.w, err = sql.Open("sqlite", path+"?"+params+"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 		if err != nil {
+			s.lock.release()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
 		s.w.SetMaxOpenConns(1)
 		s.w.SetConnMaxIdleTime(0)
 		s.w.SetConnMaxLifetime(0)
+		if err := quickCheck(ctx, s.w); err != nil {
+			s.closeDBs()
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
 	}
 	if _, err := s.w.ExecContext(ctx, schema); err != nil {
-		s.w.Close()
+		s.closeDBs()
 		return nil, fmt.Errorf("store: open %s: creating the schema: %w", path, err)
 	}
 	if s.r == nil {
 		s.r, err = sql.Open("sqlite", path+"?"+params+"&_pragma=query_only(1)")
 		if err != nil {
-			s.w.Close()
+			s.closeDBs()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
 		s.r.SetMaxOpenConns(4)
@@ -166,15 +207,16 @@ func Open(ctx context.Context, path string, opts Options) (*SQLite, error) {
 		s.r.SetConnMaxIdleTime(0)
 		s.cp, err = sql.Open("sqlite", path+"?"+params)
 		if err != nil {
-			s.w.Close()
-			s.r.Close()
+			s.closeDBs()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
 		s.cp.SetMaxOpenConns(1)
 	}
 	var maxID sql.NullInt64
 	if err := s.w.QueryRowContext(ctx, `SELECT MAX(id) FROM executions`).Scan(&maxID); err != nil {
-		s.Close()
+		// Not Close: the writer has not started, and Close would wait
+		// for it forever.
+		s.closeDBs()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	s.nextID.Store(maxID.Int64)
@@ -200,6 +242,7 @@ func (s *SQLite) checkpointer() {
 	defer close(s.cpDone)
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
+	lastErr := ""
 	for {
 		select {
 		case <-s.closing:
@@ -208,11 +251,16 @@ func (s *SQLite) checkpointer() {
 		}
 		var busy, logPages, done int
 		if err := s.cp.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logPages, &done); err != nil {
-			if s.opts.OnError != nil {
-				s.opts.OnError(fmt.Errorf("store: checkpointing the WAL: %w", err))
+			// Reported once, not every 200 ms while the disk stays full.
+			if msg := err.Error(); msg != lastErr {
+				if s.opts.OnError != nil {
+					s.opts.OnError(fmt.Errorf("store: checkpointing the WAL: %w", err))
+				}
+				lastErr = msg
 			}
 			continue
 		}
+		lastErr = ""
 		if logPages > 64*1024 && done == logPages {
 			// Everything is in the database file: start the WAL over
 			// (this waits for the writer briefly).
@@ -221,21 +269,27 @@ func (s *SQLite) checkpointer() {
 	}
 }
 
+// closeDBs closes the statements, the databases and the lock, those that
+// are open.
 func (s *SQLite) closeDBs() {
 	for _, st := range s.stmts {
 		st.Close()
 	}
-	if s.r != s.w {
+	if s.r != nil && s.r != s.w {
 		s.r.Close()
 	}
 	if s.cp != nil {
 		s.cp.Close()
 	}
-	s.w.Close()
+	if s.w != nil {
+		s.w.Close()
+	}
+	s.lock.release()
 }
 
 // Close commits the queued writes and closes the database.
 func (s *SQLite) Close() error {
+	s.stopOnce.Do(func() { close(s.stopping) }) // writers blocked on a full queue give up
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -259,6 +313,11 @@ func (s *SQLite) enqueue(ctx context.Context, o *op, wait bool) error {
 	if wait {
 		o.done = make(chan error, 1)
 	}
+	if wait && !o.retry {
+		if ferr := s.failing.Load(); ferr != nil {
+			return fmt.Errorf("%w: the database cannot be written (%w)", ErrUnavailable, *ferr)
+		}
+	}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -266,9 +325,18 @@ func (s *SQLite) enqueue(ctx context.Context, o *op, wait bool) error {
 	}
 	select {
 	case s.ops <- o:
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return ctx.Err()
+	default:
+		// The queue is full (the disk may be): wait for room, unless
+		// the store closes.
+		select {
+		case s.ops <- o:
+		case <-s.stopping:
+			s.mu.RUnlock()
+			return ErrClosed
+		case <-ctx.Done():
+			s.mu.RUnlock()
+			return ctx.Err()
+		}
 	}
 	s.mu.RUnlock()
 	if !wait {
@@ -283,36 +351,24 @@ func (s *SQLite) enqueue(ctx context.Context, o *op, wait bool) error {
 }
 
 // writer commits queued writes, as many as are queued (up to MaxBatch) in
-// each transaction.
+// each transaction. When a transaction fails for want of space or an I/O
+// error, the writes that must not be lost (retry) are kept, in order, and
+// committed again, with the writes queued since, until a commit succeeds;
+// the other writes of the batch fail with the error.
 func (s *SQLite) writer() {
 	defer close(s.done)
 	batch := make([]*op, 0, s.opts.MaxBatch)
+	wait := 50 * time.Millisecond
 	for {
-		var first *op
-		select {
-		case first = <-s.ops:
-		case <-s.closing:
-			// Writers check closed under the lock before queueing, so
-			// once closing is closed nothing more arrives.
-			for {
-				select {
-				case o := <-s.ops:
-					batch = append(batch, o)
-					if len(batch) == s.opts.MaxBatch {
-						s.commit(batch)
-						batch = batch[:0]
-					}
-					continue
-				default:
-				}
-				break
+		if len(batch) == 0 {
+			select {
+			case o := <-s.ops:
+				batch = append(batch, o)
+			case <-s.closing:
+				s.final(nil)
+				return
 			}
-			if len(batch) > 0 {
-				s.commit(batch)
-			}
-			return
 		}
-		batch = append(batch[:0], first)
 	fill:
 		for len(batch) < s.opts.MaxBatch {
 			select {
@@ -322,103 +378,207 @@ func (s *SQLite) writer() {
 				break fill
 			}
 		}
-		s.commit(batch)
-		clear(batch)
-		batch = batch[:0]
+		err := s.commit(batch)
+		if err == nil {
+			if s.failing.Swap(nil) != nil && s.opts.OnRecover != nil {
+				s.opts.OnRecover()
+			}
+			clear(batch)
+			batch = batch[:0]
+			wait = 50 * time.Millisecond
+			continue
+		}
+		if s.failing.Swap(&err) == nil && s.opts.OnError != nil {
+			s.opts.OnError(fmt.Errorf("%w; history events, checkpoints and execution ends are kept and retried until a write succeeds, other writes fail", err))
+		}
+		batch = s.keepRetries(batch, err)
+		select {
+		case <-time.After(wait):
+		case <-s.closing:
+			s.final(batch)
+			return
+		}
+		wait = min(2*wait, s.opts.RetryInterval)
+	}
+}
+
+// keepRetries answers the writes of a failed batch that are not retried
+// and returns those that are, in order.
+func (s *SQLite) keepRetries(batch []*op, err error) []*op {
+	kept := batch[:0]
+	for _, o := range batch {
+		if o.retry {
+			kept = append(kept, o)
+			continue
+		}
+		s.reply(o, fmt.Errorf("%w: %w", ErrUnavailable, err))
+	}
+	clear(batch[len(kept):])
+	return kept
+}
+
+// final commits what is left when the store closes: batch and every write
+// still queued. Writes that cannot be committed now are reported.
+func (s *SQLite) final(batch []*op) {
+	// Writers check closed under the lock before queueing, so once
+	// closing is closed nothing more arrives.
+	for {
+		select {
+		case o := <-s.ops:
+			batch = append(batch, o)
+			continue
+		default:
+		}
+		break
+	}
+	for len(batch) > 0 {
+		n := min(len(batch), s.opts.MaxBatch)
+		if err := s.commit(batch[:n]); err != nil {
+			for _, o := range batch[:n] {
+				s.reply(o, fmt.Errorf("store: closing: %w", err))
+			}
+		}
+		batch = batch[n:]
+	}
+}
+
+// reply gives a write's outcome to its caller, or to OnError when nobody
+// waits for it.
+func (s *SQLite) reply(o *op, err error) {
+	if o.done != nil {
+		o.done <- err
+	} else if err != nil && s.opts.OnError != nil {
+		s.opts.OnError(err)
 	}
 }
 
 // commit runs a batch of writes in one transaction and reports to those
-// waiting.
-func (s *SQLite) commit(batch []*op) {
+// waiting. When the transaction fails for want of space, an I/O error or
+// the like (transient), it is rolled back, nobody is answered, and commit
+// returns the error.
+func (s *SQLite) commit(batch []*op) error {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
 	tx, err := s.w.BeginTx(ctx, nil)
-	if err == nil {
-		stmts := map[opKind]*sql.Stmt{}
-		stmt := func(k opKind) *sql.Stmt {
-			st := stmts[k]
-			if st == nil {
-				st = tx.StmtContext(ctx, s.stmts[k])
-				stmts[k] = st
-			}
-			return st
+	if err != nil {
+		err = fmt.Errorf("store: begin: %w", err)
+		if transient(err) {
+			return err
 		}
-		// The latest checkpoint of each execution is all that counts:
-		// write it once, after the batch's other writes.
-		var checkpoints map[int64][]byte
-		var order []int64
-		for i, o := range batch {
-			switch o.kind {
-			case opFunc:
-				errs[i] = o.fn(ctx, tx)
-			case opCreateExecution:
-				e := o.ex
-				_, errs[i] = stmt(o.kind).ExecContext(ctx, e.ID, e.Arn, e.StateMachineArn, e.Name, e.RevisionID, e.Status,
-					e.Input, e.Output, e.Error, e.Cause, nanos(e.StartDate), nanos(e.StopDate), e.RedriveCount,
-					nanos(e.RedriveDate), e.TraceHeader, e.TestCase, e.Checkpoint)
-				if isConstraint(errs[i]) {
-					errs[i] = fmt.Errorf("execution %s: %w", e.Arn, ErrExists)
-				}
-			case opEvent:
-				_, errs[i] = stmt(o.kind).ExecContext(ctx, o.id, o.ev.ID, o.ev.Type, o.ev.JSON)
-			case opCheckpoint:
-				if checkpoints == nil {
-					checkpoints = map[int64][]byte{}
-				}
-				if _, ok := checkpoints[o.id]; !ok {
-					order = append(order, o.id)
-				}
-				checkpoints[o.id] = o.data
-			case opFinish:
-				if cp, ok := checkpoints[o.id]; ok {
-					// Keep the order: the checkpoint before the finish.
-					if _, err := stmt(opCheckpoint).ExecContext(ctx, cp, o.id); err != nil {
-						errs[i] = err
-					}
-					delete(checkpoints, o.id)
-				}
-				f := o.fin
-				if errs[i] == nil {
-					_, errs[i] = stmt(o.kind).ExecContext(ctx, f.Status, f.Output, f.Error, f.Cause, nanos(f.StopDate), o.id)
-				}
-			case opToken:
-				t := o.tok
-				_, errs[i] = stmt(o.kind).ExecContext(ctx, t.Token, t.ExecutionID, t.ExecutionArn, t.StateName, t.ActivityArn, nanos(t.Created))
-			case opFlush:
-			}
+		for _, o := range batch {
+			s.reply(o, err)
 		}
-		var cpErr error
-		for _, id := range order {
-			cp, ok := checkpoints[id]
-			if !ok {
-				continue
+		return nil
+	}
+	stmts := map[opKind]*sql.Stmt{}
+	stmt := func(k opKind) *sql.Stmt {
+		st := stmts[k]
+		if st == nil {
+			st = tx.StmtContext(ctx, s.stmts[k])
+			stmts[k] = st
+		}
+		return st
+	}
+	// The latest checkpoint of each execution is all that counts:
+	// write it once, after the batch's other writes.
+	var checkpoints map[int64][]byte
+	var order []int64
+	for i, o := range batch {
+		switch o.kind {
+		case opFunc:
+			errs[i] = o.fn(ctx, tx)
+		case opCreateExecution:
+			e := o.ex
+			_, errs[i] = stmt(o.kind).ExecContext(ctx, e.ID, e.Arn, e.StateMachineArn, e.Name, e.RevisionID, e.Status,
+				e.Input, e.Output, e.Error, e.Cause, nanos(e.StartDate), nanos(e.StopDate), e.RedriveCount,
+				nanos(e.RedriveDate), e.TraceHeader, e.TestCase, e.Checkpoint)
+			if isConstraint(errs[i]) {
+				errs[i] = fmt.Errorf("execution %s: %w", e.Arn, ErrExists)
 			}
-			if _, err := stmt(opCheckpoint).ExecContext(ctx, cp, id); err != nil && cpErr == nil {
+		case opEvent:
+			_, errs[i] = stmt(o.kind).ExecContext(ctx, o.id, o.ev.ID, o.ev.Type, o.ev.JSON)
+		case opCheckpoint:
+			if checkpoints == nil {
+				checkpoints = map[int64][]byte{}
+			}
+			if _, ok := checkpoints[o.id]; !ok {
+				order = append(order, o.id)
+			}
+			checkpoints[o.id] = o.data
+		case opFinish:
+			if cp, ok := checkpoints[o.id]; ok {
+				// Keep the order: the checkpoint before the finish.
+				if _, err := stmt(opCheckpoint).ExecContext(ctx, cp, o.id); err != nil {
+					errs[i] = err
+				}
+				delete(checkpoints, o.id)
+			}
+			f := o.fin
+			if errs[i] == nil {
+				_, errs[i] = stmt(o.kind).ExecContext(ctx, f.Status, f.Output, f.Error, f.Cause, nanos(f.StopDate), o.id)
+			}
+		case opToken:
+			t := o.tok
+			_, errs[i] = stmt(o.kind).ExecContext(ctx, t.Token, t.ExecutionID, t.ExecutionArn, t.StateName, t.ActivityArn, nanos(t.Created))
+		case opFlush:
+		}
+		if errs[i] != nil && transient(errs[i]) {
+			_ = tx.Rollback()
+			return fmt.Errorf("store: write: %w", errs[i])
+		}
+	}
+	var cpErr error
+	for _, id := range order {
+		cp, ok := checkpoints[id]
+		if !ok {
+			continue
+		}
+		if _, err := stmt(opCheckpoint).ExecContext(ctx, cp, id); err != nil {
+			if transient(err) {
+				_ = tx.Rollback()
+				return fmt.Errorf("store: saving a checkpoint: %w", err)
+			}
+			if cpErr == nil {
 				cpErr = fmt.Errorf("store: saving a checkpoint: %w", err)
 			}
 		}
-		if cpErr != nil && s.opts.OnError != nil {
-			s.opts.OnError(cpErr)
+	}
+	if err := tx.Commit(); err != nil {
+		err = fmt.Errorf("store: commit: %w", err)
+		if transient(err) {
+			// A COMMIT that fails may leave the transaction open on the
+			// connection (SQLite rolls back on some errors, not all).
+			_, _ = s.w.ExecContext(ctx, "ROLLBACK")
+			return err
 		}
-		err = tx.Commit()
-		if err != nil {
-			err = fmt.Errorf("store: commit: %w", err)
+		for _, o := range batch {
+			s.reply(o, err)
 		}
-	} else {
-		err = fmt.Errorf("store: begin: %w", err)
+		return nil
+	}
+	if cpErr != nil && s.opts.OnError != nil {
+		s.opts.OnError(cpErr)
 	}
 	for i, o := range batch {
-		e := errs[i]
-		if err != nil {
-			e = err
-		}
-		if o.done != nil {
-			o.done <- e
-		} else if e != nil && s.opts.OnError != nil {
-			s.opts.OnError(e)
-		}
+		s.reply(o, errs[i])
 	}
+	return nil
+}
+
+// transient reports whether a write failed for a reason that may pass (the
+// disk is full, an I/O error, the database is locked or read-only for now)
+// rather than because of the write itself.
+func transient(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED,
+		sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PROTOCOL:
+		return true
+	}
+	return false
 }
 
 func isConstraint(err error) bool {
@@ -662,12 +822,12 @@ func (s *SQLite) RunningExecutions(ctx context.Context) ([]*Execution, error) {
 
 // AppendEvent queues a history event.
 func (s *SQLite) AppendEvent(executionID int64, ev Event) {
-	_ = s.enqueue(context.Background(), &op{kind: opEvent, id: executionID, ev: ev}, false)
+	_ = s.enqueue(context.Background(), &op{kind: opEvent, id: executionID, ev: ev, retry: true}, false)
 }
 
 // SaveCheckpoint queues the latest checkpoint of an execution.
 func (s *SQLite) SaveCheckpoint(executionID int64, checkpoint []byte) {
-	_ = s.enqueue(context.Background(), &op{kind: opCheckpoint, id: executionID, data: checkpoint}, false)
+	_ = s.enqueue(context.Background(), &op{kind: opCheckpoint, id: executionID, data: checkpoint, retry: true}, false)
 }
 
 // TruncateHistory drops the events after last.
@@ -682,7 +842,7 @@ func (s *SQLite) TruncateHistory(ctx context.Context, executionID, last int64) e
 
 // FinishExecution records the end of an execution and waits for the commit.
 func (s *SQLite) FinishExecution(ctx context.Context, executionID int64, f Finish) error {
-	return s.enqueue(ctx, &op{kind: opFinish, id: executionID, fin: f}, true)
+	return s.enqueue(ctx, &op{kind: opFinish, id: executionID, fin: f, retry: true}, true)
 }
 
 // RedriveExecution marks an execution RUNNING again.
@@ -744,7 +904,7 @@ func (s *SQLite) History(ctx context.Context, q HistoryQuery) ([]Event, error) {
 
 // PutTaskToken queues a task token.
 func (s *SQLite) PutTaskToken(t TaskToken) {
-	_ = s.enqueue(context.Background(), &op{kind: opToken, tok: t}, false)
+	_ = s.enqueue(context.Background(), &op{kind: opToken, tok: t, retry: true}, false)
 }
 
 // GetTaskToken returns a task token.
@@ -784,7 +944,7 @@ func (s *SQLite) DeleteActivityTask(token string) {
 			return fmt.Errorf("store: deleting an activity task: %w", err)
 		}
 		return nil
-	}}, false)
+	}, retry: true}, false)
 }
 
 // ActivityTasks returns the queued activity tasks of an execution, oldest

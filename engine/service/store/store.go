@@ -25,6 +25,11 @@ var (
 	ErrExists = errors.New("already exists")
 	// ErrClosed: the store is closed.
 	ErrClosed = errors.New("store closed")
+	// ErrUnavailable: the database cannot be written now (the disk is
+	// full, an I/O error): the write was not made. Writes that must not be
+	// lost (history events, checkpoints, task tokens, the end of an
+	// execution) are not refused but kept and retried.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // StateMachine is a state machine at its latest revision.
