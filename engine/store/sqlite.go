@@ -151,7 +151,7 @@ func Open(ctx context.Context, path string, opts Options) (*SQLite, error) {
 		s.w.SetConnMaxIdleTime(0)
 		s.w.SetConnMaxLifetime(0)
 	}
-	if _, err := s.w.ExecContext(ctx, schema); err != nil {
+	if _, err := s.w.ExecContext(ctx, schema+versionSchema); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("store: open %s: creating the schema: %w", path, err)
 	}
