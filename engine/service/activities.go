@@ -149,7 +149,7 @@ func (s *Service) createActivity(ctx context.Context, in *activityIn) (any, erro
 
 func (s *Service) getActivity(ctx context.Context, activityArn string) (*store.Activity, error) {
 	if _, ok := parseARN(activityArn, arnActivity); !ok {
-		return nil, apiErr(errInvalidArn, "Invalid Arn: '%s'", activityArn)
+		return nil, invalidArn(activityArn, arnActivity)
 	}
 	a, err := s.store.GetActivity(ctx, activityArn)
 	if errors.Is(err, store.ErrNotFound) {
@@ -168,7 +168,7 @@ func (s *Service) describeActivity(ctx context.Context, in *activityIn) (any, er
 
 func (s *Service) deleteActivity(ctx context.Context, in *activityIn) (any, error) {
 	if _, ok := parseARN(in.ActivityArn, arnActivity); !ok {
-		return nil, apiErr(errInvalidArn, "Invalid Arn: '%s'", in.ActivityArn)
+		return nil, invalidArn(in.ActivityArn, arnActivity)
 	}
 	if err := s.store.DeleteActivity(ctx, in.ActivityArn); err != nil {
 		return nil, err

@@ -37,17 +37,18 @@ type started struct {
 	input    string
 	value    any
 	testCase string
+	origin   store.Origin // the version or alias it was started through
 }
 
 // checkStart validates a StartExecution or StartSyncExecution request.
 func (s *Service) checkStart(ctx context.Context, in *startExecutionIn) (*started, error) {
 	smArn, testCase, _ := strings.Cut(in.StateMachineArn, "#")
 	st := &started{name: in.Name, input: "{}", testCase: testCase}
-	rec, err := s.getMachine(ctx, smArn)
+	rec, origin, err := s.startTarget(ctx, smArn)
 	if err != nil {
 		return nil, err
 	}
-	st.rec = rec
+	st.rec, st.origin = rec, origin
 	if st.name == "" {
 		st.name = newUUID()
 	} else if !validName(st.name) {
@@ -128,6 +129,11 @@ func (s *Service) start(ctx context.Context, in *startExecutionIn) (*startExecut
 			return out, nil, err
 		}
 		return nil, nil, err
+	}
+	if st.origin != (store.Origin{}) {
+		if err := s.store.SetOrigin(ctx, ex.Arn, st.origin); err != nil {
+			return nil, nil, err
+		}
 	}
 	r := s.newRun(ex.Arn, ex, st.rec.Name)
 	opts := engine.Options{ExecutionName: ex.Name, RoleArn: st.rec.RoleArn, StartTime: ex.StartDate}
@@ -239,7 +245,7 @@ func (s *Service) getExecution(ctx context.Context, execArn string) (*store.Exec
 		if _, ok := parseARN(execArn, arnExpress); ok {
 			return nil, apiErr(errInvalidArn, "Invalid Arn: 'Resource type not valid in this context: express'")
 		}
-		return nil, apiErr(errInvalidArn, "Invalid Arn: '%s'", execArn)
+		return nil, invalidArn(execArn, arnExecution)
 	}
 	ex, err := s.store.GetExecution(ctx, execArn)
 	if errors.Is(err, store.ErrNotFound) {
@@ -266,6 +272,8 @@ type describeExecutionOut struct {
 	RedriveDate         *epoch    `json:"redriveDate,omitempty"`
 	RedriveStatus       string    `json:"redriveStatus"`
 	RedriveStatusReason string    `json:"redriveStatusReason,omitempty"`
+	StateMachineVersion string    `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAlias   string    `json:"stateMachineAliasArn,omitempty"`
 }
 
 // redrivable says whether an execution can be redriven, and why not.
@@ -299,6 +307,11 @@ func (s *Service) describeExecution(ctx context.Context, in *executionArnIn) (an
 		o := ex.Output
 		out.Output, out.OutputDetails = &o, &included{true}
 	}
+	origins, err := s.store.Origins(ctx, []string{ex.Arn})
+	if err != nil {
+		return nil, err
+	}
+	out.StateMachineVersion, out.StateMachineAlias = origins[ex.Arn].VersionArn, origins[ex.Arn].AliasArn
 	d, err := decodeDurable(ex.Checkpoint)
 	if err != nil {
 		return nil, err
@@ -321,14 +334,16 @@ type listExecutionsIn struct {
 }
 
 type executionItem struct {
-	ExecutionArn    string `json:"executionArn"`
-	StateMachineArn string `json:"stateMachineArn"`
-	Name            string `json:"name"`
-	Status          string `json:"status"`
-	StartDate       *epoch `json:"startDate"`
-	StopDate        *epoch `json:"stopDate,omitempty"`
-	RedriveCount    *int   `json:"redriveCount,omitempty"`
-	RedriveDate     *epoch `json:"redriveDate,omitempty"`
+	ExecutionArn        string `json:"executionArn"`
+	StateMachineArn     string `json:"stateMachineArn"`
+	Name                string `json:"name"`
+	Status              string `json:"status"`
+	StartDate           *epoch `json:"startDate"`
+	StopDate            *epoch `json:"stopDate,omitempty"`
+	RedriveCount        int    `json:"redriveCount"`
+	RedriveDate         *epoch `json:"redriveDate,omitempty"`
+	StateMachineVersion string `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAlias   string `json:"stateMachineAliasArn,omitempty"`
 }
 
 type listExecutionsOut struct {
@@ -343,7 +358,20 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 	if in.StateMachineArn == "" {
 		return nil, apiErr(errValidation, "Must provide a StateMachine ARN or MapRun ARN")
 	}
-	rec, err := s.getMachine(ctx, in.StateMachineArn)
+	// A version or alias ARN lists the executions started through it.
+	qualifier := ""
+	machineArn := in.StateMachineArn
+	if ref, ok := parseMachineRef(in.StateMachineArn); ok && ref.qualified() {
+		if ref.version > 0 {
+			if _, _, err := s.getVersion(ctx, ref, in.StateMachineArn); err != nil {
+				return nil, err
+			}
+		} else if _, err := s.getAlias(ctx, in.StateMachineArn); err != nil {
+			return nil, err
+		}
+		qualifier, machineArn = in.StateMachineArn, ref.base
+	}
+	rec, err := s.getMachine(ctx, machineArn)
 	if err != nil {
 		return nil, err
 	}
@@ -359,20 +387,31 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 	if err != nil {
 		return nil, err
 	}
-	exs, err := s.store.ListExecutions(ctx, store.ExecutionQuery{StateMachineArn: rec.Arn, Status: in.StatusFilter, Limit: n + 1, BeforeID: before})
+	q := store.ExecutionQuery{StateMachineArn: rec.Arn, Status: in.StatusFilter, Limit: n + 1, BeforeID: before}
+	var exs []*store.Execution
+	if qualifier != "" {
+		exs, err = s.store.ListExecutionsFrom(ctx, qualifier, q)
+	} else {
+		exs, err = s.store.ListExecutions(ctx, q)
+	}
 	if err != nil {
 		return nil, err
 	}
 	out := &listExecutionsOut{Executions: []executionItem{}}
 	exs, out.NextToken = pageEnd(exs, n, "ex", func(ex *store.Execution) string { return strconv.FormatInt(ex.ID, 10) })
+	arns := make([]string, len(exs))
+	for i, ex := range exs {
+		arns[i] = ex.Arn
+	}
+	origins, err := s.store.Origins(ctx, arns)
+	if err != nil {
+		return nil, err
+	}
 	for _, ex := range exs {
-		it := executionItem{ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name, Status: ex.Status,
-			StartDate: ts(ex.StartDate), StopDate: ts(ex.StopDate), RedriveDate: ts(ex.RedriveDate)}
-		if ex.RedriveCount > 0 {
-			c := ex.RedriveCount
-			it.RedriveCount = &c
-		}
-		out.Executions = append(out.Executions, it)
+		o := origins[ex.Arn]
+		out.Executions = append(out.Executions, executionItem{ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name,
+			Status: ex.Status, StartDate: ts(ex.StartDate), StopDate: ts(ex.StopDate), RedriveCount: ex.RedriveCount,
+			RedriveDate: ts(ex.RedriveDate), StateMachineVersion: o.VersionArn, StateMachineAlias: o.AliasArn})
 	}
 	return out, nil
 }
@@ -547,11 +586,17 @@ func (s *Service) describeStateMachineForExecution(ctx context.Context, in *exec
 	if err != nil {
 		return nil, err
 	}
-	return &describeStateMachineForExecutionOut{
+	out := &describeStateMachineForExecutionOut{
 		StateMachineArn: rec.Arn, Name: rec.Name, Definition: rec.Definition, RoleArn: rec.RoleArn,
 		UpdateDate: ts(rec.Updated), LoggingConfiguration: loggingOf(rec), TracingConfiguration: tracingOf(rec),
 		RevisionID: rec.RevisionID,
-	}, nil
+	}
+	// AWS shows no revisionId for the revision a state machine was created
+	// with.
+	if cur, err := s.store.GetStateMachine(ctx, ex.StateMachineArn); err == nil && rec.Created.Equal(cur.Created) {
+		out.RevisionID = ""
+	}
+	return out, nil
 }
 
 type redriveExecutionIn struct {

@@ -43,6 +43,17 @@ func (s *Service) operations() map[string]handler {
 		"TagResource":                      op(s.tagResource),
 		"UntagResource":                    op(s.untagResource),
 		"ListTagsForResource":              op(s.listTagsForResource),
+		"PublishStateMachineVersion":       op(s.publishStateMachineVersion),
+		"ListStateMachineVersions":         op(s.listStateMachineVersions),
+		"DeleteStateMachineVersion":        op(s.deleteStateMachineVersion),
+		"CreateStateMachineAlias":          op(s.createStateMachineAlias),
+		"DescribeStateMachineAlias":        op(s.describeStateMachineAlias),
+		"UpdateStateMachineAlias":          op(s.updateStateMachineAlias),
+		"DeleteStateMachineAlias":          op(s.deleteStateMachineAlias),
+		"ListStateMachineAliases":          op(s.listStateMachineAliases),
+		"DescribeMapRun":                   op(s.describeMapRun),
+		"ListMapRuns":                      op(s.listMapRuns),
+		"UpdateMapRun":                     op(s.updateMapRun),
 	}
 }
 
@@ -130,14 +141,19 @@ type createStateMachineIn struct {
 	TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
 	Tags                 []tag           `json:"tags"`
 	Publish              bool            `json:"publish"`
+	VersionDescription   string          `json:"versionDescription"`
 }
 
 type createStateMachineOut struct {
-	StateMachineArn string `json:"stateMachineArn"`
-	CreationDate    *epoch `json:"creationDate"`
+	StateMachineArn        string `json:"stateMachineArn"`
+	CreationDate           *epoch `json:"creationDate"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 }
 
 func (s *Service) createStateMachine(ctx context.Context, in *createStateMachineIn) (any, error) {
+	if err := checkVersionDescription(in.Publish, in.VersionDescription); err != nil {
+		return nil, err
+	}
 	if !validName(in.Name) {
 		return nil, apiErr(errInvalidName, "Invalid Name: '%s'", in.Name)
 	}
@@ -173,7 +189,7 @@ func (s *Service) createStateMachine(ctx context.Context, in *createStateMachine
 		}
 		if old.Definition == rec.Definition && old.RoleArn == rec.RoleArn && old.Type == rec.Type &&
 			old.LoggingConfiguration == rec.LoggingConfiguration && old.TracingConfiguration == rec.TracingConfiguration {
-			return &createStateMachineOut{StateMachineArn: old.Arn, CreationDate: ts(old.Created)}, nil
+			return s.created(ctx, old, in)
 		}
 		return nil, apiErr(errStateMachineAlreadyExists, "State Machine Already Exists: '%s'", rec.Arn)
 	}
@@ -185,7 +201,20 @@ func (s *Service) createStateMachine(ctx context.Context, in *createStateMachine
 			return nil, err
 		}
 	}
-	return &createStateMachineOut{StateMachineArn: rec.Arn, CreationDate: ts(rec.Created)}, nil
+	return s.created(ctx, rec, in)
+}
+
+// created answers CreateStateMachine, publishing a version when asked.
+func (s *Service) created(ctx context.Context, rec *store.StateMachine, in *createStateMachineIn) (*createStateMachineOut, error) {
+	out := &createStateMachineOut{StateMachineArn: rec.Arn, CreationDate: ts(rec.Created)}
+	if in.Publish {
+		v, err := s.publish(ctx, rec.Arn, "", in.VersionDescription)
+		if err != nil {
+			return nil, err
+		}
+		out.StateMachineVersionArn = s.versionARN(rec.Arn, v.Number)
+	}
+	return out, nil
 }
 
 func toStoreTags(tags []tag) []store.Tag {
@@ -204,7 +233,11 @@ type stateMachineArnIn struct {
 func (s *Service) getMachine(ctx context.Context, smArn string) (*store.StateMachine, error) {
 	a, ok := parseARN(smArn, arnStateMachine)
 	if !ok {
-		return nil, apiErr(errInvalidArn, "Invalid Arn: '%s'", smArn)
+		if ref, ok := parseMachineRef(smArn); ok && ref.qualified() {
+			// A version or alias ARN where only the state machine will do.
+			return nil, apiErr(errStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", smArn)
+		}
+		return nil, invalidArn(smArn, arnStateMachine)
 	}
 	rec, err := s.store.GetStateMachine(ctx, smArn)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (a.region != s.region || a.account != s.account)) {
@@ -243,6 +276,9 @@ func tracingOf(rec *store.StateMachine) json.RawMessage {
 }
 
 func (s *Service) describeStateMachine(ctx context.Context, in *stateMachineArnIn) (any, error) {
+	if ref, ok := parseMachineRef(in.StateMachineArn); ok && ref.version > 0 {
+		return s.describeVersion(ctx, ref, in.StateMachineArn)
+	}
 	rec, err := s.getMachine(ctx, in.StateMachineArn)
 	if err != nil {
 		return nil, err
@@ -264,21 +300,28 @@ type updateStateMachineIn struct {
 	RoleArn              string          `json:"roleArn"`
 	LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
 	TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
+	Publish              bool            `json:"publish"`
+	VersionDescription   string          `json:"versionDescription"`
 }
 
 type updateStateMachineOut struct {
-	UpdateDate *epoch `json:"updateDate"`
-	RevisionID string `json:"revisionId"`
+	UpdateDate             *epoch `json:"updateDate"`
+	RevisionID             string `json:"revisionId,omitempty"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 }
 
 func (s *Service) updateStateMachine(ctx context.Context, in *updateStateMachineIn) (any, error) {
 	if in.Definition == "" && in.RoleArn == "" && jsonText(in.LoggingConfiguration) == "" && jsonText(in.TracingConfiguration) == "" {
 		return nil, apiErr(errMissingRequiredParameter, "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
+	if err := checkVersionDescription(in.Publish, in.VersionDescription); err != nil {
+		return nil, err
+	}
 	rec, err := s.getMachine(ctx, in.StateMachineArn)
 	if err != nil {
 		return nil, err
 	}
+	old := *rec
 	if in.Definition != "" {
 		if _, err := parseDefinition(in.Definition); err != nil {
 			return nil, err
@@ -297,23 +340,47 @@ func (s *Service) updateStateMachine(ctx context.Context, in *updateStateMachine
 	if t := jsonText(in.TracingConfiguration); t != "" {
 		rec.TracingConfiguration = t
 	}
-	rec.RevisionID = newUUID()
-	rec.Updated = time.Now().UTC()
-	if err := s.store.UpdateStateMachine(ctx, rec); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, apiErr(errStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", in.StateMachineArn)
+	now := time.Now().UTC()
+	// An update that changes nothing keeps the revision (and AWS shows
+	// no revisionId for a state machine never really updated).
+	if rec.Definition != old.Definition || rec.RoleArn != old.RoleArn ||
+		rec.LoggingConfiguration != old.LoggingConfiguration || rec.TracingConfiguration != old.TracingConfiguration {
+		rec.RevisionID = newUUID()
+		rec.Updated = now
+		if err := s.store.UpdateStateMachine(ctx, rec); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, apiErr(errStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", in.StateMachineArn)
+			}
+			return nil, err
 		}
-		return nil, err
 	}
-	return &updateStateMachineOut{UpdateDate: ts(rec.Updated), RevisionID: rec.RevisionID}, nil
+	out := &updateStateMachineOut{UpdateDate: ts(now)}
+	if !rec.Updated.Equal(rec.Created) {
+		out.RevisionID = rec.RevisionID
+	}
+	if in.Publish {
+		v, err := s.publish(ctx, rec.Arn, "", in.VersionDescription)
+		if err != nil {
+			return nil, err
+		}
+		out.StateMachineVersionArn = s.versionARN(rec.Arn, v.Number)
+	}
+	return out, nil
 }
 
 func (s *Service) deleteStateMachine(ctx context.Context, in *stateMachineArnIn) (any, error) {
 	if _, ok := parseARN(in.StateMachineArn, arnStateMachine); !ok {
-		return nil, apiErr(errInvalidArn, "Invalid Arn: '%s'", in.StateMachineArn)
+		if ref, ok := parseMachineRef(in.StateMachineArn); ok && ref.qualified() {
+			return nil, apiErr(errValidation, "Qualified state machine ARNs are not supported by DeleteStateMachine: '%s'", in.StateMachineArn)
+		}
+		return nil, invalidArn(in.StateMachineArn, arnStateMachine)
 	}
 	// Running executions keep running on the definition they started with.
 	if err := s.store.DeleteStateMachine(ctx, in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	// With it go its versions and aliases.
+	if err := s.store.DeleteMachineVersions(ctx, in.StateMachineArn); err != nil {
 		return nil, err
 	}
 	return struct{}{}, nil
@@ -418,7 +485,11 @@ type tagResourceIn struct {
 func (s *Service) taggable(ctx context.Context, resource string) error {
 	a, ok := parseARN(resource, arnStateMachine, arnActivity)
 	if !ok {
-		return apiErr(errInvalidArn, "Invalid Arn: '%s'", resource)
+		if ref, ok := parseMachineRef(resource); ok && ref.qualified() {
+			// Versions and aliases take no tags.
+			return apiErr(errResourceNotFound, "Resource not found: '%s'", resource)
+		}
+		return invalidArn(resource, arnStateMachine, arnActivity)
 	}
 	var err error
 	if a.typ == arnStateMachine {
