@@ -320,7 +320,9 @@ func TestAliasValidation(t *testing.T) {
 	up, _ := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(smArn), Definition: aws.String(passV2), Publish: true})
 	v2 := *up.StateMachineVersionArn
 	url := s.http.URL
-	route := func(arn string, w int) string { return fmt.Sprintf(`{"stateMachineVersionArn":%q,"weight":%d}`, arn, w) }
+	route := func(arn string, w int) string {
+		return fmt.Sprintf(`{"stateMachineVersionArn":%q,"weight":%d}`, arn, w)
+	}
 	create := func(name string, routes ...string) string {
 		return fmt.Sprintf(`{"name":%q,"routingConfiguration":[%s]}`, name, strings.Join(routes, ","))
 	}
