@@ -63,6 +63,12 @@ func (s *Service) checkStart(ctx context.Context, in *startExecutionIn) (*starte
 	if len(in.TraceHeader) > 256 {
 		return nil, apiErr(errValidation, "1 validation error detected: Value at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256")
 	}
+	if strings.TrimSpace(st.input) == "" {
+		return nil, apiErr(errInvalidExecutionInput, "Invalid State Machine Execution Input: 'Invalid execution input.'")
+	}
+	if e := jsonSyntax(st.input); e != nil {
+		return nil, apiErr(errInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", e.Message)
+	}
 	v, err := value.DecodeString(st.input)
 	if err != nil {
 		return nil, apiErr(errInvalidExecutionInput, "Invalid State Machine Execution Input: '%v'", err)

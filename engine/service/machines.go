@@ -72,27 +72,26 @@ type tag struct {
 	Value string `json:"value"`
 }
 
-// parseDefinition parses a definition, answering InvalidDefinition with
-// its diagnostics.
-func parseDefinition(def string) (*asl.StateMachine, error) {
+// parseDefinition parses a definition of a state machine of type typ,
+// answering InvalidDefinition with its diagnostics.
+func parseDefinition(def, typ string) (*asl.StateMachine, error) {
 	if def == "" {
 		return nil, apiErr(errValidation, "1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null")
 	}
-	sm, err := asl.Parse([]byte(def))
-	if err != nil {
-		var dl diag.List
-		if errors.As(err, &dl) {
-			msgs := make([]string, 0, len(dl))
-			for _, d := range dl {
-				m := d.Code + ": " + d.Message
-				if d.Location != "" {
-					m += " at " + d.Location
-				}
-				msgs = append(msgs, m)
-			}
-			return nil, apiErr(errInvalidDefinition, "Invalid State Machine Definition: '%s'", strings.Join(msgs, ", "))
+	sm, ds := definitionDiagnostics(def, typ)
+	var msgs []string
+	for _, d := range ds {
+		if d.Severity != diag.SeverityError {
+			continue
 		}
-		return nil, apiErr(errInvalidDefinition, "Invalid State Machine Definition: '%v'", err)
+		m := d.Code + ": " + d.Message
+		if d.Location != "" && d.Code != diag.InvalidJSONDescription {
+			m += " at " + d.Location
+		}
+		msgs = append(msgs, m)
+	}
+	if len(msgs) > 0 {
+		return nil, apiErr(errInvalidDefinition, "Invalid State Machine Definition: '%s'", strings.Join(msgs, ", "))
 	}
 	return sm, nil
 }
@@ -142,6 +141,8 @@ type createStateMachineIn struct {
 	Tags                 []tag           `json:"tags"`
 	Publish              bool            `json:"publish"`
 	VersionDescription   string          `json:"versionDescription"`
+	// EncryptionConfiguration: only AWS_OWNED_KEY, the default.
+	EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration"`
 }
 
 type createStateMachineOut struct {
@@ -168,11 +169,14 @@ func (s *Service) createStateMachine(ctx context.Context, in *createStateMachine
 	default:
 		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", in.Type)
 	}
-	if _, err := parseDefinition(in.Definition); err != nil {
+	if _, err := parseDefinition(in.Definition, typ); err != nil {
 		return nil, err
 	}
-	if len(in.Tags) > 50 {
-		return nil, apiErr(errTooManyTags, "too many tags: %d (at most 50)", len(in.Tags))
+	if err := checkTags(in.Tags); err != nil {
+		return nil, err
+	}
+	if err := in.EncryptionConfiguration.check("state machine", in.Name); err != nil {
+		return nil, err
 	}
 	now := time.Now().UTC()
 	rec := &store.StateMachine{
@@ -323,7 +327,7 @@ func (s *Service) updateStateMachine(ctx context.Context, in *updateStateMachine
 	}
 	old := *rec
 	if in.Definition != "" {
-		if _, err := parseDefinition(in.Definition); err != nil {
+		if _, err := parseDefinition(in.Definition, rec.Type); err != nil {
 			return nil, err
 		}
 		rec.Definition = in.Definition
@@ -458,7 +462,8 @@ func (s *Service) validateDefinition(_ context.Context, in *validateIn) (any, er
 		limit = 100
 	}
 	out := &validateOut{Result: "OK", Diagnostics: []diag.Diagnostic{}}
-	for _, d := range asl.Validate([]byte(in.Definition)) {
+	_, ds := definitionDiagnostics(in.Definition, in.Type)
+	for _, d := range ds {
 		if d.Severity == diag.SeverityError {
 			out.Result = "FAIL"
 		} else if !withWarnings {
@@ -515,14 +520,14 @@ func (s *Service) tagResource(ctx context.Context, in *tagResourceIn) (any, erro
 	for _, t := range old {
 		keys[t.Key] = true
 	}
+	if err := checkTags(in.Tags); err != nil {
+		return nil, err
+	}
 	for _, t := range in.Tags {
-		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
-			return nil, apiErr(errValidation, "invalid tag: key %q", t.Key)
-		}
 		keys[t.Key] = true
 	}
-	if len(keys) > 50 {
-		return nil, apiErr(errTooManyTags, "too many tags: a resource has at most 50")
+	if len(keys) > maxTags {
+		return nil, apiErr(errTooManyTags, "Too many tags. Maximum number of tags allowed is %d.", maxTags)
 	}
 	if err := s.store.TagResource(ctx, in.ResourceArn, toStoreTags(in.Tags)); err != nil {
 		return nil, err

@@ -66,7 +66,7 @@ const testStateName = "TestState"
 // whose transitions lead to placeholder Succeed states.
 func testMachine(def, stateName string) (*asl.StateMachine, string, error) {
 	if stateName != "" {
-		sm, err := parseDefinition(def)
+		sm, err := parseDefinition(def, "")
 		return sm, stateName, err
 	}
 	v, err := value.DecodeString(def)
@@ -118,7 +118,7 @@ func testMachine(def, stateName string) (*asl.StateMachine, string, error) {
 	}
 	top.Append("StartAt", testStateName)
 	top.Append("States", states)
-	sm, err := parseDefinition(value.EncodeString(top))
+	sm, err := parseDefinition(value.EncodeString(top), "")
 	if err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) {
