@@ -110,6 +110,7 @@ func (s *Service) start(ctx context.Context, in *startExecutionIn) (*startExecut
 		key := "arn:aws:states:" + s.region + ":" + s.account + ":express:" + st.rec.Name + ":" + st.name + ":" + local.New(local.Options{Seed: seed}).UUID()
 		r := s.newRun(key, nil, st.rec.Name)
 		now := time.Now().UTC()
+		r.logger = s.executionLogger(st.rec, key, now, 0)
 		opts := engine.Options{ExecutionName: st.name, RoleArn: st.rec.RoleArn, StartTime: now}
 		if err := s.launch(r, sm, st.value, tc, opts, seed); err != nil {
 			return nil, nil, err
@@ -142,6 +143,7 @@ func (s *Service) start(ctx context.Context, in *startExecutionIn) (*startExecut
 		}
 	}
 	r := s.newRun(ex.Arn, ex, st.rec.Name)
+	r.logger = s.executionLogger(st.rec, ex.Arn, ex.StartDate, 0)
 	opts := engine.Options{ExecutionName: ex.Name, RoleArn: st.rec.RoleArn, StartTime: ex.StartDate}
 	if err := s.launch(r, sm, st.value, tc, opts, newSeed()); err != nil {
 		return nil, nil, err
@@ -217,6 +219,7 @@ func (s *Service) startSyncExecution(ctx context.Context, in *startSyncExecution
 	stop := context.AfterFunc(ctx, r.cancel)
 	defer stop()
 	start := time.Now().UTC()
+	r.logger = s.executionLogger(st.rec, key, start, 0)
 	if err := s.launch(r, sm, st.value, tc, engine.Options{ExecutionName: st.name, RoleArn: st.rec.RoleArn, StartTime: start}, seed); err != nil {
 		return nil, err
 	}
@@ -665,6 +668,7 @@ func (s *Service) redriveExecution(ctx context.Context, in *redriveExecutionIn) 
 	s.store.SaveCheckpoint(ex.ID, dd.encode())
 	r := s.newRun(ex.Arn, ex, rec.Name)
 	r.redriveCP = cpData
+	r.logger = s.executionLogger(rec, ex.Arn, ex.StartDate, ex.RedriveCount)
 	opts := engine.Options{ExecutionName: ex.Name, RoleArn: rec.RoleArn, StartTime: ex.StartDate, Resume: cp,
 		Redrive: true, RedriveCount: ex.RedriveCount}
 	if err := s.launch(r, sm, input, tc, opts, newSeed()); err != nil {

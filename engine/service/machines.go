@@ -178,13 +178,21 @@ func (s *Service) createStateMachine(ctx context.Context, in *createStateMachine
 	if err := in.EncryptionConfiguration.check("state machine", in.Name); err != nil {
 		return nil, err
 	}
+	logging, err := normalizeLogging(in.LoggingConfiguration)
+	if err != nil {
+		return nil, err
+	}
+	tracing, err := normalizeTracing(in.TracingConfiguration)
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now().UTC()
 	rec := &store.StateMachine{
 		Arn: s.stateMachineARN(in.Name), Name: in.Name, Type: typ, Status: "ACTIVE", Definition: in.Definition,
-		RoleArn: in.RoleArn, LoggingConfiguration: jsonText(in.LoggingConfiguration),
-		TracingConfiguration: jsonText(in.TracingConfiguration), RevisionID: newUUID(), Created: now, Updated: now,
+		RoleArn: in.RoleArn, LoggingConfiguration: logging,
+		TracingConfiguration: tracing, RevisionID: newUUID(), Created: now, Updated: now,
 	}
-	err := s.store.CreateStateMachine(ctx, rec)
+	err = s.store.CreateStateMachine(ctx, rec)
 	if errors.Is(err, store.ErrExists) {
 		// Creating the same state machine again is idempotent.
 		old, gerr := s.store.GetStateMachine(ctx, rec.Arn)
@@ -338,11 +346,15 @@ func (s *Service) updateStateMachine(ctx context.Context, in *updateStateMachine
 		}
 		rec.RoleArn = in.RoleArn
 	}
-	if t := jsonText(in.LoggingConfiguration); t != "" {
-		rec.LoggingConfiguration = t
+	if jsonText(in.LoggingConfiguration) != "" {
+		if rec.LoggingConfiguration, err = normalizeLogging(in.LoggingConfiguration); err != nil {
+			return nil, err
+		}
 	}
-	if t := jsonText(in.TracingConfiguration); t != "" {
-		rec.TracingConfiguration = t
+	if jsonText(in.TracingConfiguration) != "" {
+		if rec.TracingConfiguration, err = normalizeTracing(in.TracingConfiguration); err != nil {
+			return nil, err
+		}
 	}
 	now := time.Now().UTC()
 	// An update that changes nothing keeps the revision (and AWS shows
