@@ -170,7 +170,9 @@ func (s *Service) executionLogger(rec *store.StateMachine, executionArn string, 
 		sink: s.logs, level: c.Level, withData: c.IncludeExecutionData, group: group,
 		stream:       "states/" + rec.Name + "/" + started.UTC().Format("2006-01-02-15-04") + "/" + name,
 		executionArn: executionArn, redriveCount: redriveCount,
-		onError: func(err error) { s.log.Error("writing an execution log event", "execution", executionArn, "error", err) },
+		onError: func(err error) {
+			s.log.Error("writing an execution log event", "execution", executionArn, "error", err)
+		},
 	}
 }
 
