@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -400,4 +401,29 @@ func TestMapRunsAnswerAsForAnUnknownMapRun(t *testing.T) {
 	}
 	_, err = c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(*ex.ExecutionArn + "x")})
 	wantCode(t, err, "ExecutionDoesNotExist")
+}
+
+// TestEveryOperationAnswers sends each of the 37 operations of the Step
+// Functions API reference with an empty request: none may be unknown.
+func TestEveryOperationAnswers(t *testing.T) {
+	s := startServer(t, service.Options{ActivityPollTimeout: 10 * time.Millisecond}, true)
+	ops := []string{
+		"CreateActivity", "CreateStateMachine", "CreateStateMachineAlias", "DeleteActivity", "DeleteStateMachine",
+		"DeleteStateMachineAlias", "DeleteStateMachineVersion", "DescribeActivity", "DescribeExecution", "DescribeMapRun",
+		"DescribeStateMachine", "DescribeStateMachineAlias", "DescribeStateMachineForExecution", "GetActivityTask",
+		"GetExecutionHistory", "ListActivities", "ListExecutions", "ListMapRuns", "ListStateMachineAliases",
+		"ListStateMachines", "ListStateMachineVersions", "ListTagsForResource", "PublishStateMachineVersion",
+		"RedriveExecution", "SendTaskFailure", "SendTaskHeartbeat", "SendTaskSuccess", "StartExecution",
+		"StartSyncExecution", "StopExecution", "TagResource", "TestState", "UntagResource", "UpdateMapRun",
+		"UpdateStateMachine", "UpdateStateMachineAlias", "ValidateStateMachineDefinition",
+	}
+	if len(ops) != 37 {
+		t.Fatalf("%d operations", len(ops))
+	}
+	for _, op := range ops {
+		code, out := rawCall(t, s.http.URL, "AWSStepFunctions."+op, `{}`)
+		if out["__type"] == "UnknownOperationException" || code >= 500 {
+			t.Errorf("%s: %d %v", op, code, out)
+		}
+	}
 }
