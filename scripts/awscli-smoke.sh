@@ -4,7 +4,13 @@
 # its task token), an execution that a worker completes with
 # send-task-success, then describe-execution, get-execution-history and
 # list-executions of it, and the errors of an unknown execution and of a
-# token already used.
+# token already used. Then versions and aliases: a state machine created
+# with --publish, publish-state-machine-version after an update,
+# list-state-machine-versions, create-state-machine-alias routing 50/50 to
+# both versions, start-execution on the alias (describe-execution names the
+# alias and the version it ran); test-state of a Task with a mock,
+# validate-state-machine-definition, and update-map-run of a map run that
+# does not exist.
 #
 #   scripts/awscli-smoke.sh http://127.0.0.1:8083
 #
@@ -48,6 +54,7 @@ export AWS_PAGER=""
 export AWS_CONFIG_FILE=/dev/null
 export AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export AWS_MAX_ATTEMPTS=1
+export AWS_DISABLE_HOST_PREFIX_INJECTION=true # no "sync-" host for TestState (CLIs that know the setting)
 export NO_PROXY="${NO_PROXY:+$NO_PROXY,}127.0.0.1,localhost"
 export no_proxy="$NO_PROXY"
 
@@ -251,5 +258,120 @@ $(cat "$tmp/err")"
 unknown_arn="${execution_arn%:*}:no-such-execution-$suffix"
 expect_error ExecutionDoesNotExist describe-execution --execution-arn "$unknown_arn"
 expect_error TaskTimedOut send-task-success --task-token "$token" --task-output '{}'
+
+# Versions, aliases, TestState mocks and definition validation came to the
+# CLI after Debian's 2.9.19. When the CLI lacks them, a newer Step
+# Functions model (botocore's stepfunctions service-2.json, gzipped or not)
+# is loaded through AWS_DATA_PATH: $STEPWISE_SFN_MODEL, or the model of a
+# botocore that python3 on PATH imports. Without one these steps are
+# skipped, loudly.
+knows_new_operations() {
+  "$aws_cli" stepfunctions test-state --generate-cli-skeleton input 2>/dev/null | grep -q '"mock"' &&
+    "$aws_cli" stepfunctions validate-state-machine-definition help >/dev/null 2>&1
+}
+new_operations=yes
+if ! knows_new_operations; then
+  model=${STEPWISE_SFN_MODEL:-}
+  if [ -z "$model" ]; then
+    botocore_dir=$(python3 -c 'import botocore, os; print(os.path.dirname(botocore.__file__))' 2>/dev/null || true)
+    for f in "$botocore_dir/data/stepfunctions/2016-11-23/service-2.json" "$botocore_dir/data/stepfunctions/2016-11-23/service-2.json.gz"; do
+      if [ -n "$botocore_dir" ] && [ -f "$f" ]; then
+        model=$f
+        break
+      fi
+    done
+  fi
+  if [ -n "$model" ]; then
+    mkdir -p "$tmp/models/stepfunctions/2016-11-23"
+    # Without the "sync-" host prefix of TestState and StartSyncExecution,
+    # which an IP address endpoint cannot take.
+    gzip -dcf "$model" | "$python" -c '
+import json, sys
+m = json.load(sys.stdin)
+for op in m["operations"].values():
+    op.pop("endpoint", None)
+json.dump(m, sys.stdout)
+' >"$tmp/models/stepfunctions/2016-11-23/service-2.json" || fail "reading the model $model"
+    export AWS_DATA_PATH="$tmp/models"
+    knows_new_operations || fail "the model $model lacks the newer operations (TestState mocks, validate-state-machine-definition)"
+    step "using the Step Functions model $model"
+  else
+    new_operations=no
+  fi
+fi
+if [ "$new_operations" = no ]; then
+  echo "awscli-smoke: SKIP: $("$aws_cli" --version 2>&1 | cut -d' ' -f1) has no versions, aliases, test-state mocks or validate-state-machine-definition; set STEPWISE_SFN_MODEL to a newer botocore stepfunctions service-2.json to run those steps"
+  echo "awscli-smoke: PASS (the older operations; $("$aws_cli" --version 2>&1 | cut -d' ' -f1) against $endpoint)"
+  exit 0
+fi
+
+# Versions and aliases.
+versioned_name="smoke-versioned-$suffix"
+v1_definition='{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"version":1},"End":true}}}'
+v2_definition='{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"version":2},"End":true}}}'
+sfn create-state-machine --name "$versioned_name" --definition "$v1_definition" \
+  --role-arn "arn:aws:iam::123456789012:role/stepwise-smoke" --publish --version-description "first"
+versioned_arn=$(field 'r["stateMachineArn"]')
+check "create-state-machine --publish answers version 1" "r.get('stateMachineVersionArn') == '$versioned_arn:1'"
+step "create-state-machine --publish: $versioned_arn:1"
+
+sfn update-state-machine --state-machine-arn "$versioned_arn" --definition "$v2_definition"
+revision=$(field 'r["revisionId"]')
+sfn publish-state-machine-version --state-machine-arn "$versioned_arn" --revision-id "$revision" --description "second"
+check "publish-state-machine-version answers version 2" "r['stateMachineVersionArn'] == '$versioned_arn:2' and bool(r.get('creationDate'))"
+step "publish-state-machine-version: $versioned_arn:2"
+
+sfn list-state-machine-versions --state-machine-arn "$versioned_arn"
+check "list-state-machine-versions lists both, newest first" \
+  "[v['stateMachineVersionArn'] for v in r['stateMachineVersions']] == ['$versioned_arn:2', '$versioned_arn:1']"
+step "list-state-machine-versions"
+
+sfn describe-state-machine --state-machine-arn "$versioned_arn:1"
+check "describe-state-machine of version 1 answers its definition and description" \
+  "r['stateMachineArn'] == '$versioned_arn:1' and json.loads(r['definition']) == json.loads('$v1_definition') and r.get('description') == 'first'"
+step "describe-state-machine of a version"
+
+sfn create-state-machine-alias --name live --description "half and half" \
+  --routing-configuration "stateMachineVersionArn=$versioned_arn:1,weight=50" "stateMachineVersionArn=$versioned_arn:2,weight=50"
+alias_arn=$(field 'r["stateMachineAliasArn"]')
+check "create-state-machine-alias answers the alias ARN" "r['stateMachineAliasArn'] == '$versioned_arn:live' and bool(r.get('creationDate'))"
+step "create-state-machine-alias $alias_arn"
+
+sfn start-execution --state-machine-arn "$alias_arn" --input '{}'
+alias_execution=$(field 'r["executionArn"]')
+deadline=$(($(now) + deadline_seconds))
+while :; do
+  sfn describe-execution --execution-arn "$alias_execution"
+  [ "$(field 'r["status"]')" != RUNNING ] && break
+  [ "$(now)" -lt "$deadline" ] || fail "the execution on the alias is still RUNNING after ${deadline_seconds}s"
+  sleep 0.2
+done
+check "the execution on the alias ran one of its versions and says so" "
+r['status'] == 'SUCCEEDED' and r['stateMachineArn'] == '$versioned_arn' and r.get('stateMachineAliasArn') == '$alias_arn'
+and r.get('stateMachineVersionArn') in ('$versioned_arn:1', '$versioned_arn:2')
+and json.loads(r['output']) == {'version': int(r['stateMachineVersionArn'].rsplit(':', 1)[1])}"
+step "start-execution on the alias: ran $(field 'r["stateMachineVersionArn"]')"
+
+expect_error ConflictException delete-state-machine-version --state-machine-version-arn "$versioned_arn:1"
+
+# TestState of a Task with a mocked result, and definition validation.
+sfn test-state --definition '{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"ResultSelector":{"code.$":"$.StatusCode"},"End":true}' \
+  --role-arn "arn:aws:iam::123456789012:role/stepwise-smoke" --input '{}' --inspection-level DEBUG \
+  --mock '{"result":"{\"StatusCode\":200,\"Payload\":{\"ok\":true}}"}'
+check "test-state with a mock answers the selected result and the inspection data" "
+r['status'] == 'SUCCEEDED' and json.loads(r['output']) == {'code': 200}
+and json.loads(r['inspectionData']['result']) == {'StatusCode': 200, 'Payload': {'ok': True}}"
+step "test-state with a mock"
+
+sfn validate-state-machine-definition --definition '{}'
+check "validate-state-machine-definition reports the missing fields" "
+r['result'] == 'FAIL' and [(d['code'], d['location'], d['message']) for d in r['diagnostics']]
+== [('SCHEMA_VALIDATION_FAILED', '/', 'These fields are required: [States, StartAt]')]"
+sfn validate-state-machine-definition --definition "$v1_definition"
+check "validate-state-machine-definition accepts a valid definition" "r['result'] == 'OK' and r['diagnostics'] == []"
+step "validate-state-machine-definition"
+
+expect_error ResourceNotFound update-map-run \
+  --map-run-arn "arn:aws:states:$AWS_DEFAULT_REGION:123456789012:mapRun:$versioned_name/map:0f3a3d6e-4d0b-4a3e-9a3f-6a1b2c3d4e5f" --max-concurrency 2
 
 echo "awscli-smoke: PASS ($("$aws_cli" --version 2>&1 | cut -d' ' -f1) against $endpoint)"

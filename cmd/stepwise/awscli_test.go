@@ -19,7 +19,10 @@ const awscliDefault = "/usr/bin/aws"
 // which drives the real AWS CLI through create-activity,
 // create-state-machine, start-execution, describe-execution,
 // get-activity-task, send-task-success, get-execution-history,
-// list-executions and two error answers.
+// list-executions and two error answers; then, when the CLI or a newer
+// Step Functions model it can load knows them (see the script), versions,
+// aliases, start-execution on an alias, test-state with a mock,
+// validate-state-machine-definition and update-map-run.
 func TestAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds cmd/stepwise and runs the AWS CLI some twenty times")

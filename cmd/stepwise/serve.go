@@ -84,6 +84,9 @@ flags:
                             (default: none; /metrics stays on --listen only)
   --activity-poll DURATION  how long GetActivityTask waits for a task (default 60s)
   --log-level LEVEL         debug, info, warn or error (default info); logs go to stderr
+  --execution-logs FILE     where the log events of state machines with a loggingConfiguration
+                            go, one CloudWatch-Logs-shaped JSON line each (default "-": stderr;
+                            the file is appended to)
 ` + serveTemporalUsage
 
 // credFlags is the repeatable --auth-credentials flag.
@@ -112,6 +115,7 @@ type serveFlags struct {
 	metrics      string
 	activityPoll time.Duration
 	logLevel     string
+	execLogs     string
 	temporal     serveTemporalFlags
 }
 
@@ -130,6 +134,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.metrics, "metrics-listen", "", "")
 	fs.DurationVar(&f.activityPoll, "activity-poll", 60*time.Second, "")
 	fs.StringVar(&f.logLevel, "log-level", "info", "")
+	fs.StringVar(&f.execLogs, "execution-logs", "-", "")
 	addServeTemporalFlags(fs, &f.temporal)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -214,7 +219,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	opts := service.Options{Region: f.region, AccountID: f.account, Logger: log, ActivityPollTimeout: f.activityPoll}
+	opts := service.Options{Region: f.region, AccountID: f.account, Logger: log, ActivityPollTimeout: f.activityPoll, ExecutionLogs: stderr}
+	if f.execLogs != "-" && f.execLogs != "" {
+		lf, err := os.OpenFile(f.execLogs, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "stepwise serve: --execution-logs: %v\n", err)
+			return 2
+		}
+		defer lf.Close()
+		opts.ExecutionLogs = lf
+	}
 	if f.mocks != "" {
 		cfg, err := mock.Load(f.mocks)
 		if err != nil {

@@ -120,20 +120,26 @@ type activityIn struct {
 	ActivityArn string `json:"activityArn"`
 	WorkerName  string `json:"workerName"`
 	Tags        []tag  `json:"tags"`
+	// EncryptionConfiguration: only AWS_OWNED_KEY, the default.
+	EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration"`
 }
 
 type activityOut struct {
-	ActivityArn  string `json:"activityArn"`
-	Name         string `json:"name,omitempty"`
-	CreationDate *epoch `json:"creationDate"`
+	ActivityArn             string                   `json:"activityArn"`
+	Name                    string                   `json:"name,omitempty"`
+	CreationDate            *epoch                   `json:"creationDate"`
+	EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration,omitempty"`
 }
 
 func (s *Service) createActivity(ctx context.Context, in *activityIn) (any, error) {
 	if !validName(in.Name) {
 		return nil, apiErr(errInvalidName, "Invalid Name: '%s'", in.Name)
 	}
-	if len(in.Tags) > 50 {
-		return nil, apiErr(errTooManyTags, "too many tags: %d (at most 50)", len(in.Tags))
+	if err := checkTags(in.Tags); err != nil {
+		return nil, err
+	}
+	if err := in.EncryptionConfiguration.check("activity", in.Name); err != nil {
+		return nil, err
 	}
 	a, err := s.store.CreateActivity(ctx, &store.Activity{Arn: s.activityARN(in.Name), Name: in.Name, Created: time.Now().UTC()})
 	if err != nil {
@@ -149,7 +155,7 @@ func (s *Service) createActivity(ctx context.Context, in *activityIn) (any, erro
 
 func (s *Service) getActivity(ctx context.Context, activityArn string) (*store.Activity, error) {
 	if _, ok := parseARN(activityArn, arnActivity); !ok {
-		return nil, apiErr(errInvalidArn, "Invalid Arn: '%s'", activityArn)
+		return nil, invalidArn(activityArn, arnActivity)
 	}
 	a, err := s.store.GetActivity(ctx, activityArn)
 	if errors.Is(err, store.ErrNotFound) {
@@ -163,12 +169,12 @@ func (s *Service) describeActivity(ctx context.Context, in *activityIn) (any, er
 	if err != nil {
 		return nil, err
 	}
-	return &activityOut{ActivityArn: a.Arn, Name: a.Name, CreationDate: ts(a.Created)}, nil
+	return &activityOut{ActivityArn: a.Arn, Name: a.Name, CreationDate: ts(a.Created), EncryptionConfiguration: &awsOwnedKey}, nil
 }
 
 func (s *Service) deleteActivity(ctx context.Context, in *activityIn) (any, error) {
 	if _, ok := parseARN(in.ActivityArn, arnActivity); !ok {
-		return nil, apiErr(errInvalidArn, "Invalid Arn: '%s'", in.ActivityArn)
+		return nil, invalidArn(in.ActivityArn, arnActivity)
 	}
 	if err := s.store.DeleteActivity(ctx, in.ActivityArn); err != nil {
 		return nil, err

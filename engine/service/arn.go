@@ -136,6 +136,9 @@ func pageStart[T any](maxResults int, nextToken, kind string, parse func(tok, ki
 	if nextToken == "" {
 		return n, after, nil
 	}
+	if err := checkTokenLength(nextToken, kind); err != nil {
+		return 0, after, err
+	}
 	after, ok := parse(nextToken, kind)
 	if !ok {
 		return 0, after, apiErr(errInvalidToken, "Invalid Token: '%s'", nextToken)
@@ -157,8 +160,10 @@ func pageSize(n int) (int, error) {
 	switch {
 	case n == 0:
 		return 100, nil
-	case n < 0 || n > 1000:
-		return 0, apiErr(errValidation, "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000 and greater than or equal to 0", n)
+	case n < 0:
+		return 0, apiErr(errValidation, "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0", n)
+	case n > 1000:
+		return 0, apiErr(errValidation, "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", n)
 	}
 	return n, nil
 }

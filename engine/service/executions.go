@@ -36,17 +36,18 @@ type started struct {
 	input    string
 	value    any
 	testCase string
+	origin   store.Origin // the version or alias it was started through
 }
 
 // checkStart validates a StartExecution or StartSyncExecution request.
 func (s *Service) checkStart(ctx context.Context, in *startExecutionIn) (*started, error) {
 	smArn, testCase, _ := strings.Cut(in.StateMachineArn, "#")
 	st := &started{name: in.Name, input: "{}", testCase: testCase}
-	rec, err := s.getMachine(ctx, smArn)
+	rec, origin, err := s.startTarget(ctx, smArn)
 	if err != nil {
 		return nil, err
 	}
-	st.rec = rec
+	st.rec, st.origin = rec, origin
 	if st.name == "" {
 		st.name = newUUID()
 	} else if !validName(st.name) {
@@ -60,6 +61,12 @@ func (s *Service) checkStart(ctx context.Context, in *startExecutionIn) (*starte
 	}
 	if len(in.TraceHeader) > 256 {
 		return nil, apiErr(errValidation, "1 validation error detected: Value at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256")
+	}
+	if strings.TrimSpace(st.input) == "" {
+		return nil, apiErr(errInvalidExecutionInput, "Invalid State Machine Execution Input: 'Invalid execution input.'")
+	}
+	if e := jsonSyntax(st.input); e != nil {
+		return nil, apiErr(errInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", e.Message)
 	}
 	v, err := value.DecodeString(st.input)
 	if err != nil {
@@ -100,6 +107,7 @@ func (s *Service) start(ctx context.Context, in *startExecutionIn) (*startExecut
 		key := s.expressARN(st.rec.Name, st.name)
 		r := s.newRun(key, nil, st.rec.Name)
 		now := time.Now().UTC()
+		r.logger = s.executionLogger(st.rec, key, now, 0)
 		opts := engine.Options{ExecutionArn: key, ExecutionName: st.name, RoleArn: st.rec.RoleArn, StartTime: now}
 		if err := s.launch(r, sm, st.value, tc, opts, newSeed()); err != nil {
 			return nil, nil, err
@@ -126,7 +134,13 @@ func (s *Service) start(ctx context.Context, in *startExecutionIn) (*startExecut
 		}
 		return nil, nil, err
 	}
+	if st.origin != (store.Origin{}) {
+		if err := s.store.SetOrigin(ctx, ex.Arn, st.origin); err != nil {
+			return nil, nil, err
+		}
+	}
 	r := s.newRun(ex.Arn, ex, st.rec.Name)
+	r.logger = s.executionLogger(st.rec, ex.Arn, ex.StartDate, 0)
 	opts := engine.Options{ExecutionName: ex.Name, RoleArn: st.rec.RoleArn, StartTime: ex.StartDate}
 	if err := s.launch(r, sm, st.value, tc, opts, newSeed()); err != nil {
 		return nil, nil, err
@@ -201,6 +215,7 @@ func (s *Service) startSyncExecution(ctx context.Context, in *startSyncExecution
 	stop := context.AfterFunc(ctx, r.cancel)
 	defer stop()
 	start := time.Now().UTC()
+	r.logger = s.executionLogger(st.rec, key, start, 0)
 	if err := s.launch(r, sm, st.value, tc, engine.Options{ExecutionArn: key, ExecutionName: st.name, RoleArn: st.rec.RoleArn, StartTime: start}, newSeed()); err != nil {
 		return nil, err
 	}
@@ -235,7 +250,7 @@ func (s *Service) getExecution(ctx context.Context, execArn string) (*store.Exec
 		if _, ok := parseARN(execArn, arnExpress); ok {
 			return nil, apiErr(errInvalidArn, "Invalid Arn: 'Resource type not valid in this context: express'")
 		}
-		return nil, apiErr(errInvalidArn, "Invalid Arn: '%s'", execArn)
+		return nil, invalidArn(execArn, arnExecution)
 	}
 	ex, err := s.store.GetExecution(ctx, execArn)
 	if errors.Is(err, store.ErrNotFound) {
@@ -262,6 +277,8 @@ type describeExecutionOut struct {
 	RedriveDate         *epoch    `json:"redriveDate,omitempty"`
 	RedriveStatus       string    `json:"redriveStatus"`
 	RedriveStatusReason string    `json:"redriveStatusReason,omitempty"`
+	StateMachineVersion string    `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAlias   string    `json:"stateMachineAliasArn,omitempty"`
 }
 
 // redrivable says whether an execution can be redriven, and why not.
@@ -295,6 +312,11 @@ func (s *Service) describeExecution(ctx context.Context, in *executionArnIn) (an
 		o := ex.Output
 		out.Output, out.OutputDetails = &o, &included{true}
 	}
+	origins, err := s.store.Origins(ctx, []string{ex.Arn})
+	if err != nil {
+		return nil, err
+	}
+	out.StateMachineVersion, out.StateMachineAlias = origins[ex.Arn].VersionArn, origins[ex.Arn].AliasArn
 	d, err := decodeDurable(ex.Checkpoint)
 	if err != nil {
 		return nil, err
@@ -317,14 +339,16 @@ type listExecutionsIn struct {
 }
 
 type executionItem struct {
-	ExecutionArn    string `json:"executionArn"`
-	StateMachineArn string `json:"stateMachineArn"`
-	Name            string `json:"name"`
-	Status          string `json:"status"`
-	StartDate       *epoch `json:"startDate"`
-	StopDate        *epoch `json:"stopDate,omitempty"`
-	RedriveCount    *int   `json:"redriveCount,omitempty"`
-	RedriveDate     *epoch `json:"redriveDate,omitempty"`
+	ExecutionArn        string `json:"executionArn"`
+	StateMachineArn     string `json:"stateMachineArn"`
+	Name                string `json:"name"`
+	Status              string `json:"status"`
+	StartDate           *epoch `json:"startDate"`
+	StopDate            *epoch `json:"stopDate,omitempty"`
+	RedriveCount        int    `json:"redriveCount"`
+	RedriveDate         *epoch `json:"redriveDate,omitempty"`
+	StateMachineVersion string `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAlias   string `json:"stateMachineAliasArn,omitempty"`
 }
 
 type listExecutionsOut struct {
@@ -339,7 +363,20 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 	if in.StateMachineArn == "" {
 		return nil, apiErr(errValidation, "Must provide a StateMachine ARN or MapRun ARN")
 	}
-	rec, err := s.getMachine(ctx, in.StateMachineArn)
+	// A version or alias ARN lists the executions started through it.
+	qualifier := ""
+	machineArn := in.StateMachineArn
+	if ref, ok := parseMachineRef(in.StateMachineArn); ok && ref.qualified() {
+		if ref.version > 0 {
+			if _, _, err := s.getVersion(ctx, ref, in.StateMachineArn); err != nil {
+				return nil, err
+			}
+		} else if _, err := s.getAlias(ctx, in.StateMachineArn); err != nil {
+			return nil, err
+		}
+		qualifier, machineArn = in.StateMachineArn, ref.base
+	}
+	rec, err := s.getMachine(ctx, machineArn)
 	if err != nil {
 		return nil, err
 	}
@@ -356,20 +393,31 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 	if err != nil {
 		return nil, err
 	}
-	exs, err := s.store.ListExecutions(ctx, store.ExecutionQuery{StateMachineArn: rec.Arn, Status: in.StatusFilter, Limit: n + 1, BeforeID: before})
+	q := store.ExecutionQuery{StateMachineArn: rec.Arn, Status: in.StatusFilter, Limit: n + 1, BeforeID: before}
+	var exs []*store.Execution
+	if qualifier != "" {
+		exs, err = s.store.ListExecutionsFrom(ctx, qualifier, q)
+	} else {
+		exs, err = s.store.ListExecutions(ctx, q)
+	}
 	if err != nil {
 		return nil, err
 	}
 	out := &listExecutionsOut{Executions: []executionItem{}}
 	exs, out.NextToken = pageEnd(exs, n, kind, func(ex *store.Execution) string { return strconv.FormatInt(ex.ID, 10) })
+	arns := make([]string, len(exs))
+	for i, ex := range exs {
+		arns[i] = ex.Arn
+	}
+	origins, err := s.store.Origins(ctx, arns)
+	if err != nil {
+		return nil, err
+	}
 	for _, ex := range exs {
-		it := executionItem{ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name, Status: ex.Status,
-			StartDate: ts(ex.StartDate), StopDate: ts(ex.StopDate), RedriveDate: ts(ex.RedriveDate)}
-		if ex.RedriveCount > 0 {
-			c := ex.RedriveCount
-			it.RedriveCount = &c
-		}
-		out.Executions = append(out.Executions, it)
+		o := origins[ex.Arn]
+		out.Executions = append(out.Executions, executionItem{ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name,
+			Status: ex.Status, StartDate: ts(ex.StartDate), StopDate: ts(ex.StopDate), RedriveCount: ex.RedriveCount,
+			RedriveDate: ts(ex.RedriveDate), StateMachineVersion: o.VersionArn, StateMachineAlias: o.AliasArn})
 	}
 	return out, nil
 }
@@ -545,11 +593,17 @@ func (s *Service) describeStateMachineForExecution(ctx context.Context, in *exec
 	if err != nil {
 		return nil, err
 	}
-	return &describeStateMachineForExecutionOut{
+	out := &describeStateMachineForExecutionOut{
 		StateMachineArn: rec.Arn, Name: rec.Name, Definition: rec.Definition, RoleArn: rec.RoleArn,
 		UpdateDate: ts(rec.Updated), LoggingConfiguration: loggingOf(rec), TracingConfiguration: tracingOf(rec),
 		RevisionID: rec.RevisionID,
-	}, nil
+	}
+	// AWS shows no revisionId for the revision a state machine was created
+	// with.
+	if cur, err := s.store.GetStateMachine(ctx, ex.StateMachineArn); err == nil && rec.Created.Equal(cur.Created) {
+		out.RevisionID = ""
+	}
+	return out, nil
 }
 
 type redriveExecutionIn struct {
@@ -612,6 +666,7 @@ func (s *Service) redriveExecution(ctx context.Context, in *redriveExecutionIn) 
 	s.store.SaveCheckpoint(ex.ID, dd.encode())
 	r := s.newRun(ex.Arn, ex, rec.Name)
 	r.redriveCP = cpData
+	r.logger = s.executionLogger(rec, ex.Arn, ex.StartDate, ex.RedriveCount)
 	opts := engine.Options{ExecutionName: ex.Name, RoleArn: rec.RoleArn, StartTime: ex.StartDate, Resume: cp,
 		Redrive: true, RedriveCount: ex.RedriveCount}
 	if err := s.launch(r, sm, input, tc, opts, newSeed()); err != nil {

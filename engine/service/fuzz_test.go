@@ -20,6 +20,9 @@ var operations = []string{
 	"StopExecution", "GetExecutionHistory", "DescribeStateMachineForExecution", "RedriveExecution", "SendTaskSuccess",
 	"SendTaskFailure", "SendTaskHeartbeat", "CreateActivity", "DescribeActivity", "DeleteActivity", "ListActivities",
 	"GetActivityTask", "TestState", "TagResource", "UntagResource", "ListTagsForResource", "Nope",
+	"PublishStateMachineVersion", "ListStateMachineVersions", "DeleteStateMachineVersion", "CreateStateMachineAlias",
+	"DescribeStateMachineAlias", "UpdateStateMachineAlias", "DeleteStateMachineAlias", "ListStateMachineAliases",
+	"DescribeMapRun", "ListMapRuns", "UpdateMapRun",
 }
 
 // FuzzServeHTTP sends arbitrary bodies to every operation: the server must
@@ -46,6 +49,10 @@ func FuzzServeHTTP(f *testing.F) {
 		f.Add(uint8(i), `{"definition":"{\"Type\":\"Pass\",\"End\":true}","input":"[1]","mock":{"result":"1"}}`)
 		f.Add(uint8(i), `{"taskToken":"t","output":"{}","activityArn":"arn:aws:states:us-east-1:123456789012:activity:a"}`)
 		f.Add(uint8(i), `{"resourceArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m","tags":[{"key":"k"}],"tagKeys":null}`)
+		f.Add(uint8(i), `{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m:1","stateMachineVersionArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m:1"}`)
+		f.Add(uint8(i), `{"name":"live","stateMachineAliasArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m:live","routingConfiguration":[{"stateMachineVersionArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m:1","weight":100}]}`)
+		f.Add(uint8(i), `{"definition":"{\"Type\":\"Map\",\"ItemProcessor\":{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}},\"End\":true}","mock":{"result":"[1]"},"stateConfiguration":{"mapIterationFailureCount":1,"mapItemReaderData":"[1]","errorCausedByState":"P"}}`)
+		f.Add(uint8(i), `{"loggingConfiguration":{"level":"ALL","destinations":[{"cloudWatchLogsLogGroup":{"logGroupArn":"arn:aws:logs:us-east-1:1:log-group:g:*"}}]},"mapRunArn":"arn:aws:states:us-east-1:1:mapRun:m/l:x"}`)
 		f.Add(uint8(i), `[`)
 		f.Add(uint8(i), `null`)
 		_ = op

@@ -44,6 +44,17 @@ func (s *Service) operations() map[string]handler {
 		"TagResource":                      op(s.tagResource),
 		"UntagResource":                    op(s.untagResource),
 		"ListTagsForResource":              op(s.listTagsForResource),
+		"PublishStateMachineVersion":       op(s.publishStateMachineVersion),
+		"ListStateMachineVersions":         op(s.listStateMachineVersions),
+		"DeleteStateMachineVersion":        op(s.deleteStateMachineVersion),
+		"CreateStateMachineAlias":          op(s.createStateMachineAlias),
+		"DescribeStateMachineAlias":        op(s.describeStateMachineAlias),
+		"UpdateStateMachineAlias":          op(s.updateStateMachineAlias),
+		"DeleteStateMachineAlias":          op(s.deleteStateMachineAlias),
+		"ListStateMachineAliases":          op(s.listStateMachineAliases),
+		"DescribeMapRun":                   op(s.describeMapRun),
+		"ListMapRuns":                      op(s.listMapRuns),
+		"UpdateMapRun":                     op(s.updateMapRun),
 	}
 }
 
@@ -62,43 +73,28 @@ type tag struct {
 	Value string `json:"value"`
 }
 
-// parseDefinition parses a definition, answering InvalidDefinition with
-// its diagnostics.
-func parseDefinition(def string) (*asl.StateMachine, error) {
+// parseDefinition parses a definition of a state machine of type typ,
+// answering InvalidDefinition with its diagnostics.
+func parseDefinition(def, typ string) (*asl.StateMachine, error) {
 	if def == "" {
 		return nil, apiErr(errValidation, "1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null")
 	}
-	sm, err := asl.Parse([]byte(def))
-	if err != nil {
-		var dl diag.List
-		if errors.As(err, &dl) {
-			msgs := make([]string, 0, len(dl))
-			for _, d := range dl {
-				m := d.Code + ": " + d.Message
-				if d.Location != "" {
-					m += " at " + d.Location
-				}
-				msgs = append(msgs, m)
-			}
-			return nil, apiErr(errInvalidDefinition, "Invalid State Machine Definition: '%s'", strings.Join(msgs, ", "))
+	sm, ds := definitionDiagnostics(def, typ)
+	var msgs []string
+	for _, d := range ds {
+		if d.Severity != diag.SeverityError {
+			continue
 		}
-		return nil, apiErr(errInvalidDefinition, "Invalid State Machine Definition: '%v'", err)
+		m := d.Code + ": " + d.Message
+		if d.Location != "" && d.Code != diag.InvalidJSONDescription {
+			m += " at " + d.Location
+		}
+		msgs = append(msgs, m)
+	}
+	if len(msgs) > 0 {
+		return nil, apiErr(errInvalidDefinition, "Invalid State Machine Definition: '%s'", strings.Join(msgs, ", "))
 	}
 	return sm, nil
-}
-
-// unsupported returns the warnings of a valid definition for what the
-// engine cannot run yet (engine.Program.Unsupported).
-func unsupported(def string) diag.List {
-	sm, err := asl.Parse([]byte(def))
-	if err != nil {
-		return nil
-	}
-	prog, err := engine.Compile(sm)
-	if err != nil {
-		return nil
-	}
-	return prog.Unsupported()
 }
 
 // warnUnsupported logs what of a new definition the engine cannot run yet:
@@ -158,14 +154,21 @@ type createStateMachineIn struct {
 	TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
 	Tags                 []tag           `json:"tags"`
 	Publish              bool            `json:"publish"`
+	VersionDescription   string          `json:"versionDescription"`
+	// EncryptionConfiguration: only AWS_OWNED_KEY, the default.
+	EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration"`
 }
 
 type createStateMachineOut struct {
-	StateMachineArn string `json:"stateMachineArn"`
-	CreationDate    *epoch `json:"creationDate"`
+	StateMachineArn        string `json:"stateMachineArn"`
+	CreationDate           *epoch `json:"creationDate"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 }
 
 func (s *Service) createStateMachine(ctx context.Context, in *createStateMachineIn) (any, error) {
+	if err := checkVersionDescription(in.Publish, in.VersionDescription); err != nil {
+		return nil, err
+	}
 	if !validName(in.Name) {
 		return nil, apiErr(errInvalidName, "Invalid Name: '%s'", in.Name)
 	}
@@ -180,19 +183,30 @@ func (s *Service) createStateMachine(ctx context.Context, in *createStateMachine
 	default:
 		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", in.Type)
 	}
-	sm, err := parseDefinition(in.Definition)
+	sm, err := parseDefinition(in.Definition, typ)
 	if err != nil {
 		return nil, err
 	}
 	s.warnUnsupported(in.Name, sm)
-	if len(in.Tags) > 50 {
-		return nil, apiErr(errTooManyTags, "too many tags: %d (at most 50)", len(in.Tags))
+	if err := checkTags(in.Tags); err != nil {
+		return nil, err
+	}
+	if err := in.EncryptionConfiguration.check("state machine", in.Name); err != nil {
+		return nil, err
+	}
+	logging, err := normalizeLogging(in.LoggingConfiguration)
+	if err != nil {
+		return nil, err
+	}
+	tracing, err := normalizeTracing(in.TracingConfiguration)
+	if err != nil {
+		return nil, err
 	}
 	now := time.Now().UTC()
 	rec := &store.StateMachine{
 		Arn: s.stateMachineARN(in.Name), Name: in.Name, Type: typ, Status: "ACTIVE", Definition: in.Definition,
-		RoleArn: in.RoleArn, LoggingConfiguration: jsonText(in.LoggingConfiguration),
-		TracingConfiguration: jsonText(in.TracingConfiguration), RevisionID: newUUID(), Created: now, Updated: now,
+		RoleArn: in.RoleArn, LoggingConfiguration: logging,
+		TracingConfiguration: tracing, RevisionID: newUUID(), Created: now, Updated: now,
 	}
 	err = s.store.CreateStateMachine(ctx, rec)
 	if errors.Is(err, store.ErrExists) {
@@ -203,7 +217,7 @@ func (s *Service) createStateMachine(ctx context.Context, in *createStateMachine
 		}
 		if old.Definition == rec.Definition && old.RoleArn == rec.RoleArn && old.Type == rec.Type &&
 			old.LoggingConfiguration == rec.LoggingConfiguration && old.TracingConfiguration == rec.TracingConfiguration {
-			return &createStateMachineOut{StateMachineArn: old.Arn, CreationDate: ts(old.Created)}, nil
+			return s.created(ctx, old, in)
 		}
 		return nil, apiErr(errStateMachineAlreadyExists, "State Machine Already Exists: '%s'", rec.Arn)
 	}
@@ -215,7 +229,20 @@ func (s *Service) createStateMachine(ctx context.Context, in *createStateMachine
 			return nil, err
 		}
 	}
-	return &createStateMachineOut{StateMachineArn: rec.Arn, CreationDate: ts(rec.Created)}, nil
+	return s.created(ctx, rec, in)
+}
+
+// created answers CreateStateMachine, publishing a version when asked.
+func (s *Service) created(ctx context.Context, rec *store.StateMachine, in *createStateMachineIn) (*createStateMachineOut, error) {
+	out := &createStateMachineOut{StateMachineArn: rec.Arn, CreationDate: ts(rec.Created)}
+	if in.Publish {
+		v, err := s.publish(ctx, rec.Arn, "", in.VersionDescription)
+		if err != nil {
+			return nil, err
+		}
+		out.StateMachineVersionArn = s.versionARN(rec.Arn, v.Number)
+	}
+	return out, nil
 }
 
 func toStoreTags(tags []tag) []store.Tag {
@@ -234,7 +261,11 @@ type stateMachineArnIn struct {
 func (s *Service) getMachine(ctx context.Context, smArn string) (*store.StateMachine, error) {
 	a, ok := parseARN(smArn, arnStateMachine)
 	if !ok {
-		return nil, apiErr(errInvalidArn, "Invalid Arn: '%s'", smArn)
+		if ref, ok := parseMachineRef(smArn); ok && ref.qualified() {
+			// A version or alias ARN where only the state machine will do.
+			return nil, apiErr(errStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", smArn)
+		}
+		return nil, invalidArn(smArn, arnStateMachine)
 	}
 	rec, err := s.store.GetStateMachine(ctx, smArn)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (a.region != s.region || a.account != s.account)) {
@@ -273,6 +304,9 @@ func tracingOf(rec *store.StateMachine) json.RawMessage {
 }
 
 func (s *Service) describeStateMachine(ctx context.Context, in *stateMachineArnIn) (any, error) {
+	if ref, ok := parseMachineRef(in.StateMachineArn); ok && ref.version > 0 {
+		return s.describeVersion(ctx, ref, in.StateMachineArn)
+	}
 	rec, err := s.getMachine(ctx, in.StateMachineArn)
 	if err != nil {
 		return nil, err
@@ -294,23 +328,30 @@ type updateStateMachineIn struct {
 	RoleArn              string          `json:"roleArn"`
 	LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
 	TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
+	Publish              bool            `json:"publish"`
+	VersionDescription   string          `json:"versionDescription"`
 }
 
 type updateStateMachineOut struct {
-	UpdateDate *epoch `json:"updateDate"`
-	RevisionID string `json:"revisionId"`
+	UpdateDate             *epoch `json:"updateDate"`
+	RevisionID             string `json:"revisionId,omitempty"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 }
 
 func (s *Service) updateStateMachine(ctx context.Context, in *updateStateMachineIn) (any, error) {
 	if in.Definition == "" && in.RoleArn == "" && jsonText(in.LoggingConfiguration) == "" && jsonText(in.TracingConfiguration) == "" {
 		return nil, apiErr(errMissingRequiredParameter, "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
+	if err := checkVersionDescription(in.Publish, in.VersionDescription); err != nil {
+		return nil, err
+	}
 	rec, err := s.getMachine(ctx, in.StateMachineArn)
 	if err != nil {
 		return nil, err
 	}
+	old := *rec
 	if in.Definition != "" {
-		if _, err := parseDefinition(in.Definition); err != nil {
+		if _, err := parseDefinition(in.Definition, rec.Type); err != nil {
 			return nil, err
 		}
 		rec.Definition = in.Definition
@@ -321,29 +362,57 @@ func (s *Service) updateStateMachine(ctx context.Context, in *updateStateMachine
 		}
 		rec.RoleArn = in.RoleArn
 	}
-	if t := jsonText(in.LoggingConfiguration); t != "" {
-		rec.LoggingConfiguration = t
-	}
-	if t := jsonText(in.TracingConfiguration); t != "" {
-		rec.TracingConfiguration = t
-	}
-	rec.RevisionID = newUUID()
-	rec.Updated = time.Now().UTC()
-	if err := s.store.UpdateStateMachine(ctx, rec); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, apiErr(errStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", in.StateMachineArn)
+	if jsonText(in.LoggingConfiguration) != "" {
+		if rec.LoggingConfiguration, err = normalizeLogging(in.LoggingConfiguration); err != nil {
+			return nil, err
 		}
-		return nil, err
 	}
-	return &updateStateMachineOut{UpdateDate: ts(rec.Updated), RevisionID: rec.RevisionID}, nil
+	if jsonText(in.TracingConfiguration) != "" {
+		if rec.TracingConfiguration, err = normalizeTracing(in.TracingConfiguration); err != nil {
+			return nil, err
+		}
+	}
+	now := time.Now().UTC()
+	// An update that changes nothing keeps the revision (and AWS shows
+	// no revisionId for a state machine never really updated).
+	if rec.Definition != old.Definition || rec.RoleArn != old.RoleArn ||
+		rec.LoggingConfiguration != old.LoggingConfiguration || rec.TracingConfiguration != old.TracingConfiguration {
+		rec.RevisionID = newUUID()
+		rec.Updated = now
+		if err := s.store.UpdateStateMachine(ctx, rec); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, apiErr(errStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", in.StateMachineArn)
+			}
+			return nil, err
+		}
+	}
+	out := &updateStateMachineOut{UpdateDate: ts(now)}
+	if !rec.Updated.Equal(rec.Created) {
+		out.RevisionID = rec.RevisionID
+	}
+	if in.Publish {
+		v, err := s.publish(ctx, rec.Arn, "", in.VersionDescription)
+		if err != nil {
+			return nil, err
+		}
+		out.StateMachineVersionArn = s.versionARN(rec.Arn, v.Number)
+	}
+	return out, nil
 }
 
 func (s *Service) deleteStateMachine(ctx context.Context, in *stateMachineArnIn) (any, error) {
 	if _, ok := parseARN(in.StateMachineArn, arnStateMachine); !ok {
-		return nil, apiErr(errInvalidArn, "Invalid Arn: '%s'", in.StateMachineArn)
+		if ref, ok := parseMachineRef(in.StateMachineArn); ok && ref.qualified() {
+			return nil, apiErr(errValidation, "Qualified state machine ARNs are not supported by DeleteStateMachine: '%s'", in.StateMachineArn)
+		}
+		return nil, invalidArn(in.StateMachineArn, arnStateMachine)
 	}
 	// Running executions keep running on the definition they started with.
 	if err := s.store.DeleteStateMachine(ctx, in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	// With it go its versions and aliases.
+	if err := s.store.DeleteMachineVersions(ctx, in.StateMachineArn); err != nil {
 		return nil, err
 	}
 	return struct{}{}, nil
@@ -421,10 +490,7 @@ func (s *Service) validateDefinition(_ context.Context, in *validateIn) (any, er
 		limit = 100
 	}
 	out := &validateOut{Result: "OK", Diagnostics: []diag.Diagnostic{}}
-	ds := asl.Validate([]byte(in.Definition))
-	if !ds.HasErrors() {
-		ds = append(ds, unsupported(in.Definition)...)
-	}
+	_, ds := definitionDiagnostics(in.Definition, in.Type)
 	for _, d := range ds {
 		if d.Severity == diag.SeverityError {
 			out.Result = "FAIL"
@@ -452,7 +518,11 @@ type tagResourceIn struct {
 func (s *Service) taggable(ctx context.Context, resource string) error {
 	a, ok := parseARN(resource, arnStateMachine, arnActivity)
 	if !ok {
-		return apiErr(errInvalidArn, "Invalid Arn: '%s'", resource)
+		if ref, ok := parseMachineRef(resource); ok && ref.qualified() {
+			// Versions and aliases take no tags.
+			return apiErr(errResourceNotFound, "Resource not found: '%s'", resource)
+		}
+		return invalidArn(resource, arnStateMachine, arnActivity)
 	}
 	var err error
 	if a.typ == arnStateMachine {
@@ -478,14 +548,14 @@ func (s *Service) tagResource(ctx context.Context, in *tagResourceIn) (any, erro
 	for _, t := range old {
 		keys[t.Key] = true
 	}
+	if err := checkTags(in.Tags); err != nil {
+		return nil, err
+	}
 	for _, t := range in.Tags {
-		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
-			return nil, apiErr(errValidation, "invalid tag: key %q", t.Key)
-		}
 		keys[t.Key] = true
 	}
-	if len(keys) > 50 {
-		return nil, apiErr(errTooManyTags, "too many tags: a resource has at most 50")
+	if len(keys) > maxTags {
+		return nil, apiErr(errTooManyTags, "Too many tags. Maximum number of tags allowed is %d.", maxTags)
 	}
 	if err := s.store.TagResource(ctx, in.ResourceArn, toStoreTags(in.Tags)); err != nil {
 		return nil, err

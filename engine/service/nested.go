@@ -175,7 +175,7 @@ func (n *Nested) Wait(ctx context.Context, executionArn string) (nested.Descript
 		return n.waitExpress(ctx, executionArn)
 	}
 	if _, ok := parseARN(executionArn, arnExecution); !ok {
-		return nested.Description{}, startError(apiErr(errInvalidArn, "Invalid Arn: '%s'", executionArn))
+		return nested.Description{}, startError(invalidArn(executionArn, arnExecution))
 	}
 	for {
 		s.mu.Lock()

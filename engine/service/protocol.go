@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stepwise/stepwise/engine/store"
+	"github.com/stepwise/stepwise/engine/service/store"
 )
 
 // Limits of a request, as AWS's.

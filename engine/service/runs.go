@@ -54,6 +54,8 @@ type run struct {
 	entered   map[string]int64  // the last entered event id of each state
 	tokens    map[string]string // live task tokens → their state
 	redriveCP []byte            // the last checkpoint before a top-level state was entered
+
+	logger *execLogger // writes its log events (nil: logging is off)
 }
 
 // durable is what the store keeps as an execution's checkpoint: where a
@@ -229,12 +231,16 @@ func (r *run) onEvent(ev history.Event) {
 		}
 		r.mu.Unlock()
 	}
-	if r.ex == nil {
+	if r.ex == nil && r.logger == nil {
 		return
 	}
 	data, err := ev.MarshalJSON() // not json.Marshal, which would compact it again
 	if err != nil {
 		r.s.log.Error("encoding a history event", "execution", r.key, "event", ev.ID, "error", err)
+		return
+	}
+	r.logger.log(ev, data)
+	if r.ex == nil {
 		return
 	}
 	r.s.store.AppendEvent(r.ex.ID, store.Event{ID: ev.ID, Type: ev.Type, JSON: data})
@@ -462,6 +468,7 @@ func (s *Service) resume(ctx context.Context, ex *store.Execution) error {
 	r := s.newRun(ex.Arn, ex, rec.Name)
 	r.redriveCP = d.Redrive
 	r.resumed = true
+	r.logger = s.executionLogger(rec, ex.Arn, ex.StartDate, ex.RedriveCount)
 	opts := engine.Options{ExecutionName: ex.Name, RoleArn: rec.RoleArn, StartTime: ex.StartDate, Resume: cp, RedriveCount: ex.RedriveCount}
 	return s.launch(r, sm, input, tc, opts, newSeed())
 }

@@ -22,6 +22,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -66,6 +67,10 @@ type Options struct {
 	// ActivityPollTimeout is how long GetActivityTask waits for a task
 	// (0: 60 seconds, as AWS).
 	ActivityPollTimeout time.Duration
+	// ExecutionLogs receives the log events of executions whose state
+	// machine has logging on (its loggingConfiguration), one JSON line
+	// each, shaped as CloudWatch Logs returns them (nil: not written).
+	ExecutionLogs io.Writer
 }
 
 // Backend runs executions for the service. The local backend interprets
@@ -244,6 +249,8 @@ type Service struct {
 	nested  *nested.Invoker
 	changed chan struct{}            // closed when a run is launched or a stop is recorded; nil: no waiter
 	express map[string]*expressChild // EXPRESS children started by a Task, by execution ARN
+
+	logs *logSink // execution log events (nil: none)
 }
 
 // New returns a service on opts.Store. It resumes nothing: call Start.
@@ -279,6 +286,9 @@ func New(opts Options) (*Service, error) {
 	}
 	if s.opts.ActivityPollTimeout <= 0 {
 		s.opts.ActivityPollTimeout = 60 * time.Second
+	}
+	if opts.ExecutionLogs != nil {
+		s.logs = &logSink{w: opts.ExecutionLogs}
 	}
 	s.acts.queues = map[string]*activityQueue{}
 	s.express = map[string]*expressChild{}

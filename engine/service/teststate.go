@@ -11,25 +11,35 @@ import (
 )
 
 type testStateIn struct {
-	Definition      string  `json:"definition"`
-	RoleArn         string  `json:"roleArn"`
-	Input           *string `json:"input"`
-	InspectionLevel string  `json:"inspectionLevel"`
-	RevealSecrets   bool    `json:"revealSecrets"`
-	Variables       *string `json:"variables"`
-	StateName       string  `json:"stateName"`
-	Context         *string `json:"context"`
-	Mock            *struct {
-		Result      *string `json:"result"`
-		ErrorOutput *struct {
-			Error string `json:"error"`
-			Cause string `json:"cause"`
-		} `json:"errorOutput"`
-		FieldValidationMode string `json:"fieldValidationMode"`
-	} `json:"mock"`
-	StateConfiguration *struct {
-		RetrierRetryCount *int `json:"retrierRetryCount"`
-	} `json:"stateConfiguration"`
+	Definition         string             `json:"definition"`
+	RoleArn            string             `json:"roleArn"`
+	Input              *string            `json:"input"`
+	InspectionLevel    string             `json:"inspectionLevel"`
+	RevealSecrets      bool               `json:"revealSecrets"`
+	Variables          *string            `json:"variables"`
+	StateName          string             `json:"stateName"`
+	Context            *string            `json:"context"`
+	Mock               *testMock          `json:"mock"`
+	StateConfiguration *testStateConfigIn `json:"stateConfiguration"`
+}
+
+// testMock is TestState's mock: a result or an error, and how strictly
+// the result is checked against the integration's response shape.
+type testMock struct {
+	Result      *string `json:"result"`
+	ErrorOutput *struct {
+		Error string `json:"error"`
+		Cause string `json:"cause"`
+	} `json:"errorOutput"`
+	FieldValidationMode string `json:"fieldValidationMode"`
+}
+
+// testStateConfigIn is TestState's stateConfiguration.
+type testStateConfigIn struct {
+	RetrierRetryCount        *int    `json:"retrierRetryCount"`
+	ErrorCausedByState       *string `json:"errorCausedByState"`
+	MapIterationFailureCount *int    `json:"mapIterationFailureCount"`
+	MapItemReaderData        *string `json:"mapItemReaderData"`
 }
 
 type inspectionErrorDetails struct {
@@ -47,6 +57,11 @@ type inspectionData struct {
 	AfterResultPath     *string                 `json:"afterResultPath,omitempty"`
 	Variables           *string                 `json:"variables,omitempty"`
 	ErrorDetails        *inspectionErrorDetails `json:"errorDetails,omitempty"`
+	AfterArguments      *string                 `json:"afterArguments,omitempty"`
+	// Map states.
+	MaxConcurrency             *int64   `json:"maxConcurrency,omitempty"`
+	ToleratedFailureCount      *int64   `json:"toleratedFailureCount,omitempty"`
+	ToleratedFailurePercentage *float64 `json:"toleratedFailurePercentage,omitempty"`
 }
 
 type testStateOut struct {
@@ -66,7 +81,7 @@ const testStateName = "TestState"
 // whose transitions lead to placeholder Succeed states.
 func testMachine(def, stateName string) (*asl.StateMachine, string, error) {
 	if stateName != "" {
-		sm, err := parseDefinition(def)
+		sm, err := parseDefinition(def, "")
 		return sm, stateName, err
 	}
 	v, err := value.DecodeString(def)
@@ -118,7 +133,7 @@ func testMachine(def, stateName string) (*asl.StateMachine, string, error) {
 	}
 	top.Append("StartAt", testStateName)
 	top.Append("States", states)
-	sm, err := parseDefinition(value.EncodeString(top))
+	sm, err := parseDefinition(value.EncodeString(top), "")
 	if err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) {
@@ -143,8 +158,25 @@ func (s *Service) testState(ctx context.Context, in *testStateIn) (any, error) {
 	default:
 		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]", in.InspectionLevel)
 	}
+	if in.Definition == "" {
+		return nil, apiErr(errValidation, "1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null")
+	}
+	mock, err := checkTestMock(in)
+	if err != nil {
+		return nil, err
+	}
+	if mock == nil && in.StateConfiguration != nil && in.StateConfiguration.MapIterationFailureCount != nil {
+		return nil, apiErr(errValidation, "TestState does not support MapIterationFailureCount when a mock is not specified.")
+	}
 	sm, name, err := testMachine(in.Definition, in.StateName)
 	if err != nil {
+		return nil, err
+	}
+	st := findTestState(&sm.Graph, name)
+	if st == nil {
+		return nil, apiErr(errValidation, "State '%s' does not exist in the definition", name)
+	}
+	if err := checkTestStateType(st, in, mock); err != nil {
 		return nil, err
 	}
 	inputText := "{}"
@@ -154,77 +186,79 @@ func (s *Service) testState(ctx context.Context, in *testStateIn) (any, error) {
 	if len(inputText) > MaxPayloadBytes {
 		return nil, apiErr(errValidation, "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to %d", MaxPayloadBytes)
 	}
+	if e := jsonSyntax(inputText); e != nil {
+		return nil, apiErr(errInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", e.Message)
+	}
 	input, err := value.DecodeString(inputText)
 	if err != nil {
 		return nil, apiErr(errInvalidExecutionInput, "Invalid State Machine Execution Input: '%v'", err)
 	}
-	opts := engine.TestStateOptions{Invoker: s.opts.Invoker}
+	opts := engine.TestStateOptions{Invoker: s.opts.Invoker, Mock: mock}
 	if in.Variables != nil {
-		v, err := value.DecodeString(*in.Variables)
-		o, ok := v.(*value.Object)
-		if err != nil || !ok {
-			return nil, apiErr(errValidation, "the variables must be a JSON object")
+		o, err := jsonObject("variables", *in.Variables)
+		if err != nil {
+			return nil, err
 		}
 		opts.Variables = o
 	}
 	if in.Context != nil {
-		v, err := value.DecodeString(*in.Context)
-		o, ok := v.(*value.Object)
-		if err != nil || !ok {
-			return nil, apiErr(errValidation, "the context must be a JSON object")
+		o, err := jsonObject("context", *in.Context)
+		if err != nil {
+			return nil, err
 		}
 		opts.Context = o
 	}
-	if m := in.Mock; m != nil {
-		mk := &engine.Mock{}
-		switch {
-		case m.ErrorOutput != nil:
-			mk.Error, mk.Cause = m.ErrorOutput.Error, m.ErrorOutput.Cause
-		case m.Result != nil:
-			v, err := value.DecodeString(*m.Result)
-			if err != nil {
-				return nil, apiErr(errValidation, "the mock result is not JSON: %v", err)
-			}
-			mk.Result = v
-		default:
-			return nil, apiErr(errValidation, "a mock needs a result or an errorOutput")
-		}
-		opts.Mock = mk
-	}
-	if c := in.StateConfiguration; c != nil && c.RetrierRetryCount != nil {
-		opts.RetrierRetryCount = *c.RetrierRetryCount
+	if err := applyStateConfiguration(st, in, &opts); err != nil {
+		return nil, err
 	}
 	res, err := engine.TestState(ctx, sm, name, input, opts)
 	if err != nil {
 		switch {
 		case errors.Is(err, engine.ErrUnknownState):
 			return nil, apiErr(errValidation, "State '%s' does not exist in the definition", name)
-		case errors.Is(err, engine.ErrNoMock), errors.Is(err, engine.ErrBadMock):
-			return nil, apiErr(errValidation, "%v", err)
+		case errors.Is(err, engine.ErrNoMock):
+			return nil, apiErr(errValidation, "RoleArn must be specified when testing a Task state")
+		case errors.Is(err, engine.ErrBadMock):
+			return nil, apiErr(errValidation, "Mocked result must be an array.")
 		}
 		return nil, apiErr(errValidation, "%v", err)
 	}
-	// With a single state, the placeholder targets bear the names of the
-	// real next states.
 	out := &testStateOut{Status: res.Status, Output: encodeData(res.Output), Error: res.Error, Cause: res.Cause, NextState: res.NextState}
 	if in.InspectionLevel == "DEBUG" || in.InspectionLevel == "TRACE" {
-		id := &inspectionData{
-			AfterInputPath: encodeData(res.Inspection.AfterInputPath), AfterParameters: encodeData(res.Inspection.AfterParameters),
-			Result: encodeData(res.Inspection.Result), AfterResultSelector: encodeData(res.Inspection.AfterResultSelector),
-			AfterResultPath: encodeData(res.Inspection.AfterResultPath),
-		}
-		if res.Inspection.Input != nil {
-			s := value.EncodeString(res.Inspection.Input)
-			id.Input = &s
-		}
-		if v := res.Inspection.Variables; v != nil {
-			s := value.EncodeString(v)
-			id.Variables = &s
-		}
-		if e := res.Inspection.ErrorDetails; e != nil {
-			id.ErrorDetails = &inspectionErrorDetails{CatchIndex: e.CatchIndex, RetryIndex: e.RetryIndex, RetryBackoffIntervalSeconds: e.RetryBackoffIntervalSeconds}
-		}
-		out.InspectionData = id
+		out.InspectionData = inspection(st, res)
 	}
 	return out, nil
+}
+
+// inspection is TestState's inspectionData (DEBUG and TRACE).
+func inspection(st asl.State, res *engine.TestStateResult) *inspectionData {
+	ins := res.Inspection
+	id := &inspectionData{
+		AfterInputPath: encodeData(ins.AfterInputPath), AfterParameters: encodeData(ins.AfterParameters),
+		Result: encodeData(ins.Result), AfterResultSelector: encodeData(ins.AfterResultSelector),
+		AfterResultPath: encodeData(ins.AfterResultPath),
+	}
+	if st.Base().QueryLanguage == "JSONata" {
+		// JSONata states have Arguments where JSONPath ones have
+		// Parameters, and no InputPath, ResultSelector or ResultPath.
+		id.AfterArguments, id.AfterParameters, id.AfterInputPath = id.AfterParameters, nil, nil
+		id.AfterResultSelector, id.AfterResultPath = nil, nil
+	}
+	if ins.Input != nil {
+		s := value.EncodeString(ins.Input)
+		id.Input = &s
+	}
+	if v := ins.Variables; v != nil {
+		s := value.EncodeString(v)
+		id.Variables = &s
+	}
+	if e := ins.ErrorDetails; e != nil {
+		id.ErrorDetails = &inspectionErrorDetails{CatchIndex: e.CatchIndex, RetryIndex: e.RetryIndex, RetryBackoffIntervalSeconds: e.RetryBackoffIntervalSeconds}
+	}
+	if m, ok := st.(*asl.Map); ok {
+		mc := m.MaxConcurrency
+		id.MaxConcurrency = &mc
+		id.ToleratedFailureCount, id.ToleratedFailurePercentage = m.ToleratedFailureCount, m.ToleratedFailurePercentage
+	}
+	return id
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stepwise/stepwise/engine/store"
+	"github.com/stepwise/stepwise/engine/service/store"
 )
 
 // smallDisk mounts a tmpfs of size on a temporary directory, or skips the

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stepwise/stepwise/engine/store"
+	"github.com/stepwise/stepwise/engine/service/store"
 )
 
 // fill stores n executions of one state machine, each with a few events.

@@ -226,6 +226,9 @@ type Store interface {
 	// Tags returns the tags of a resource, ordered by key.
 	Tags(ctx context.Context, arn string) ([]Tag, error)
 
+	// VersionStore keeps versions, aliases and execution origins.
+	VersionStore
+
 	// Flush returns once every write queued before it is durable.
 	Flush(ctx context.Context) error
 	// Close commits queued writes and closes the store.
