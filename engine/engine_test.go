@@ -93,11 +93,18 @@ func TestPassDataFlow(t *testing.T) {
 	wantOutput(t, r.res, `{"in":{"v":5},"res":{"x":5}}`)
 }
 
+// TestHistoryIDs: ids count up from 1; each event's previous id is the one
+// before it, but for the first state's entered event, whose previous id is
+// 0 (as in the GetExecutionHistory example of AWS's API reference).
 func TestHistoryIDs(t *testing.T) {
-	r := execute(t, `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`, `{}`, nil)
+	r := execute(t, `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}}`, `{}`, nil)
 	for i, e := range r.res.Events {
-		if e.ID != int64(i+1) || e.PreviousEventID != int64(i) {
-			t.Fatalf("event %d: id %d previous %d", i, e.ID, e.PreviousEventID)
+		want := int64(i)
+		if i == 1 {
+			want = 0
+		}
+		if e.ID != int64(i+1) || e.PreviousEventID != want {
+			t.Fatalf("event %d (%s): id %d previous %d, want previous %d", i, e.Type, e.ID, e.PreviousEventID, want)
 		}
 	}
 }

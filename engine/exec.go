@@ -343,6 +343,8 @@ func (ex *execution) run(ctx context.Context) {
 			Input:   history.Payload{Value: ex.input},
 			RoleArn: ex.opts.RoleArn,
 		})
+		// AWS records the first state's entered event with previous id 0.
+		top.last = 0
 	} else {
 		ex.nEvents, ex.base = cp.EventCount, cp.EventCount
 		top.last = cp.LastEventID
