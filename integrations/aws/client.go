@@ -1,0 +1,214 @@
+package aws
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/aws/model"
+	"github.com/stepwise/stepwise/integrations/aws/wire"
+)
+
+// maxResponse bounds the response bodies read (S3 objects included).
+const maxResponse = 256 << 20
+
+// callResult is an operation's result and the response it came in.
+type callResult struct {
+	out  *value.Object
+	resp *wire.Response
+}
+
+// service returns the model of a service by its aws-sdk name.
+func (inv *Invoker) service(name string) (*model.Service, error) {
+	svc, ok, err := inv.models.Service(name)
+	if err != nil {
+		return nil, fault.New(fault.Runtime, err.Error())
+	}
+	if !ok {
+		return nil, fault.New(fault.Runtime, fmt.Sprintf("no AWS service model for %q", name))
+	}
+	return svc, nil
+}
+
+// call sends operation op (PascalCase) of svc with the given parameters.
+// arnName is the service as the Resource names it (for Options.Endpoints).
+// Errors are *fault.Error for parameters that do not fit, *wire.APIError
+// for service errors, and transport errors otherwise.
+func (inv *Invoker) call(ctx context.Context, t *integrations.Task, r resource, svc *model.Service, op string, params any) (callResult, error) {
+	req, err := wire.Build(svc, op, params)
+	if err != nil {
+		return callResult{}, paramError(svc, err)
+	}
+	base, err := inv.config(ctx)
+	if err != nil {
+		return callResult{}, err
+	}
+	region := inv.region(base, t, r)
+	creds, err := inv.credentials(ctx, t, base, region)
+	if err != nil {
+		return callResult{}, err
+	}
+	endpoint, custom := inv.endpoint(ctx, base, svc, r.service, region)
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return callResult{}, fault.New(fault.Runtime, fmt.Sprintf("invalid endpoint %q for %s", endpoint, svc.Name))
+	}
+	host := u.Host
+	path := strings.TrimSuffix(u.Path, "/") + req.Path
+	if req.Bucket != "" && !custom && dnsCompatible(req.Bucket) {
+		// S3 virtual-hosted addressing: the bucket moves into the host.
+		host = req.Bucket + "." + host
+		path = strings.TrimSuffix(u.Path, "/") + strings.TrimPrefix(req.Path, "/"+req.Bucket)
+		if path == "" || path[0] != '/' {
+			path = "/" + path
+		}
+	}
+	if req.HostPrefix != "" && !custom {
+		host = req.HostPrefix + host
+	}
+	full := u.Scheme + "://" + host + path
+	if req.RawQuery != "" {
+		full += "?" + req.RawQuery
+	}
+	hreq, err := http.NewRequestWithContext(ctx, req.Method, full, bytes.NewReader(req.Body))
+	if err != nil {
+		return callResult{}, fault.New(fault.Runtime, fmt.Sprintf("building the %s request: %v", svc.Name, err))
+	}
+	hreq.URL.RawPath = path
+	hreq.Header = req.Header
+	hreq.ContentLength = int64(len(req.Body))
+	sum := sha256.Sum256(req.Body)
+	hash := hex.EncodeToString(sum[:])
+	if svc.SigningName == "s3" {
+		hreq.Header.Set("X-Amz-Content-Sha256", hash)
+	}
+	if creds != nil {
+		c, err := creds.Retrieve(ctx)
+		if err != nil {
+			return callResult{}, fmt.Errorf("retrieving AWS credentials: %w", err)
+		}
+		if err := inv.signer.SignHTTP(ctx, c, hreq, hash, svc.SigningName, signingRegion(svc, region), time.Now().UTC()); err != nil {
+			return callResult{}, fmt.Errorf("signing the request: %w", err)
+		}
+	}
+	var client interface {
+		Do(*http.Request) (*http.Response, error)
+	} = base.HTTPClient
+	if inv.opts.HTTPClient != nil {
+		client = inv.opts.HTTPClient
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(hreq)
+	if err != nil {
+		return callResult{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return callResult{}, err
+	}
+	wr := &wire.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	out, err := wire.Decode(svc, op, wr)
+	if err != nil {
+		var ae *wire.APIError
+		if errors.As(err, &ae) {
+			return callResult{resp: wr}, ae
+		}
+		return callResult{resp: wr}, fmt.Errorf("reading the %s response: %w", svc.Name, err)
+	}
+	return callResult{out: out, resp: wr}, nil
+}
+
+// globalEndpoints are the services with one endpoint for all regions of
+// the aws partition, and the region they are signed for.
+var globalEndpoints = map[string]string{
+	"iam":           "https://iam.amazonaws.com",
+	"cloudfront":    "https://cloudfront.amazonaws.com",
+	"route53":       "https://route53.amazonaws.com",
+	"organizations": "https://organizations.us-east-1.amazonaws.com",
+	"waf":           "https://waf.amazonaws.com",
+	"shield":        "https://shield.us-east-1.amazonaws.com",
+}
+
+func signingRegion(svc *model.Service, region string) string {
+	if _, ok := globalEndpoints[svc.Name]; ok {
+		return "us-east-1"
+	}
+	return region
+}
+
+// endpoint resolves the endpoint of a service: Options.Endpoints, then the
+// SDK configuration (AWS_ENDPOINT_URL_<SERVICE>, the shared config's
+// services section, AWS_ENDPOINT_URL), then AWS's regional endpoint.
+// custom reports an endpoint that was configured rather than derived.
+func (inv *Invoker) endpoint(ctx context.Context, base sdkaws.Config, svc *model.Service, arnName, region string) (string, bool) {
+	for _, k := range []string{arnName, svc.Name, svc.EndpointPrefix} {
+		if ep := inv.opts.Endpoints[k]; ep != "" {
+			return ep, true
+		}
+	}
+	type serviceEndpoints interface {
+		GetServiceBaseEndpoint(ctx context.Context, sdkID string) (string, bool, error)
+	}
+	type ignoreEndpoints interface {
+		GetIgnoreConfiguredEndpoints(ctx context.Context) (bool, bool, error)
+	}
+	ignore := false
+	for _, src := range base.ConfigSources {
+		if g, ok := src.(ignoreEndpoints); ok {
+			if v, found, err := g.GetIgnoreConfiguredEndpoints(ctx); err == nil && found {
+				ignore = v
+				break
+			}
+		}
+	}
+	if !ignore {
+		for _, src := range base.ConfigSources {
+			if g, ok := src.(serviceEndpoints); ok {
+				if ep, found, err := g.GetServiceBaseEndpoint(ctx, svc.SDKID); err == nil && found && ep != "" {
+					return ep, true
+				}
+			}
+		}
+		if base.BaseEndpoint != nil && *base.BaseEndpoint != "" {
+			return *base.BaseEndpoint, true
+		}
+	}
+	if ep, ok := globalEndpoints[svc.Name]; ok && !strings.HasPrefix(region, "cn-") && !strings.HasPrefix(region, "us-gov-") {
+		return ep, false
+	}
+	suffix := "amazonaws.com"
+	if strings.HasPrefix(region, "cn-") {
+		suffix = "amazonaws.com.cn"
+	}
+	return "https://" + svc.EndpointPrefix + "." + region + "." + suffix, false
+}
+
+// dnsCompatible reports whether an S3 bucket name can be a host label.
+func dnsCompatible(b string) bool {
+	if len(b) < 3 || len(b) > 63 || strings.Contains(b, "..") {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
