@@ -2,6 +2,8 @@ package aws
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"fmt"
 	"io"
@@ -197,3 +199,7 @@ func ctx(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return c
 }
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+func hexString(b []byte) string { return hex.EncodeToString(b) }

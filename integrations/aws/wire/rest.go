@@ -82,11 +82,17 @@ func restRequest(svc *model.Service, op *model.Operation, shape *model.Shape, me
 				if _, set := query[k]; set {
 					continue
 				}
-				s, err := scalarString(e, "string", "", b.path+"."+k)
-				if err != nil {
-					return err
+				vals, ok := e.([]any)
+				if !ok {
+					vals = []any{e}
 				}
-				query.Set(k, s)
+				for _, x := range vals {
+					s, err := scalarString(x, "string", "", b.path+"."+k)
+					if err != nil {
+						return err
+					}
+					query.Add(k, s)
+				}
 				queryOrder = append(queryOrder, k)
 			}
 		case model.InHeader:
