@@ -347,8 +347,23 @@ func TestS3RESTXMLAgainstGofakes3(t *testing.T) {
 	if body != `{"hello":"world"}` || ct != "application/json" || cl != int64(17) {
 		t.Fatalf("getObject = %s", out)
 	}
+	// As recorded on AWS (services__aws_sdk_task_service__s3_get_object__str):
+	// the members sorted, the Body last, Metadata present even when empty.
+	if keys := got.(*value.Object).Keys(); keys[len(keys)-1] != "Body" || !strings.Contains(out, `"Metadata":{}`) {
+		t.Fatalf("getObject members = %v", keys)
+	}
+	// A Body that is not a string is stored as its JSON text
+	// (services__aws_sdk_task_service__s3_put_object__dict, __bool).
+	for params, want := range map[string]string{`{"Dict":"Value"}`: `{"Dict":"Value"}`, `false`: `false`, `[1,"a"]`: `[1,"a"]`} {
+		if _, err := run("putObject", `{"Bucket":"bkt","Key":"v.json","Body":`+params+`}`); err != nil {
+			t.Fatal(err)
+		}
+		if b := s3.last(t).Body; b != want {
+			t.Fatalf("putObject Body %s sent as %q", params, b)
+		}
+	}
 	out, err = run("listObjectsV2", `{"Bucket":"bkt","Prefix":"dir/"}`)
-	if err != nil || !strings.Contains(out, `"Contents":[{`) || !strings.Contains(out, `"Key":"dir/a b.json"`) || !strings.Contains(out, `"KeyCount":1`) {
+	if err != nil || !strings.Contains(out, `"Contents":[{`) || !strings.Contains(out, `"Key":"dir/a b.json"`) || !strings.Contains(out, `"KeyCount":1`) || strings.Contains(out, "v.json") {
 		t.Fatalf("listObjectsV2 = %s, %v", out, err)
 	}
 	wantRequest(t, s3.last(t), "GET", "/bkt", "list-type=2&prefix=dir%2F", nil, "")

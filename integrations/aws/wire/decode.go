@@ -53,7 +53,7 @@ func Decode(svc *model.Service, opName string, resp *Response) (*value.Object, e
 		return o, nil
 	}
 	// rest protocols
-	bodyDone, err := restOutput(svc, shape, resp, out)
+	bodyDone, streamed, err := restOutput(svc, shape, resp, out)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,14 @@ func Decode(svc *model.Service, opName string, resp *Response) (*value.Object, e
 			}
 		}
 	}
-	return sortObject(out), nil
+	sorted := sortObject(out)
+	if streamed != "" {
+		// Step Functions lists a streaming payload (S3's Body) last.
+		body, _ := sorted.Get(streamed)
+		sorted.Delete(streamed)
+		sorted.Append(streamed, body)
+	}
+	return sorted, nil
 }
 
 func jsonOutput(svc *model.Service, target string, body []byte) (*value.Object, error) {

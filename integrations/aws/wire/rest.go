@@ -153,12 +153,15 @@ func restRequest(svc *model.Service, op *model.Operation, shape *model.Shape, me
 		switch sh.Type {
 		case "blob":
 			s, ok := payload.v.(string)
-			if !ok {
+			if !ok && !sh.Streaming {
 				return &ParamError{payload.path, "expected a string, got " + kindName(payload.v)}
 			}
-			// A streaming payload is its text (S3's Body); any other blob
-			// payload is base64, as elsewhere.
+			// A streaming payload is its text (S3's Body), or the JSON text
+			// of any other value; any other blob payload is base64.
 			if sh.Streaming {
+				if !ok {
+					s = value.EncodeString(payload.v)
+				}
 				req.Body = []byte(s)
 			} else if b, e := base64.StdEncoding.DecodeString(s); e == nil {
 				req.Body = b
@@ -296,7 +299,7 @@ func encodeQuery(q url.Values, order []string) string {
 
 // restOutput reads the HTTP-bound members of a rest response (headers,
 // status, payload) into o, and returns the body document's members.
-func restOutput(svc *model.Service, shape *model.Shape, resp *Response, o *value.Object) (bodyDone bool, err error) {
+func restOutput(svc *model.Service, shape *model.Shape, resp *Response, o *value.Object) (bodyDone bool, streamed string, err error) {
 	for i := range shape.Members {
 		m := &shape.Members[i]
 		sh := svc.Shape(m.Target)
@@ -325,9 +328,7 @@ func restOutput(svc *model.Service, shape *model.Shape, resp *Response, o *value
 			for _, k := range keys {
 				mo.Append(strings.ToLower(k[len(prefix):]), resp.Header.Get(k))
 			}
-			if mo.Len() > 0 {
-				o.Set(PublicName(m.Name), mo)
-			}
+			o.Set(PublicName(m.Name), mo) // an empty map too, as the SDK for Java 2.x has it
 		case model.InStatus:
 			o.Set(PublicName(m.Name), int64(resp.Status))
 		case model.InPayload:
@@ -336,13 +337,16 @@ func restOutput(svc *model.Service, shape *model.Shape, resp *Response, o *value
 			case "blob", "string":
 				// Step Functions returns payloads as text (S3 GetObject's Body).
 				o.Set(PublicName(m.Name), string(resp.Body))
+				if sh.Streaming {
+					streamed = PublicName(m.Name)
+				}
 			case "document":
 				if len(resp.Body) == 0 {
 					continue
 				}
 				v, err := value.Decode(resp.Body)
 				if err != nil {
-					return true, fmt.Errorf("decoding the %s payload: %w", m.Name, err)
+					return true, "", fmt.Errorf("decoding the %s payload: %w", m.Name, err)
 				}
 				o.Set(PublicName(m.Name), v)
 			default:
@@ -354,13 +358,13 @@ func restOutput(svc *model.Service, shape *model.Shape, resp *Response, o *value
 				if svc.Protocol == model.RESTJSON1 {
 					doc, err := value.Decode(resp.Body)
 					if err != nil {
-						return true, fmt.Errorf("decoding the response: %w", err)
+						return true, "", fmt.Errorf("decoding the response: %w", err)
 					}
 					v, ok = fromJSON(svc, m.Target, doc, 0)
 				} else {
 					root, err := parseXML(resp.Body)
 					if err != nil {
-						return true, err
+						return true, "", err
 					}
 					v, ok = fromXML(svc, m.Target, root, 0)
 				}
@@ -370,7 +374,7 @@ func restOutput(svc *model.Service, shape *model.Shape, resp *Response, o *value
 			}
 		}
 	}
-	return bodyDone, nil
+	return bodyDone, streamed, nil
 }
 
 func headerOutput(svc *model.Service, m *model.Member, sh *model.Shape, h []string) (any, bool) {
