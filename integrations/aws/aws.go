@@ -118,11 +118,16 @@ type resource struct {
 	service string // dynamodb, athena, ...
 	action  string // as written: putItem
 	pattern string // "", "sync", "sync:2", "waitForTaskToken"
+	// function marks a Lambda function ARN used as the Resource.
+	function bool
 }
 
 // parseResource parses arn:PARTITION:states:REGION:ACCOUNT:aws-sdk:S:A.P or
 // arn:PARTITION:states:REGION:ACCOUNT:S:A.P.
 func parseResource(arn string) (resource, bool) {
+	if r, ok := parseFunctionARN(arn); ok {
+		return r, true
+	}
 	parts := strings.Split(arn, ":")
 	if len(parts) < 7 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "states" {
 		return resource{}, false
@@ -173,6 +178,9 @@ func (inv *Invoker) lookup(r resource) (handler, bool) {
 			return nil, false
 		}
 		return invokeSDK, true
+	}
+	if r.function {
+		return invokeFunction, true
 	}
 	h, ok := optimized[r.service+":"+r.action]
 	if !ok || !h.patterns[r.pattern] {

@@ -21,6 +21,7 @@ var (
 	requestResponse = map[string]bool{"": true}
 	withSync        = map[string]bool{"": true, "sync": true}
 	withCallback    = map[string]bool{"": true, "waitForTaskToken": true}
+	withAll         = map[string]bool{"": true, "sync": true, "waitForTaskToken": true}
 )
 
 // optimized lists the optimized integrations by "service:action".
@@ -37,11 +38,17 @@ var optimized = map[string]optimizedIntegration{
 	"sns:publish":                {withCallback, invokeSNS},
 	"sqs:sendMessage":            {withCallback, invokeSQS},
 	"events:putEvents":           {withCallback, invokeEvents},
+	"glue:startJobRun":           {withAll, invokeGlue},
+	"batch:submitJob":            {withAll, invokeBatch},
+	"ecs:runTask":                {withAll, invokeECS},
+	"s3:getObject":               {requestResponse, invokeS3},
+	"s3:putObject":               {requestResponse, invokeS3},
+	"bedrock:invokeModel":        {requestResponse, invokeBedrock},
 }
 
 // modelName maps the service of an optimized integration's ARN to its
 // model.
-var modelName = map[string]string{"events": "eventbridge", "states": "sfn"}
+var modelName = map[string]string{"events": "eventbridge", "states": "sfn", "bedrock": "bedrockruntime"}
 
 // callOptimized sends an optimized integration's operation.
 func (inv *Invoker) callOptimized(ctx context.Context, t *integrations.Task, r resource, action string, params any) (*model.Service, callResult, error) {
@@ -66,7 +73,7 @@ func (inv *Invoker) callOptimized(ctx context.Context, t *integrations.Task, r r
 // service's own map keys too, as AWS returns them), the extra members
 // (kept as they are), and the SdkHttpMetadata and SdkResponseMetadata
 // members.
-func withMetadata(res callResult, extra ...member) *value.Object {
+func withMetadata(res callResult, extra ...extraMember) *value.Object {
 	o, ok := sortDeep(res.out).(*value.Object)
 	if !ok || o == nil {
 		o = value.NewObject(len(extra) + 2)
@@ -82,7 +89,7 @@ func withMetadata(res callResult, extra ...member) *value.Object {
 	return sortTop(o)
 }
 
-type member struct {
+type extraMember struct {
 	name  string
 	value any
 }
@@ -204,7 +211,7 @@ func invokeLambda(ctx context.Context, inv *Invoker, t *integrations.Task, r res
 		return integrations.Pending{}, nil
 	}
 	res.out.Delete("Payload")
-	return withMetadata(res, member{"Payload", payloadValue(text)}), nil
+	return withMetadata(res, extraMember{"Payload", payloadValue(text)}), nil
 }
 
 // functionError is the error of a function that failed: its errorType,
