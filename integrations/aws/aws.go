@@ -69,6 +69,10 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Catalog is the service models; nil uses the embedded ones.
 	Catalog *model.Catalog
+	// Connections are the EventBridge connections http:invoke tasks use, by
+	// ARN; when nil they are read from ConnectionsFile on first use.
+	Connections     map[string]Connection
+	ConnectionsFile string
 }
 
 // Invoker runs AWS service tasks. It is safe for concurrent use.
@@ -80,6 +84,11 @@ type Invoker struct {
 	mu    sync.Mutex
 	base  *sdkaws.Config
 	roles map[string]sdkaws.CredentialsProvider
+
+	connOnce sync.Once
+	conns    map[string]Connection
+	connErr  error
+	oauth    tokens
 }
 
 // New returns an Invoker. Configuration is loaded on first use.

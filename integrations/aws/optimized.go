@@ -44,6 +44,8 @@ var optimized = map[string]optimizedIntegration{
 	"s3:getObject":               {requestResponse, invokeS3},
 	"s3:putObject":               {requestResponse, invokeS3},
 	"bedrock:invokeModel":        {requestResponse, invokeBedrock},
+	"apigateway:invoke":          {withCallback, invokeAPIGateway},
+	"http:invoke":                {requestResponse, invokeHTTP},
 }
 
 // modelName maps the service of an optimized integration's ARN to its
