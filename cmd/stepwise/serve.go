@@ -246,7 +246,7 @@ func serve(ctx context.Context, f *serveFlags, opts service.Options, log *slog.L
 	opts.Store = st
 	opts.Metrics = metrics.New(reg)
 	if opts.Invoker == nil {
-		opts.Invoker = aws.New(aws.Options{}) // loads its configuration on first use
+		opts.Invoker = aws.New(aws.Options{ConnectionsFile: os.Getenv("STEPWISE_CONNECTIONS")}) // loads its configuration on first use
 	}
 	if f.temporal.backend == "temporal" {
 		stopTemporal, err := startTemporalBackend(ctx, &f.temporal, &opts, log)

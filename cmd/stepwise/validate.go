@@ -10,6 +10,7 @@ import (
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/diag"
+	"github.com/stepwise/stepwise/integrations/aws"
 )
 
 // validateResponse is the shape of AWS's ValidateStateMachineDefinition
@@ -80,6 +81,13 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	ds := asl.ValidateWithOptions(data, opts)
 	valid := !ds.HasErrors()
+	if valid {
+		// Resources no integration serves: AWS rejects them at creation;
+		// here they run only when mocked, so warn.
+		if sm, err := asl.ParseWithOptions(data, opts); err == nil {
+			ds = append(ds, aws.New(aws.Options{}).ResourceWarnings(sm)...)
+		}
+	}
 
 	if asJSON {
 		resp := validateResponse{Result: "OK", Diagnostics: ds}
