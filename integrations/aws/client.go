@@ -3,7 +3,9 @@ package aws
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
@@ -90,6 +93,10 @@ func (inv *Invoker) call(ctx context.Context, t *integrations.Task, r resource, 
 	hreq.URL.RawPath = path
 	hreq.Header = req.Header
 	hreq.ContentLength = int64(len(req.Body))
+	if req.ChecksumRequired && hreq.Header.Get("Content-Md5") == "" {
+		md := md5.Sum(req.Body)
+		hreq.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(md[:]))
+	}
 	sum := sha256.Sum256(req.Body)
 	hash := hex.EncodeToString(sum[:])
 	if svc.SigningName == "s3" {
@@ -100,7 +107,10 @@ func (inv *Invoker) call(ctx context.Context, t *integrations.Task, r resource, 
 		if err != nil {
 			return callResult{}, fmt.Errorf("retrieving AWS credentials: %w", err)
 		}
-		if err := inv.signer.SignHTTP(ctx, c, hreq, hash, svc.SigningName, signingRegion(svc, region), time.Now().UTC()); err != nil {
+		if err := inv.signer.SignHTTP(ctx, c, hreq, hash, svc.SigningName, signingRegion(svc, region), time.Now().UTC(), func(o *v4.SignerOptions) {
+			// S3 signs the path as sent, not escaped a second time.
+			o.DisableURIPathEscaping = svc.SigningName == "s3"
+		}); err != nil {
 			return callResult{}, fmt.Errorf("signing the request: %w", err)
 		}
 	}

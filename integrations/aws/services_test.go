@@ -323,7 +323,7 @@ func TestHandlesAndUnknown(t *testing.T) {
 		"arn:aws:states:::athena:startQueryExecution.sync":           true,
 		"arn:aws:states:::athena:getQueryResults.sync":               false,
 		"arn:aws:states:::lambda:invoke":                             true,
-		"arn:aws:lambda:us-east-1:111111111111:function:f":           false,
+		"arn:aws:lambda:us-east-1:111111111111:function:f":           true,
 		"arn:aws:states:us-east-1:111111111111:activity:a":           false,
 		"not an arn": false,
 	} {

@@ -84,6 +84,9 @@ type Operation struct {
 	Output     string   `json:"o,omitempty"` // output shape, "" for none
 	Errors     []string `json:"e,omitempty"` // error shapes
 	HostPrefix string   `json:"h,omitempty"` // endpoint host prefix: "data-"
+	// ChecksumRequired marks operations whose request needs a checksum
+	// (Content-MD5).
+	ChecksumRequired bool `json:"cr,omitempty"`
 }
 
 // Shape is a named shape: a structure, union, list or map, or a simple

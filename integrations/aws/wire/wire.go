@@ -54,6 +54,9 @@ type Request struct {
 	HostPrefix string
 	// Bucket is S3's bucket label, for virtual-hosted addressing.
 	Bucket string
+	// ChecksumRequired asks for a Content-MD5 header (S3's DeleteObjects,
+	// PutBucketLifecycleConfiguration, ...).
+	ChecksumRequired bool
 }
 
 // Response is what came back for one operation.
@@ -109,7 +112,7 @@ func Build(svc *model.Service, opName string, params any) (*Request, error) {
 		return nil, err
 	}
 	fillTokens(svc, shape, members)
-	req := &Request{Method: "POST", Path: "/", Header: http.Header{}}
+	req := &Request{Method: "POST", Path: "/", Header: http.Header{}, ChecksumRequired: op.ChecksumRequired}
 	switch svc.Protocol {
 	case model.AWSJSON10, model.AWSJSON11:
 		body, err := jsonBody(svc, shape, members, false)

@@ -291,6 +291,11 @@ func (c *converter) operation(id string) error {
 			op.Code = http.Code
 		}
 	}
+	var sum struct {
+		Required bool `json:"requestChecksumRequired"`
+	}
+	trait(sh.Traits, "aws.protocols#httpChecksum", &sum)
+	op.ChecksumRequired = sum.Required || trait(sh.Traits, "smithy.api#httpChecksumRequired", nil)
 	var ep struct {
 		HostPrefix string `json:"hostPrefix"`
 	}
