@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -458,8 +457,6 @@ func (c *converter) member(name string, r *ref) (*model.Member, error) {
 	m.HostLabel = trait(tr, "smithy.api#hostLabel", nil)
 	return m, nil
 }
-
-var words = regexp.MustCompile(`[A-Z]+[0-9]*(?:[A-Z][a-z]|$)|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+`)
 
 // javaClientName derives the AWS SDK for Java 2.x client name from a
 // model's sdkId, as that SDK does: the words of the sdkId (split at spaces,
