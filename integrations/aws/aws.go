@@ -64,8 +64,12 @@ type Options struct {
 	// tasks (default 1s); it doubles up to MaxPollInterval (default 30s).
 	PollInterval    time.Duration
 	MaxPollInterval time.Duration
-	// Sleep waits between polls; nil waits on the real clock. Tests and
-	// virtual clocks replace it.
+	// MaxAttempts bounds the attempts of one call: connection errors,
+	// 500/502/503/504 and throttling are retried with the SDKs' jittered
+	// exponential back-off (default 3 attempts, as the SDKs make).
+	MaxAttempts int
+	// Sleep waits between polls and retries; nil waits on the real clock.
+	// Tests and virtual clocks replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Catalog is the service models; nil uses the embedded ones.
 	Catalog *model.Catalog
@@ -98,6 +102,9 @@ func New(opts Options) *Invoker {
 	}
 	if opts.MaxPollInterval <= 0 {
 		opts.MaxPollInterval = 30 * time.Second
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 3
 	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleep

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -86,12 +88,39 @@ func (inv *Invoker) call(ctx context.Context, t *integrations.Task, r resource, 
 	if req.RawQuery != "" {
 		full += "?" + req.RawQuery
 	}
+	var client interface {
+		Do(*http.Request) (*http.Response, error)
+	} = base.HTTPClient
+	if inv.opts.HTTPClient != nil {
+		client = inv.opts.HTTPClient
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	for attempt := 1; ; attempt++ {
+		res, err := inv.attempt(ctx, client, creds, svc, op, region, req, full, path)
+		if attempt >= inv.opts.MaxAttempts || !retryable(ctx, err) {
+			return res, err
+		}
+		// The SDKs' standard back-off: a random part of 2^attempt seconds,
+		// at most 20s.
+		d := time.Duration(mrand.Float64() * float64(min(time.Second<<attempt, 20*time.Second)))
+		if err := inv.opts.Sleep(ctx, d); err != nil {
+			return res, err
+		}
+	}
+}
+
+// attempt signs and sends one request and decodes its response.
+func (inv *Invoker) attempt(ctx context.Context, client interface {
+	Do(*http.Request) (*http.Response, error)
+}, creds sdkaws.CredentialsProvider, svc *model.Service, op, region string, req *wire.Request, full, path string) (callResult, error) {
 	hreq, err := http.NewRequestWithContext(ctx, req.Method, full, bytes.NewReader(req.Body))
 	if err != nil {
 		return callResult{}, fault.New(fault.Runtime, fmt.Sprintf("building the %s request: %v", svc.Name, err))
 	}
 	hreq.URL.RawPath = path
-	hreq.Header = req.Header
+	hreq.Header = req.Header.Clone()
 	hreq.ContentLength = int64(len(req.Body))
 	if req.ChecksumRequired && hreq.Header.Get("Content-Md5") == "" {
 		md := md5.Sum(req.Body)
@@ -114,15 +143,6 @@ func (inv *Invoker) call(ctx context.Context, t *integrations.Task, r resource, 
 			return callResult{}, fmt.Errorf("signing the request: %w", err)
 		}
 	}
-	var client interface {
-		Do(*http.Request) (*http.Response, error)
-	} = base.HTTPClient
-	if inv.opts.HTTPClient != nil {
-		client = inv.opts.HTTPClient
-	}
-	if client == nil {
-		client = http.DefaultClient
-	}
 	resp, err := client.Do(hreq)
 	if err != nil {
 		return callResult{}, err
@@ -142,6 +162,37 @@ func (inv *Invoker) call(ctx context.Context, t *integrations.Task, r resource, 
 		return callResult{resp: wr}, fmt.Errorf("reading the %s response: %w", svc.Name, err)
 	}
 	return callResult{out: out, resp: wr}, nil
+}
+
+// throttles are the error codes the SDKs retry as throttling.
+var throttles = map[string]bool{
+	"Throttling": true, "ThrottlingException": true, "ThrottledException": true, "RequestThrottledException": true,
+	"TooManyRequestsException": true, "ProvisionedThroughputExceededException": true, "TransactionInProgressException": true,
+	"RequestLimitExceeded": true, "BandwidthLimitExceeded": true, "LimitExceededException": true, "RequestThrottled": true,
+	"SlowDown": true, "PriorRequestNotComplete": true, "EC2ThrottledException": true,
+	"RequestTimeout": true, "RequestTimeoutException": true,
+}
+
+// retryable reports whether an attempt's error is one the SDKs retry:
+// a connection error, a 500, 502, 503 or 504, or throttling.
+func retryable(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		return false
+	}
+	var ae *wire.APIError
+	if !errors.As(err, &ae) {
+		var ne net.Error
+		return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+	}
+	switch ae.Status {
+	case 500, 502, 503, 504:
+		return true
+	}
+	return throttles[ae.Code]
 }
 
 // globalEndpoints are the services with one endpoint for all regions of

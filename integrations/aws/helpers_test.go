@@ -111,8 +111,8 @@ func launchDynalite() (url, skip string) {
 	return fmt.Sprintf("http://127.0.0.1:%d", port), ""
 }
 
-// testInvoker returns an invoker with static credentials, region us-east-1
-// and the given endpoints.
+// testInvoker returns an invoker with static credentials, region us-east-1,
+// the given endpoints and no retries.
 func testInvoker(endpoints map[string]string) *Invoker {
 	return New(Options{
 		LoadOptions: []func(*config.LoadOptions) error{
@@ -122,6 +122,7 @@ func testInvoker(endpoints map[string]string) *Invoker {
 		Endpoints:       endpoints,
 		PollInterval:    5 * time.Millisecond,
 		MaxPollInterval: 20 * time.Millisecond,
+		MaxAttempts:     1, // retries are tested on their own (TestRetries)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -240,4 +241,40 @@ func TestS3OptimizedAndBedrock(t *testing.T) {
 	}
 	_, err = inv.Invoke(ctx(t), task("arn:aws:states:::bedrock:invokeModel", `{"ModelId":"m","Input":{"S3Uri":"s3://b/k"}}`))
 	wantFault(t, err, fault.Runtime, `bedrock:invokeModel in state "S": the field Input`)
+}
+
+func TestRetries(t *testing.T) {
+	var calls atomic.Int32
+	srv := newWireServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", json11)
+		switch calls.Add(1) {
+		case 1:
+			w.WriteHeader(503)
+			io.WriteString(w, `{"__type":"ServiceUnavailableException","message":"try later"}`)
+		case 2:
+			w.WriteHeader(400)
+			io.WriteString(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+		case 3:
+			io.WriteString(w, `{"JobRunId":"jr_9"}`)
+		default:
+			w.WriteHeader(400)
+			io.WriteString(w, `{"__type":"InvalidInputException","message":"bad"}`)
+		}
+	})
+	clock := &virtualClock{}
+	base := testInvoker(nil)
+	inv := New(Options{LoadOptions: base.opts.LoadOptions, Endpoints: map[string]string{"glue": srv.URL}, Sleep: clock.Sleep})
+	out, err := inv.Invoke(ctx(t), task("arn:aws:states:::aws-sdk:glue:startJobRun", `{"JobName":"etl"}`))
+	if err != nil || lookupString(out, "JobRunId") != "jr_9" || calls.Load() != 3 {
+		t.Fatalf("got %s, %v after %d calls", value.EncodeString(out), err, calls.Load())
+	}
+	if len(clock.waits) != 2 || clock.waits[0] > 2*time.Second || clock.waits[1] > 4*time.Second {
+		t.Fatalf("back-off waits = %v", clock.waits)
+	}
+	// A client error other than throttling is not retried.
+	_, err = inv.Invoke(ctx(t), task("arn:aws:states:::aws-sdk:glue:startJobRun", `{"JobName":"etl"}`))
+	wantFault(t, err, "Glue.InvalidInputException", "bad")
+	if calls.Load() != 4 {
+		t.Fatalf("%d calls, want 4", calls.Load())
+	}
 }
