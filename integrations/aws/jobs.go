@@ -9,9 +9,10 @@ import (
 	"github.com/stepwise/stepwise/integrations"
 )
 
-// The job integrations: glue:startJobRun, batch:submitJob and ecs:runTask,
-// each also .sync, where the task polls the job as Step Functions does
-// (GetJobRun, DescribeJobs, DescribeTasks) until it ends. A job that ends
+// The job integrations: glue:startJobRun, batch:submitJob, ecs:runTask and
+// mediaconvert:createJob, each also .sync, where the task polls the job as
+// Step Functions does (GetJobRun, DescribeJobs, DescribeTasks, GetJob)
+// until it ends. A job that ends
 // in failure fails the task with States.TaskFailed and the job's last
 // description as the cause.
 
@@ -159,4 +160,35 @@ func member(v any, name string) any {
 	}
 	m, _ := o.Get(name)
 	return m
+}
+
+// invokeMediaConvert runs arn:aws:states:::mediaconvert:createJob; .sync
+// polls GetJob until the job is COMPLETE and returns GetJob's result; an
+// ERROR or CANCELED job fails the task with that result as the cause.
+func invokeMediaConvert(ctx context.Context, inv *Invoker, t *integrations.Task, r resource) (any, error) {
+	_, res, err := inv.callOptimized(ctx, t, r, "createJob", t.Input)
+	if err != nil {
+		return nil, v1Error("MediaConvert", "AWSMediaConvertException", "AWSMediaConvert", err)
+	}
+	if r.pattern == "waitForTaskToken" {
+		return integrations.Pending{}, nil
+	}
+	if r.pattern != "sync" {
+		return withMetadata(res), nil
+	}
+	get := value.NewObject(1)
+	get.Append("Id", lookupString(res.out, "Job", "Id"))
+	return inv.poll(ctx, func(ctx context.Context) (any, bool, error) {
+		_, got, err := inv.callOptimized(ctx, t, r, "getJob", get)
+		if err != nil {
+			return nil, false, v1Error("MediaConvert", "AWSMediaConvertException", "AWSMediaConvert", err)
+		}
+		switch lookupString(got.out, "Job", "Status") {
+		case "COMPLETE":
+			return sortDeep(got.out), true, nil
+		case "ERROR", "CANCELED":
+			return nil, true, fault.New(fault.TaskFailed, value.EncodeString(sortDeep(got.out)))
+		}
+		return nil, false, nil
+	})
 }

@@ -278,3 +278,44 @@ func TestRetries(t *testing.T) {
 		t.Fatalf("%d calls, want 4", calls.Load())
 	}
 }
+
+func TestMediaConvertCreateJobSync(t *testing.T) {
+	var polls atomic.Int32
+	srv := newWireServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == "POST" && r.URL.Path == "/2017-08-29/jobs":
+			w.WriteHeader(201)
+			io.WriteString(w, `{"job":{"id":"1700-abc","status":"SUBMITTED","role":"arn:aws:iam::111111111111:role/mc"}}`)
+		case r.Method == "GET" && r.URL.Path == "/2017-08-29/jobs/1700-abc":
+			status := "PROGRESSING"
+			if polls.Add(1) >= 2 {
+				status = "COMPLETE"
+			}
+			io.WriteString(w, `{"job":{"id":"1700-abc","status":"`+status+`","jobPercentComplete":100}}`)
+		default:
+			w.WriteHeader(404)
+		}
+	})
+	clock := &virtualClock{}
+	inv := syncInvoker(map[string]string{"mediaconvert": srv.URL}, clock)
+	out, err := inv.Invoke(ctx(t), task("arn:aws:states:::mediaconvert:createJob.sync", `{"Role":"arn:aws:iam::111111111111:role/mc","Settings":{"Inputs":[{"FileInput":"s3://b/in.mp4"}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := value.EncodeString(out); got != `{"Job":{"Id":"1700-abc","JobPercentComplete":100,"Status":"COMPLETE"}}` {
+		t.Fatalf("createJob.sync = %s", got)
+	}
+	if len(clock.waits) != 1 {
+		t.Fatalf("waits = %v", clock.waits)
+	}
+	srv.mu.Lock()
+	first := srv.reqs[0]
+	srv.mu.Unlock()
+	if first.Method != "POST" || first.Path != "/2017-08-29/jobs" || !first.SignatureOK {
+		t.Fatalf("createJob request = %+v", first)
+	}
+	if !strings.Contains(first.Body, `"settings":{"inputs":[{"fileInput":"s3://b/in.mp4"}]}`) || !strings.Contains(first.Body, `"clientRequestToken":"`) {
+		t.Fatalf("createJob body = %s (camelCase members, an idempotency token)", first.Body)
+	}
+}

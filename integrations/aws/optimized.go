@@ -41,6 +41,7 @@ var optimized = map[string]optimizedIntegration{
 	"glue:startJobRun":           {withAll, invokeGlue},
 	"batch:submitJob":            {withAll, invokeBatch},
 	"ecs:runTask":                {withAll, invokeECS},
+	"mediaconvert:createJob":     {withAll, invokeMediaConvert},
 	"s3:getObject":               {requestResponse, invokeS3},
 	"s3:putObject":               {requestResponse, invokeS3},
 	"bedrock:invokeModel":        {requestResponse, invokeBedrock},

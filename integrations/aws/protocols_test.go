@@ -187,7 +187,16 @@ func TestGlueAndECSAWSJSON11(t *testing.T) {
 	if got := value.EncodeString(out); got != `{"Failures":[],"Tasks":[{"CreatedAt":"2023-11-14T22:13:20Z","LastStatus":"PROVISIONING","TaskArn":"arn:aws:ecs:us-east-1:111111111111:task/c/1"}]}` {
 		t.Fatalf("runTask = %s", got)
 	}
-	wantRequest(t, ecs.last(t), "POST", "/", "", map[string]string{"X-Amz-Target": "AmazonEC2ContainerServiceV20141113.RunTask"}, `{"cluster":"c","taskDefinition":"td:1","count":1}`)
+	// RunTask's clientToken is an idempotency token: filled with a UUID.
+	req := ecs.last(t)
+	body, _ := value.DecodeString(req.Body)
+	tok, _ := body.(*value.Object).Get("clientToken")
+	if s, _ := tok.(string); len(s) != 36 || s[14] != '4' {
+		t.Fatalf("clientToken = %v", tok)
+	}
+	body.(*value.Object).Delete("clientToken")
+	req.Body = value.EncodeString(body)
+	wantRequest(t, req, "POST", "/", "", map[string]string{"X-Amz-Target": "AmazonEC2ContainerServiceV20141113.RunTask"}, `{"cluster":"c","taskDefinition":"td:1","count":1}`)
 }
 
 func TestLambdaRESTJSON1(t *testing.T) {

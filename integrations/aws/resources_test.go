@@ -12,7 +12,7 @@ func TestResourceWarnings(t *testing.T) {
 		"A":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:getObject","Next":"B"},
 		"B":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:nosuch:thing","Next":"P"},
 		"P":{"Type":"Parallel","Next":"M","Branches":[{"StartAt":"C","States":{
-			"C":{"Type":"Task","Resource":"arn:aws:states:::mediaconvert:createJob.sync","End":true}}}]},
+			"C":{"Type":"Task","Resource":"arn:aws:states:::emr:createCluster.sync","End":true}}}]},
 		"M":{"Type":"Map","Next":"E","ItemProcessor":{"StartAt":"D","States":{
 			"D":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:f","End":true}}}},
 		"E":{"Type":"Task","Resource":"arn:aws:states:us-east-1:111111111111:activity:work","Next":"F"},

@@ -111,7 +111,7 @@ func Build(svc *model.Service, opName string, params any) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	fillTokens(svc, shape, members)
+	members = fillTokens(shape, members)
 	req := &Request{Method: "POST", Path: "/", Header: http.Header{}, ChecksumRequired: op.ChecksumRequired}
 	switch svc.Protocol {
 	case model.AWSJSON10, model.AWSJSON11:
@@ -188,7 +188,7 @@ func findMember(shape *model.Shape, name string) *model.Member {
 
 // fillTokens gives idempotency-token members that were not set a fresh
 // UUID, as the SDKs do.
-func fillTokens(svc *model.Service, shape *model.Shape, members []bound) []bound {
+func fillTokens(shape *model.Shape, members []bound) []bound {
 	for i := range shape.Members {
 		m := &shape.Members[i]
 		if !m.IdempotencyToken {
