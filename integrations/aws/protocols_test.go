@@ -264,11 +264,11 @@ func queryCatalog(t *testing.T) *model.Catalog {
 	}
 	cp := *svc
 	cp.Protocol = model.AWSQuery
-	b, err := model.Encode(&cp)
+	b, shapes, err := model.Encode(&cp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return model.NewCatalog(fstest.MapFS{"sqs.json.gz": {Data: b}})
+	return model.NewCatalog(fstest.MapFS{"sqs.json.gz": {Data: b}, "sqs.shapes.json.gz": {Data: shapes}})
 }
 
 func TestSQSAWSJSONAndAWSQuery(t *testing.T) {

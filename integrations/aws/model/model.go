@@ -71,8 +71,50 @@ type Service struct {
 	QueryCompatible bool `json:"qc,omitempty"`
 	// Operations by name (PascalCase, "GetSecretValue").
 	Operations map[string]*Operation `json:"o"`
-	// Shapes by name (without namespace).
-	Shapes map[string]*Shape `json:"s"`
+	// Shapes by name (without namespace), for a Service built in memory. A
+	// service from a Catalog loads its shapes on first use instead (read
+	// them with Shape or AllShapes): checking that an action exists needs
+	// only the operations.
+	Shapes map[string]*Shape `json:"-"`
+
+	lazy *lazyShapes
+}
+
+// lazyShapes loads a service's shapes once; copies of the Service share it.
+type lazyShapes struct {
+	once   sync.Once
+	load   func() (map[string]*Shape, error)
+	shapes map[string]*Shape
+	err    error
+}
+
+// Load makes sure the service's shapes are loaded.
+func (s *Service) Load() error {
+	if s.lazy == nil {
+		return nil
+	}
+	name := s.Name
+	s.lazy.once.Do(func() {
+		shapes, err := s.lazy.load()
+		if err != nil {
+			s.lazy.err = fmt.Errorf("shapes of %s: %w", name, err)
+			return
+		}
+		s.lazy.shapes = shapes
+	})
+	return s.lazy.err
+}
+
+// AllShapes returns every shape of the service, loading them first (nil
+// when they cannot be loaded).
+func (s *Service) AllShapes() map[string]*Shape {
+	if s.lazy == nil {
+		return s.Shapes
+	}
+	if s.Load() != nil {
+		return nil
+	}
+	return s.lazy.shapes
 }
 
 // Operation is one API operation.
@@ -147,7 +189,7 @@ func (s *Service) Shape(target string) *Shape {
 	if strings.HasPrefix(target, ".") {
 		return simple(target[1:])
 	}
-	return s.Shapes[target]
+	return s.AllShapes()[target]
 }
 
 // simple returns the shape of a simple type; nil for an unknown type.
@@ -199,7 +241,7 @@ func (c *Catalog) Names() []string {
 	}
 	var out []string
 	for _, e := range entries {
-		if n, ok := strings.CutSuffix(e.Name(), ".json.gz"); ok {
+		if n, ok := strings.CutSuffix(e.Name(), ".json.gz"); ok && !strings.HasSuffix(n, ".shapes") {
 			out = append(out, n)
 		}
 	}
@@ -223,34 +265,49 @@ func (c *Catalog) Service(name string) (*Service, bool, error) {
 		c.got[name] = nil
 		return nil, false, nil
 	}
-	s, err := Decode(b)
-	if err != nil {
+	var s Service
+	if err := gunzipJSON(b, &s); err != nil {
 		return nil, false, fmt.Errorf("model of %s: %w", name, err)
 	}
-	c.got[name] = s
-	return s, true, nil
+	fsys := c.fsys
+	s.lazy = &lazyShapes{load: func() (map[string]*Shape, error) {
+		b, err := fs.ReadFile(fsys, name+".shapes.json.gz")
+		if err != nil {
+			return nil, err
+		}
+		var shapes map[string]*Shape
+		err = gunzipJSON(b, &shapes)
+		return shapes, err
+	}}
+	c.got[name] = &s
+	return &s, true, nil
 }
 
-// Decode reads one gzip-compressed service model.
-func Decode(b []byte) (*Service, error) {
+func gunzipJSON(b []byte, v any) error {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	raw, err := io.ReadAll(zr)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var s Service
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return json.Unmarshal(raw, v)
 }
 
-// Encode writes one service model compressed, deterministically.
-func Encode(s *Service) ([]byte, error) {
-	raw, err := json.Marshal(s)
+// Encode writes one service model compressed, deterministically: the
+// service with its operations (NAME.json.gz) and its shapes
+// (NAME.shapes.json.gz), as a Catalog reads them.
+func Encode(s *Service) (service, shapes []byte, err error) {
+	if service, err = gzipJSON(s); err != nil {
+		return nil, nil, err
+	}
+	shapes, err = gzipJSON(s.AllShapes())
+	return service, shapes, err
+}
+
+func gzipJSON(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}

@@ -105,7 +105,7 @@ func checkShapes(t *testing.T, name string, s *Service) {
 			}
 		}
 	}
-	for sn, sh := range s.Shapes {
+	for sn, sh := range s.AllShapes() {
 		switch sh.Type {
 		case "structure", "union":
 			for i := range sh.Members {

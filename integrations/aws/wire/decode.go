@@ -12,6 +12,9 @@ import (
 // result: an object whose members are the output's, in PascalCase, sorted
 // by name. A response with an error status returns an *APIError.
 func Decode(svc *model.Service, opName string, resp *Response) (*value.Object, error) {
+	if err := svc.Load(); err != nil {
+		return nil, err
+	}
 	op, ok := svc.Operation(opName)
 	if !ok {
 		return nil, fmt.Errorf("%s has no operation %s", svc.Name, opName)
@@ -210,7 +213,7 @@ func sanitizeCode(code string) string {
 // errorShape finds the modeled error with the given code.
 func errorShape(svc *model.Service, op *model.Operation, code string) string {
 	match := func(name string) bool {
-		sh := svc.Shapes[name]
+		sh := svc.AllShapes()[name]
 		return sh != nil && sh.Error != "" && (name == code || sh.QueryErrorCode == code)
 	}
 	for _, name := range op.Errors {
@@ -221,7 +224,7 @@ func errorShape(svc *model.Service, op *model.Operation, code string) string {
 	if match(code) {
 		return code
 	}
-	for name, sh := range svc.Shapes {
+	for name, sh := range svc.AllShapes() {
 		if sh.Error != "" && sh.QueryErrorCode == code {
 			return name
 		}

@@ -84,6 +84,9 @@ func (e *APIError) Error() string {
 // Build returns the request of operation opName of svc with the given
 // parameters (an object, or nil for none).
 func Build(svc *model.Service, opName string, params any) (*Request, error) {
+	if err := svc.Load(); err != nil {
+		return nil, err
+	}
 	op, ok := svc.Operation(opName)
 	if !ok {
 		return nil, fmt.Errorf("%s has no operation %s", svc.Name, opName)

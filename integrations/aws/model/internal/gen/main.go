@@ -4,8 +4,9 @@
 //	go run ./internal/gen -models /path/to/api-models-aws -out data
 //
 // Without -models it reads the AWS_MODELS environment variable. Every
-// SERVICE/service/VERSION/*.json model becomes data/NAME.json.gz, NAME
-// being the service as Step Functions' aws-sdk integration names it.
+// SERVICE/service/VERSION/*.json model becomes data/NAME.json.gz (the
+// service and its operations) and data/NAME.shapes.json.gz (its shapes),
+// NAME being the service as Step Functions' aws-sdk integration names it.
 package main
 
 import (
@@ -73,15 +74,18 @@ func run(models, out string) error {
 	}
 	ops, size := 0, 0
 	for name, s := range services {
-		b, err := model.Encode(s)
+		b, shapes, err := model.Encode(s)
 		if err != nil {
 			return err
 		}
 		if err := os.WriteFile(filepath.Join(out, name+".json.gz"), b, 0o644); err != nil {
 			return err
 		}
+		if err := os.WriteFile(filepath.Join(out, name+".shapes.json.gz"), shapes, 0o644); err != nil {
+			return err
+		}
 		ops += len(s.Operations)
-		size += len(b)
+		size += len(b) + len(shapes)
 	}
 	fmt.Printf("gen: %d services, %d operations, %d bytes; skipped %d models without a protocol %v\n", len(services), ops, size, len(skipped), skipped)
 	return nil
