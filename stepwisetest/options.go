@@ -107,7 +107,7 @@ func ResourceFunc(arn string, fn func(ctx context.Context, input any) (any, erro
 
 // Fallback answers the Task states that neither the mock test case nor a
 // registered function answers (without it they fail with
-// States.TaskFailed, saying no integration is configured).
+// States.Runtime, saying no integration is configured).
 func Fallback(inv integrations.Invoker) Option {
 	return Option{func(s *settings) error { s.fallback = inv; return nil }}
 }

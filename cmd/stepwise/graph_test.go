@@ -12,8 +12,10 @@ import (
 	"testing"
 
 	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/gofunc"
 )
 
@@ -154,7 +156,10 @@ func TestGraphExecutionOverlayFromHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := engine.Run(context.Background(), sm, input, engine.Options{Invoker: gofunc.Chain()})
+	failing := integrations.InvokerFunc(func(context.Context, *integrations.Task) (any, error) {
+		return nil, fault.New(fault.TaskFailed, "boom")
+	})
+	res, err := engine.Run(context.Background(), sm, input, engine.Options{Invoker: gofunc.Chain(failing)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +170,7 @@ func TestGraphExecutionOverlayFromHistory(t *testing.T) {
 	if !bytes.Contains(data, []byte(`"stateEnteredEventDetails"`)) {
 		t.Fatalf("not AWS-shaped: %s", data)
 	}
-	// The Task has no provider and fails; the Parallel catches the error.
+	// The Task fails; the Parallel catches the error.
 	def := writeValidateFile(t, "m.asl.json", graphDef)
 	trace := writeValidateFile(t, "history.json", string(data))
 	code, dot, stderr := runGraph(t, def, "--execution", trace)

@@ -65,7 +65,9 @@ func (m machineFlags) load() (map[string]*asl.StateMachine, error) {
 // must use the real clock) and can complete the parent's task tokens with
 // aws-sdk:sfn:sendTaskSuccess/sendTaskFailure/sendTaskHeartbeat.
 func integrationsFallback(machines map[string]*asl.StateMachine, shared *local.Runtime) integrations.Invoker {
-	awsInv := aws.New(aws.Options{}) // loads its configuration on first use
+	// The configuration is loaded on first use; http:invoke's connections
+	// come from the file STEPWISE_CONNECTIONS names.
+	awsInv := aws.New(aws.Options{ConnectionsFile: os.Getenv("STEPWISE_CONNECTIONS")})
 	if len(machines) == 0 {
 		return awsInv
 	}

@@ -145,8 +145,8 @@ func TestRunWithMocks(t *testing.T) {
 
 func TestRunTaskWithoutProvider(t *testing.T) {
 	// Without --mocks Task states call AWS (invoker_test.go); a resource no
-	// integration supports fails saying so.
-	def := writeFile(t, "flow.asl.json", strings.Replace(taskDef, "arn:aws:states:::lambda:invoke", "arn:aws:states:::glue:startJobRun", 1))
+	// integration supports fails saying so, with States.Runtime.
+	def := writeFile(t, "flow.asl.json", strings.Replace(taskDef, "arn:aws:states:::lambda:invoke", "arn:aws:states:::nosuchservice:startJobRun", 1))
 	code, out, errs := runCLI(t, def, "--json", "--input", `{"x":1}`)
 	if code != 1 {
 		t.Fatalf("code %d, stdout %q, stderr %q", code, out, errs)
@@ -158,7 +158,7 @@ func TestRunTaskWithoutProvider(t *testing.T) {
 	o := v.(*value.Object)
 	e, _ := o.Get("error")
 	c, _ := o.Get("cause")
-	if e != "States.TaskFailed" || !strings.Contains(c.(string), `no integration is configured for resource "arn:aws:states:::glue:startJobRun"`) {
+	if e != "States.Runtime" || !strings.Contains(c.(string), `no integration is configured for resource "arn:aws:states:::nosuchservice:startJobRun"`) {
 		t.Fatalf("got %s", out)
 	}
 }

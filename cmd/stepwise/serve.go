@@ -276,7 +276,7 @@ func serve(ctx context.Context, f *serveFlags, opts service.Options, log *slog.L
 	opts.Store = st
 	opts.Metrics = metrics.New(reg)
 	if opts.Invoker == nil {
-		opts.Invoker = aws.New(aws.Options{}) // loads its configuration on first use
+		opts.Invoker = aws.New(aws.Options{ConnectionsFile: os.Getenv("STEPWISE_CONNECTIONS")}) // loads its configuration on first use
 	}
 	startWorker := func() error { return nil }
 	if f.temporal.backend == "temporal" {

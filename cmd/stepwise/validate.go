@@ -11,6 +11,7 @@ import (
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/diag"
 	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/integrations/aws"
 )
 
 // validateResponse is the shape of AWS's ValidateStateMachineDefinition
@@ -82,11 +83,14 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	ds := asl.ValidateWithOptions(data, opts)
 	valid := !ds.HasErrors()
 	if valid {
-		// Valid ASL that the engine cannot run yet gets a warning each.
+		// Valid ASL that the engine cannot run yet gets a warning each, and
+		// so does a resource no integration serves (AWS rejects those at
+		// creation; here they run only when mocked).
 		if sm, err := asl.ParseWithOptions(data, opts); err == nil {
 			if prog, err := engine.Compile(sm); err == nil {
 				ds = append(ds, prog.Unsupported()...)
 			}
+			ds = append(ds, aws.New(aws.Options{}).ResourceWarnings(sm)...)
 		}
 	}
 

@@ -119,3 +119,15 @@ func TestValidateUsageErrors(t *testing.T) {
 		t.Errorf("help: code %d", code)
 	}
 }
+
+func TestValidateWarnsAboutUnknownResources(t *testing.T) {
+	p := writeValidateFile(t, "r.asl.json", `{"StartAt":"A","States":{
+		"A":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:secretsmanager:getSecretValue","Next":"B"},
+		"B":{"Type":"Task","Resource":"arn:aws:states:::nosuch:doThing","End":true}}}`)
+	code, out, _ := runValidate(t, p)
+	if code != 0 || strings.Count(out, "WARNING") != 1 ||
+		!strings.Contains(out, "WARNING SCHEMA_VALIDATION_FAILED at /States/B/Resource: The resource provided arn:aws:states:::nosuch:doThing is not recognized.") ||
+		!strings.Contains(out, "valid (1 warning)") {
+		t.Errorf("code %d, out %q", code, out)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/stepwise/stepwise/engine/history"
 	"github.com/stepwise/stepwise/engine/service/store"
 	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/gofunc"
 	"github.com/stepwise/stepwise/integrations/mock"
 )
 
@@ -327,7 +328,7 @@ func (r *run) invokeReal(ctx context.Context, t *integrations.Task) (any, error)
 		return r.s.nested.Invoke(ctx, t)
 	}
 	if r.s.opts.Invoker == nil {
-		return nil, fault.New(fault.TaskFailed, "no integration is configured for resource "+t.Resource)
+		return nil, gofunc.NotConfigured(t)
 	}
 	return r.s.opts.Invoker.Invoke(ctx, t)
 }

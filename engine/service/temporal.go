@@ -24,6 +24,7 @@ import (
 	"github.com/stepwise/stepwise/engine/runtime/temporal"
 	"github.com/stepwise/stepwise/engine/service/store"
 	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/gofunc"
 )
 
 // Temporal is the Backend that runs each execution as the workflow
@@ -564,7 +565,7 @@ func (t *Temporal) WorkerInvoker(inner integrations.Invoker) integrations.Invoke
 	return integrations.CheckedInvoker{Check: check, Invoker: integrations.InvokerFunc(func(ctx context.Context, task *integrations.Task) (any, error) {
 		if !isActivity(task.Resource) {
 			if inner == nil {
-				return nil, fault.New(fault.TaskFailed, "no integration is configured for resource "+task.Resource)
+				return nil, gofunc.NotConfigured(task)
 			}
 			return inner.Invoke(ctx, task)
 		}

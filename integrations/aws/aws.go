@@ -1,26 +1,28 @@
 // Package aws runs Task states that call AWS services, as Step Functions
-// does:
+// does, through one generic client driven by AWS's service models
+// (package model) and the five wire protocols of package wire:
 //
 //   - arn:aws:states:::aws-sdk:SERVICE:ACTION (and .waitForTaskToken) for
-//     every API action of DynamoDB, Rekognition, Transcribe and Athena,
-//     derived from the aws-sdk-go-v2 clients by reflection;
+//     every action of every service in the models;
 //   - the optimized integrations arn:aws:states:::dynamodb:getItem|putItem|
-//     updateItem|deleteItem, arn:aws:states:::athena:startQueryExecution
-//     (.sync), getQueryExecution, getQueryResults, stopQueryExecution,
-//     arn:aws:states:::lambda:invoke, sns:publish, sqs:sendMessage and
-//     events:putEvents (each also .waitForTaskToken).
+//     updateItem|deleteItem, athena:startQueryExecution (.sync),
+//     getQueryExecution, getQueryResults, stopQueryExecution,
+//     lambda:invoke, sns:publish, sqs:sendMessage and events:putEvents
+//     (each also .waitForTaskToken).
 //
-// Credentials come from the SDK's default chain (or Options.LoadOptions);
-// a task's Credentials.RoleArn is assumed through STS. The region is the
-// one the Resource ARN names, else the execution's, else the config's.
-// Endpoints follow the SDK's AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
-// variables, and Options.Endpoints overrides them.
+// Requests are signed with aws-sdk-go-v2's SigV4 signer. Credentials come
+// from the SDK's default chain (or Options.LoadOptions); a task's
+// Credentials.RoleArn is assumed through STS. The region is the one the
+// Resource ARN names, else the execution's, else the config's. Endpoints
+// follow the SDK's AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
+// variables (and the shared config's services sections), and
+// Options.Endpoints overrides them. No per-service client is linked.
 //
 // Service errors keep the names Step Functions gives them:
 // DynamoDb.ConditionalCheckFailedException for aws-sdk tasks,
 // DynamoDB.ConditionalCheckFailedException for optimized ones (SNS.NotFoundException,
 // SQS.QueueDoesNotExistException, SQS.AmazonSQSException for an error the
-// SDK does not model, EventBridge.FailedEntry; <Prefix>.SdkClientException
+// model does not define, EventBridge.FailedEntry; <Prefix>.SdkClientException
 // when the service cannot be reached).
 package aws
 
@@ -34,14 +36,15 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/aws/model"
 )
 
 // Options configure an Invoker. The zero value uses the SDK's default
@@ -50,10 +53,10 @@ type Options struct {
 	// LoadOptions are passed to config.LoadDefaultConfig, for example
 	// config.WithRegion or config.WithCredentialsProvider.
 	LoadOptions []func(*config.LoadOptions) error
-	// Endpoints overrides service endpoints by ARN service name
-	// ("dynamodb", "athena", "lambda", "rekognition", "transcribe", "sns",
-	// "sqs", "events", "sts"),
-	// for local servers. They win over AWS_ENDPOINT_URL_*.
+	// Endpoints overrides service endpoints, by the service's name in the
+	// Resource ARN ("dynamodb", "events", "secretsmanager", "sts", ...) or
+	// its endpoint prefix, for local servers. They win over
+	// AWS_ENDPOINT_URL_*.
 	Endpoints map[string]string
 	// HTTPClient, when set, sends the requests.
 	HTTPClient *http.Client
@@ -61,19 +64,36 @@ type Options struct {
 	// tasks (default 1s); it doubles up to MaxPollInterval (default 30s).
 	PollInterval    time.Duration
 	MaxPollInterval time.Duration
+	// MaxAttempts bounds the attempts of one call: connection errors,
+	// 500/502/503/504 and throttling are retried with the SDKs' jittered
+	// exponential back-off (default 3 attempts, as the SDKs make).
+	MaxAttempts int
+	// Sleep waits between polls and retries; nil waits on the real clock.
+	// Tests and virtual clocks replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Catalog is the service models; nil uses the embedded ones.
+	Catalog *model.Catalog
+	// Connections are the EventBridge connections http:invoke tasks use, by
+	// ARN; when nil they are read from ConnectionsFile on first use.
+	Connections     map[string]Connection
+	ConnectionsFile string
 }
 
 // Invoker runs AWS service tasks. It is safe for concurrent use.
 type Invoker struct {
-	opts Options
+	opts   Options
+	models *model.Catalog
+	signer *v4.Signer
 
-	mu      sync.Mutex
-	base    *sdkaws.Config
-	clients map[clientKey]any
-	roles   map[string]sdkaws.CredentialsProvider
+	mu    sync.Mutex
+	base  *sdkaws.Config
+	roles map[string]sdkaws.CredentialsProvider
+
+	connOnce sync.Once
+	conns    map[string]Connection
+	connErr  error
+	oauth    tokens
 }
-
-type clientKey struct{ service, region, role string }
 
 // New returns an Invoker. Configuration is loaded on first use.
 func New(opts Options) *Invoker {
@@ -83,7 +103,28 @@ func New(opts Options) *Invoker {
 	if opts.MaxPollInterval <= 0 {
 		opts.MaxPollInterval = 30 * time.Second
 	}
-	return &Invoker{opts: opts, clients: map[clientKey]any{}, roles: map[string]sdkaws.CredentialsProvider{}}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 3
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
+	}
+	models := opts.Catalog
+	if models == nil {
+		models = model.Embedded()
+	}
+	return &Invoker{opts: opts, models: models, signer: v4.NewSigner(), roles: map[string]sdkaws.CredentialsProvider{}}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // resource is a parsed integration Resource ARN.
@@ -92,12 +133,17 @@ type resource struct {
 	sdk     bool   // aws-sdk:SERVICE:ACTION
 	service string // dynamodb, athena, ...
 	action  string // as written: putItem
-	pattern string // "", "sync", "waitForTaskToken"
+	pattern string // "", "sync", "sync:2", "waitForTaskToken"
+	// function marks a Lambda function ARN used as the Resource.
+	function bool
 }
 
 // parseResource parses arn:PARTITION:states:REGION:ACCOUNT:aws-sdk:S:A.P or
 // arn:PARTITION:states:REGION:ACCOUNT:S:A.P.
 func parseResource(arn string) (resource, bool) {
+	if r, ok := parseFunctionARN(arn); ok {
+		return r, true
+	}
 	parts := strings.Split(arn, ":")
 	if len(parts) < 7 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "states" {
 		return resource{}, false
@@ -108,6 +154,9 @@ func parseResource(arn string) (resource, bool) {
 		r.sdk = true
 		rest = rest[1:]
 	}
+	if len(rest) == 3 && rest[2] == "2" && strings.HasSuffix(rest[1], ".sync") { // .sync:2
+		rest = []string{rest[0], rest[1] + ":2"}
+	}
 	if len(rest) != 2 || rest[0] == "" {
 		return resource{}, false
 	}
@@ -116,7 +165,7 @@ func parseResource(arn string) (resource, bool) {
 	if i := strings.IndexByte(r.action, '.'); i >= 0 {
 		r.action, r.pattern = r.action[:i], r.action[i+1:]
 		switch r.pattern {
-		case "sync", "waitForTaskToken":
+		case "sync", "sync:2", "waitForTaskToken":
 		default:
 			return resource{}, false
 		}
@@ -128,15 +177,26 @@ func parseResource(arn string) (resource, bool) {
 type handler func(ctx context.Context, inv *Invoker, t *integrations.Task, r resource) (any, error)
 
 // lookup finds the handler of a resource.
-func lookup(r resource) (handler, bool) {
+func (inv *Invoker) lookup(r resource) (handler, bool) {
 	if r.sdk {
-		if !offered(r.service) || r.pattern == "sync" {
+		if r.pattern == "sync" || r.pattern == "sync:2" {
 			return nil, false
 		}
-		if _, ok := operationName(r.action); !ok {
+		svc, ok, _ := inv.models.Service(r.service)
+		if !ok {
+			return nil, false
+		}
+		op, ok := operationName(r.action)
+		if !ok {
+			return nil, false
+		}
+		if _, ok := svc.Operation(op); !ok {
 			return nil, false
 		}
 		return invokeSDK, true
+	}
+	if r.function {
+		return invokeFunction, true
 	}
 	h, ok := optimized[r.service+":"+r.action]
 	if !ok || !h.patterns[r.pattern] {
@@ -152,15 +212,8 @@ func (inv *Invoker) Handles(t *integrations.Task) bool {
 	if !ok {
 		return false
 	}
-	h, ok := lookup(r)
-	if !ok {
-		return false
-	}
-	if r.sdk {
-		op, _ := operationName(r.action)
-		return services[r.service].hasOperation(op)
-	}
-	return h != nil
+	_, ok = inv.lookup(r)
+	return ok
 }
 
 // Invoke runs the task. TimeoutSeconds bounds the call: when it expires the
@@ -169,10 +222,10 @@ func (inv *Invoker) Invoke(ctx context.Context, t *integrations.Task) (any, erro
 	r, ok := parseResource(t.Resource)
 	var h handler
 	if ok {
-		h, ok = lookup(r)
+		h, ok = inv.lookup(r)
 	}
 	if !ok {
-		return nil, fault.New(fault.TaskFailed, fmt.Sprintf("the resource %q (state %q) is not an AWS integration Stepwise supports", t.Resource, t.StateName))
+		return nil, unknownResource(t)
 	}
 	if t.TimeoutSeconds > 0 {
 		var cancel context.CancelFunc
@@ -189,58 +242,44 @@ func (inv *Invoker) Invoke(ctx context.Context, t *integrations.Task) (any, erro
 	return out, err
 }
 
-// client returns the (cached) client of a service for a task.
-func (inv *Invoker) client(ctx context.Context, t *integrations.Task, r resource) (any, error) {
+// region is the region a task calls.
+func (inv *Invoker) region(base sdkaws.Config, t *integrations.Task, r resource) string {
+	switch {
+	case r.region != "":
+		return r.region
+	case t.Execution.Region != "":
+		return t.Execution.Region
+	}
+	return base.Region
+}
+
+// credentials returns the credentials of a task: the assumed role of its
+// Credentials.RoleArn, else the configuration's.
+func (inv *Invoker) credentials(ctx context.Context, t *integrations.Task, base sdkaws.Config, region string) (sdkaws.CredentialsProvider, error) {
 	role, err := roleArn(t.Credentials)
 	if err != nil {
 		return nil, err
 	}
-	base, err := inv.config(ctx)
-	if err != nil {
-		return nil, err
+	if role == "" {
+		return base.Credentials, nil
 	}
-	region := r.region
-	if region == "" {
-		region = t.Execution.Region
-	}
-	if region == "" {
-		region = base.Region
-	}
-	key := clientKey{r.service, region, role}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	if c, ok := inv.clients[key]; ok {
-		return c, nil
+	p, ok := inv.roles[role+"\x00"+region]
+	if !ok {
+		stsCfg := base.Copy()
+		stsCfg.Region = region
+		stsClient := sts.NewFromConfig(stsCfg, func(o *sts.Options) {
+			if ep := inv.opts.Endpoints["sts"]; ep != "" {
+				o.BaseEndpoint = sdkaws.String(ep)
+			}
+		})
+		p = sdkaws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, role, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = "stepwise-" + sessionSuffix(t)
+		}))
+		inv.roles[role+"\x00"+region] = p
 	}
-	cfg := base.Copy()
-	cfg.Region = region
-	if role != "" {
-		p, ok := inv.roles[role+"\x00"+region]
-		if !ok {
-			stsCfg := base.Copy()
-			stsCfg.Region = region
-			stsClient := sts.NewFromConfig(stsCfg, func(o *sts.Options) { setEndpoint(&o.BaseEndpoint, inv.opts.Endpoints["sts"]) })
-			p = sdkaws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, role, func(o *stscreds.AssumeRoleOptions) {
-				o.RoleSessionName = "stepwise-" + sessionSuffix(t)
-			}))
-			inv.roles[role+"\x00"+region] = p
-		}
-		cfg.Credentials = p
-	}
-	// Like the AWS SDK for Java that Step Functions uses, leave parameter
-	// validation to the service, so errors carry the service's names and
-	// messages (ValidationException: "Value null at 'item' ...").
-	cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), removeInputValidation)
-	c := services[r.service].newClient(cfg, inv.opts.Endpoints[r.service])
-	inv.clients[key] = c
-	return c, nil
-}
-
-// removeInputValidation drops the SDK's client-side check of required
-// parameters.
-func removeInputValidation(stack *middleware.Stack) error {
-	_, _ = stack.Initialize.Remove("OperationInputValidation")
-	return nil
+	return p, nil
 }
 
 // sessionSuffix names the assumed-role session after the execution, within

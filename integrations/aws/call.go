@@ -4,123 +4,66 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
-
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/smithy-go"
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/integrations"
-	"github.com/stepwise/stepwise/integrations/aws/sdk"
+	"github.com/stepwise/stepwise/integrations/aws/model"
+	"github.com/stepwise/stepwise/integrations/aws/wire"
 )
 
 // invokeSDK runs an arn:aws:states:::aws-sdk:SERVICE:ACTION task.
 func invokeSDK(ctx context.Context, inv *Invoker, t *integrations.Task, r resource) (any, error) {
-	svc := services[r.service]
-	out, err := inv.call(ctx, t, r, t.Input)
+	svc, err := inv.service(r.service)
+	if err != nil {
+		return nil, err
+	}
+	op, _ := operationName(r.action)
+	res, err := inv.call(ctx, t, r, svc, op, t.Input)
 	if err != nil {
 		return nil, sdkError(svc, err)
 	}
 	if r.pattern == "waitForTaskToken" {
 		return integrations.Pending{}, nil
 	}
-	return svc.codec.EncodeOrEmpty(out), nil
+	return res.out, nil
 }
 
-// call sends the API operation of r with the given parameters and returns
-// the SDK output (a pointer to the operation's output struct). Parameter
-// errors are returned as *fault.Error already.
-func (inv *Invoker) call(ctx context.Context, t *integrations.Task, r resource, params any) (any, error) {
-	svc := services[r.service]
-	op, ok := operationName(r.action)
-	if !ok {
-		return nil, fault.New(fault.TaskFailed, fmt.Sprintf("%q is not an action name", r.action))
+// operationName maps an ARN action (camelCase) to the API operation
+// (PascalCase). It reports false for a name that is not camelCase.
+func operationName(action string) (string, bool) {
+	if action == "" || action[0] < 'a' || action[0] > 'z' || strings.ContainsAny(action, ".:/ ") {
+		return "", false
 	}
-	c, err := inv.client(ctx, t, r)
-	if err != nil {
-		return nil, err
-	}
-	m, ok := apiMethod(c, op)
-	if !ok {
-		return nil, fault.New(fault.TaskFailed, fmt.Sprintf("%s has no action %q", r.service, r.action))
-	}
-	if params == nil {
-		params = value.NewObject(0)
-	}
-	in, err := svc.codec.Decode(params, m.Type().In(1))
-	if err != nil {
-		return nil, paramError(svc, err)
-	}
-	res := m.Call([]reflect.Value{reflect.ValueOf(ctx), in})
-	if e := res[1].Interface(); e != nil {
-		return nil, e.(error)
-	}
-	return res[0].Interface(), nil
+	return strings.ToUpper(action[:1]) + action[1:], true
 }
 
 // paramError reports parameters that do not fit the action's input. AWS
 // rejects such a definition when it is created; here the task fails with
 // States.Runtime, which no Retry or Catch hides.
-func paramError(svc *service, err error) error {
-	var pe *sdk.ParamError
+func paramError(svc *model.Service, err error) error {
+	var pe *wire.ParamError
 	if errors.As(err, &pe) {
-		return fault.New(fault.Runtime, fmt.Sprintf("invalid parameters for %s: %s", svc.name, pe.Error()))
+		return fault.New(fault.Runtime, fmt.Sprintf("invalid parameters for %s: %s", svc.Name, pe.Error()))
 	}
 	return fault.New(fault.Runtime, err.Error())
 }
 
-// apiFailure is what an SDK error says.
-type apiFailure struct {
-	code      string // the service's error code: ConditionalCheckFailedException
-	message   string
-	status    int
-	requestID string
-	modeled   bool   // the SDK has a type for the error
-	typeName  string // the SDK's type of a modeled error: QueueDoesNotExist
-}
-
-func failureOf(err error) (apiFailure, bool) {
-	var api smithy.APIError
-	if !errors.As(err, &api) {
-		return apiFailure{}, false
-	}
-	f := apiFailure{code: api.ErrorCode(), message: api.ErrorMessage(), modeled: true}
-	var generic *smithy.GenericAPIError
-	if errors.As(err, &generic) {
-		f.modeled = false
-	} else if t := reflect.TypeOf(api); t.Kind() == reflect.Pointer {
-		f.typeName = t.Elem().Name()
-	}
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		f.status = re.HTTPStatusCode()
-		f.requestID = re.ServiceRequestID()
-	}
-	return f, true
-}
-
 // exceptionName is the exception class the AWS SDK for Java has for a
-// modeled error: the SDK's error type (SQS's QueueDoesNotExist, whose code
-// is AWS.SimpleQueueService.NonExistentQueue, is QueueDoesNotExistException),
-// else the error code, with the Exception suffix.
-func (f apiFailure) exceptionName() string {
-	if f.typeName != "" {
-		return withException(f.typeName)
+// modeled error: the model's error shape (SQS's QueueDoesNotExist, whose
+// awsQuery code is AWS.SimpleQueueService.NonExistentQueue, is
+// QueueDoesNotExistException), with the Exception suffix.
+func exceptionName(e *wire.APIError) string {
+	if e.Shape != "" {
+		return withException(e.Shape)
 	}
-	return withException(f.code)
+	return withException(e.Code)
 }
 
 // withException adds the Exception suffix Step Functions puts on every
 // service error name (S3's NoSuchKey is S3.NoSuchKeyException).
 func withException(code string) string {
-	if i := strings.LastIndexByte(code, '#'); i >= 0 { // awsJson "ns#Code"
-		code = code[i+1:]
-	}
-	if i := strings.IndexByte(code, ':'); i >= 0 {
-		code = code[:i]
-	}
 	if strings.HasSuffix(code, "Exception") {
 		return code
 	}
@@ -130,7 +73,7 @@ func withException(code string) string {
 // sdkError names an error of an aws-sdk task as Step Functions does:
 // <Service>.<Exception> for errors the service models, <Service>.<Service>Exception
 // otherwise, with the AWS SDK for Java 2.x cause format.
-func sdkError(svc *service, err error) error {
+func sdkError(svc *model.Service, err error) error {
 	var fe *fault.Error
 	if errors.As(err, &fe) {
 		return fe
@@ -138,15 +81,15 @@ func sdkError(svc *service, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return err
 	}
-	f, ok := failureOf(err)
-	if !ok {
-		return fault.New(svc.prefix+".SdkClientException", "Unable to execute HTTP request: "+err.Error())
+	var ae *wire.APIError
+	if !errors.As(err, &ae) {
+		return fault.New(svc.Prefix+".SdkClientException", "Unable to execute HTTP request: "+err.Error())
 	}
-	name := svc.prefix + "." + svc.prefix + "Exception"
-	if f.modeled {
-		name = svc.prefix + "." + f.exceptionName()
+	name := svc.Prefix + "." + svc.Prefix + "Exception"
+	if ae.Shape != "" {
+		name = svc.Prefix + "." + exceptionName(ae)
 	}
-	return fault.New(name, fmt.Sprintf("%s (Service: %s, Status Code: %d, Request ID: %s)", f.message, svc.prefix, f.status, f.requestID))
+	return fault.New(name, fmt.Sprintf("%s (Service: %s, Status Code: %d, Request ID: %s)", ae.Message, svc.Prefix, ae.Status, ae.RequestID))
 }
 
 // v1Error names an error of an optimized integration as Step Functions
@@ -160,14 +103,64 @@ func v1Error(prefix, generic, serviceName string, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return err
 	}
-	f, ok := failureOf(err)
-	if !ok {
+	var ae *wire.APIError
+	if !errors.As(err, &ae) {
 		return fault.New(prefix+".SdkClientException", "Unable to execute HTTP request: "+err.Error())
 	}
 	name := prefix + "." + generic
-	if f.modeled {
-		name = prefix + "." + f.exceptionName()
+	if ae.Shape != "" {
+		name = prefix + "." + exceptionName(ae)
 	}
 	return fault.New(name, fmt.Sprintf("%s (Service: %s; Status Code: %d; Error Code: %s; Request ID: %s; Proxy: null)",
-		f.message, serviceName, f.status, f.code, f.requestID))
+		ae.Message, serviceName, ae.Status, ae.Code, ae.RequestID))
+}
+
+// unknownResource is the error of a Resource no integration serves. It is
+// States.Runtime, which no Retry or Catch (States.ALL included) takes: the
+// definition is wrong for this engine, not the call.
+func unknownResource(t *integrations.Task) error {
+	return fault.New(fault.Runtime, fmt.Sprintf(
+		"the resource %q of state %q is not an integration Stepwise can call: no AWS service or action of that name in the models, and no mock or Go function covers the state. "+
+			"Mock it (a MockConfigFile test case with --mocks and --test-case, or stepwisetest's mocks), register a Go function for it, or correct the Resource",
+		t.Resource, t.StateName))
+}
+
+// Services returns the services offered through the aws-sdk integration,
+// by the name the Resource ARN uses.
+func (inv *Invoker) Services() []string { return inv.models.Names() }
+
+// Actions returns the actions of an aws-sdk integration service as the
+// Resource ARN names them (camelCase, e.g. "putItem"), sorted; nil for an
+// unknown service.
+func (inv *Invoker) Actions(service string) []string {
+	svc, ok, _ := inv.models.Service(service)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(svc.Operations))
+	for name := range svc.Operations {
+		out = append(out, strings.ToLower(name[:1])+name[1:])
+	}
+	sortStrings(out)
+	return out
+}
+
+// sortDeep returns v with the members of every object sorted by name.
+func sortDeep(v any) any {
+	switch x := v.(type) {
+	case *value.Object:
+		o := sortTop(x)
+		for i := 0; i < o.Len(); i++ {
+			k, mv := o.At(i)
+			o.Set(k, sortDeep(mv))
+		}
+		return o
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = sortDeep(e)
+		}
+		return out
+	}
+	return v
 }

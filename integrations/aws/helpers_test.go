@@ -3,6 +3,8 @@ package aws
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -109,8 +111,8 @@ func launchDynalite() (url, skip string) {
 	return fmt.Sprintf("http://127.0.0.1:%d", port), ""
 }
 
-// testInvoker returns an invoker with static credentials, region us-east-1
-// and the given endpoints.
+// testInvoker returns an invoker with static credentials, region us-east-1,
+// the given endpoints and no retries.
 func testInvoker(endpoints map[string]string) *Invoker {
 	return New(Options{
 		LoadOptions: []func(*config.LoadOptions) error{
@@ -120,6 +122,7 @@ func testInvoker(endpoints map[string]string) *Invoker {
 		Endpoints:       endpoints,
 		PollInterval:    5 * time.Millisecond,
 		MaxPollInterval: 20 * time.Millisecond,
+		MaxAttempts:     1, // retries are tested on their own (TestRetries)
 	})
 }
 
@@ -197,3 +200,7 @@ func ctx(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return c
 }
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+func hexString(b []byte) string { return hex.EncodeToString(b) }

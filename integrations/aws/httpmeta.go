@@ -6,11 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
-
 	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/integrations/aws/wire"
 )
 
 // headerNames spells response headers the way AWS services send them; Go
@@ -36,19 +33,15 @@ func headerName(canonical string) string {
 
 // responseMetadata returns the SdkHttpMetadata and SdkResponseMetadata
 // members the optimized integrations add to a result (AWS SDK for Java 1.x
-// shapes), from the output's ResultMetadata.
-func responseMetadata(md middleware.Metadata) (httpMeta, respMeta *value.Object) {
-	requestID, _ := awsmiddleware.GetRequestIDMetadata(md)
+// shapes).
+func responseMetadata(resp *wire.Response) (httpMeta, respMeta *value.Object) {
 	respMeta = value.NewObject(1)
-	respMeta.Append("RequestId", requestID)
-	var resp *http.Response
-	if r, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && r != nil {
-		resp = r.Response
-	}
 	if resp == nil {
+		respMeta.Append("RequestId", "")
 		return nil, respMeta
 	}
-	return httpMetadata(resp.Header, resp.StatusCode), respMeta
+	respMeta.Append("RequestId", wire.RequestID(resp))
+	return httpMetadata(resp.Header, resp.Status), respMeta
 }
 
 // httpMetadata builds SdkHttpMetadata: AllHttpHeaders is a Java HashMap of

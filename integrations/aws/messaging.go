@@ -2,9 +2,6 @@ package aws
 
 import (
 	"context"
-	"fmt"
-
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
@@ -25,14 +22,14 @@ func invokeSNS(ctx context.Context, inv *Invoker, t *integrations.Task, r resour
 	if err != nil {
 		return nil, err
 	}
-	out, err := inv.call(ctx, t, r, params)
+	_, res, err := inv.callOptimized(ctx, t, r, r.action, params)
 	if err != nil {
 		return nil, v1Error("SNS", "AmazonSNSException", "AmazonSNS", err)
 	}
 	if r.pattern == "waitForTaskToken" {
 		return integrations.Pending{}, nil
 	}
-	return withMetadata(services["sns"], out), nil
+	return withMetadata(res), nil
 }
 
 // invokeSQS runs arn:aws:states:::sqs:sendMessage. A MessageBody that is
@@ -42,14 +39,14 @@ func invokeSQS(ctx context.Context, inv *Invoker, t *integrations.Task, r resour
 	if err != nil {
 		return nil, err
 	}
-	out, err := inv.call(ctx, t, r, params)
+	_, res, err := inv.callOptimized(ctx, t, r, r.action, params)
 	if err != nil {
 		return nil, v1Error("SQS", "AmazonSQSException", "AmazonSQS", err)
 	}
 	if r.pattern == "waitForTaskToken" {
 		return integrations.Pending{}, nil
 	}
-	return withMetadata(services["sqs"], out), nil
+	return withMetadata(res), nil
 }
 
 // invokeEvents runs arn:aws:states:::events:putEvents. As Step Functions
@@ -63,22 +60,17 @@ func invokeEvents(ctx context.Context, inv *Invoker, t *integrations.Task, r res
 	if err != nil {
 		return nil, err
 	}
-	out, err := inv.call(ctx, t, r, params)
+	_, res, err := inv.callOptimized(ctx, t, r, r.action, params)
 	if err != nil {
 		return nil, v1Error("EventBridge", "AmazonEventBridgeException", "AmazonEventBridge", err)
 	}
-	res, ok := out.(*eventbridge.PutEventsOutput)
-	if !ok {
-		return nil, fault.New(fault.TaskFailed, fmt.Sprintf("unexpected EventBridge output %T", out))
-	}
-	svc := services["events"]
-	if res.FailedEntryCount != 0 {
-		return nil, fault.New("EventBridge.FailedEntry", value.EncodeString(sortDeep(svc.codec.Encode(res))))
+	if n, _ := res.out.Get("FailedEntryCount"); n != nil && n != int64(0) {
+		return nil, fault.New("EventBridge.FailedEntry", value.EncodeString(sortDeep(res.out)))
 	}
 	if r.pattern == "waitForTaskToken" {
 		return integrations.Pending{}, nil
 	}
-	return withMetadata(svc, res), nil
+	return withMetadata(res), nil
 }
 
 // eventsParams returns the putEvents parameters with each entry's object

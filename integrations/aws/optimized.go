@@ -2,19 +2,12 @@ package aws
 
 import (
 	"context"
-	"fmt"
-	"reflect"
 	"sort"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/athena"
-	athenatypes "github.com/aws/aws-sdk-go-v2/service/athena/types"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/aws/model"
 )
 
 // optimizedIntegration is one optimized integration and the integration
@@ -28,6 +21,7 @@ var (
 	requestResponse = map[string]bool{"": true}
 	withSync        = map[string]bool{"": true, "sync": true}
 	withCallback    = map[string]bool{"": true, "waitForTaskToken": true}
+	withAll         = map[string]bool{"": true, "sync": true, "waitForTaskToken": true}
 )
 
 // optimized lists the optimized integrations by "service:action".
@@ -44,53 +38,63 @@ var optimized = map[string]optimizedIntegration{
 	"sns:publish":                {withCallback, invokeSNS},
 	"sqs:sendMessage":            {withCallback, invokeSQS},
 	"events:putEvents":           {withCallback, invokeEvents},
+	"glue:startJobRun":           {withAll, invokeGlue},
+	"batch:submitJob":            {withAll, invokeBatch},
+	"ecs:runTask":                {withAll, invokeECS},
+	"mediaconvert:createJob":     {withAll, invokeMediaConvert},
+	"s3:getObject":               {requestResponse, invokeS3},
+	"s3:putObject":               {requestResponse, invokeS3},
+	"bedrock:invokeModel":        {requestResponse, invokeBedrock},
+	"apigateway:invoke":          {withCallback, invokeAPIGateway},
+	"http:invoke":                {requestResponse, invokeHTTP},
 }
 
-// withMetadata encodes an SDK output as Step Functions returns the result
-// of an optimized integration: members sorted by name at every level (the
+// modelName maps the service of an optimized integration's ARN to its
+// model.
+var modelName = map[string]string{"events": "eventbridge", "states": "sfn", "bedrock": "bedrockruntime"}
+
+// callOptimized sends an optimized integration's operation.
+func (inv *Invoker) callOptimized(ctx context.Context, t *integrations.Task, r resource, action string, params any) (*model.Service, callResult, error) {
+	name := r.service
+	if n, ok := modelName[name]; ok {
+		name = n
+	}
+	svc, err := inv.service(name)
+	if err != nil {
+		return nil, callResult{}, err
+	}
+	op, ok := operationName(action)
+	if !ok {
+		return nil, callResult{}, unknownResource(t)
+	}
+	res, err := inv.call(ctx, t, r, svc, op, params)
+	return svc, res, err
+}
+
+// withMetadata returns a result as Step Functions returns the result of an
+// optimized integration: members sorted by name at every level (the
 // service's own map keys too, as AWS returns them), the extra members
 // (kept as they are), and the SdkHttpMetadata and SdkResponseMetadata
 // members.
-func withMetadata(svc *service, out any, extra ...member) *value.Object {
-	o, ok := sortDeep(svc.codec.Encode(out)).(*value.Object)
-	if !ok {
+func withMetadata(res callResult, extra ...extraMember) *value.Object {
+	o, ok := sortDeep(res.out).(*value.Object)
+	if !ok || o == nil {
 		o = value.NewObject(len(extra) + 2)
 	}
 	for _, m := range extra {
 		o.Set(m.name, m.value)
 	}
-	if md, ok := resultMetadata(out); ok {
-		httpMeta, respMeta := responseMetadata(md)
-		if httpMeta != nil {
-			o.Set("SdkHttpMetadata", httpMeta)
-		}
-		o.Set("SdkResponseMetadata", respMeta)
+	httpMeta, respMeta := responseMetadata(res.resp)
+	if httpMeta != nil {
+		o.Set("SdkHttpMetadata", httpMeta)
 	}
+	o.Set("SdkResponseMetadata", respMeta)
 	return sortTop(o)
 }
 
-type member struct {
+type extraMember struct {
 	name  string
 	value any
-}
-
-// sortDeep returns v with the members of every object sorted by name.
-func sortDeep(v any) any {
-	switch x := v.(type) {
-	case *value.Object:
-		o := sortTop(x)
-		for i := 0; i < o.Len(); i++ {
-			k, mv := o.At(i)
-			o.Set(k, sortDeep(mv))
-		}
-		return o
-	case []any:
-		for i, e := range x {
-			x[i] = sortDeep(e)
-		}
-		return x
-	}
-	return v
 }
 
 // sortTop returns a copy of o with its members sorted by name.
@@ -105,28 +109,16 @@ func sortTop(o *value.Object) *value.Object {
 	return out
 }
 
-func resultMetadata(out any) (middleware.Metadata, bool) {
-	v := reflect.ValueOf(out)
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
-		return middleware.Metadata{}, false
-	}
-	f := v.Elem().FieldByName("ResultMetadata")
-	if !f.IsValid() {
-		return middleware.Metadata{}, false
-	}
-	md, ok := f.Interface().(middleware.Metadata)
-	return md, ok
-}
+func sortStrings(s []string) { sort.Strings(s) }
 
 // invokeDynamoDB runs arn:aws:states:::dynamodb:ACTION. Results carry the
 // SDK metadata members; errors are named DynamoDB.<Exception>.
 func invokeDynamoDB(ctx context.Context, inv *Invoker, t *integrations.Task, r resource) (any, error) {
-	svc := services["dynamodb"]
-	out, err := inv.call(ctx, t, r, t.Input)
+	_, res, err := inv.callOptimized(ctx, t, r, r.action, t.Input)
 	if err != nil {
 		return nil, v1Error("DynamoDB", "AmazonDynamoDBException", "AmazonDynamoDBv2", err)
 	}
-	return withMetadata(svc, out), nil
+	return withMetadata(res), nil
 }
 
 func athenaError(err error) error {
@@ -138,46 +130,61 @@ func athenaError(err error) error {
 // FAILED and CANCELLED queries fail the task with States.TaskFailed and the
 // GetQueryExecution result as the cause, as Step Functions does.
 func invokeAthena(ctx context.Context, inv *Invoker, t *integrations.Task, r resource) (any, error) {
-	svc := services["athena"]
-	out, err := inv.call(ctx, t, r, t.Input)
+	_, res, err := inv.callOptimized(ctx, t, r, r.action, t.Input)
 	if err != nil {
 		return nil, athenaError(err)
 	}
 	if r.pattern != "sync" {
-		return withMetadata(svc, out), nil
+		return withMetadata(res), nil
 	}
-	start, ok := out.(*athena.StartQueryExecutionOutput)
-	if !ok || start.QueryExecutionId == nil {
+	id, ok := res.out.Get("QueryExecutionId")
+	if !ok {
 		return nil, fault.New(fault.TaskFailed, "Athena StartQueryExecution returned no QueryExecutionId")
 	}
-	c, err := inv.client(ctx, t, r)
-	if err != nil {
-		return nil, err
-	}
-	client := c.(*athena.Client)
+	get := value.NewObject(1)
+	get.Append("QueryExecutionId", id)
+	return inv.poll(ctx, func(ctx context.Context) (any, bool, error) {
+		_, got, err := inv.callOptimized(ctx, t, r, "getQueryExecution", get)
+		if err != nil {
+			return nil, false, athenaError(err)
+		}
+		switch lookupString(got.out, "QueryExecution", "Status", "State") {
+		case "SUCCEEDED":
+			return withMetadata(got), true, nil
+		case "FAILED", "CANCELLED":
+			return nil, true, fault.New(fault.TaskFailed, value.EncodeString(sortDeep(got.out)))
+		}
+		return nil, false, nil
+	})
+}
+
+// poll calls check until it reports done, waiting PollInterval at first
+// and twice as long each time, up to MaxPollInterval.
+func (inv *Invoker) poll(ctx context.Context, check func(context.Context) (any, bool, error)) (any, error) {
 	delay := inv.opts.PollInterval
 	for {
-		got, err := client.GetQueryExecution(ctx, &athena.GetQueryExecutionInput{QueryExecutionId: start.QueryExecutionId})
-		if err != nil {
-			return nil, athenaError(err)
+		out, done, err := check(ctx)
+		if err != nil || done {
+			return out, err
 		}
-		var state athenatypes.QueryExecutionState
-		if got.QueryExecution != nil && got.QueryExecution.Status != nil {
-			state = got.QueryExecution.Status.State
-		}
-		switch state {
-		case athenatypes.QueryExecutionStateSucceeded:
-			return withMetadata(svc, got), nil
-		case athenatypes.QueryExecutionStateFailed, athenatypes.QueryExecutionStateCancelled:
-			return nil, fault.New(fault.TaskFailed, value.EncodeString(svc.codec.Encode(got)))
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(delay):
+		if err := inv.opts.Sleep(ctx, delay); err != nil {
+			return nil, err
 		}
 		delay = min(delay*2, inv.opts.MaxPollInterval)
 	}
+}
+
+// lookupString follows a path of object members to a string.
+func lookupString(v any, path ...string) string {
+	for _, p := range path {
+		o, ok := v.(*value.Object)
+		if !ok {
+			return ""
+		}
+		v, _ = o.Get(p)
+	}
+	s, _ := v.(string)
+	return s
 }
 
 // invokeLambda runs arn:aws:states:::lambda:invoke. The Payload parameter
@@ -186,54 +193,53 @@ func invokeAthena(ctx context.Context, inv *Invoker, t *integrations.Task, r res
 // function's errorType as the name ("Lambda.Unknown" when it has none) and
 // the payload as the cause.
 func invokeLambda(ctx context.Context, inv *Invoker, t *integrations.Task, r resource) (any, error) {
-	svc := services["lambda"]
 	params, ok := t.Input.(*value.Object)
 	if !ok {
 		return nil, fault.New(fault.Runtime, "the parameters of lambda:invoke must be an object")
 	}
 	params = params.ShallowCopy()
 	if p, ok := params.Get("Payload"); ok {
-		params.Set("Payload", valueBase64(p))
+		params.Set("Payload", encodeBase64(value.Encode(p)))
 	}
-	out, err := inv.call(ctx, t, r, params)
+	_, res, err := inv.callOptimized(ctx, t, r, "invoke", params)
 	if err != nil {
 		return nil, v1Error("Lambda", "AWSLambdaException", "AWSLambda", err)
 	}
-	res, ok := out.(*lambda.InvokeOutput)
-	if !ok {
-		return nil, fault.New(fault.TaskFailed, fmt.Sprintf("unexpected lambda output %T", out))
-	}
-	if res.FunctionError != nil {
-		name := "Lambda.Unknown"
-		if o, err := value.Decode(res.Payload); err == nil {
-			if obj, ok := o.(*value.Object); ok {
-				if et, ok := obj.Get("errorType"); ok {
-					if s, ok := et.(string); ok && s != "" {
-						name = s
-					}
-				}
-			}
-		}
-		return nil, fault.New(name, string(res.Payload))
+	payload, _ := res.out.Get("Payload")
+	text, _ := payload.(string)
+	if fe, ok := res.out.Get("FunctionError"); ok && fe != nil {
+		return nil, functionError(text)
 	}
 	if r.pattern == "waitForTaskToken" {
 		return integrations.Pending{}, nil
 	}
-	payload := res.Payload
-	res.Payload = nil
-	var pv any = ""
-	if len(payload) > 0 {
-		if v, err := value.Decode(payload); err == nil {
-			pv = v
-		} else {
-			pv = string(payload)
-		}
-	}
-	return withMetadata(svc, res, member{"Payload", pv}), nil
+	res.out.Delete("Payload")
+	return withMetadata(res, extraMember{"Payload", payloadValue(text)}), nil
 }
 
-// valueBase64 turns a Payload parameter into the base64 blob the codec
-// expects: the JSON text of the value.
-func valueBase64(p any) string {
-	return encodeBase64(value.Encode(p))
+// functionError is the error of a function that failed: its errorType,
+// else Lambda.Unknown, with the payload as the cause.
+func functionError(payload string) error {
+	name := "Lambda.Unknown"
+	if o, err := value.DecodeString(payload); err == nil {
+		if obj, ok := o.(*value.Object); ok {
+			if et, ok := obj.Get("errorType"); ok {
+				if s, ok := et.(string); ok && s != "" {
+					name = s
+				}
+			}
+		}
+	}
+	return fault.New(name, payload)
+}
+
+// payloadValue is a function's result: its JSON value, else its text.
+func payloadValue(text string) any {
+	if text == "" {
+		return ""
+	}
+	if v, err := value.DecodeString(text); err == nil {
+		return v
+	}
+	return text
 }

@@ -313,7 +313,9 @@ func TestHandlesAndUnknown(t *testing.T) {
 		"arn:aws:states:::aws-sdk:dynamodb:PutItem":                  false,
 		"arn:aws:states:::aws-sdk:dynamodb:noSuchAction":             false,
 		"arn:aws:states:::aws-sdk:dynamodb:options":                  false,
-		"arn:aws:states:::aws-sdk:s3:getObject":                      false,
+		"arn:aws:states:::aws-sdk:s3:getObject":                      true,
+		"arn:aws:states:::aws-sdk:secretsmanager:getSecretValue":     true,
+		"arn:aws:states:::aws-sdk:nosuchservice:getThing":            false,
 		"arn:aws:states:::aws-sdk:rekognition:detectLabels":          true,
 		"arn:aws:states:::aws-sdk:transcribe:startTranscriptionJob":  true,
 		"arn:aws:states:::dynamodb:getItem":                          true,
@@ -321,7 +323,7 @@ func TestHandlesAndUnknown(t *testing.T) {
 		"arn:aws:states:::athena:startQueryExecution.sync":           true,
 		"arn:aws:states:::athena:getQueryResults.sync":               false,
 		"arn:aws:states:::lambda:invoke":                             true,
-		"arn:aws:lambda:us-east-1:111111111111:function:f":           false,
+		"arn:aws:lambda:us-east-1:111111111111:function:f":           true,
 		"arn:aws:states:us-east-1:111111111111:activity:a":           false,
 		"not an arn": false,
 	} {
@@ -329,8 +331,13 @@ func TestHandlesAndUnknown(t *testing.T) {
 			t.Errorf("Handles(%s) = %v, want %v", res, got, want)
 		}
 	}
-	_, err := inv.Invoke(ctx(t), task("arn:aws:states:::aws-sdk:s3:getObject", `{}`))
-	wantFault(t, err, fault.TaskFailed, `the resource "arn:aws:states:::aws-sdk:s3:getObject" (state "S") is not an AWS integration`)
+	// An unknown resource is States.Runtime, which no Catch takes, and
+	// says how to mock the state.
+	_, err := inv.Invoke(ctx(t), task("arn:aws:states:::aws-sdk:nosuchservice:getThing", `{}`))
+	wantFault(t, err, fault.Runtime, `the resource "arn:aws:states:::aws-sdk:nosuchservice:getThing" of state "S" is not an integration Stepwise can call`)
+	if fe := err.(*fault.Error); !strings.Contains(fe.Cause, "Mock it (a MockConfigFile test case") {
+		t.Fatalf("cause does not say how to mock: %s", fe.Cause)
+	}
 	_, err = inv.Invoke(ctx(t), task("arn:aws:states:::aws-sdk:athena:getQueryExecution", `{"QueryExecutionId":"q","Bogus":1}`))
 	wantFault(t, err, fault.Runtime, `invalid parameters for athena: $: the field "Bogus" is not supported by Step Functions`)
 }

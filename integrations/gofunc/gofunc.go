@@ -88,9 +88,12 @@ func (r *Registry) Invoke(ctx context.Context, t *integrations.Task) (out any, e
 }
 
 // NotConfigured is the error of a task that no provider handles:
-// States.TaskFailed with a cause naming the resource and the state.
+// States.Runtime, which no Retry or Catch (States.ALL included) takes, with
+// a cause naming the resource and the state and saying how to cover it.
 func NotConfigured(t *integrations.Task) error {
-	return fault.New(fault.TaskFailed, fmt.Sprintf("no integration is configured for resource %q (state %q)", t.Resource, t.StateName))
+	return fault.New(fault.Runtime, fmt.Sprintf("no integration is configured for resource %q (state %q): "+
+		"mock the state (a MockConfigFile test case: stepwise run --mocks FILE --test-case NAME, or stepwisetest.MockCase), "+
+		"register a Go function for it (stepwisetest.Func or ResourceFunc), or use a Resource Stepwise can call", t.Resource, t.StateName))
 }
 
 // Handler is implemented by providers that can tell whether they handle a

@@ -68,7 +68,7 @@ func TestPanicBecomesTaskFailed(t *testing.T) {
 func TestNotConfigured(t *testing.T) {
 	_, err := New().Invoke(context.Background(), task("S", lambdaARN, nil))
 	var f *fault.Error
-	if !errors.As(err, &f) || f.Name != fault.TaskFailed || !strings.Contains(f.Cause, "no integration is configured for resource \""+lambdaARN+"\"") {
+	if !errors.As(err, &f) || f.Name != fault.Runtime || !strings.Contains(f.Cause, "no integration is configured for resource \""+lambdaARN+"\"") || !strings.Contains(f.Cause, "mock the state") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -94,7 +94,7 @@ func TestChainMocksThenGoFuncs(t *testing.T) {
 	}
 	_, err = inv.Invoke(context.Background(), task("Plain", "arn:aws:states:::sqs:sendMessage", nil))
 	var f *fault.Error
-	if !errors.As(err, &f) || f.Name != fault.TaskFailed {
+	if !errors.As(err, &f) || f.Name != fault.Runtime {
 		t.Fatalf("unhandled: got %v", err)
 	}
 }

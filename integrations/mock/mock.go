@@ -499,8 +499,9 @@ func (inv *Invoker) Invoke(ctx context.Context, t *integrations.Task) (any, erro
 	r, ok := inv.tc.states[t.StateName]
 	if !ok {
 		if inv.fallback == nil {
-			return nil, fault.New(fault.TaskFailed, fmt.Sprintf(
-				"no integration is configured for resource %q (state %q is not mocked in test case %q of state machine %q, and there is no fallback)",
+			// States.Runtime: no Catch takes a state nothing can run.
+			return nil, fault.New(fault.Runtime, fmt.Sprintf(
+				"no integration is configured for resource %q (state %q is not mocked in test case %q of state machine %q, and there is no fallback): add a mocked response for it to the test case",
 				t.Resource, t.StateName, inv.tc.Name, inv.tc.StateMachine))
 		}
 		return inv.fallback.Invoke(ctx, t)

@@ -103,7 +103,7 @@ func TestHybridFallback(t *testing.T) {
 	tc := mustTestCase(t, "LambdaSQSIntegration", "HybridPath")
 	_, err := call(tc.Invoker(nil), "SQSState")
 	var f *fault.Error
-	if !errors.As(err, &f) || f.Name != fault.TaskFailed || !strings.Contains(f.Cause, "no integration is configured") {
+	if !errors.As(err, &f) || f.Name != fault.Runtime || !strings.Contains(f.Cause, "no integration is configured") {
 		t.Fatalf("no fallback: got %v", err)
 	}
 	fb := integrations.InvokerFunc(func(ctx context.Context, t *integrations.Task) (any, error) {
