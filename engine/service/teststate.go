@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/jsonpath"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 )
@@ -58,6 +59,7 @@ type inspectionData struct {
 	Variables           *string                 `json:"variables,omitempty"`
 	ErrorDetails        *inspectionErrorDetails `json:"errorDetails,omitempty"`
 	AfterArguments      *string                 `json:"afterArguments,omitempty"`
+	AfterItemsPath      *string                 `json:"afterItemsPath,omitempty"`
 	// Map states.
 	MaxConcurrency             *int64   `json:"maxConcurrency,omitempty"`
 	ToleratedFailureCount      *int64   `json:"toleratedFailureCount,omitempty"`
@@ -259,6 +261,32 @@ func inspection(st asl.State, res *engine.TestStateResult) *inspectionData {
 		mc := m.MaxConcurrency
 		id.MaxConcurrency = &mc
 		id.ToleratedFailureCount, id.ToleratedFailurePercentage = m.ToleratedFailureCount, m.ToleratedFailurePercentage
+		id.AfterItemsPath = afterItemsPath(m, ins)
 	}
 	return id
+}
+
+// afterItemsPath is the array a JSONPath Map iterates over: its ItemsPath
+// (on the input) applied to the effective input (nil when it is not an
+// array, or the path reads the context or a variable).
+func afterItemsPath(m *asl.Map, ins engine.InspectionData) *string {
+	if m.QueryLanguage == "JSONata" || ins.AfterInputPath == nil {
+		return nil
+	}
+	items := ins.AfterInputPath.Value
+	if p := m.ItemsPath; p != nil {
+		if p.Null || p.Path == nil || p.Path.Root() != jsonpath.RootInput {
+			return nil
+		}
+		v, err := p.Path.Get(items)
+		if err != nil {
+			return nil
+		}
+		items = v
+	}
+	if _, ok := items.([]any); !ok {
+		return nil
+	}
+	s := value.EncodeString(items)
+	return &s
 }

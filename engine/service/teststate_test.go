@@ -141,7 +141,9 @@ func TestTestStateConfigurationAndInspection(t *testing.T) {
 	base, err := c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(mapState), RoleArn: aws.String(role), Input: in,
 		InspectionLevel: types.InspectionLevelDebug, Mock: &types.MockInput{Result: aws.String(`[0,0,1]`)},
 		StateConfiguration: &types.TestStateConfiguration{MapIterationFailureCount: aws.Int32(2)}})
-	if err != nil || base.Status != types.TestExecutionStatusSucceeded || aws.ToInt32(base.InspectionData.MaxConcurrency) != 0 || base.InspectionData.ToleratedFailureCount != nil {
+	// test_state_machine_with_state_error records afterItemsPath.
+	if err != nil || base.Status != types.TestExecutionStatusSucceeded || aws.ToInt32(base.InspectionData.MaxConcurrency) != 0 || base.InspectionData.ToleratedFailureCount != nil ||
+		aws.ToString(base.InspectionData.AfterItemsPath) != `["first","second","third"]` {
 		t.Errorf("base = %+v, %v", base, err)
 	}
 	// A mocked error wins over the failure count (test_state_configuration_map_iteration_failure_count_with_state_error),
