@@ -34,6 +34,7 @@ type execution struct {
 	maxEvents int64
 	overLimit bool
 	closing   bool               // the execution's closing event is being recorded
+	root      context.Context    // the execution's root context: done once it is stopped
 	stop      context.CancelFunc // stops the execution's root context
 
 	// The history: full chunks, then the chunk being filled. Chunks are
@@ -334,6 +335,7 @@ func (ex *execution) history() []history.Event {
 // run is the root goroutine of the execution.
 func (ex *execution) run(ctx context.Context) {
 	ctx, ex.stop = ex.rt.WithCancel(ctx)
+	ex.root = ctx
 	defer ex.stop()
 	top := &thread{}
 	top.vars = &top.frame
@@ -403,6 +405,8 @@ func (ex *execution) run(ctx context.Context) {
 		ex.emit(top, "ExecutionTimedOut", &history.ErrorDetails{Error: fault.Timeout})
 	default:
 		res.Status = StatusAborted
+		// As AWS records a stopped execution: the abort follows no event.
+		top.last = 0
 		ex.emit(top, "ExecutionAborted", &history.ErrorDetails{})
 	}
 	res.StopTime = ex.rt.Now()
@@ -582,6 +586,13 @@ func (ex *execution) runBody(ctx context.Context, sc *stateRun) (out any, next s
 	out, next, err = ex.runEnvelope(ctx, sc)
 	ex.traceEnd(ctx, step, out, next, err)
 	return out, next, err
+}
+
+// stopping reports whether the execution itself is being stopped
+// (StopExecution, or the history limit), rather than a state being aborted
+// by a failing sibling branch or iteration or by the execution's timeout.
+func (ex *execution) stopping() bool {
+	return ex.root != nil && ex.root.Err() != nil
 }
 
 // isAbort reports whether err means the execution (or the enclosing

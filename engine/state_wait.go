@@ -76,7 +76,11 @@ func (ex *execution) runWait(ctx context.Context, sc *stateRun, s *asl.Wait, in 
 		ex.checkpoint(sc.th, sc.c.Name, sc.raw, true, sc.entered, ex.rt.Now().Add(d))
 	}
 	if err := ex.rt.Sleep(ctx, d); err != nil {
-		ex.emit(sc.th, "WaitStateAborted", nil)
+		// A stopped execution records no WaitStateAborted, as AWS's
+		// history of a StopExecution during a Wait shows.
+		if !ex.stopping() {
+			ex.emit(sc.th, "WaitStateAborted", nil)
+		}
 		return outcome{}, err
 	}
 	return outcome{result: in}, nil
