@@ -23,7 +23,9 @@ type bridge struct {
 	builtinType reflect.Type                  // gnata's BuiltinFunction type
 	merge       func([]any, any) (any, error) // $merge: makes empty objects
 	fromMillis  func([]any, any) (any, error) // $fromMillis, for $now
-	null        any                           // gnata's null
+	// gnata's own functions that the adapter checks arguments for first.
+	sqrt, power, formatBase func([]any, any) (any, error)
+	null                    any // gnata's null
 }
 
 var lib = newBridge()
@@ -40,6 +42,9 @@ func newBridge() *bridge {
 	b := &bridge{builtinType: reflect.TypeOf(str)}
 	b.merge = b.callable(root, "merge")
 	b.fromMillis = b.callable(root, "fromMillis")
+	b.sqrt = b.callable(root, "sqrt")
+	b.power = b.callable(root, "power")
+	b.formatBase = b.callable(root, "formatBase")
 	null, err := gnata.DecodeJSON([]byte("null"))
 	if err != nil {
 		panic(fmt.Sprintf("jsonata: decode null: %v", err))

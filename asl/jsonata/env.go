@@ -137,6 +137,12 @@ func (env *Env) function(name string) (any, bool) {
 		return awsError, true
 	case "assert":
 		return awsAssert, true
+	case "sqrt":
+		return awsSqrt, true
+	case "power":
+		return awsPower, true
+	case "formatBase":
+		return awsFormatBase, true
 	case "decodeUrl":
 		return awsDecodeURL, true
 	case "decodeUrlComponent":

@@ -260,9 +260,20 @@ func syntaxMessage(code, token, detail string) (string, string) {
 	}
 	switch code {
 	case "S0202", "S0203":
-		// "expected X ..." in gnata's description is jsonata-js's value.
+		// "expected X ..." in gnata's description is jsonata-js's value;
+		// else the construct being closed says which token was expected.
 		if m := expectedText.FindStringSubmatch(detail); m != nil {
 			fields["value"] = m[1]
+		} else {
+			for construct, closing := range closers {
+				if strings.Contains(detail, construct) {
+					fields["value"] = closing
+				}
+			}
+		}
+	case "S0214":
+		if m := atHashText.FindStringSubmatch(detail); m != nil {
+			fields["token"] = m[1]
 		}
 	case "S0102":
 		fields["token"] = strings.TrimPrefix(detail, "invalid number literal: ")
@@ -274,6 +285,18 @@ func syntaxMessage(code, token, detail string) (string, string) {
 	}
 	return code, detail
 }
+
+// closers are the tokens that close the constructs gnata's S0202
+// descriptions name.
+var closers = map[string]string{
+	"array constructor": "]",
+	"object":            "}",
+	"argument list":     ")",
+	"parameter list":    ")",
+	"sort expression":   ")",
+}
+
+var atHashText = regexp.MustCompile(`the ([@#]) operator`)
 
 // expectedText finds the token gnata's description says was expected
 // ("expected ) before end", "expected , or ] in array constructor").
@@ -326,6 +349,8 @@ var (
 	opText       = regexp.MustCompile(`the "(.+?)" operator`)
 	atLeastText  = regexp.MustCompile(`at least (\d+) argument`)
 	quotedText   = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
+	singleQuoted = regexp.MustCompile(`'([^']*)'`)
+	bracketed    = regexp.MustCompile(`\[([^\]])`)
 )
 
 // jsFields maps one of gnata's errors to jsonata-js's code and the fields
@@ -360,17 +385,9 @@ func jsFields(code, token string, val any, msg string) (string, map[string]any) 
 		if name != "" {
 			fields["token"] = name
 		}
-		fields["index"] = 1
-		if m := argIndexText.FindStringSubmatch(msg); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			fields["index"] = n
-		} else if strings.Contains(msg, "second argument") {
-			fields["index"] = 2
-		}
+		fields["index"] = argumentIndex(name, msg)
 		if code == "T0412" {
-			if m := regexp.MustCompile(`array of ([a-z]+)`).FindStringSubmatch(msg); m != nil {
-				fields["type"] = typeLetter(m[1])
-			}
+			fields["type"] = arrayType(name, msg)
 		}
 	case "T2001", "T2002":
 		// jsonata-js: T2001 is the left operand, T2002 the right one.
@@ -395,6 +412,37 @@ func jsFields(code, token string, val any, msg string) (string, map[string]any) 
 		if val == nil && msg == "" {
 			fields["message"] = "$error() function evaluated"
 		}
+	case "S0213":
+		if token != "" {
+			if f, err := strconv.ParseFloat(token, 64); err == nil {
+				fields["value"] = f
+			} else {
+				fields["value"] = token
+			}
+		}
+	case "D1001":
+		if _, ok := fields["value"]; !ok {
+			// jsonata-js: JSON.stringify of a non-finite number.
+			fields["value"] = math.Inf(1)
+		}
+	case "T1010":
+		if name != "" {
+			fields["token"] = name
+		}
+	case "D3140":
+		fields["functionName"] = name
+	case "D3110":
+		if m := singleQuoted.FindStringSubmatch(msg); m != nil {
+			fields["value"] = m[1]
+		}
+	case "D3132":
+		if m := singleQuoted.FindStringSubmatch(msg); m != nil {
+			fields["value"] = m[1]
+		}
+	case "D3133":
+		if m := bracketed.FindStringSubmatch(msg); m != nil {
+			fields["value"] = m[1]
+		}
 	case "D1009":
 		if m := quotedText.FindStringSubmatch(msg); m != nil {
 			fields["value"], _ = strconv.Unquote(`"` + m[1] + `"`)
@@ -405,6 +453,59 @@ func jsFields(code, token string, val any, msg string) (string, map[string]any) 
 		}
 	}
 	return code, fields
+}
+
+// argumentIndex is the (1-based) argument a signature error of function
+// name is about, from gnata's description of it.
+func argumentIndex(name, msg string) int {
+	if m := argIndexText.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	switch {
+	case strings.Contains(msg, "second argument"):
+		return 2
+	case strings.Contains(msg, "too many") || strings.Contains(msg, "at most") || strings.Contains(msg, "expects") || strings.Contains(msg, "exactly"):
+		// The first argument past the signature's last.
+		if n, ok := maxArgs[name]; ok {
+			return n + 1
+		}
+	}
+	return 1
+}
+
+// arrayType is the element type name of a T0412 error ("numbers").
+func arrayType(name, msg string) string {
+	if m := arrayOfText.FindStringSubmatch(msg); m != nil {
+		return typeLetter(m[1])
+	}
+	switch name {
+	case "sum", "max", "min", "average":
+		return "numbers"
+	case "join":
+		return "strings"
+	case "merge":
+		return "objects"
+	}
+	if strings.Contains(msg, "not a number") {
+		return "numbers"
+	}
+	return ""
+}
+
+var arrayOfText = regexp.MustCompile(`array of ([a-z]+)`)
+
+// maxArgs is the number of parameters of jsonata-js 2.0.6's functions, from
+// their signatures (src/jsonata.js, the staticFrame bindings).
+var maxArgs = map[string]int{
+	"sum": 1, "count": 1, "max": 1, "min": 1, "average": 1, "string": 2, "substring": 3, "substringBefore": 2,
+	"substringAfter": 2, "lowercase": 1, "uppercase": 1, "length": 1, "trim": 1, "pad": 3, "match": 3,
+	"contains": 2, "replace": 4, "split": 3, "join": 2, "formatNumber": 3, "formatBase": 2, "formatInteger": 2,
+	"parseInteger": 2, "number": 1, "floor": 1, "ceil": 1, "round": 2, "abs": 1, "sqrt": 1, "power": 2,
+	"random": 0, "boolean": 1, "not": 1, "map": 2, "filter": 2, "single": 2, "reduce": 3, "sift": 2, "keys": 1,
+	"lookup": 2, "append": 2, "exists": 1, "spread": 1, "merge": 1, "reverse": 1, "each": 2, "error": 1,
+	"assert": 2, "type": 1, "sort": 2, "shuffle": 1, "distinct": 1, "encodeUrlComponent": 1, "encodeUrl": 1,
+	"decodeUrlComponent": 1, "decodeUrl": 1, "eval": 2, "toMillis": 2, "fromMillis": 3, "clone": 1,
 }
 
 // typeLetter names a signature type letter as jsonata-js's T0412 does.

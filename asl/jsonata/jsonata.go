@@ -164,5 +164,13 @@ func (e *Expr) result(res any) (any, error) {
 func (e *Expr) evalError(err error) *Error {
 	x := evaluationError(err)
 	x.Expr = e.src
+	if (x.Code == "T0410" || x.Code == "T0412") && strings.Contains(x.Message, "function undefined") {
+		// gnata's signature check does not name the function: of the
+		// builtins it checks that way, the one the expression calls.
+		if name := e.refs.signedBuiltin(); name != "" {
+			x.Message = strings.Replace(x.Message, "function undefined", "function \""+name+"\"", 1)
+			x.Token = name
+		}
+	}
 	return x
 }

@@ -93,3 +93,18 @@ func appendOnce(list []string, s string) []string {
 	}
 	return append(list, s)
 }
+
+// signedBuiltin returns the one builtin with a signature checked by gnata
+// itself ($uppercase, $lowercase) that the expression mentions, or "".
+func (r refs) signedBuiltin() string {
+	found := ""
+	for _, n := range r.names {
+		if n == "uppercase" || n == "lowercase" {
+			if found != "" {
+				return ""
+			}
+			found = n
+		}
+	}
+	return found
+}
