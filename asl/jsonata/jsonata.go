@@ -53,7 +53,8 @@ type Env struct {
 	// them. Nil binds no $states.
 	States *value.Object
 	// Variables looks up a state machine variable by name (without the $).
-	// Nil means there are none.
+	// Nil means there are none. Its answers must not change while the Env
+	// is in use: a variable is converted once per Env.
 	Variables func(name string) (any, bool)
 	// Runtime supplies time, randomness and UUIDs. Nil makes $now, $millis,
 	// $random() and $uuid fail with an evaluation error.
