@@ -21,6 +21,8 @@ type statesCache struct {
 	all       any    // the whole object, once built
 	partial   any    // an object of the members read by name so far
 	inPartial []bool // member i is in partial
+	fixed     [4]any // storage of members and inPartial for up to 4
+	fixedIn   [4]bool
 }
 
 // bindings returns the variables to bind for an expression that mentions
@@ -69,11 +71,16 @@ func (env *Env) bindings(r refs) (map[string]any, error) {
 // object of the members read so far, kept in the Env and grown as later
 // expressions read more (its order is not seen: members are read by name).
 func (env *Env) statesValue(r refs) any {
-	if env.states == nil {
+	c := &env.states
+	if c.members == nil {
 		n := env.States.Len()
-		env.states = &statesCache{members: make([]any, n), inPartial: make([]bool, n)}
+		if n <= len(c.fixed) {
+			// $states has at most four members: no allocation for them.
+			c.members, c.inPartial = c.fixed[:n:n], c.fixedIn[:n:n]
+		} else {
+			c.members, c.inPartial = make([]any, n), make([]bool, n)
+		}
 	}
-	c := env.states
 	if r.statesAll {
 		if c.all == nil {
 			o := lib.newObject()

@@ -46,7 +46,7 @@ type Runtime interface {
 // (or per stage) and may evaluate several expressions against it: values
 // converted for the evaluator are kept in it, so a second expression reading
 // the same input does not convert it again. An Env is for one goroutine at a
-// time.
+// time, and must not be copied once used.
 type Env struct {
 	// States is the value of $states: its members input, context, and when
 	// the stage has them, result and errorOutput, in the order AWS shows
@@ -60,7 +60,7 @@ type Env struct {
 	// $random() and $uuid fail with an evaluation error.
 	Runtime Runtime
 
-	states  *statesCache
+	states  statesCache
 	vars    map[string]any // converted variables, by name
 	nowSeen bool           // now holds the evaluation timestamp
 	now     time.Time
