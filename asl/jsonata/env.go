@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"hash"
 	"math"
-	"math/rand/v2"
 	"time"
 
 	"github.com/stepwise/stepwise/asl/value"
@@ -200,23 +199,51 @@ func (env *Env) millis(_ []any, _ any) (any, error) {
 }
 
 // random is AWS's $random([seed]): without a seed, the Runtime's number;
-// with one, a number in [0, 1) that depends on the seed alone.
+// with one, java.util.Random's first nextDouble() for that seed, as AWS
+// computes it ($random(42) is 0.7275636800328681).
 func (env *Env) random(args []any, _ any) (any, error) {
 	if len(args) > 1 {
 		return nil, signatureError("random", 2)
 	}
 	if len(args) == 1 && args[0] != nil {
 		seed, ok := args[0].(float64)
-		if !ok || math.IsNaN(seed) || math.IsInf(seed, 0) {
+		if !ok {
 			return nil, signatureError("random", 1)
 		}
-		r := rand.New(rand.NewPCG(math.Float64bits(seed), 0x9e3779b97f4a7c15))
-		return r.Float64(), nil
+		return javaRandomDouble(javaLong(seed)), nil
 	}
 	if env.Runtime == nil {
 		return nil, funcError("D3137", "", map[string]any{"message": "no random source: $random needs a Runtime"})
 	}
 	return env.Runtime.Random(), nil
+}
+
+// javaRandomDouble is new java.util.Random(seed).nextDouble(): the 48-bit
+// linear congruential generator of the Java platform specification.
+func javaRandomDouble(seed int64) float64 {
+	const mult, mask = 0x5DEECE66D, 1<<48 - 1
+	s := (uint64(seed) ^ mult) & mask
+	next := func(bits uint) uint64 {
+		s = (s*mult + 0xB) & mask
+		return s >> (48 - bits)
+	}
+	hi := next(26)
+	lo := next(27)
+	return float64(hi<<27+lo) / (1 << 53)
+}
+
+// javaLong is Java's (long) cast of a double: toward zero, saturating,
+// NaN to 0.
+func javaLong(f float64) int64 {
+	switch {
+	case math.IsNaN(f):
+		return 0
+	case f >= math.MaxInt64:
+		return math.MaxInt64
+	case f <= math.MinInt64:
+		return math.MinInt64
+	}
+	return int64(f)
 }
 
 func (env *Env) uuid(args []any, _ any) (any, error) {

@@ -56,8 +56,8 @@ type Error struct {
 	// around it) as AWS quotes it.
 	Expr string
 	// Path is where the expression sits inside its field, from a Template:
-	// "" for the field itself, else member names and array indexes joined
-	// by "/" (e.g. "result" or "list/0").
+	// "" for the field itself, else member names joined by "/" and array
+	// indexes in brackets (e.g. "result", "list[0]" or "[1]/a").
 	Path string
 	// Code and Message are jsonata-js's error code and text (KindSyntax,
 	// KindEvaluation), e.g. "T1006" and "Attempted to invoke a non-function".
@@ -94,8 +94,8 @@ func (e *Error) Field(field string) string {
 	switch {
 	case e.Path == "":
 		return field
-	case field == "":
-		return e.Path
+	case field == "" || e.Path[0] == '[':
+		return field + e.Path
 	}
 	return field + "/" + e.Path
 }

@@ -210,6 +210,10 @@ func TestAWSFunctions(t *testing.T) {
 		{"$hash('abc', 'SHA-512')", `"ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"`},
 		// $random and $uuid come from the Runtime.
 		{"$random()", "0.125"},
+		// Seeded, it is java.util.Random's nextDouble, as on AWS.
+		{"$random(42)", "0.7275636800328681"},
+		{"$random(0)", "0.730967787376657"},
+		{"$hash('input', 'SHA-1')", `"140f86aae51ab9e1cda9b4254fe98a74eb54c1a1"`},
 		{"$uuid()", `"00000000-0000-4000-8000-000000000001"`},
 		// $now is the Runtime's time to the millisecond, one per evaluation.
 		{"$now()", `"2024-01-02T03:04:05.678Z"`},
@@ -402,11 +406,15 @@ func TestTemplate(t *testing.T) {
 	}
 	_, err = tp.Eval(context.Background(), statesEnv(t, `{}`))
 	var e *Error
-	if !errors.As(err, &e) || e.Kind != KindUndefined || e.Path != "a/list/1" {
+	if !errors.As(err, &e) || e.Kind != KindUndefined || e.Path != "a/list[1]" {
 		t.Fatalf("nested undefined: %v", err)
 	}
-	if c := e.Cause("Output"); c != "The JSONata expression '$stateError' specified for the field 'Output/a/list/1' returned nothing (undefined)." {
+	if c := e.Cause("Output"); c != "The JSONata expression '$stateError' specified for the field 'Output/a/list[1]' returned nothing (undefined)." {
 		t.Errorf("cause %s", c)
+	}
+	tp, _ = ParseTemplate([]any{"x", "{% $nothing %}"})
+	if _, err := tp.Eval(context.Background(), nil); !errors.As(err, &e) || e.Field("Output") != "Output[1]" {
+		t.Errorf("undefined in a top-level array: %v", err)
 	}
 
 	// A syntax error names its path.
