@@ -83,6 +83,9 @@ func NewTypeError(expr, path, expected string, v any) *Error {
 // Error returns the cause text with the field unnamed.
 func (e *Error) Error() string {
 	if e.Kind == KindSyntax {
+		if e.Code == "" {
+			return e.Message
+		}
 		return e.Code + ": " + e.Message
 	}
 	return e.Cause("")
@@ -114,7 +117,7 @@ func (e *Error) Cause(field string) string {
 	case KindUnexpectedType:
 		return head + " returned an unexpected result type. Expected '" + e.Expected + "', but was '" + typeName(e.Value) + "' for value: " + encodeValue(e.Value)
 	case KindSyntax:
-		return head + " is invalid. " + e.Code + ": " + e.Message
+		return head + " is invalid. " + e.Error()
 	}
 	return head + " threw an error during evaluation. " + e.Code + ": " + e.Message
 }

@@ -81,6 +81,10 @@ func Compile(expr string) (*Expr, error) {
 		// jsonata-js: an empty expression has nothing to parse.
 		return nil, &Error{Kind: KindSyntax, Expr: expr, Code: "S0207", Message: renderMessage("S0207", nil)}
 	}
+	if depth := nesting(expr); depth > maxNesting {
+		return nil, &Error{Kind: KindSyntax, Expr: expr, Position: -1,
+			Message: fmt.Sprintf("The expression nests brackets %d deep; at most %d levels are supported", depth, maxNesting)}
+	}
 	prog, err := compileGnata(expr)
 	if err != nil {
 		return nil, syntaxError(expr, err)

@@ -330,11 +330,22 @@ func TestSyntaxErrors(t *testing.T) {
 		{"foo bar", "S0201", `Syntax error: "bar"`},
 		{"", "S0207", "Unexpected end of expression"},
 		{"/* x", "S0106", "Comment has no closing tag"},
+		// Nesting beyond what the evaluator handles in reasonable time.
+		{strings.Repeat("(", 501) + "1" + strings.Repeat(")", 501), "", "The expression nests brackets 501 deep; at most 500 levels are supported"},
 	} {
 		_, err := Compile(c.expr)
 		var e *Error
 		if !errors.As(err, &e) || e.Kind != KindSyntax || e.Code != c.code || e.Message != c.msg {
 			t.Errorf("Compile(%q) = %v, want %s: %s", c.expr, err, c.code, c.msg)
+		}
+	}
+	for _, s := range []string{
+		strings.Repeat("[", 500) + "1" + strings.Repeat("]", 500),
+		"'" + strings.Repeat("(", 600) + "'",
+		"/* " + strings.Repeat("{", 600) + " */ 1",
+	} {
+		if _, err := Compile(s); err != nil {
+			t.Errorf("Compile of %d bytes: %v", len(s), err)
 		}
 	}
 }

@@ -1,5 +1,7 @@
 package jsonata
 
+import "strings"
+
 // refs are the $names an expression's text mentions. Only those are bound
 // per evaluation, so an expression does not pay for converting variables
 // and $states members it never reads. The scan is over the raw text (names
@@ -107,4 +109,40 @@ func (r refs) signedBuiltin() string {
 		}
 	}
 	return found
+}
+
+// maxNesting bounds the bracket nesting of an expression. jsonata-js (and
+// so AWS) overflows its stack well before; gnata's parser and evaluator
+// recurse per level and grow slow past a few thousand, so deeper input is
+// refused at Compile rather than left to tie up a worker.
+const maxNesting = 500
+
+// nesting returns the deepest nesting of (), [] and {} in expr, outside
+// string literals, quoted names and comments.
+func nesting(expr string) int {
+	depth, deepest := 0, 0
+	for i := 0; i < len(expr); i++ {
+		switch c := expr[i]; c {
+		case '(', '[', '{':
+			depth++
+			deepest = max(deepest, depth)
+		case ')', ']', '}':
+			depth--
+		case '"', '\'', '`':
+			for i++; i < len(expr) && expr[i] != c; i++ {
+				if expr[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+		case '/':
+			if i+1 < len(expr) && expr[i+1] == '*' {
+				end := strings.Index(expr[i+2:], "*/")
+				if end < 0 {
+					return deepest
+				}
+				i += end + 3
+			}
+		}
+	}
+	return deepest
 }
