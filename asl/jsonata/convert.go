@@ -102,6 +102,9 @@ func toGnata(v any) any {
 	case bool, string, float64:
 		return x
 	case int64:
+		if x >= 0 && x < int64(len(smallNumbers)) {
+			return smallNumbers[x]
+		}
 		return float64(x)
 	case *value.Object:
 		o := lib.newObject()
@@ -128,6 +131,15 @@ func toGnata(v any) any {
 	}
 	return v
 }
+
+// smallNumbers are the integers 0..255 as gnata numbers, boxed once: most
+// numbers in state data are small, and boxing a float64 allocates.
+var smallNumbers = func() (t [256]any) {
+	for i := range t {
+		t[i] = float64(i)
+	}
+	return t
+}()
 
 // resultKind is the error fromGnata returns for a result AWS refuses.
 type resultKind ErrorKind
