@@ -125,9 +125,7 @@ func toGnata(v any) any {
 	}
 	// Not a value of package value: go through its Go form.
 	if g, err := value.FromGo(v); err == nil {
-		if _, same := g.(*value.Object); same || g != v {
-			return toGnata(g)
-		}
+		return toGnata(g)
 	}
 	return v
 }

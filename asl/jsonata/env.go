@@ -28,13 +28,13 @@ type statesCache struct {
 // r's names: $states (whole, or only the members read), the state
 // machine's variables, and the functions that depend on the call (the
 // Runtime's) or that AWS adds or removes.
-func (env *Env) bindings(r refs) (map[string]any, error) {
+func (env *Env) bindings(r refs) map[string]any {
 	n := len(r.names)
 	if r.states {
 		n++
 	}
 	if n == 0 {
-		return nil, nil
+		return nil
 	}
 	vars := make(map[string]any, n)
 	for _, name := range r.names {
@@ -62,7 +62,7 @@ func (env *Env) bindings(r refs) (map[string]any, error) {
 	if r.states && env.States != nil {
 		vars["states"] = env.statesValue(r)
 	}
-	return vars, nil
+	return vars
 }
 
 // statesValue returns $states with at least the members r reads. When r

@@ -33,8 +33,8 @@ import (
 // Runtime is the source of the values an expression may not compute by
 // itself, so that a replayed execution (Temporal) sees the same ones.
 type Runtime interface {
-	// Now is the current time; $now() and $millis() read it once per
-	// evaluation.
+	// Now is the current time; $now() and $millis() read it once per Env
+	// (jsonata-js fixes it once per evaluation), truncated to milliseconds.
 	Now() time.Time
 	// Random returns a number in [0, 1), for $random() without a seed.
 	Random() float64
@@ -120,10 +120,7 @@ func (e *Expr) evalData(ctx context.Context, env *Env, data any, hasData bool) (
 	if env == nil {
 		env = &Env{}
 	}
-	vars, err := env.bindings(e.refs)
-	if err != nil {
-		return nil, e.evalError(err)
-	}
+	vars := env.bindings(e.refs)
 	var in any
 	if hasData {
 		in = toGnata(data)
