@@ -119,6 +119,9 @@ func (e *Error) Cause(field string) string {
 	case KindSyntax:
 		return head + " is invalid. " + e.Error()
 	}
+	if e.Code == "" {
+		return head + " threw an error during evaluation. " + e.Message
+	}
 	return head + " threw an error during evaluation. " + e.Code + ": " + e.Message
 }
 
