@@ -240,7 +240,7 @@ func syntaxError(expr string, err error) *Error {
 			e.Token = tok
 		}
 	}
-	e.Code, e.Message = syntaxMessage(e.Code, e.Token, m[3])
+	e.Code, e.Message = syntaxMessage(expr, e.Code, e.Token, m[3])
 	return e
 }
 
@@ -248,29 +248,48 @@ var parseErrorText = regexp.MustCompile(`^JSONata error ([A-Z][0-9]{4})(?: at to
 
 // syntaxMessage renders the jsonata-js text of a parse error from what
 // gnata reports: the code, the token, and its own description.
-func syntaxMessage(code, token, detail string) (string, string) {
+func syntaxMessage(expr, code, token, detail string) (string, string) {
 	fields := map[string]any{"token": token}
 	atEnd := token == "EOF" || token == ""
 	if atEnd {
 		fields["token"] = "(end)"
 	}
-	switch {
-	case code == "S0201" && atEnd:
-		// jsonata-js: an operand missing at the end is S0207.
-		code = "S0207"
-	case (code == "S0202" || code == "S0204") && atEnd:
-		// jsonata-js: a closing token missing at the end is S0203.
-		if m := expectedText.FindStringSubmatch(detail); m != nil {
-			code = "S0203"
+	if m := tokenTypesText.FindStringSubmatch(detail); m != nil {
+		// gnata's "expected token 18, got 4 (\"1\")": the token types.
+		want, _ := strconv.Atoi(m[1])
+		got, _ := strconv.Atoi(m[2])
+		if want >= 0 && want < len(tokenSymbols) && tokenSymbols[want] != "" {
+			fields["value"] = tokenSymbols[want]
+		}
+		if got == tokenNumber {
+			if f, err := strconv.ParseFloat(token, 64); err == nil {
+				fields["token"] = f
+			}
 		}
 	}
 	switch code {
-	case "S0202", "S0203":
-		// "expected X ..." in gnata's description is jsonata-js's value;
-		// else the construct being closed says which token was expected.
-		if m := expectedText.FindStringSubmatch(detail); m != nil {
-			fields["value"] = m[1]
-		} else {
+	case "S0201", "S0202", "S0203", "S0204", "S0207":
+		if atEnd {
+			// jsonata-js: at the end of the text, a bracket still open is
+			// S0203 (its closing token expected), else an operand is
+			// missing: S0207.
+			if want := expectedAtEnd(expr); want != "" {
+				code = "S0203"
+				fields["value"] = want
+			} else {
+				code = "S0207"
+			}
+		}
+	}
+	switch code {
+	case "S0202":
+		if _, ok := fields["value"]; !ok {
+			if m := expectedText.FindStringSubmatch(detail); m != nil {
+				fields["value"] = m[1]
+			}
+		}
+		if _, ok := fields["value"]; !ok {
+			// The construct being closed says which token was expected.
 			for construct, closing := range closers {
 				if strings.Contains(detail, construct) {
 					fields["value"] = closing
@@ -290,6 +309,66 @@ func syntaxMessage(code, token, detail string) (string, string) {
 		return code, msg
 	}
 	return code, detail
+}
+
+var tokenTypesText = regexp.MustCompile(`^expected token (\d+), got (\d+)`)
+
+// tokenSymbols are the symbols of gnata v0.2.2's punctuation token types,
+// by number (internal/lexer/token.go), and tokenNumber its number type.
+var tokenSymbols = [...]string{7: ".", 8: "[", 9: "]", 10: "{", 11: "}", 12: "(", 13: ")", 14: ",", 15: "@", 16: "#", 17: ";", 18: ":"}
+
+const tokenNumber = 4
+
+// expectedAtEnd is the token jsonata-js expects when expr ends inside
+// brackets: the closer of the innermost one still open, or ":" when an
+// object constructor awaits the colon after a key; "" when all are closed.
+func expectedAtEnd(expr string) string {
+	type frame struct {
+		closer    byte
+		needColon bool
+	}
+	var stack []frame
+	for i := 0; i < len(expr); i++ {
+		switch c := expr[i]; c {
+		case '(':
+			stack = append(stack, frame{closer: ')'})
+		case '[':
+			stack = append(stack, frame{closer: ']'})
+		case '{':
+			stack = append(stack, frame{closer: '}', needColon: true})
+		case ')', ']', '}':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case ':', ',':
+			if n := len(stack); n > 0 && stack[n-1].closer == '}' && !(c == ':' && i+1 < len(expr) && expr[i+1] == '=') {
+				stack[n-1].needColon = c == ','
+			}
+		case '"', '\'', '`':
+			for i++; i < len(expr) && expr[i] != c; i++ {
+				if expr[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+		case '/':
+			if i+1 < len(expr) && expr[i+1] == '*' {
+				end := strings.Index(expr[i+2:], "*/")
+				if end < 0 {
+					i = len(expr)
+					break
+				}
+				i += end + 3
+			}
+		}
+	}
+	if len(stack) == 0 {
+		return ""
+	}
+	top := stack[len(stack)-1]
+	if top.needColon {
+		return ":"
+	}
+	return string(top.closer)
 }
 
 // closers are the tokens that close the constructs gnata's S0202

@@ -320,16 +320,40 @@ func TestEvaluationErrors(t *testing.T) {
 	}
 }
 
+// TestSyntaxErrors compares Compile's errors with jsonata-js 2.0.6's, as
+// recorded from it (jsonata(expr) in node).
 func TestSyntaxErrors(t *testing.T) {
 	for _, c := range []struct{ expr, code, msg string }{
-		{"1 +", "S0207", "Unexpected end of expression"},
-		{"(", "S0207", "Unexpected end of expression"},
-		{"[1, 2", "S0203", `Expected "]" before end of expression`},
-		{"{", "S0203", `Expected "}" before end of expression`},
-		{"'abc", "S0101", "String literal must be terminated by a matching quote"},
-		{"foo bar", "S0201", `Syntax error: "bar"`},
 		{"", "S0207", "Unexpected end of expression"},
-		{"/* x", "S0106", "Comment has no closing tag"},
+		{"$states.input.", "S0207", "Unexpected end of expression"},
+		{"$x :=", "S0207", "Unexpected end of expression"},
+		{"{'a': }", "S0211", `The symbol "}" cannot be used as a unary operator`},
+		{"$foo(", "S0203", `Expected ")" before end of expression`},
+		{"'a' 'b'", "S0201", `Syntax error: "b"`},
+		{"$states.input[", "S0203", `Expected "]" before end of expression`},
+		{"1 = = 2", "S0211", `The symbol "=" cannot be used as a unary operator`},
+		{"(1; 2", "S0203", `Expected ")" before end of expression`},
+		{"[1, 2", "S0203", `Expected "]" before end of expression`},
+		{"{'a': 1", "S0203", `Expected "}" before end of expression`},
+		{`"abc`, "S0101", "String literal must be terminated by a matching quote"},
+		{"$states.input.`a", "S0105", "Quoted property name must be terminated with a backquote (`)"},
+		{"1 +", "S0207", "Unexpected end of expression"},
+		{"/* c", "S0106", "Comment has no closing tag"},
+		{"a ? b :", "S0207", "Unexpected end of expression"},
+		{"[1..]", "S0211", `The symbol "]" cannot be used as a unary operator`},
+		{"$states.input.{", "S0203", `Expected ":" before end of expression`},
+		{"%%", "S0207", "Unexpected end of expression"},
+		{"1 ~> ", "S0207", "Unexpected end of expression"},
+		{`'\q'`, "S0103", `Unsupported escape sequence: \"q"`},
+		{"$sum(1,", "S0203", `Expected ")" before end of expression`},
+		{"1 and", "S0207", "Unexpected end of expression"},
+		{"@", "S0211", `The symbol "@" cannot be used as a unary operator`},
+		{")", "S0211", `The symbol ")" cannot be used as a unary operator`},
+		{"]", "S0211", `The symbol "]" cannot be used as a unary operator`},
+		{"}", "S0211", `The symbol "}" cannot be used as a unary operator`},
+		{"{'a' 1}", "S0202", `Expected ":", got 1`},
+		{"(", "S0203", `Expected ")" before end of expression`},
+		{"{", "S0203", `Expected ":" before end of expression`},
 		// Nesting beyond what the evaluator handles in reasonable time.
 		{strings.Repeat("(", 501) + "1" + strings.Repeat(")", 501), "", "The expression nests brackets 501 deep; at most 500 levels are supported"},
 	} {
