@@ -24,8 +24,9 @@ type bridge struct {
 	merge       func([]any, any) (any, error) // $merge: makes empty objects
 	fromMillis  func([]any, any) (any, error) // $fromMillis, for $now
 	// gnata's own functions that the adapter checks arguments for first.
-	sqrt, power, formatBase func([]any, any) (any, error)
-	null                    any // gnata's null
+	sqrt, power, formatBase, str func([]any, any) (any, error)
+	null                         any // gnata's null
+	root                         interface{ Lookup(string) (any, bool) }
 }
 
 var lib = newBridge()
@@ -39,12 +40,13 @@ func newBridge() *bridge {
 	if !ok {
 		panic("jsonata: gnata has no $string builtin")
 	}
-	b := &bridge{builtinType: reflect.TypeOf(str)}
+	b := &bridge{builtinType: reflect.TypeOf(str), root: root}
 	b.merge = b.callable(root, "merge")
 	b.fromMillis = b.callable(root, "fromMillis")
 	b.sqrt = b.callable(root, "sqrt")
 	b.power = b.callable(root, "power")
 	b.formatBase = b.callable(root, "formatBase")
+	b.str = b.callable(root, "string")
 	null, err := gnata.DecodeJSON([]byte("null"))
 	if err != nil {
 		panic(fmt.Sprintf("jsonata: decode null: %v", err))
@@ -71,6 +73,25 @@ func (b *bridge) callable(root interface {
 // builtin makes f a gnata builtin function value.
 func (b *bridge) builtin(f func(args []any, focus any) (any, error)) any {
 	return reflect.ValueOf(f).Convert(b.builtinType).Interface()
+}
+
+// withSignature returns gnata's builtin name, which checks its arguments
+// against a signature before calling its function, with f as that
+// function: the signature check stays gnata's.
+func (b *bridge) withSignature(name string, f func(args []any, focus any) (any, error)) any {
+	v, ok := b.root.Lookup(name)
+	if !ok {
+		panic("jsonata: gnata has no $" + name + " builtin")
+	}
+	orig := reflect.ValueOf(v)
+	if orig.Kind() != reflect.Pointer || orig.Elem().Kind() != reflect.Struct {
+		panic("jsonata: gnata's $" + name + " has no signature")
+	}
+	cp := reflect.New(orig.Elem().Type())
+	cp.Elem().Set(orig.Elem())
+	fn := cp.Elem().FieldByName("Fn")
+	fn.Set(reflect.ValueOf(f).Convert(fn.Type()))
+	return cp.Interface()
 }
 
 // newObject returns a new, empty gnata ordered object.

@@ -145,6 +145,12 @@ func (env *Env) function(name string) (any, bool) {
 		return awsAssert, true
 	case "sqrt":
 		return awsSqrt, true
+	case "string":
+		return awsString, true
+	case "uppercase":
+		return awsUppercase, true
+	case "lowercase":
+		return awsLowercase, true
 	case "power":
 		return awsPower, true
 	case "formatBase":

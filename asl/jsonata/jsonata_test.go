@@ -108,6 +108,17 @@ func TestResults(t *testing.T) {
 		{`$contains("hello$world", /^hello\ /)`, "false"},
 		{`$contains('hello$world', /^hello\$/)`, "true"},
 		{`$number('2')`, "2"},
+		// jsonata-js's full Unicode case mapping and -0 (recorded from
+		// jsonata-js 2.0.6).
+		{`$uppercase("straße")`, `"STRASSE"`},
+		{`$uppercase("ﬁx")`, `"FIX"`},
+		{`$lowercase("ΟΔΟΣ")`, `"οδος"`},
+		{`$lowercase("İ")`, `"i̇"`},
+		{`$string(0 * -1)`, `"0"`},
+		{`$string(2.50)`, `"2.5"`},
+		{`$string(1e21)`, `"1e+21"`},
+		{`$string(1.5e-7)`, `"1.5e-7"`},
+		{`$each({'a': 'x'}, $uppercase)`, `"X"`},
 	} {
 		if got := evalJSON(t, c.expr, env); got != c.want {
 			t.Errorf("%s = %s, want %s", c.expr, got, c.want)
@@ -280,6 +291,8 @@ func TestEvaluationErrors(t *testing.T) {
 		{"$decodeUrl('%E0%A4%A')", "D3140", `Malformed URL passed to $decodeUrl(): "%E0%A4%A"`},
 		{"$decodeUrlComponent('%E0%A4%A')", "D3140", `Malformed URL passed to $decodeUrlComponent(): "%E0%A4%A"`},
 		{"$substring(1)", "T0410", `Argument 2 of function "substring" does not match function signature`},
+		{"$uppercase(1)", "T0410", `Argument 1 of function "uppercase" does not match function signature`},
+		{"$uppercase('a', 'b')", "T0410", `Argument 2 of function "uppercase" does not match function signature`},
 		{"$error()", "D3137", "$error() function evaluated"},
 		{"$error('boom')", "D3137", "boom"},
 		{"$assert(false)", "D3141", "$assert() statement failed"},
