@@ -2,17 +2,21 @@ package jsonata
 
 import (
 	"math"
+	"regexp"
+	"strconv"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
 )
 
 // gnata's versions of these functions report errors without the details
-// jsonata-js's texts need (the function name, the offending number); the
-// adapter checks their arguments first and leaves the work to gnata.
+// jsonata-js's texts need (the function name, the offending number), or
+// differ from jsonata-js ($string, $number, $uppercase, $lowercase); the
+// adapter checks or adjusts their arguments and leaves the rest to gnata.
 var (
 	awsSqrt      = lib.builtin(fnSqrt)
 	awsString    = lib.builtin(fnString)
+	awsNumber    = lib.builtin(fnNumber)
 	awsUppercase = lib.withSignature("uppercase", func(args []any, focus any) (any, error) {
 		return caseMap(args, focus, cases.Upper(language.Und))
 	})
@@ -67,12 +71,52 @@ func caseMap(args []any, focus any, c cases.Caser) (any, error) {
 	return c.String(s), nil
 }
 
-// fnString is $string with -0 printed as JavaScript prints it ("0").
+// fnString is $string with a number printed as jsonata-js prints it: to
+// 15 significant digits (Number(n.toPrecision(15))), -0 as "0". gnata
+// prints a large integer in full (123456789012345680 for
+// 123456789012345678, where jsonata-js gives 123456789012346000).
 func fnString(args []any, focus any) (any, error) {
-	if len(args) > 0 {
-		if f, ok := args[0].(float64); ok && f == 0 && math.Signbit(f) {
-			args = append([]any{0.0}, args[1:]...)
+	prettify := len(args) == 2 && (args[1] == nil || isBool(args[1]))
+	if len(args) == 1 || prettify {
+		if f, ok := args[0].(float64); ok && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			p, err := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
+			if err == nil {
+				return jsNumber(p), nil
+			}
 		}
 	}
 	return lib.str(args, focus)
+}
+
+// jsonata-js's $number accepts these strings (its regular expressions,
+// the second one's alternation unanchored as written there).
+var (
+	decimalText = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$`)
+	radixText   = regexp.MustCompile(`^(0[xX][0-9A-Fa-f]+)|(0[oO][0-7]+)|(0[bB][0-1]+)$`)
+)
+
+// fnNumber is $number as jsonata-js casts strings: a decimal or 0x/0o/0b
+// literal and nothing else (gnata also accepts spaces around the digits).
+func fnNumber(args []any, focus any) (any, error) {
+	if len(args) == 1 {
+		if s, ok := args[0].(string); ok {
+			switch {
+			case decimalText.MatchString(s):
+				if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) {
+					return f, nil
+				}
+			case radixText.MatchString(s):
+				if n, err := strconv.ParseInt(s, 0, 64); err == nil {
+					return float64(n), nil
+				}
+			}
+			return nil, funcError("D3030", "", map[string]any{"value": s})
+		}
+	}
+	return lib.number(args, focus)
+}
+
+func isBool(v any) bool {
+	_, ok := v.(bool)
+	return ok
 }

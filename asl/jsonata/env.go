@@ -147,6 +147,8 @@ func (env *Env) function(name string) (any, bool) {
 		return awsSqrt, true
 	case "string":
 		return awsString, true
+	case "number":
+		return awsNumber, true
 	case "uppercase":
 		return awsUppercase, true
 	case "lowercase":

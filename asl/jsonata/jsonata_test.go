@@ -119,6 +119,12 @@ func TestResults(t *testing.T) {
 		{`$string(1e21)`, `"1e+21"`},
 		{`$string(1.5e-7)`, `"1.5e-7"`},
 		{`$each({'a': 'x'}, $uppercase)`, `"X"`},
+		// $string prints to 15 digits, $number takes only JSON-like numbers
+		// and 0x/0o/0b literals (jsonata-js 2.0.6).
+		{`$string(123456789012345678)`, `"123456789012346000"`},
+		{`$string(1/3)`, `"0.333333333333333"`},
+		{`$number("0x10")`, "16"},
+		{`$number("1e3")`, "1000"},
 	} {
 		if got := evalJSON(t, c.expr, env); got != c.want {
 			t.Errorf("%s = %s, want %s", c.expr, got, c.want)
@@ -297,6 +303,8 @@ func TestEvaluationErrors(t *testing.T) {
 		{"$error('boom')", "D3137", "boom"},
 		{"$assert(false)", "D3141", "$assert() statement failed"},
 		{"$number('x')", "D3030", `Unable to cast value to a number: "x"`},
+		{"$number(' 12 ')", "D3030", `Unable to cast value to a number: " 12 "`},
+		{"$number('')", "D3030", `Unable to cast value to a number: ""`},
 		{"{'a': 1, 'a': 2}", "D1009", `Multiple key definitions evaluate to same key: "a"`},
 		{"[1..2000000000]", "D2014", ""},
 		{"foo()", "T1006", "Attempted to invoke a non-function"},
@@ -366,6 +374,10 @@ func TestSyntaxErrors(t *testing.T) {
 		{"}", "S0211", `The symbol "}" cannot be used as a unary operator`},
 		{"{'a' 1}", "S0202", `Expected ":", got 1`},
 		{"(", "S0203", `Expected ")" before end of expression`},
+		// JSONata 2.1's ?: and ?? are not jsonata-js 2.0.6's.
+		{`false ?: "default"`, "S0211", `The symbol ":" cannot be used as a unary operator`},
+		{`null ?? "d"`, "S0211", `The symbol "?" cannot be used as a unary operator`},
+		{`$x?:1`, "S0211", `The symbol ":" cannot be used as a unary operator`},
 		{"{", "S0203", `Expected ":" before end of expression`},
 		// Nesting beyond what the evaluator handles in reasonable time.
 		{strings.Repeat("(", 501) + "1" + strings.Repeat(")", 501), "", "The expression nests brackets 501 deep; at most 500 levels are supported"},
@@ -380,6 +392,9 @@ func TestSyntaxErrors(t *testing.T) {
 		strings.Repeat("[", 500) + "1" + strings.Repeat("]", 500),
 		"'" + strings.Repeat("(", 600) + "'",
 		"/* " + strings.Repeat("{", 600) + " */ 1",
+		// ?: and ?? inside strings, comments and regular expressions.
+		`$match("ab", /(?:a)b??/)`, `'a ?? b' & "?:"`, "/* ?? */ 1", "$x ? 1 : 2", "4 / 2 ? 1 : 0",
+		"function($a, $b)<s?:s>{$a}", "λ($a) <a<s>s?:s> {$a}",
 	} {
 		if _, err := Compile(s); err != nil {
 			t.Errorf("Compile of %d bytes: %v", len(s), err)

@@ -146,3 +146,89 @@ func nesting(expr string) int {
 	}
 	return deepest
 }
+
+// newerOperator finds the first "?:" or "??" of expr outside string
+// literals, quoted names, comments and regular expressions: the default
+// and coalescing operators of JSONata 2.1, which gnata parses but
+// jsonata-js 2.0.6 (AWS's) does not. It returns the symbol jsonata-js
+// stumbles on (":" or "?"), or "".
+func newerOperator(expr string) string {
+	prev := byte(0) // the last character outside spaces, comments and literals
+	for i := 0; i < len(expr); i++ {
+		c := expr[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v':
+			continue
+		case c == '"' || c == '\'' || c == '`':
+			for i++; i < len(expr) && expr[i] != c; i++ {
+				if expr[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+		case c == '/' && i+1 < len(expr) && expr[i+1] == '*':
+			end := strings.Index(expr[i+2:], "*/")
+			if end < 0 {
+				return ""
+			}
+			i += end + 3
+			continue
+		case c == '/' && !endsOperand(prev):
+			// A regular expression, where "?:" and "??" are regex syntax.
+			for i++; i < len(expr) && expr[i] != '/'; i++ {
+				if expr[i] == '\\' {
+					i++
+				}
+			}
+		case c == '<' && prev == ')':
+			// A lambda's signature, as in function($a)<s?:s>{...}.
+			if end := signatureEnd(expr, i); end > 0 {
+				i = end
+			}
+		case c == '?' && i+1 < len(expr) && (expr[i+1] == ':' || expr[i+1] == '?'):
+			return string(expr[i+1])
+		}
+		prev = c
+	}
+	return ""
+}
+
+// endsOperand reports whether c, the last character before a '/', ends an
+// operand (so the '/' divides) rather than an operator (so it starts a
+// regular expression).
+func endsOperand(c byte) bool {
+	switch {
+	case c == 0:
+		return false
+	case c == ')' || c == ']' || c == '}' || c == '"' || c == '\'' || c == '`':
+		return true
+	case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == '$', c >= 0x80:
+		return true
+	}
+	return false
+}
+
+// signatureEnd returns the position of the '>' closing the function
+// signature that starts at expr[i] == '<', when it is one (signature
+// characters only, then a '{' for the body); else 0.
+func signatureEnd(expr string, i int) int {
+	depth := 0
+	for j := i; j < len(expr); j++ {
+		switch c := expr[j]; {
+		case c == '<':
+			depth++
+		case c == '>':
+			depth--
+			if depth == 0 {
+				k := skipSpace(expr, j+1)
+				if k < len(expr) && expr[k] == '{' {
+					return j
+				}
+				return 0
+			}
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', strings.IndexByte("?+-:()|", c) >= 0:
+		default:
+			return 0
+		}
+	}
+	return 0
+}
