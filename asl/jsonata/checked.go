@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/recolabs/gnata"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
 )
@@ -17,6 +18,8 @@ var (
 	awsSqrt      = lib.builtin(fnSqrt)
 	awsString    = lib.builtin(fnString)
 	awsNumber    = lib.builtin(fnNumber)
+	awsDistinct  = lib.builtin(fnDistinct)
+	awsMatch     = lib.mapResult("match", matchObjects)
 	awsUppercase = lib.withSignature("uppercase", func(args []any, focus any) (any, error) {
 		return caseMap(args, focus, cases.Upper(language.Und))
 	})
@@ -119,4 +122,60 @@ func fnNumber(args []any, focus any) (any, error) {
 func isBool(v any) bool {
 	_, ok := v.(bool)
 	return ok
+}
+
+// fnDistinct is jsonata-js's $distinct: an array (not a sequence) stays an
+// array however few values remain ($distinct([1, 1]) is [1]; gnata unwraps
+// it to 1).
+func fnDistinct(args []any, focus any) (any, error) {
+	if len(args) == 1 {
+		if arr, ok := args[0].([]any); ok && len(arr) > 1 {
+			out := make([]any, 0, len(arr))
+			for _, v := range arr {
+				seen := false
+				for _, w := range out {
+					if gnata.DeepEqual(v, w) {
+						seen = true
+						break
+					}
+				}
+				if !seen {
+					out = append(out, v)
+				}
+			}
+			return out, nil
+		}
+	}
+	return lib.distinct(args, focus)
+}
+
+// matchObjects gives $match's results jsonata-js's shape, {match, index,
+// groups} in that order: gnata's are {match, start, end, groups}.
+func matchObjects(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = matchObjects(e)
+		}
+		return out
+	case map[string]any:
+		start, ok := x["start"]
+		if !ok {
+			return v
+		}
+		o := lib.newObject()
+		s := o.(objectSetter)
+		s.Set("match", x["match"])
+		s.Set("index", start)
+		s.Set("groups", x["groups"])
+		return o
+	}
+	if vals, ok := sequenceSlice(v); ok {
+		// A sequence just made by $match: its values are replaced in place.
+		for i, e := range vals {
+			vals[i] = matchObjects(e)
+		}
+	}
+	return v
 }

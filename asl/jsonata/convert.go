@@ -24,9 +24,9 @@ type bridge struct {
 	merge       func([]any, any) (any, error) // $merge: makes empty objects
 	fromMillis  func([]any, any) (any, error) // $fromMillis, for $now
 	// gnata's own functions that the adapter checks arguments for first.
-	sqrt, power, formatBase, str, number func([]any, any) (any, error)
-	null                                 any // gnata's null
-	root                                 interface{ Lookup(string) (any, bool) }
+	sqrt, power, formatBase, str, number, distinct func([]any, any) (any, error)
+	null                                           any // gnata's null
+	root                                           interface{ Lookup(string) (any, bool) }
 }
 
 var lib = newBridge()
@@ -48,6 +48,7 @@ func newBridge() *bridge {
 	b.formatBase = b.callable(root, "formatBase")
 	b.str = b.callable(root, "string")
 	b.number = b.callable(root, "number")
+	b.distinct = b.callable(root, "distinct")
 	null, err := gnata.DecodeJSON([]byte("null"))
 	if err != nil {
 		panic(fmt.Sprintf("jsonata: decode null: %v", err))
@@ -93,6 +94,28 @@ func (b *bridge) withSignature(name string, f func(args []any, focus any) (any, 
 	fn := cp.Elem().FieldByName("Fn")
 	fn.Set(reflect.ValueOf(f).Convert(fn.Type()))
 	return cp.Interface()
+}
+
+// mapResult returns gnata's builtin name with post applied to each of its
+// results, whatever the builtin's Go type (it may take gnata's evaluation
+// environment, which only reflection can pass through).
+func (b *bridge) mapResult(name string, post func(any) any) any {
+	v, ok := b.root.Lookup(name)
+	if !ok {
+		panic("jsonata: gnata has no $" + name + " builtin")
+	}
+	orig := reflect.ValueOf(v)
+	if orig.Kind() != reflect.Func {
+		panic("jsonata: gnata's $" + name + " is not a plain function")
+	}
+	return reflect.MakeFunc(orig.Type(), func(in []reflect.Value) []reflect.Value {
+		out := orig.Call(in)
+		if out[1].IsNil() && !out[0].IsNil() {
+			res := post(out[0].Interface())
+			out[0] = reflect.ValueOf(&res).Elem()
+		}
+		return out
+	}).Interface()
 }
 
 // newObject returns a new, empty gnata ordered object.
@@ -255,6 +278,17 @@ func fromOther(v any) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("unsupported evaluator value of type %T", v)
+}
+
+// sequenceSlice returns the values of a gnata sequence (sharing its
+// storage), or false when v is not one.
+func sequenceSlice(v any) ([]any, bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct || rv.Elem().Type().Name() != "Sequence" {
+		return nil, false
+	}
+	vals, ok := rv.Elem().FieldByName("Values").Interface().([]any)
+	return vals, ok
 }
 
 // sequenceValues reads a gnata sequence as gnata collapses one: no values

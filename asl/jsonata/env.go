@@ -149,6 +149,10 @@ func (env *Env) function(name string) (any, bool) {
 		return awsString, true
 	case "number":
 		return awsNumber, true
+	case "distinct":
+		return awsDistinct, true
+	case "match":
+		return awsMatch, true
 	case "uppercase":
 		return awsUppercase, true
 	case "lowercase":

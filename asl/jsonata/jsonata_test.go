@@ -125,6 +125,13 @@ func TestResults(t *testing.T) {
 		{`$string(1/3)`, `"0.333333333333333"`},
 		{`$number("0x10")`, "16"},
 		{`$number("1e3")`, "1000"},
+		// $distinct keeps an array an array; $match's objects are
+		// {match, index, groups}.
+		{`$distinct([1, 1])`, "[1]"},
+		{`$distinct([[1], [1]])`, "[[1]]"},
+		{`$distinct([{"a": 1}, {"a": 1}, 2])`, `[{"a":1},2]`},
+		{`$match("abab", /a(b)/)`, `[{"match":"ab","index":0,"groups":["b"]},{"match":"ab","index":2,"groups":["b"]}]`},
+		{`$match("ab", /b/).index`, "1"},
 	} {
 		if got := evalJSON(t, c.expr, env); got != c.want {
 			t.Errorf("%s = %s, want %s", c.expr, got, c.want)
