@@ -74,21 +74,29 @@ func caseMap(args []any, focus any, c cases.Caser) (any, error) {
 	return c.String(s), nil
 }
 
-// fnString is $string with a number printed as jsonata-js prints it: to
-// 15 significant digits (Number(n.toPrecision(15))), -0 as "0". gnata
-// prints a large integer in full (123456789012345680 for
-// 123456789012345678, where jsonata-js gives 123456789012346000).
+// fnString is jsonata-js's $string: a number to 15 significant digits
+// (Number(n.toPrecision(15)), so -0 is "0"), and objects and arrays as
+// JSON.stringify writes them with that rule (see stringify). gnata prints
+// numbers in full (123456789012345680 where jsonata-js has
+// 123456789012346000). Strings, functions, errors and arity are gnata's.
 func fnString(args []any, focus any) (any, error) {
-	prettify := len(args) == 2 && (args[1] == nil || isBool(args[1]))
-	if len(args) == 1 || prettify {
-		if f, ok := args[0].(float64); ok && !math.IsNaN(f) && !math.IsInf(f, 0) {
-			p, err := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
-			if err == nil {
-				return jsNumber(p), nil
-			}
-		}
+	if len(args) == 0 || (len(args) == 2 && args[1] != nil && !isBool(args[1])) || len(args) > 2 {
+		return lib.str(args, focus)
 	}
-	return lib.str(args, focus)
+	pretty := len(args) == 2 && args[1] == true
+	switch x := args[0].(type) {
+	case nil, string:
+		return lib.str(args, focus)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return lib.str(args, focus)
+		}
+		return num15(x), nil
+	}
+	if isFunctionValue(args[0]) {
+		return lib.str(args, focus)
+	}
+	return stringify(args[0], pretty)
 }
 
 // jsonata-js's $number accepts these strings (its regular expressions,

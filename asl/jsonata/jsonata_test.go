@@ -125,6 +125,12 @@ func TestResults(t *testing.T) {
 		{`$string(1/3)`, `"0.333333333333333"`},
 		{`$number("0x10")`, "16"},
 		{`$number("1e3")`, "1000"},
+		// $string of objects and arrays: JSON.stringify with numbers to 15
+		// digits (recorded from jsonata-js 2.0.6).
+		{`$string([123456789012345678, -0, 1/3])`, `"[123456789012346000,0,0.333333333333333]"`},
+		{`$string({"a": 0.1 + 0.2, "b": "x\n\"y\"é", "c": null, "d": [true, {}], "e": []})`, `"{\"a\":0.3,\"b\":\"x\\n\\\"y\\\"é\",\"c\":null,\"d\":[true,{}],\"e\":[]}"`},
+		{`$string({"a": [1, {"b": 2}], "c": {}}, true)`, `"{\n  \"a\": [\n    1,\n    {\n      \"b\": 2\n    }\n  ],\n  \"c\": {}\n}"`},
+		{`$string({"f": function(){1}, "g": $uppercase})`, `"{\"f\":\"\",\"g\":\"\"}"`},
 		// $distinct keeps an array an array; $match's objects are
 		// {match, index, groups}.
 		{`$distinct([1, 1])`, "[1]"},
