@@ -85,9 +85,9 @@ func Compile(expr string) (*Expr, error) {
 		return nil, &Error{Kind: KindSyntax, Expr: expr, Position: -1,
 			Message: fmt.Sprintf("The expression nests brackets %d deep; at most %d levels are supported", depth, maxNesting)}
 	}
-	if sym := newerOperator(expr); sym != "" {
-		return nil, &Error{Kind: KindSyntax, Expr: expr, Position: -1, Code: "S0211", Token: sym,
-			Message: renderMessage("S0211", map[string]any{"token": sym})}
+	if code, sym := newerOperator(expr); code != "" {
+		return nil, &Error{Kind: KindSyntax, Expr: expr, Position: -1, Code: code, Token: sym,
+			Message: renderMessage(code, map[string]any{"token": sym})}
 	}
 	prog, err := compileGnata(expr)
 	if err != nil {

@@ -391,6 +391,9 @@ func TestSyntaxErrors(t *testing.T) {
 		{`false ?: "default"`, "S0211", `The symbol ":" cannot be used as a unary operator`},
 		{`null ?? "d"`, "S0211", `The symbol "?" cannot be used as a unary operator`},
 		{`$x?:1`, "S0211", `The symbol ":" cannot be used as a unary operator`},
+		{"2 ** 3", "S0201", `Syntax error: "**"`},
+		{"$x**2", "S0201", `Syntax error: "**"`},
+		{"(1)**2", "S0201", `Syntax error: "**"`},
 		{"{", "S0203", `Expected ":" before end of expression`},
 		// Nesting beyond what the evaluator handles in reasonable time.
 		{strings.Repeat("(", 501) + "1" + strings.Repeat(")", 501), "", "The expression nests brackets 501 deep; at most 500 levels are supported"},
@@ -408,6 +411,7 @@ func TestSyntaxErrors(t *testing.T) {
 		// ?: and ?? inside strings, comments and regular expressions.
 		`$match("ab", /(?:a)b??/)`, `'a ?? b' & "?:"`, "/* ?? */ 1", "$x ? 1 : 2", "4 / 2 ? 1 : 0",
 		"function($a, $b)<s?:s>{$a}", "λ($a) <a<s>s?:s> {$a}",
+		"$states.input.**.b", "**.b", "2 * 3",
 	} {
 		if _, err := Compile(s); err != nil {
 			t.Errorf("Compile of %d bytes: %v", len(s), err)

@@ -147,12 +147,12 @@ func nesting(expr string) int {
 	return deepest
 }
 
-// newerOperator finds the first "?:" or "??" of expr outside string
-// literals, quoted names, comments and regular expressions: the default
-// and coalescing operators of JSONata 2.1, which gnata parses but
-// jsonata-js 2.0.6 (AWS's) does not. It returns the symbol jsonata-js
-// stumbles on (":" or "?"), or "".
-func newerOperator(expr string) string {
+// newerOperator finds the first "?:", "??" or infix "**" of expr outside
+// string literals, quoted names, comments and regular expressions: the
+// default, coalescing and power operators gnata parses but jsonata-js
+// 2.0.6 (AWS's) does not. It returns jsonata-js's error code and the
+// token it stumbles on (S0211 ":" or "?", S0201 "**"), or "".
+func newerOperator(expr string) (code, token string) {
 	prev := byte(0) // the last character outside spaces, comments and literals
 	for i := 0; i < len(expr); i++ {
 		c := expr[i]
@@ -168,10 +168,14 @@ func newerOperator(expr string) string {
 		case c == '/' && i+1 < len(expr) && expr[i+1] == '*':
 			end := strings.Index(expr[i+2:], "*/")
 			if end < 0 {
-				return ""
+				return "", ""
 			}
 			i += end + 3
 			continue
+		case c == '*' && i+1 < len(expr) && expr[i+1] == '*' && endsOperand(prev):
+			// ** after an operand is the power operator; elsewhere it is
+			// the descendant wildcard (a.**.b), which jsonata-js has too.
+			return "S0201", "**"
 		case c == '/' && !endsOperand(prev):
 			// A regular expression, where "?:" and "??" are regex syntax.
 			for i++; i < len(expr) && expr[i] != '/'; i++ {
@@ -185,11 +189,11 @@ func newerOperator(expr string) string {
 				i = end
 			}
 		case c == '?' && i+1 < len(expr) && (expr[i+1] == ':' || expr[i+1] == '?'):
-			return string(expr[i+1])
+			return "S0211", string(expr[i+1])
 		}
 		prev = c
 	}
-	return ""
+	return "", ""
 }
 
 // endsOperand reports whether c, the last character before a '/', ends an
