@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"time"
 
 	"github.com/recolabs/gnata"
 	"golang.org/x/text/cases"
@@ -20,6 +21,8 @@ var (
 	awsNumber    = lib.builtin(fnNumber)
 	awsDistinct  = lib.builtin(fnDistinct)
 	awsMatch     = lib.mapResult("match", matchObjects)
+	awsToMillis  = lib.builtin(fnToMillis)
+	awsClone     = lib.builtin(fnClone)
 	awsUppercase = lib.withSignature("uppercase", func(args []any, focus any) (any, error) {
 		return caseMap(args, focus, cases.Upper(language.Und))
 	})
@@ -186,4 +189,38 @@ func matchObjects(v any) any {
 		}
 	}
 	return v
+}
+
+var yearMonthText = regexp.MustCompile(`^(\d{4})-([01]\d)$`)
+
+// fnToMillis is $toMillis with jsonata-js's "YYYY-MM" (the first of that
+// month, UTC), which gnata refuses.
+func fnToMillis(args []any, focus any) (any, error) {
+	if len(args) == 1 {
+		if s, ok := args[0].(string); ok {
+			if m := yearMonthText.FindStringSubmatch(s); m != nil {
+				y, _ := strconv.Atoi(m[1])
+				mo, _ := strconv.Atoi(m[2])
+				if mo >= 1 && mo <= 12 {
+					return float64(time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, time.UTC).UnixMilli()), nil
+				}
+			}
+		}
+	}
+	return lib.toMillis(args, focus)
+}
+
+// fnClone is jsonata-js's $clone(value): a deep copy (gnata has none).
+func fnClone(args []any, _ any) (any, error) {
+	if len(args) != 1 {
+		return nil, signatureError("clone", min(len(args)+1, 2))
+	}
+	if args[0] == nil {
+		return nil, nil
+	}
+	v, err := fromGnata(args[0])
+	if err != nil {
+		return nil, signatureError("clone", 1)
+	}
+	return toGnata(v), nil
 }

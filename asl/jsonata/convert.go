@@ -24,9 +24,9 @@ type bridge struct {
 	merge       func([]any, any) (any, error) // $merge: makes empty objects
 	fromMillis  func([]any, any) (any, error) // $fromMillis, for $now
 	// gnata's own functions that the adapter checks arguments for first.
-	sqrt, power, formatBase, str, number, distinct func([]any, any) (any, error)
-	null                                           any // gnata's null
-	root                                           interface{ Lookup(string) (any, bool) }
+	sqrt, power, formatBase, str, number, distinct, toMillis func([]any, any) (any, error)
+	null                                                     any // gnata's null
+	root                                                     interface{ Lookup(string) (any, bool) }
 }
 
 var lib = newBridge()
@@ -49,6 +49,7 @@ func newBridge() *bridge {
 	b.str = b.callable(root, "string")
 	b.number = b.callable(root, "number")
 	b.distinct = b.callable(root, "distinct")
+	b.toMillis = b.callable(root, "toMillis")
 	null, err := gnata.DecodeJSON([]byte("null"))
 	if err != nil {
 		panic(fmt.Sprintf("jsonata: decode null: %v", err))

@@ -124,13 +124,21 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// function returns the value to bind for a function name AWS changes: its
-// own functions, $eval removed (bound to nothing, so a call is T1006 as on
-// AWS), and the time, random and UUID functions of the Runtime.
+// function returns the value to bind for a function name the adapter
+// changes: AWS's own functions; $eval removed (bound to nothing, so a call
+// is T1006 as on AWS) and gnata's extra functions likewise; jsonata-js's
+// versions of functions where gnata differs; and the time, random and UUID
+// functions of the Runtime.
 func (env *Env) function(name string) (any, bool) {
 	switch name {
-	case "eval":
+	case "eval", "values", "flatten":
+		// $eval is removed by AWS; $values and $flatten are gnata's own,
+		// not jsonata-js 2.0.6's.
 		return nil, true
+	case "clone":
+		return awsClone, true
+	case "toMillis":
+		return awsToMillis, true
 	case "partition":
 		return awsPartition, true
 	case "range":

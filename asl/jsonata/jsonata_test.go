@@ -138,6 +138,9 @@ func TestResults(t *testing.T) {
 		{`$distinct([{"a": 1}, {"a": 1}, 2])`, `[{"a":1},2]`},
 		{`$match("abab", /a(b)/)`, `[{"match":"ab","index":0,"groups":["b"]},{"match":"ab","index":2,"groups":["b"]}]`},
 		{`$match("ab", /b/).index`, "1"},
+		{`$toMillis("2023-11")`, "1698796800000"},
+		{`$toMillis("2023-11-14")`, "1699920000000"},
+		{`$clone({"b": [1, {"c": 2}], "a": null})`, `{"b":[1,{"c":2}],"a":null}`},
 	} {
 		if got := evalJSON(t, c.expr, env); got != c.want {
 			t.Errorf("%s = %s, want %s", c.expr, got, c.want)
@@ -321,6 +324,9 @@ func TestEvaluationErrors(t *testing.T) {
 		{"{'a': 1, 'a': 2}", "D1009", `Multiple key definitions evaluate to same key: "a"`},
 		{"[1..2000000000]", "D2014", ""},
 		{"foo()", "T1006", "Attempted to invoke a non-function"},
+		// gnata's own functions are not jsonata-js 2.0.6's.
+		{"$values({'a': 1})", "T1006", "Attempted to invoke a non-function"},
+		{"$flatten([[1]])", "T1006", "Attempted to invoke a non-function"},
 	} {
 		e := evalErr(t, c.expr, env)
 		if e.Kind != KindEvaluation || e.Code != c.code || (c.msg != "" && e.Message != c.msg) {
