@@ -23,7 +23,10 @@ type bridge struct {
 	builtinType reflect.Type                  // gnata's BuiltinFunction type
 	merge       func([]any, any) (any, error) // $merge: makes empty objects
 	fromMillis  func([]any, any) (any, error) // $fromMillis, for $now
-	null        any                           // gnata's null
+	// gnata's own functions that the adapter checks arguments for first.
+	sqrt, power, formatBase, str, number, distinct, toMillis func([]any, any) (any, error)
+	null                                                     any // gnata's null
+	root                                                     interface{ Lookup(string) (any, bool) }
 }
 
 var lib = newBridge()
@@ -37,9 +40,16 @@ func newBridge() *bridge {
 	if !ok {
 		panic("jsonata: gnata has no $string builtin")
 	}
-	b := &bridge{builtinType: reflect.TypeOf(str)}
+	b := &bridge{builtinType: reflect.TypeOf(str), root: root}
 	b.merge = b.callable(root, "merge")
 	b.fromMillis = b.callable(root, "fromMillis")
+	b.sqrt = b.callable(root, "sqrt")
+	b.power = b.callable(root, "power")
+	b.formatBase = b.callable(root, "formatBase")
+	b.str = b.callable(root, "string")
+	b.number = b.callable(root, "number")
+	b.distinct = b.callable(root, "distinct")
+	b.toMillis = b.callable(root, "toMillis")
 	null, err := gnata.DecodeJSON([]byte("null"))
 	if err != nil {
 		panic(fmt.Sprintf("jsonata: decode null: %v", err))
@@ -66,6 +76,47 @@ func (b *bridge) callable(root interface {
 // builtin makes f a gnata builtin function value.
 func (b *bridge) builtin(f func(args []any, focus any) (any, error)) any {
 	return reflect.ValueOf(f).Convert(b.builtinType).Interface()
+}
+
+// withSignature returns gnata's builtin name, which checks its arguments
+// against a signature before calling its function, with f as that
+// function: the signature check stays gnata's.
+func (b *bridge) withSignature(name string, f func(args []any, focus any) (any, error)) any {
+	v, ok := b.root.Lookup(name)
+	if !ok {
+		panic("jsonata: gnata has no $" + name + " builtin")
+	}
+	orig := reflect.ValueOf(v)
+	if orig.Kind() != reflect.Pointer || orig.Elem().Kind() != reflect.Struct {
+		panic("jsonata: gnata's $" + name + " has no signature")
+	}
+	cp := reflect.New(orig.Elem().Type())
+	cp.Elem().Set(orig.Elem())
+	fn := cp.Elem().FieldByName("Fn")
+	fn.Set(reflect.ValueOf(f).Convert(fn.Type()))
+	return cp.Interface()
+}
+
+// mapResult returns gnata's builtin name with post applied to each of its
+// results, whatever the builtin's Go type (it may take gnata's evaluation
+// environment, which only reflection can pass through).
+func (b *bridge) mapResult(name string, post func(any) any) any {
+	v, ok := b.root.Lookup(name)
+	if !ok {
+		panic("jsonata: gnata has no $" + name + " builtin")
+	}
+	orig := reflect.ValueOf(v)
+	if orig.Kind() != reflect.Func {
+		panic("jsonata: gnata's $" + name + " is not a plain function")
+	}
+	return reflect.MakeFunc(orig.Type(), func(in []reflect.Value) []reflect.Value {
+		out := orig.Call(in)
+		if out[1].IsNil() && !out[0].IsNil() {
+			res := post(out[0].Interface())
+			out[0] = reflect.ValueOf(&res).Elem()
+		}
+		return out
+	}).Interface()
 }
 
 // newObject returns a new, empty gnata ordered object.
@@ -97,6 +148,9 @@ func toGnata(v any) any {
 	case bool, string, float64:
 		return x
 	case int64:
+		if x >= 0 && x < int64(len(smallNumbers)) {
+			return smallNumbers[x]
+		}
 		return float64(x)
 	case *value.Object:
 		o := lib.newObject()
@@ -117,12 +171,19 @@ func toGnata(v any) any {
 	}
 	// Not a value of package value: go through its Go form.
 	if g, err := value.FromGo(v); err == nil {
-		if _, same := g.(*value.Object); same || g != v {
-			return toGnata(g)
-		}
+		return toGnata(g)
 	}
 	return v
 }
+
+// smallNumbers are the integers 0..255 as gnata numbers, boxed once: most
+// numbers in state data are small, and boxing a float64 allocates.
+var smallNumbers = func() (t [256]any) {
+	for i := range t {
+		t[i] = float64(i)
+	}
+	return t
+}()
 
 // resultKind is the error fromGnata returns for a result AWS refuses.
 type resultKind ErrorKind
@@ -218,6 +279,17 @@ func fromOther(v any) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("unsupported evaluator value of type %T", v)
+}
+
+// sequenceSlice returns the values of a gnata sequence (sharing its
+// storage), or false when v is not one.
+func sequenceSlice(v any) ([]any, bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct || rv.Elem().Type().Name() != "Sequence" {
+		return nil, false
+	}
+	vals, ok := rv.Elem().FieldByName("Values").Interface().([]any)
+	return vals, ok
 }
 
 // sequenceValues reads a gnata sequence as gnata collapses one: no values

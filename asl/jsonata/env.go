@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"hash"
 	"math"
-	"math/rand/v2"
 	"time"
 
 	"github.com/stepwise/stepwise/asl/value"
@@ -21,19 +20,21 @@ type statesCache struct {
 	all       any    // the whole object, once built
 	partial   any    // an object of the members read by name so far
 	inPartial []bool // member i is in partial
+	fixed     [4]any // storage of members and inPartial for up to 4
+	fixedIn   [4]bool
 }
 
 // bindings returns the variables to bind for an expression that mentions
 // r's names: $states (whole, or only the members read), the state
 // machine's variables, and the functions that depend on the call (the
 // Runtime's) or that AWS adds or removes.
-func (env *Env) bindings(r refs) (map[string]any, error) {
+func (env *Env) bindings(r refs) map[string]any {
 	n := len(r.names)
 	if r.states {
 		n++
 	}
 	if n == 0 {
-		return nil, nil
+		return nil
 	}
 	vars := make(map[string]any, n)
 	for _, name := range r.names {
@@ -61,7 +62,7 @@ func (env *Env) bindings(r refs) (map[string]any, error) {
 	if r.states && env.States != nil {
 		vars["states"] = env.statesValue(r)
 	}
-	return vars, nil
+	return vars
 }
 
 // statesValue returns $states with at least the members r reads. When r
@@ -69,11 +70,16 @@ func (env *Env) bindings(r refs) (map[string]any, error) {
 // object of the members read so far, kept in the Env and grown as later
 // expressions read more (its order is not seen: members are read by name).
 func (env *Env) statesValue(r refs) any {
-	if env.states == nil {
+	c := &env.states
+	if c.members == nil {
 		n := env.States.Len()
-		env.states = &statesCache{members: make([]any, n), inPartial: make([]bool, n)}
+		if n <= len(c.fixed) {
+			// $states has at most four members: no allocation for them.
+			c.members, c.inPartial = c.fixed[:n:n], c.fixedIn[:n:n]
+		} else {
+			c.members, c.inPartial = make([]any, n), make([]bool, n)
+		}
 	}
-	c := env.states
 	if r.statesAll {
 		if c.all == nil {
 			o := lib.newObject()
@@ -118,13 +124,21 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// function returns the value to bind for a function name AWS changes: its
-// own functions, $eval removed (bound to nothing, so a call is T1006 as on
-// AWS), and the time, random and UUID functions of the Runtime.
+// function returns the value to bind for a function name the adapter
+// changes: AWS's own functions; $eval removed (bound to nothing, so a call
+// is T1006 as on AWS) and gnata's extra functions likewise; jsonata-js's
+// versions of functions where gnata differs; and the time, random and UUID
+// functions of the Runtime.
 func (env *Env) function(name string) (any, bool) {
 	switch name {
-	case "eval":
+	case "eval", "values", "flatten":
+		// $eval is removed by AWS; $values and $flatten are gnata's own,
+		// not jsonata-js 2.0.6's.
 		return nil, true
+	case "clone":
+		return awsClone, true
+	case "toMillis":
+		return awsToMillis, true
 	case "partition":
 		return awsPartition, true
 	case "range":
@@ -137,6 +151,24 @@ func (env *Env) function(name string) (any, bool) {
 		return awsError, true
 	case "assert":
 		return awsAssert, true
+	case "sqrt":
+		return awsSqrt, true
+	case "string":
+		return awsString, true
+	case "number":
+		return awsNumber, true
+	case "distinct":
+		return awsDistinct, true
+	case "match":
+		return awsMatch, true
+	case "uppercase":
+		return awsUppercase, true
+	case "lowercase":
+		return awsLowercase, true
+	case "power":
+		return awsPower, true
+	case "formatBase":
+		return awsFormatBase, true
 	case "decodeUrl":
 		return awsDecodeURL, true
 	case "decodeUrlComponent":
@@ -187,23 +219,51 @@ func (env *Env) millis(_ []any, _ any) (any, error) {
 }
 
 // random is AWS's $random([seed]): without a seed, the Runtime's number;
-// with one, a number in [0, 1) that depends on the seed alone.
+// with one, java.util.Random's first nextDouble() for that seed, as AWS
+// computes it ($random(42) is 0.7275636800328681).
 func (env *Env) random(args []any, _ any) (any, error) {
 	if len(args) > 1 {
 		return nil, signatureError("random", 2)
 	}
 	if len(args) == 1 && args[0] != nil {
 		seed, ok := args[0].(float64)
-		if !ok || math.IsNaN(seed) || math.IsInf(seed, 0) {
+		if !ok {
 			return nil, signatureError("random", 1)
 		}
-		r := rand.New(rand.NewPCG(math.Float64bits(seed), 0x9e3779b97f4a7c15))
-		return r.Float64(), nil
+		return javaRandomDouble(javaLong(seed)), nil
 	}
 	if env.Runtime == nil {
 		return nil, funcError("D3137", "", map[string]any{"message": "no random source: $random needs a Runtime"})
 	}
 	return env.Runtime.Random(), nil
+}
+
+// javaRandomDouble is new java.util.Random(seed).nextDouble(): the 48-bit
+// linear congruential generator of the Java platform specification.
+func javaRandomDouble(seed int64) float64 {
+	const mult, mask = 0x5DEECE66D, 1<<48 - 1
+	s := (uint64(seed) ^ mult) & mask
+	next := func(bits uint) uint64 {
+		s = (s*mult + 0xB) & mask
+		return s >> (48 - bits)
+	}
+	hi := next(26)
+	lo := next(27)
+	return float64(hi<<27+lo) / (1 << 53)
+}
+
+// javaLong is Java's (long) cast of a double: toward zero, saturating,
+// NaN to 0.
+func javaLong(f float64) int64 {
+	switch {
+	case math.IsNaN(f):
+		return 0
+	case f >= math.MaxInt64:
+		return math.MaxInt64
+	case f <= math.MinInt64:
+		return math.MinInt64
+	}
+	return int64(f)
 }
 
 func (env *Env) uuid(args []any, _ any) (any, error) {

@@ -56,8 +56,8 @@ type Error struct {
 	// around it) as AWS quotes it.
 	Expr string
 	// Path is where the expression sits inside its field, from a Template:
-	// "" for the field itself, else member names and array indexes joined
-	// by "/" (e.g. "result" or "list/0").
+	// "" for the field itself, else member names joined by "/" and array
+	// indexes in brackets (e.g. "result", "list[0]" or "[1]/a").
 	Path string
 	// Code and Message are jsonata-js's error code and text (KindSyntax,
 	// KindEvaluation), e.g. "T1006" and "Attempted to invoke a non-function".
@@ -83,6 +83,9 @@ func NewTypeError(expr, path, expected string, v any) *Error {
 // Error returns the cause text with the field unnamed.
 func (e *Error) Error() string {
 	if e.Kind == KindSyntax {
+		if e.Code == "" {
+			return e.Message
+		}
 		return e.Code + ": " + e.Message
 	}
 	return e.Cause("")
@@ -94,8 +97,8 @@ func (e *Error) Field(field string) string {
 	switch {
 	case e.Path == "":
 		return field
-	case field == "":
-		return e.Path
+	case field == "" || e.Path[0] == '[':
+		return field + e.Path
 	}
 	return field + "/" + e.Path
 }
@@ -114,7 +117,10 @@ func (e *Error) Cause(field string) string {
 	case KindUnexpectedType:
 		return head + " returned an unexpected result type. Expected '" + e.Expected + "', but was '" + typeName(e.Value) + "' for value: " + encodeValue(e.Value)
 	case KindSyntax:
-		return head + " is invalid. " + e.Code + ": " + e.Message
+		return head + " is invalid. " + e.Error()
+	}
+	if e.Code == "" {
+		return head + " threw an error during evaluation. " + e.Message
 	}
 	return head + " threw an error during evaluation. " + e.Code + ": " + e.Message
 }
@@ -234,7 +240,7 @@ func syntaxError(expr string, err error) *Error {
 			e.Token = tok
 		}
 	}
-	e.Code, e.Message = syntaxMessage(e.Code, e.Token, m[3])
+	e.Code, e.Message = syntaxMessage(expr, e.Code, e.Token, m[3])
 	return e
 }
 
@@ -242,27 +248,57 @@ var parseErrorText = regexp.MustCompile(`^JSONata error ([A-Z][0-9]{4})(?: at to
 
 // syntaxMessage renders the jsonata-js text of a parse error from what
 // gnata reports: the code, the token, and its own description.
-func syntaxMessage(code, token, detail string) (string, string) {
+func syntaxMessage(expr, code, token, detail string) (string, string) {
 	fields := map[string]any{"token": token}
 	atEnd := token == "EOF" || token == ""
 	if atEnd {
 		fields["token"] = "(end)"
 	}
-	switch {
-	case code == "S0201" && atEnd:
-		// jsonata-js: an operand missing at the end is S0207.
-		code = "S0207"
-	case (code == "S0202" || code == "S0204") && atEnd:
-		// jsonata-js: a closing token missing at the end is S0203.
-		if m := expectedText.FindStringSubmatch(detail); m != nil {
-			code = "S0203"
+	if m := tokenTypesText.FindStringSubmatch(detail); m != nil {
+		// gnata's "expected token 18, got 4 (\"1\")": the token types.
+		want, _ := strconv.Atoi(m[1])
+		got, _ := strconv.Atoi(m[2])
+		if want >= 0 && want < len(tokenSymbols) && tokenSymbols[want] != "" {
+			fields["value"] = tokenSymbols[want]
+		}
+		if got == tokenNumber {
+			if f, err := strconv.ParseFloat(token, 64); err == nil {
+				fields["token"] = f
+			}
 		}
 	}
 	switch code {
-	case "S0202", "S0203":
-		// "expected X ..." in gnata's description is jsonata-js's value.
-		if m := expectedText.FindStringSubmatch(detail); m != nil {
-			fields["value"] = m[1]
+	case "S0201", "S0202", "S0203", "S0204", "S0207":
+		if atEnd {
+			// jsonata-js: at the end of the text, a bracket still open is
+			// S0203 (its closing token expected), else an operand is
+			// missing: S0207.
+			if want := expectedAtEnd(expr); want != "" {
+				code = "S0203"
+				fields["value"] = want
+			} else {
+				code = "S0207"
+			}
+		}
+	}
+	switch code {
+	case "S0202":
+		if _, ok := fields["value"]; !ok {
+			if m := expectedText.FindStringSubmatch(detail); m != nil {
+				fields["value"] = m[1]
+			}
+		}
+		if _, ok := fields["value"]; !ok {
+			// The construct being closed says which token was expected.
+			for construct, closing := range closers {
+				if strings.Contains(detail, construct) {
+					fields["value"] = closing
+				}
+			}
+		}
+	case "S0214":
+		if m := atHashText.FindStringSubmatch(detail); m != nil {
+			fields["token"] = m[1]
 		}
 	case "S0102":
 		fields["token"] = strings.TrimPrefix(detail, "invalid number literal: ")
@@ -274,6 +310,78 @@ func syntaxMessage(code, token, detail string) (string, string) {
 	}
 	return code, detail
 }
+
+var tokenTypesText = regexp.MustCompile(`^expected token (\d+), got (\d+)`)
+
+// tokenSymbols are the symbols of gnata v0.2.2's punctuation token types,
+// by number (internal/lexer/token.go), and tokenNumber its number type.
+var tokenSymbols = [...]string{7: ".", 8: "[", 9: "]", 10: "{", 11: "}", 12: "(", 13: ")", 14: ",", 15: "@", 16: "#", 17: ";", 18: ":"}
+
+const tokenNumber = 4
+
+// expectedAtEnd is the token jsonata-js expects when expr ends inside
+// brackets: the closer of the innermost one still open, or ":" when an
+// object constructor awaits the colon after a key; "" when all are closed.
+func expectedAtEnd(expr string) string {
+	type frame struct {
+		closer    byte
+		needColon bool
+	}
+	var stack []frame
+	for i := 0; i < len(expr); i++ {
+		switch c := expr[i]; c {
+		case '(':
+			stack = append(stack, frame{closer: ')'})
+		case '[':
+			stack = append(stack, frame{closer: ']'})
+		case '{':
+			stack = append(stack, frame{closer: '}', needColon: true})
+		case ')', ']', '}':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case ':', ',':
+			if n := len(stack); n > 0 && stack[n-1].closer == '}' && !(c == ':' && i+1 < len(expr) && expr[i+1] == '=') {
+				stack[n-1].needColon = c == ','
+			}
+		case '"', '\'', '`':
+			for i++; i < len(expr) && expr[i] != c; i++ {
+				if expr[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+		case '/':
+			if i+1 < len(expr) && expr[i+1] == '*' {
+				end := strings.Index(expr[i+2:], "*/")
+				if end < 0 {
+					i = len(expr)
+					break
+				}
+				i += end + 3
+			}
+		}
+	}
+	if len(stack) == 0 {
+		return ""
+	}
+	top := stack[len(stack)-1]
+	if top.needColon {
+		return ":"
+	}
+	return string(top.closer)
+}
+
+// closers are the tokens that close the constructs gnata's S0202
+// descriptions name.
+var closers = map[string]string{
+	"array constructor": "]",
+	"object":            "}",
+	"argument list":     ")",
+	"parameter list":    ")",
+	"sort expression":   ")",
+}
+
+var atHashText = regexp.MustCompile(`the ([@#]) operator`)
 
 // expectedText finds the token gnata's description says was expected
 // ("expected ) before end", "expected , or ] in array constructor").
@@ -326,6 +434,8 @@ var (
 	opText       = regexp.MustCompile(`the "(.+?)" operator`)
 	atLeastText  = regexp.MustCompile(`at least (\d+) argument`)
 	quotedText   = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
+	singleQuoted = regexp.MustCompile(`'([^']*)'`)
+	bracketed    = regexp.MustCompile(`\[([^\]])`)
 )
 
 // jsFields maps one of gnata's errors to jsonata-js's code and the fields
@@ -360,17 +470,9 @@ func jsFields(code, token string, val any, msg string) (string, map[string]any) 
 		if name != "" {
 			fields["token"] = name
 		}
-		fields["index"] = 1
-		if m := argIndexText.FindStringSubmatch(msg); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			fields["index"] = n
-		} else if strings.Contains(msg, "second argument") {
-			fields["index"] = 2
-		}
+		fields["index"] = argumentIndex(name, msg)
 		if code == "T0412" {
-			if m := regexp.MustCompile(`array of ([a-z]+)`).FindStringSubmatch(msg); m != nil {
-				fields["type"] = typeLetter(m[1])
-			}
+			fields["type"] = arrayType(name, msg)
 		}
 	case "T2001", "T2002":
 		// jsonata-js: T2001 is the left operand, T2002 the right one.
@@ -395,6 +497,37 @@ func jsFields(code, token string, val any, msg string) (string, map[string]any) 
 		if val == nil && msg == "" {
 			fields["message"] = "$error() function evaluated"
 		}
+	case "S0213":
+		if token != "" {
+			if f, err := strconv.ParseFloat(token, 64); err == nil {
+				fields["value"] = f
+			} else {
+				fields["value"] = token
+			}
+		}
+	case "D1001":
+		if _, ok := fields["value"]; !ok {
+			// jsonata-js: JSON.stringify of a non-finite number.
+			fields["value"] = math.Inf(1)
+		}
+	case "T1010":
+		if name != "" {
+			fields["token"] = name
+		}
+	case "D3140":
+		fields["functionName"] = name
+	case "D3110":
+		if m := singleQuoted.FindStringSubmatch(msg); m != nil {
+			fields["value"] = m[1]
+		}
+	case "D3132":
+		if m := singleQuoted.FindStringSubmatch(msg); m != nil {
+			fields["value"] = m[1]
+		}
+	case "D3133":
+		if m := bracketed.FindStringSubmatch(msg); m != nil {
+			fields["value"] = m[1]
+		}
 	case "D1009":
 		if m := quotedText.FindStringSubmatch(msg); m != nil {
 			fields["value"], _ = strconv.Unquote(`"` + m[1] + `"`)
@@ -405,6 +538,59 @@ func jsFields(code, token string, val any, msg string) (string, map[string]any) 
 		}
 	}
 	return code, fields
+}
+
+// argumentIndex is the (1-based) argument a signature error of function
+// name is about, from gnata's description of it.
+func argumentIndex(name, msg string) int {
+	if m := argIndexText.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	switch {
+	case strings.Contains(msg, "second argument"):
+		return 2
+	case strings.Contains(msg, "too many") || strings.Contains(msg, "at most") || strings.Contains(msg, "expects") || strings.Contains(msg, "exactly"):
+		// The first argument past the signature's last.
+		if n, ok := maxArgs[name]; ok {
+			return n + 1
+		}
+	}
+	return 1
+}
+
+// arrayType is the element type name of a T0412 error ("numbers").
+func arrayType(name, msg string) string {
+	if m := arrayOfText.FindStringSubmatch(msg); m != nil {
+		return typeLetter(m[1])
+	}
+	switch name {
+	case "sum", "max", "min", "average":
+		return "numbers"
+	case "join":
+		return "strings"
+	case "merge":
+		return "objects"
+	}
+	if strings.Contains(msg, "not a number") {
+		return "numbers"
+	}
+	return ""
+}
+
+var arrayOfText = regexp.MustCompile(`array of ([a-z]+)`)
+
+// maxArgs is the number of parameters of jsonata-js 2.0.6's functions, from
+// their signatures (src/jsonata.js, the staticFrame bindings).
+var maxArgs = map[string]int{
+	"sum": 1, "count": 1, "max": 1, "min": 1, "average": 1, "string": 2, "substring": 3, "substringBefore": 2,
+	"substringAfter": 2, "lowercase": 1, "uppercase": 1, "length": 1, "trim": 1, "pad": 3, "match": 3,
+	"contains": 2, "replace": 4, "split": 3, "join": 2, "formatNumber": 3, "formatBase": 2, "formatInteger": 2,
+	"parseInteger": 2, "number": 1, "floor": 1, "ceil": 1, "round": 2, "abs": 1, "sqrt": 1, "power": 2,
+	"random": 0, "boolean": 1, "not": 1, "map": 2, "filter": 2, "single": 2, "reduce": 3, "sift": 2, "keys": 1,
+	"lookup": 2, "append": 2, "exists": 1, "spread": 1, "merge": 1, "reverse": 1, "each": 2, "error": 1,
+	"assert": 2, "type": 1, "sort": 2, "shuffle": 1, "distinct": 1, "encodeUrlComponent": 1, "encodeUrl": 1,
+	"decodeUrlComponent": 1, "decodeUrl": 1, "eval": 2, "toMillis": 2, "fromMillis": 3, "clone": 1,
 }
 
 // typeLetter names a signature type letter as jsonata-js's T0412 does.

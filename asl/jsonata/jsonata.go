@@ -33,8 +33,8 @@ import (
 // Runtime is the source of the values an expression may not compute by
 // itself, so that a replayed execution (Temporal) sees the same ones.
 type Runtime interface {
-	// Now is the current time; $now() and $millis() read it once per
-	// evaluation.
+	// Now is the current time; $now() and $millis() read it once per Env
+	// (jsonata-js fixes it once per evaluation), truncated to milliseconds.
 	Now() time.Time
 	// Random returns a number in [0, 1), for $random() without a seed.
 	Random() float64
@@ -46,20 +46,21 @@ type Runtime interface {
 // (or per stage) and may evaluate several expressions against it: values
 // converted for the evaluator are kept in it, so a second expression reading
 // the same input does not convert it again. An Env is for one goroutine at a
-// time.
+// time, and must not be copied once used.
 type Env struct {
 	// States is the value of $states: its members input, context, and when
 	// the stage has them, result and errorOutput, in the order AWS shows
 	// them. Nil binds no $states.
 	States *value.Object
 	// Variables looks up a state machine variable by name (without the $).
-	// Nil means there are none.
+	// Nil means there are none. Its answers must not change while the Env
+	// is in use: a variable is converted once per Env.
 	Variables func(name string) (any, bool)
 	// Runtime supplies time, randomness and UUIDs. Nil makes $now, $millis,
 	// $random() and $uuid fail with an evaluation error.
 	Runtime Runtime
 
-	states  *statesCache
+	states  statesCache
 	vars    map[string]any // converted variables, by name
 	nowSeen bool           // now holds the evaluation timestamp
 	now     time.Time
@@ -79,6 +80,14 @@ func Compile(expr string) (*Expr, error) {
 	if strings.TrimSpace(expr) == "" {
 		// jsonata-js: an empty expression has nothing to parse.
 		return nil, &Error{Kind: KindSyntax, Expr: expr, Code: "S0207", Message: renderMessage("S0207", nil)}
+	}
+	if depth := nesting(expr); depth > maxNesting {
+		return nil, &Error{Kind: KindSyntax, Expr: expr, Position: -1,
+			Message: fmt.Sprintf("The expression nests brackets %d deep; at most %d levels are supported", depth, maxNesting)}
+	}
+	if code, sym := newerOperator(expr); code != "" {
+		return nil, &Error{Kind: KindSyntax, Expr: expr, Position: -1, Code: code, Token: sym,
+			Message: renderMessage(code, map[string]any{"token": sym})}
 	}
 	prog, err := compileGnata(expr)
 	if err != nil {
@@ -115,10 +124,7 @@ func (e *Expr) evalData(ctx context.Context, env *Env, data any, hasData bool) (
 	if env == nil {
 		env = &Env{}
 	}
-	vars, err := env.bindings(e.refs)
-	if err != nil {
-		return nil, e.evalError(err)
-	}
+	vars := env.bindings(e.refs)
 	var in any
 	if hasData {
 		in = toGnata(data)
@@ -164,5 +170,13 @@ func (e *Expr) result(res any) (any, error) {
 func (e *Expr) evalError(err error) *Error {
 	x := evaluationError(err)
 	x.Expr = e.src
+	if (x.Code == "T0410" || x.Code == "T0412") && strings.Contains(x.Message, "function undefined") {
+		// gnata's signature check does not name the function: of the
+		// builtins it checks that way, the one the expression calls.
+		if name := e.refs.signedBuiltin(); name != "" {
+			x.Message = strings.Replace(x.Message, "function undefined", "function \""+name+"\"", 1)
+			x.Token = name
+		}
+	}
 	return x
 }

@@ -108,6 +108,39 @@ func TestResults(t *testing.T) {
 		{`$contains("hello$world", /^hello\ /)`, "false"},
 		{`$contains('hello$world', /^hello\$/)`, "true"},
 		{`$number('2')`, "2"},
+		// jsonata-js's full Unicode case mapping and -0 (recorded from
+		// jsonata-js 2.0.6).
+		{`$uppercase("straße")`, `"STRASSE"`},
+		{`$uppercase("ﬁx")`, `"FIX"`},
+		{`$lowercase("ΟΔΟΣ")`, `"οδος"`},
+		{`$lowercase("İ")`, `"i̇"`},
+		{`$string(0 * -1)`, `"0"`},
+		{`$string(2.50)`, `"2.5"`},
+		{`$string(1e21)`, `"1e+21"`},
+		{`$string(1.5e-7)`, `"1.5e-7"`},
+		{`$each({'a': 'x'}, $uppercase)`, `"X"`},
+		// $string prints to 15 digits, $number takes only JSON-like numbers
+		// and 0x/0o/0b literals (jsonata-js 2.0.6).
+		{`$string(123456789012345678)`, `"123456789012346000"`},
+		{`$string(1/3)`, `"0.333333333333333"`},
+		{`$number("0x10")`, "16"},
+		{`$number("1e3")`, "1000"},
+		// $string of objects and arrays: JSON.stringify with numbers to 15
+		// digits (recorded from jsonata-js 2.0.6).
+		{`$string([123456789012345678, -0, 1/3])`, `"[123456789012346000,0,0.333333333333333]"`},
+		{`$string({"a": 0.1 + 0.2, "b": "x\n\"y\"é", "c": null, "d": [true, {}], "e": []})`, `"{\"a\":0.3,\"b\":\"x\\n\\\"y\\\"é\",\"c\":null,\"d\":[true,{}],\"e\":[]}"`},
+		{`$string({"a": [1, {"b": 2}], "c": {}}, true)`, `"{\n  \"a\": [\n    1,\n    {\n      \"b\": 2\n    }\n  ],\n  \"c\": {}\n}"`},
+		{`$string({"f": function(){1}, "g": $uppercase})`, `"{\"f\":\"\",\"g\":\"\"}"`},
+		// $distinct keeps an array an array; $match's objects are
+		// {match, index, groups}.
+		{`$distinct([1, 1])`, "[1]"},
+		{`$distinct([[1], [1]])`, "[[1]]"},
+		{`$distinct([{"a": 1}, {"a": 1}, 2])`, `[{"a":1},2]`},
+		{`$match("abab", /a(b)/)`, `[{"match":"ab","index":0,"groups":["b"]},{"match":"ab","index":2,"groups":["b"]}]`},
+		{`$match("ab", /b/).index`, "1"},
+		{`$toMillis("2023-11")`, "1698796800000"},
+		{`$toMillis("2023-11-14")`, "1699920000000"},
+		{`$clone({"b": [1, {"c": 2}], "a": null})`, `{"b":[1,{"c":2}],"a":null}`},
 	} {
 		if got := evalJSON(t, c.expr, env); got != c.want {
 			t.Errorf("%s = %s, want %s", c.expr, got, c.want)
@@ -210,6 +243,10 @@ func TestAWSFunctions(t *testing.T) {
 		{"$hash('abc', 'SHA-512')", `"ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"`},
 		// $random and $uuid come from the Runtime.
 		{"$random()", "0.125"},
+		// Seeded, it is java.util.Random's nextDouble, as on AWS.
+		{"$random(42)", "0.7275636800328681"},
+		{"$random(0)", "0.730967787376657"},
+		{"$hash('input', 'SHA-1')", `"140f86aae51ab9e1cda9b4254fe98a74eb54c1a1"`},
 		{"$uuid()", `"00000000-0000-4000-8000-000000000001"`},
 		// $now is the Runtime's time to the millisecond, one per evaluation.
 		{"$now()", `"2024-01-02T03:04:05.678Z"`},
@@ -276,13 +313,20 @@ func TestEvaluationErrors(t *testing.T) {
 		{"$decodeUrl('%E0%A4%A')", "D3140", `Malformed URL passed to $decodeUrl(): "%E0%A4%A"`},
 		{"$decodeUrlComponent('%E0%A4%A')", "D3140", `Malformed URL passed to $decodeUrlComponent(): "%E0%A4%A"`},
 		{"$substring(1)", "T0410", `Argument 2 of function "substring" does not match function signature`},
+		{"$uppercase(1)", "T0410", `Argument 1 of function "uppercase" does not match function signature`},
+		{"$uppercase('a', 'b')", "T0410", `Argument 2 of function "uppercase" does not match function signature`},
 		{"$error()", "D3137", "$error() function evaluated"},
 		{"$error('boom')", "D3137", "boom"},
 		{"$assert(false)", "D3141", "$assert() statement failed"},
 		{"$number('x')", "D3030", `Unable to cast value to a number: "x"`},
+		{"$number(' 12 ')", "D3030", `Unable to cast value to a number: " 12 "`},
+		{"$number('')", "D3030", `Unable to cast value to a number: ""`},
 		{"{'a': 1, 'a': 2}", "D1009", `Multiple key definitions evaluate to same key: "a"`},
 		{"[1..2000000000]", "D2014", ""},
 		{"foo()", "T1006", "Attempted to invoke a non-function"},
+		// gnata's own functions are not jsonata-js 2.0.6's.
+		{"$values({'a': 1})", "T1006", "Attempted to invoke a non-function"},
+		{"$flatten([[1]])", "T1006", "Attempted to invoke a non-function"},
 	} {
 		e := evalErr(t, c.expr, env)
 		if e.Kind != KindEvaluation || e.Code != c.code || (c.msg != "" && e.Message != c.msg) {
@@ -316,21 +360,67 @@ func TestEvaluationErrors(t *testing.T) {
 	}
 }
 
+// TestSyntaxErrors compares Compile's errors with jsonata-js 2.0.6's, as
+// recorded from it (jsonata(expr) in node).
 func TestSyntaxErrors(t *testing.T) {
 	for _, c := range []struct{ expr, code, msg string }{
-		{"1 +", "S0207", "Unexpected end of expression"},
-		{"(", "S0207", "Unexpected end of expression"},
-		{"[1, 2", "S0203", `Expected "]" before end of expression`},
-		{"{", "S0203", `Expected "}" before end of expression`},
-		{"'abc", "S0101", "String literal must be terminated by a matching quote"},
-		{"foo bar", "S0201", `Syntax error: "bar"`},
 		{"", "S0207", "Unexpected end of expression"},
-		{"/* x", "S0106", "Comment has no closing tag"},
+		{"$states.input.", "S0207", "Unexpected end of expression"},
+		{"$x :=", "S0207", "Unexpected end of expression"},
+		{"{'a': }", "S0211", `The symbol "}" cannot be used as a unary operator`},
+		{"$foo(", "S0203", `Expected ")" before end of expression`},
+		{"'a' 'b'", "S0201", `Syntax error: "b"`},
+		{"$states.input[", "S0203", `Expected "]" before end of expression`},
+		{"1 = = 2", "S0211", `The symbol "=" cannot be used as a unary operator`},
+		{"(1; 2", "S0203", `Expected ")" before end of expression`},
+		{"[1, 2", "S0203", `Expected "]" before end of expression`},
+		{"{'a': 1", "S0203", `Expected "}" before end of expression`},
+		{`"abc`, "S0101", "String literal must be terminated by a matching quote"},
+		{"$states.input.`a", "S0105", "Quoted property name must be terminated with a backquote (`)"},
+		{"1 +", "S0207", "Unexpected end of expression"},
+		{"/* c", "S0106", "Comment has no closing tag"},
+		{"a ? b :", "S0207", "Unexpected end of expression"},
+		{"[1..]", "S0211", `The symbol "]" cannot be used as a unary operator`},
+		{"$states.input.{", "S0203", `Expected ":" before end of expression`},
+		{"%%", "S0207", "Unexpected end of expression"},
+		{"1 ~> ", "S0207", "Unexpected end of expression"},
+		{`'\q'`, "S0103", `Unsupported escape sequence: \"q"`},
+		{"$sum(1,", "S0203", `Expected ")" before end of expression`},
+		{"1 and", "S0207", "Unexpected end of expression"},
+		{"@", "S0211", `The symbol "@" cannot be used as a unary operator`},
+		{")", "S0211", `The symbol ")" cannot be used as a unary operator`},
+		{"]", "S0211", `The symbol "]" cannot be used as a unary operator`},
+		{"}", "S0211", `The symbol "}" cannot be used as a unary operator`},
+		{"{'a' 1}", "S0202", `Expected ":", got 1`},
+		{"(", "S0203", `Expected ")" before end of expression`},
+		// JSONata 2.1's ?: and ?? are not jsonata-js 2.0.6's.
+		{`false ?: "default"`, "S0211", `The symbol ":" cannot be used as a unary operator`},
+		{`null ?? "d"`, "S0211", `The symbol "?" cannot be used as a unary operator`},
+		{`$x?:1`, "S0211", `The symbol ":" cannot be used as a unary operator`},
+		{"2 ** 3", "S0201", `Syntax error: "**"`},
+		{"$x**2", "S0201", `Syntax error: "**"`},
+		{"(1)**2", "S0201", `Syntax error: "**"`},
+		{"{", "S0203", `Expected ":" before end of expression`},
+		// Nesting beyond what the evaluator handles in reasonable time.
+		{strings.Repeat("(", 501) + "1" + strings.Repeat(")", 501), "", "The expression nests brackets 501 deep; at most 500 levels are supported"},
 	} {
 		_, err := Compile(c.expr)
 		var e *Error
 		if !errors.As(err, &e) || e.Kind != KindSyntax || e.Code != c.code || e.Message != c.msg {
 			t.Errorf("Compile(%q) = %v, want %s: %s", c.expr, err, c.code, c.msg)
+		}
+	}
+	for _, s := range []string{
+		strings.Repeat("[", 500) + "1" + strings.Repeat("]", 500),
+		"'" + strings.Repeat("(", 600) + "'",
+		"/* " + strings.Repeat("{", 600) + " */ 1",
+		// ?: and ?? inside strings, comments and regular expressions.
+		`$match("ab", /(?:a)b??/)`, `'a ?? b' & "?:"`, "/* ?? */ 1", "$x ? 1 : 2", "4 / 2 ? 1 : 0",
+		"function($a, $b)<s?:s>{$a}", "λ($a) <a<s>s?:s> {$a}",
+		"$states.input.**.b", "**.b", "2 * 3",
+	} {
+		if _, err := Compile(s); err != nil {
+			t.Errorf("Compile of %d bytes: %v", len(s), err)
 		}
 	}
 }
@@ -402,11 +492,15 @@ func TestTemplate(t *testing.T) {
 	}
 	_, err = tp.Eval(context.Background(), statesEnv(t, `{}`))
 	var e *Error
-	if !errors.As(err, &e) || e.Kind != KindUndefined || e.Path != "a/list/1" {
+	if !errors.As(err, &e) || e.Kind != KindUndefined || e.Path != "a/list[1]" {
 		t.Fatalf("nested undefined: %v", err)
 	}
-	if c := e.Cause("Output"); c != "The JSONata expression '$stateError' specified for the field 'Output/a/list/1' returned nothing (undefined)." {
+	if c := e.Cause("Output"); c != "The JSONata expression '$stateError' specified for the field 'Output/a/list[1]' returned nothing (undefined)." {
 		t.Errorf("cause %s", c)
+	}
+	tp, _ = ParseTemplate([]any{"x", "{% $nothing %}"})
+	if _, err := tp.Eval(context.Background(), nil); !errors.As(err, &e) || e.Field("Output") != "Output[1]" {
+		t.Errorf("undefined in a top-level array: %v", err)
 	}
 
 	// A syntax error names its path.

@@ -1,5 +1,7 @@
 package jsonata
 
+import "strings"
+
 // refs are the $names an expression's text mentions. Only those are bound
 // per evaluation, so an expression does not pay for converting variables
 // and $states members it never reads. The scan is over the raw text (names
@@ -92,4 +94,145 @@ func appendOnce(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
+}
+
+// signedBuiltin returns the one builtin with a signature checked by gnata
+// itself ($uppercase, $lowercase) that the expression mentions, or "".
+func (r refs) signedBuiltin() string {
+	found := ""
+	for _, n := range r.names {
+		if n == "uppercase" || n == "lowercase" {
+			if found != "" {
+				return ""
+			}
+			found = n
+		}
+	}
+	return found
+}
+
+// maxNesting bounds the bracket nesting of an expression. jsonata-js (and
+// so AWS) overflows its stack well before; gnata's parser and evaluator
+// recurse per level and grow slow past a few thousand, so deeper input is
+// refused at Compile rather than left to tie up a worker.
+const maxNesting = 500
+
+// nesting returns the deepest nesting of (), [] and {} in expr, outside
+// string literals, quoted names and comments.
+func nesting(expr string) int {
+	depth, deepest := 0, 0
+	for i := 0; i < len(expr); i++ {
+		switch c := expr[i]; c {
+		case '(', '[', '{':
+			depth++
+			deepest = max(deepest, depth)
+		case ')', ']', '}':
+			depth--
+		case '"', '\'', '`':
+			for i++; i < len(expr) && expr[i] != c; i++ {
+				if expr[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+		case '/':
+			if i+1 < len(expr) && expr[i+1] == '*' {
+				end := strings.Index(expr[i+2:], "*/")
+				if end < 0 {
+					return deepest
+				}
+				i += end + 3
+			}
+		}
+	}
+	return deepest
+}
+
+// newerOperator finds the first "?:", "??" or infix "**" of expr outside
+// string literals, quoted names, comments and regular expressions: the
+// default, coalescing and power operators gnata parses but jsonata-js
+// 2.0.6 (AWS's) does not. It returns jsonata-js's error code and the
+// token it stumbles on (S0211 ":" or "?", S0201 "**"), or "".
+func newerOperator(expr string) (code, token string) {
+	prev := byte(0) // the last character outside spaces, comments and literals
+	for i := 0; i < len(expr); i++ {
+		c := expr[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v':
+			continue
+		case c == '"' || c == '\'' || c == '`':
+			for i++; i < len(expr) && expr[i] != c; i++ {
+				if expr[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+		case c == '/' && i+1 < len(expr) && expr[i+1] == '*':
+			end := strings.Index(expr[i+2:], "*/")
+			if end < 0 {
+				return "", ""
+			}
+			i += end + 3
+			continue
+		case c == '*' && i+1 < len(expr) && expr[i+1] == '*' && endsOperand(prev):
+			// ** after an operand is the power operator; elsewhere it is
+			// the descendant wildcard (a.**.b), which jsonata-js has too.
+			return "S0201", "**"
+		case c == '/' && !endsOperand(prev):
+			// A regular expression, where "?:" and "??" are regex syntax.
+			for i++; i < len(expr) && expr[i] != '/'; i++ {
+				if expr[i] == '\\' {
+					i++
+				}
+			}
+		case c == '<' && prev == ')':
+			// A lambda's signature, as in function($a)<s?:s>{...}.
+			if end := signatureEnd(expr, i); end > 0 {
+				i = end
+			}
+		case c == '?' && i+1 < len(expr) && (expr[i+1] == ':' || expr[i+1] == '?'):
+			return "S0211", string(expr[i+1])
+		}
+		prev = c
+	}
+	return "", ""
+}
+
+// endsOperand reports whether c, the last character before a '/', ends an
+// operand (so the '/' divides) rather than an operator (so it starts a
+// regular expression).
+func endsOperand(c byte) bool {
+	switch {
+	case c == 0:
+		return false
+	case c == ')' || c == ']' || c == '}' || c == '"' || c == '\'' || c == '`':
+		return true
+	case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == '$', c >= 0x80:
+		return true
+	}
+	return false
+}
+
+// signatureEnd returns the position of the '>' closing the function
+// signature that starts at expr[i] == '<', when it is one (signature
+// characters only, then a '{' for the body); else 0.
+func signatureEnd(expr string, i int) int {
+	depth := 0
+	for j := i; j < len(expr); j++ {
+		switch c := expr[j]; {
+		case c == '<':
+			depth++
+		case c == '>':
+			depth--
+			if depth == 0 {
+				k := skipSpace(expr, j+1)
+				if k < len(expr) && expr[k] == '{' {
+					return j
+				}
+				return 0
+			}
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', strings.IndexByte("?+-:()|", c) >= 0:
+		default:
+			return 0
+		}
+	}
+	return 0
 }

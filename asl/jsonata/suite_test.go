@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,10 @@ const suiteDir = "testdata/jsonata-js"
 
 // suiteFloor is the share of the suite's cases the adapter must pass.
 const suiteFloor = 0.995
+
+// messageFloor is how many of the suite's errors must carry jsonata-js's
+// exact message (testdata/messages.json, recorded from jsonata-js 2.0.6).
+const messageFloor = 255
 
 // suiteCase is one case of the suite (see testdata/jsonata-js/TESTSUITE.md).
 type suiteCase struct {
@@ -59,14 +64,12 @@ func TestJSONataJSSuite(t *testing.T) {
 		t.Fatalf("no cases in %s: %v", suiteDir, err)
 	}
 	sort.Strings(groups)
-	var passed, failed, evalCases int
-	var failures []string
+	jsMessages := readMessages(t)
+	var passed, failed, evalCases, msgSame, msgDiff int
+	var failures, msgDiffs []string
 	for _, f := range groups {
 		for i, c := range readCases(t, f) {
-			name := strings.TrimPrefix(f, suiteDir+"/groups/")
-			if i > 0 || strings.Contains(filepath.Base(f), "parent") {
-				name += "#" + itoa(i)
-			}
+			name := strings.TrimPrefix(f, suiteDir+"/groups/") + "#" + strconv.Itoa(i)
 			expr := c.expr(t, filepath.Dir(f))
 			if strings.Contains(expr, "$eval") {
 				evalCases++
@@ -74,6 +77,16 @@ func TestJSONataJSSuite(t *testing.T) {
 					t.Errorf("%s: $eval must fail as on AWS: %s", name, msg)
 				}
 				continue
+			}
+			if want, ok := jsMessages[name]; ok {
+				if got := caseError(expr, c, datasets); got != nil && got.Code == want.Code {
+					if got.Message == want.Message {
+						msgSame++
+					} else {
+						msgDiff++
+						msgDiffs = append(msgDiffs, name+": "+want.Code+": got "+strconv.Quote(got.Message)+", jsonata-js "+strconv.Quote(want.Message))
+					}
+				}
 			}
 			if msg := runCase(expr, c, datasets); msg != "" {
 				failed++
@@ -89,13 +102,16 @@ func TestJSONataJSSuite(t *testing.T) {
 	for _, f := range failures {
 		t.Logf("failed: %s", f)
 	}
+	t.Logf("error texts: %d of %d errors with jsonata-js's code have jsonata-js's exact message", msgSame, msgSame+msgDiff)
+	for _, d := range msgDiffs {
+		t.Logf("message differs: %s", d)
+	}
+	if msgSame < messageFloor {
+		t.Errorf("only %d error texts match jsonata-js's, want at least %d", msgSame, messageFloor)
+	}
 	if float64(passed) < suiteFloor*float64(total) {
 		t.Errorf("suite pass rate %d/%d is below the floor %.1f%%", passed, total, suiteFloor*100)
 	}
-}
-
-func itoa(i int) string {
-	return string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
 }
 
 func readCases(t *testing.T, file string) []suiteCase {
@@ -278,4 +294,33 @@ func mustDecodeFile(t *testing.T, f string) any {
 		t.Fatalf("%s: %v", f, err)
 	}
 	return v
+}
+
+// jsMessage is jsonata-js's error for a suite case (testdata/messages.json,
+// written by testdata/messages.js).
+type jsMessage struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func readMessages(t *testing.T) map[string]jsMessage {
+	b, err := os.ReadFile("testdata/messages.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]jsMessage{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// caseError is the adapter's error for a case, nil when it has none.
+func caseError(expr string, c suiteCase, datasets map[string]any) *Error {
+	_, err := evalCase(expr, c, datasets)
+	var je *Error
+	if errors.As(err, &je) {
+		return je
+	}
+	return nil
 }

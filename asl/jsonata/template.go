@@ -101,7 +101,7 @@ func parseNode(v any, path string) (node, error) {
 	case []any:
 		n := node{children: make([]node, len(x))}
 		for i, e := range x {
-			c, err := parseNode(e, joinPath(path, strconv.Itoa(i)))
+			c, err := parseNode(e, path+"["+strconv.Itoa(i)+"]")
 			if err != nil {
 				return node{}, err
 			}
