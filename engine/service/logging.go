@@ -11,8 +11,8 @@ import (
 )
 
 // The service's structured logs of executions and API calls: one record as
-// an execution starts (info), one as it ends (info when it succeeded, warn
-// otherwise, with its error and cause), one per API call at debug, and one
+// an execution starts (info), one as it ends (info when it succeeded or was
+// stopped, warn when it failed or timed out, with its error and cause), one per API call at debug, and one
 // per API error (info for the caller's mistakes, error for the server's).
 
 // logRunStart records that r starts, resumes or redrives.
@@ -40,12 +40,14 @@ func (s *Service) logRunStart(r *run, opts *engine.Options) {
 // logRunEnd records how r ended.
 func (s *Service) logRunEnd(r *run, res *engine.Result) {
 	attrs := []any{"execution", r.key, "status", res.Status, "duration", time.Since(r.started).Round(time.Millisecond)}
-	if res.Status == engine.StatusSucceeded {
-		s.log.Info("execution ended", attrs...)
-		return
+	if res.Error != "" || res.Cause != "" {
+		attrs = append(attrs, "error", res.Error, "cause", res.Cause)
 	}
-	attrs = append(attrs, "error", res.Error, "cause", res.Cause)
-	s.log.Warn("execution ended", attrs...)
+	level := slog.LevelWarn // failed or timed out
+	if res.Status == engine.StatusSucceeded || res.Status == engine.StatusAborted {
+		level = slog.LevelInfo // as asked: by StopExecution, or a parent's end
+	}
+	s.log.Log(context.Background(), level, "execution ended", attrs...)
 }
 
 // logAPICall records one API call: at debug when it succeeded, at info
