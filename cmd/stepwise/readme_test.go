@@ -4,12 +4,19 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/stepwise/stepwise/engine/temporal/temporaltest"
 )
 
 // readmeSection returns the lines of the ```sh blocks of README.md's
@@ -141,5 +148,54 @@ func TestReadmeServiceWithTheAWSCLI(t *testing.T) {
 	}
 	if !strings.Contains(string(out), `"stateMachines": [`) || !strings.Contains(string(out), `"executionArn": "arn:aws:states:us-east-1:123456789012:express:hello:`) {
 		t.Errorf("list-state-machines or start-execution printed something else:\n%s", out)
+	}
+}
+
+// TestReadmeTemporal runs the README's Temporal lines: the dev server of
+// the CLI that scripts/temporal-cli.sh builds (on free ports rather than
+// the defaults, which the lines rely on), stepwise worker, and the circuit
+// breaker's run on it, which prints what the README says.
+func TestReadmeTemporal(t *testing.T) {
+	cli := temporaltest.CLI(t)
+	lines := readmeSection(t, "## Temporal")
+	want := []string{"temporal=$(scripts/temporal-cli.sh)", "$temporal server start-dev &", "go run ./cmd/stepwise worker &"}
+	if len(lines) != 4 || !slices.Equal(lines[:3], want) || !strings.HasPrefix(lines[3], "go run ./cmd/stepwise run ") {
+		t.Fatalf("the README's Temporal lines changed: %q", lines)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath: cli, LogLevel: "error", Stdout: io.Discard, Stderr: io.Discard,
+		ClientOptions: &client.Options{Logger: temporaltest.QuietLogger()},
+	})
+	if err != nil {
+		t.Fatalf("dev server: %v", err)
+	}
+	defer func() { _ = srv.Stop() }()
+	addr := srv.FrontendHostPort()
+
+	bin := awscliBuildStepwise(t)
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var workerLog temporaltest.LockedBuffer
+	worker := exec.Command(bin, "worker", "--address", addr)
+	worker.Dir, worker.Stdout, worker.Stderr = root, &workerLog, &workerLog
+	if err := worker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = worker.Process.Signal(os.Interrupt)
+		_ = worker.Wait()
+	}()
+	args := append(strings.Fields(strings.TrimPrefix(lines[3], "go run ./cmd/stepwise ")), "--address", addr)
+	run := exec.CommandContext(ctx, bin, args...)
+	run.Dir = root
+	var stderr bytes.Buffer
+	run.Stderr = &stderr
+	out, err := run.Output()
+	if err != nil || string(out) != `{"orderId":"o-1001","status":"PAID"}`+"\n" {
+		t.Fatalf("%v: stdout %q\nstderr %s\nworker %s", err, out, stderr.String(), workerLog.String())
 	}
 }
