@@ -46,7 +46,7 @@ func Result(ctx context.Context, run client.WorkflowRun) (*ExecutionResult, erro
 	if err == nil {
 		return &res, nil
 	}
-	if r, ok := resultOf(err); ok {
+	if r, ok := ResultFromError(err); ok {
 		return r, nil
 	}
 	return nil, err

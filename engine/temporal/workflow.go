@@ -349,10 +349,12 @@ func failure(out *ExecutionResult) error {
 	return temporal.NewNonRetryableApplicationError(msg, out.Error, nil, out)
 }
 
-// resultOf returns the ExecutionResult that a workflow error carries: the
-// details of a failed or timed-out execution's application error, or of a
-// cancelled workflow's CanceledError.
-func resultOf(err error) (*ExecutionResult, bool) {
+// ResultFromError returns the ExecutionResult that the error of a
+// workflow run (client.WorkflowRun.Get, or a test environment's
+// GetWorkflowError) carries: the details of a failed or timed-out
+// execution's application error, or of a cancelled workflow's
+// CanceledError. It reports false for any other error.
+func ResultFromError(err error) (*ExecutionResult, bool) {
 	// Details are read into a pointer: from a payload (a client) as from
 	// the *ExecutionResult itself (the test environment).
 	var res *ExecutionResult

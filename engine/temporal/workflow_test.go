@@ -103,7 +103,7 @@ func runEnv(t testing.TB, inv integrations.Invoker, in ExecutionInput, setup fun
 			}
 			continue
 		}
-		if r, ok := resultOf(err); ok && err != nil && r.Status != engine.StatusAborted {
+		if r, ok := ResultFromError(err); ok && err != nil && r.Status != engine.StatusAborted {
 			out.res = r
 			return out, runs
 		}
@@ -432,7 +432,7 @@ func TestFailedExecutionFailsTheWorkflow(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Type() != "Boom" || ae.Message() != "it broke" || !ae.NonRetryable() {
 		t.Fatalf("workflow error %v, want an application error Boom: it broke", err)
 	}
-	res, ok := resultOf(err)
+	res, ok := ResultFromError(err)
 	if !ok || res.Status != engine.StatusFailed || res.Error != "Boom" || res.Cause != "it broke" || res.ExecutionArn == "" {
 		t.Fatalf("result %+v %v", res, ok)
 	}
