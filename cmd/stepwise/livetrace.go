@@ -161,6 +161,7 @@ type statusLine struct {
 type mapProgress struct {
 	name        string
 	total, done int
+	run         bool // a Distributed Map's run: its iterations report no events
 }
 
 func newStatusLine(w io.Writer) *statusLine {
@@ -214,6 +215,10 @@ func (l *statusLine) onEvent(ev history.Event) {
 		if d, ok := ev.Details.(*history.MapStateStartedEventDetails); ok {
 			l.maps = append(l.maps, &mapProgress{name: l.state, total: d.Length})
 		}
+	case t == "MapRunStarted":
+		if len(l.maps) > 0 {
+			l.maps[len(l.maps)-1].run = true
+		}
 	case t == "MapIterationSucceeded" || t == "MapIterationFailed" || t == "MapIterationAborted":
 		if d, ok := ev.Details.(*history.MapIterationEventDetails); ok {
 			for i := len(l.maps) - 1; i >= 0; i-- {
@@ -237,6 +242,10 @@ func (l *statusLine) text() string {
 	}
 	s := fmt.Sprintf("… %s (%s) %s", l.state, l.typ, l.now().Sub(l.since).Round(time.Second))
 	for _, m := range l.maps {
+		if m.run {
+			s += fmt.Sprintf(" · %s: a map run of %d items", m.name, m.total)
+			continue
+		}
 		s += fmt.Sprintf(" · %s %d/%d", m.name, m.done, m.total)
 	}
 	return s

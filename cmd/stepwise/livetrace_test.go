@@ -111,6 +111,16 @@ func TestStatusLine(t *testing.T) {
 	if strings.Contains(out.String(), "Each") {
 		t.Errorf("a finished Map still shown: %q", out.String())
 	}
+	// A Distributed Map's iterations report nothing: no count is shown.
+	l.onEvent(history.Event{Type: "MapStateEntered", Details: &history.StateEnteredEventDetails{Name: "Big"}})
+	l.onEvent(history.Event{Type: "MapStateStarted", Details: &history.MapStateStartedEventDetails{Length: 500}})
+	l.onEvent(history.Event{Type: "MapRunStarted", Details: &history.MapRunStartedEventDetails{MapRunArn: "arn"}})
+	out.Reset()
+	l.redraw()
+	if got := out.String(); !strings.HasSuffix(got, "… Big (Map) 0s · Big: a map run of 500 items") {
+		t.Errorf("map run: %q", got)
+	}
+
 	var nilLine *statusLine // not a terminal: nothing at all
 	nilLine.onEvent(history.Event{Type: "PassStateEntered"})
 	nilLine.redraw()
