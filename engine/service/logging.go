@@ -86,6 +86,9 @@ func (r *apiRecorder) Write(b []byte) (int, error) {
 	return r.ResponseWriter.Write(b)
 }
 
+// Unwrap returns the wrapped writer, for http.ResponseController.
+func (r *apiRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 // apiError is the error the response carried, or nil.
 func (r *apiRecorder) apiError() *APIError {
 	if r.status < 400 {
