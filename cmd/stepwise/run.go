@@ -55,7 +55,7 @@ flags:
                           --trace-width.
                           With --json the trace is a "trace" array of step objects
                           in the JSON document instead (in the order states were
-                          entered; absent stages left out).
+                          entered; absent stages left out; durationSeconds).
   --trace-width N         fold traced values to N columns (default 120; 0: show
                           whole values)
   --payload-limit BYTES   the largest state input, output or task result (default
@@ -407,6 +407,9 @@ func stepJSON(s *engine.Step) *value.Object {
 	}
 	if s.Aborted {
 		o.Append("aborted", true)
+	}
+	if !s.Entered.IsZero() && !s.Exited.IsZero() {
+		o.Append("durationSeconds", seconds(s.Exited.Sub(s.Entered)))
 	}
 	if len(s.Retries) > 0 {
 		rs := make([]any, len(s.Retries))

@@ -254,6 +254,7 @@ func TestRunTraceJSON(t *testing.T) {
 		"cause":               "",
 		"catch":               "",
 		"retries":             `[{"retrier":0,"attempt":1,"error":"Lambda.TooManyRequestsException","cause":"busy","delaySeconds":2}]`,
+		"durationSeconds":     `2`, // the retry's back-off, in virtual time
 	})
 	wantFields(t, steps[1], map[string]string{
 		"state":           `"Each"`,
