@@ -100,6 +100,10 @@ type Step struct {
 	Aborted      bool
 	Retries      []Retry
 	Catch        *Catch
+
+	// Entered and Exited are when the visit began and ended, on the
+	// execution's clock (virtual under a virtual clock).
+	Entered, Exited time.Time
 }
 
 // traceStart begins the step of a state visit, or returns nil when the
@@ -109,7 +113,7 @@ func (ex *execution) traceStart(th *thread, name, typ string, input any) *Step {
 		return nil
 	}
 	ex.traceSeq++
-	return &Step{Seq: ex.traceSeq, Parent: th.traceParent, Path: th.tracePath, State: name, Type: typ, Input: input}
+	return &Step{Seq: ex.traceSeq, Parent: th.traceParent, Path: th.tracePath, State: name, Type: typ, Input: input, Entered: ex.rt.Now()}
 }
 
 // traceEnd completes a step with how the visit ended and hands it to the
@@ -129,6 +133,7 @@ func (ex *execution) traceEnd(ctx context.Context, s *Step, out any, next string
 	if s.Catch != nil {
 		s.Error, s.Cause = s.Catch.Error, s.Catch.Cause
 	}
+	s.Exited = ex.rt.Now()
 	ex.opts.Tracer.Step(ctx, s)
 }
 

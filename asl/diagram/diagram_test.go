@@ -438,6 +438,38 @@ func TestAnalyzeUncaughtTaskFailure(t *testing.T) {
 	}
 }
 
+// A Task with End: true that catches an error leaves through its Catch
+// edge: its End edge is not taken (the circuit breaker's Execute Lambda).
+func TestCaughtErrorDoesNotTakeEndEdge(t *testing.T) {
+	sm := parse(t, `{"StartAt":"T","States":{
+	  "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
+	       "Catch":[{"ErrorEquals":["States.ALL"],"Next":"H"}],"End":true},
+	  "H":{"Type":"Fail","Error":"E"}}}`)
+	tr, err := ParseTrace([]byte(`[
+	 {"id":1,"type":"ExecutionStarted"},
+	 {"id":2,"previousEventId":1,"type":"TaskStateEntered","details":{"name":"T"}},
+	 {"id":3,"previousEventId":2,"type":"TaskScheduled"},
+	 {"id":4,"previousEventId":3,"type":"TaskFailed"},
+	 {"id":5,"previousEventId":4,"type":"TaskStateExited","details":{"name":"T"}},
+	 {"id":6,"previousEventId":5,"type":"FailStateEntered","details":{"name":"H"}},
+	 {"id":7,"previousEventId":6,"type":"ExecutionFailed"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dot := render(t, sm, Options{Trace: tr})
+	if !strings.Contains(dot, "  state1 -> stop3;\n") {
+		t.Errorf("T -> End drawn as taken:\n%s", dot)
+	}
+	if !strings.Contains(dot, "state1 -> state2 [style=\"dashed,bold\"") || !strings.Contains(dot, "state2 -> stop3 [style=\"bold\"") {
+		t.Errorf("the Catch edge and the Fail state's end not drawn as taken:\n%s", dot)
+	}
+	mm := render(t, sm, Options{Trace: tr, Format: Mermaid})
+	// Edges in order: start->T (0), T->H (1), T->End (2), H->End (3).
+	if !strings.Contains(mm, "  state1 --> stop3\n") || !strings.Contains(mm, "linkStyle 0,1,3 ") {
+		t.Errorf("Mermaid: T -> End styled as taken:\n%s", mm)
+	}
+}
+
 func TestAnalyzeFailureWithoutEvent(t *testing.T) {
 	// The Map's ItemsPath fails (States.Runtime, not caught): the Map has
 	// no failure event of its own, but is left open when the execution
@@ -547,8 +579,12 @@ func TestChoiceSummaries(t *testing.T) {
 	if !strings.Contains(out, `label="1: $states.input.n > 10"`) {
 		t.Errorf("JSONata condition not summarised:\n%s", out)
 	}
-	if !regexp.MustCompile(`label="2: \$states\.input\.name = [^"]{0,30}…"`).MatchString(out) {
-		t.Errorf("long condition not truncated:\n%s", out)
+	// A long condition is shown whole, wrapped.
+	if !strings.Contains(out, `label="2: $states.input.name = 'a very long\nname that goes on and on and on'"`) {
+		t.Errorf("long condition not wrapped whole:\n%s", out)
+	}
+	if mm := render(t, sm, Options{Format: Mermaid}); !strings.Contains(mm, `"2: $states.input.name = 'a very long<br/>name that goes on and on and on'"`) {
+		t.Errorf("long condition not wrapped whole in Mermaid:\n%s", mm)
 	}
 	sm = parse(t, `{"StartAt":"C","States":{
 	  "C":{"Type":"Choice","Choices":[

@@ -9,8 +9,13 @@ import (
 	"github.com/stepwise/stepwise/asl/value"
 )
 
-// maxSummary is the longest condition summary on a Choice edge, in runes.
-const maxSummary = 40
+// maxSummary is the longest condition summary on a Choice edge, in runes:
+// whole conditions are shown, wrapped at summaryWidth, unless one is
+// longer than this.
+const maxSummary = 300
+
+// summaryWidth is the width at which a condition summary wraps, in runes.
+const summaryWidth = 36
 
 // ShortResource returns the short name of a Task's resource for a label:
 // "lambda:invoke" for arn:aws:states:::lambda:invoke, "s3:getObject" for
@@ -46,7 +51,29 @@ func ruleSummary(sm *asl.StateMachine, loc string, i int, r asl.ChoiceRule) stri
 	} else if raw, ok := lookup(sm.Raw, loc+"/Choices/"+strconv.Itoa(i)).(*value.Object); ok {
 		s = ruleText(raw, 0)
 	}
-	return truncate(strings.Join(strings.Fields(s), " "), maxSummary)
+	return wrap(truncate(strings.Join(strings.Fields(s), " "), maxSummary), summaryWidth)
+}
+
+// wrap breaks s into lines of at most width runes at spaces (a word longer
+// than width gets a line of its own).
+func wrap(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Split(s, " ") {
+		wn := utf8.RuneCountInString(w)
+		switch {
+		case i == 0:
+		case n+1+wn > width:
+			b.WriteByte('\n')
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += wn
+	}
+	return b.String()
 }
 
 // conditionText renders a JSONata Condition without its {% %} delimiters.

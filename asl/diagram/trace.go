@@ -237,6 +237,21 @@ func (d *diagram) apply(t *Trace) []string {
 		return nd
 	}
 
+	// followed[j] says that exit j led to another state: the state
+	// entered next on its thread, at its level. An exit that did not
+	// ended its level (End: true, a Succeed state, a branch's last state).
+	followed := make([]bool, n)
+	for i, e := range evs {
+		if !strings.HasSuffix(e.Type, "StateEntered") {
+			continue
+		}
+		if j := before(i); j >= 0 && strings.HasSuffix(evs[j].Type, "StateExited") {
+			if a, b := d.byName[evs[j].Name], d.byName[e.Name]; a != nil && b != nil && a.level == b.level {
+				followed[j] = true
+			}
+		}
+	}
+
 	for i, e := range evs {
 		if !isStateEvent(e.Type) {
 			continue
@@ -246,7 +261,7 @@ func (d *diagram) apply(t *Trace) []string {
 			continue
 		}
 		if strings.HasSuffix(e.Type, "StateExited") {
-			if cur.level.end != nil {
+			if cur.level.end != nil && !followed[i] {
 				d.mark(cur, cur.level.end)
 			}
 			continue

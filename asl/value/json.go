@@ -13,11 +13,26 @@ import (
 // SyntaxError reports malformed JSON text.
 type SyntaxError struct {
 	Offset int    // byte offset of the problem
+	Line   int    // its line, from 1
+	Column int    // its column, from 1, in characters
 	Msg    string // what is wrong
 }
 
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("invalid JSON at offset %d: %s", e.Offset, e.Msg)
+	return fmt.Sprintf("invalid JSON at line %d, column %d: %s", e.Line, e.Column, e.Msg)
+}
+
+// position returns the 1-based line and column (in characters) of byte
+// offset off of data.
+func position(data []byte, off int) (line, col int) {
+	off = min(max(off, 0), len(data))
+	line, start := 1, 0
+	for i, c := range data[:off] {
+		if c == '\n' {
+			line, start = line+1, i+1
+		}
+	}
+	return line, utf8.RuneCount(data[start:off]) + 1
 }
 
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
@@ -127,7 +142,8 @@ func (d *decoder) valSlice(n int) []any {
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
-	return &SyntaxError{Offset: d.pos, Msg: fmt.Sprintf(format, args...)}
+	line, col := position(d.data, d.pos)
+	return &SyntaxError{Offset: d.pos, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (d *decoder) skipSpace() {

@@ -38,6 +38,17 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
+func TestDecodeErrorPosition(t *testing.T) {
+	// The colon is missing on line 3, after two spaces and
+	// "é" (whose é is two bytes, one character).
+	_, err := DecodeString("{\n \"P\": {\n  \"é\" 1}}")
+	var se *SyntaxError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, 3, se.Line)
+	assert.Equal(t, 7, se.Column)
+	assert.Equal(t, "invalid JSON at line 3, column 7: expected ':' after key", se.Error())
+}
+
 func TestDecodeStrings(t *testing.T) {
 	cases := map[string]string{
 		`"plain"`:            "plain",

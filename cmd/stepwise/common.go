@@ -60,7 +60,7 @@ func loadMachine(cmd, file string, stderr io.Writer) (*asl.StateMachine, bool) {
 	if err != nil {
 		var dl diag.List
 		if errors.As(err, &dl) {
-			fmt.Fprintf(stderr, "stepwise %s: %s: invalid definition (%d problems):\n", cmd, file, len(dl))
+			fmt.Fprintf(stderr, "stepwise %s: %s: invalid definition (%s):\n", cmd, file, countNoun(len(dl), "problem"))
 			for _, d := range dl {
 				fmt.Fprintf(stderr, "  %s\n", d)
 			}
@@ -70,4 +70,12 @@ func loadMachine(cmd, file string, stderr io.Writer) (*asl.StateMachine, bool) {
 		return nil, false
 	}
 	return sm, true
+}
+
+// countNoun spells n and noun in agreement: "1 problem", "2 problems".
+func countNoun(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

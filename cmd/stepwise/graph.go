@@ -35,7 +35,7 @@ flags:
   --output FILE           write to FILE instead of standard output; .png,
                           .svg and .pdf are rendered with Graphviz's dot
 
-Exit status: 0 drawn, 1 Graphviz failed, 2 usage error, invalid definition
+Exit status: 0 drawn, 1 Graphviz is missing or failed, 2 usage error, invalid definition
 or trace, or unreadable file.
 `
 
@@ -121,7 +121,7 @@ func cmdGraph(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		var dl diag.List
 		if errors.As(err, &dl) {
-			fmt.Fprintf(stderr, "stepwise graph: %s: invalid definition (%d problems):\n", f.file, len(dl))
+			fmt.Fprintf(stderr, "stepwise graph: %s: invalid definition (%s):\n", f.file, countNoun(len(dl), "problem"))
 			for _, d := range dl {
 				fmt.Fprintf(stderr, "  %s\n", d)
 			}
@@ -179,7 +179,7 @@ func runGraphviz(ctx context.Context, text, format, output string, stderr io.Wri
 		fmt.Fprintf(stderr, "stepwise graph: Graphviz's dot command is not installed, so %s cannot be rendered.\n"+
 			"Install it (for example: apt-get install graphviz), or write the graph as text with\n"+
 			"--format dot (or --output FILE.dot) and render it elsewhere.\n", output)
-		return 2
+		return 1
 	}
 	cmd := exec.CommandContext(ctx, dot, "-T"+format, "-o", output)
 	cmd.Stdin = strings.NewReader(text)

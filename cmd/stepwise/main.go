@@ -27,6 +27,7 @@ func commands() map[string]command {
 		"inspect":  {"run one state alone, like AWS's TestState, and show its data flow", cmdInspect},
 		"worker":   {"run a Temporal worker for stepwise run --backend temporal", cmdWorker},
 		"serve":    {"serve the Step Functions API, with executions kept in SQLite", cmdServe},
+		"version":  {"print the version of this build (also: stepwise --version)", cmdVersion},
 	}
 }
 
@@ -45,6 +46,9 @@ func mainWithArgs(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		return cmdVersion(ctx, args[1:], stdout, stderr)
 	}
 	c, ok := cmds[args[0]]
 	if !ok {

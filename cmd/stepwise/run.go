@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -47,15 +46,18 @@ flags:
   --trace                 show each state's data flow, as AWS's data flow simulator
                           does: input, afterInputPath, afterParameters, result,
                           afterResultSelector, afterResultPath, output, variables
-                          assigned, the transition, retries and catches. Map
-                          iterations and Parallel branches are nested under their
-                          state. The trace goes to stderr (the output stays on
-                          stdout), coloured when stderr is a terminal and NO_COLOR
-                          is unset, with long values folded to --trace-width.
+                          assigned, the transition, retries and catches, and how
+                          long the state took. Map iterations and Parallel
+                          branches are nested under their state. The trace goes
+                          to stderr as each top-level state ends (the output
+                          stays on stdout), coloured when stderr is a terminal
+                          and NO_COLOR is unset, with long values folded to
+                          --trace-width.
                           With --json the trace is a "trace" array of step objects
                           in the JSON document instead (in the order states were
-                          entered; absent stages left out).
-  --trace-width N         fold traced values to N columns (default 120)
+                          entered; absent stages left out; durationSeconds).
+  --trace-width N         fold traced values to N columns (default 120; 0: show
+                          whole values)
   --payload-limit BYTES   the largest state input, output or task result (default
                           262144, AWS's 256 KiB; 0: no limit)
   --max-history-events N  stop the execution as AWS does when its history reaches
@@ -158,8 +160,8 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	if f.maxEvents < 0 {
 		return nil, errors.New("--max-history-events must be 0 (no limit) or a number of events")
 	}
-	if f.traceWidth < 20 {
-		return nil, errors.New("--trace-width must be at least 20")
+	if f.traceWidth != 0 && f.traceWidth < 20 {
+		return nil, errors.New("--trace-width must be 0 (whole values) or at least 20")
 	}
 	if f.backend != "local" && f.backend != "temporal" {
 		return nil, errors.New("--backend must be local or temporal")
@@ -220,10 +222,22 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if f.maxEvents == 0 {
 		opts.MaxHistoryEvents = -1
 	}
+	// On a terminal, a status line shows the state running and the
+	// progress of Map states while the execution runs.
+	var status *statusLine
+	if isTerminal(stderr) {
+		status = newStatusLine(stderr)
+		opts.OnEvent = status.onEvent
+	}
 	var tr *traceRecorder
-	if f.trace {
+	var live *liveTrace
+	switch {
+	case f.trace && f.json:
 		tr = &traceRecorder{}
 		opts.Tracer = tr
+	case f.trace:
+		live = newLiveTrace(stderr, traceStyle(stderr, f.traceWidth), status)
+		opts.Tracer = live
 	}
 	if opts.ExecutionName == "" {
 		opts.ExecutionName = "run-" + start.Format("20060102T150405.000000000Z")
@@ -235,7 +249,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "stepwise run: %v\n", err)
 		return 2
 	}
+	stopStatus := status.start(500 * time.Millisecond)
 	res, err := engine.Run(ctx, sm, input, opts)
+	stopStatus()
+	if live != nil {
+		live.flush()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "stepwise run: %v\n", err)
 		return 1
@@ -252,9 +271,6 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		stdout.Write(append(value.Encode(doc), '\n'))
 		return code
-	}
-	if tr != nil {
-		tr.writeText(stderr, traceStyle(stderr, f.traceWidth))
 	}
 	if code == 0 {
 		stdout.Write(append(value.Encode(res.Output), '\n'))
@@ -404,6 +420,9 @@ func stepJSON(s *engine.Step) *value.Object {
 	if s.Aborted {
 		o.Append("aborted", true)
 	}
+	if !s.Entered.IsZero() && !s.Exited.IsZero() {
+		o.Append("durationSeconds", seconds(s.Exited.Sub(s.Entered)))
+	}
 	if len(s.Retries) > 0 {
 		rs := make([]any, len(s.Retries))
 		for i, r := range s.Retries {
@@ -495,9 +514,10 @@ func (st textStyle) paint(code, s string) string {
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
-// fold shortens s to at most n runes, ending it with "…" when cut.
+// fold shortens s to at most n runes, ending it with "…" when cut; n 0
+// keeps s whole.
 func fold(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if n == 0 || utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	if n < 1 {
@@ -505,40 +525,6 @@ func fold(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
-}
-
-// writeText renders the trace as indented text: each state visit with its
-// stages, and under a Map or Parallel its iterations or branches.
-func (r *traceRecorder) writeText(w io.Writer, st textStyle) {
-	children := map[int][]*engine.Step{}
-	for _, s := range r.ordered() {
-		children[s.Parent] = append(children[s.Parent], s)
-	}
-	var list func(steps []*engine.Step, indent string)
-	list = func(steps []*engine.Step, indent string) {
-		for _, s := range steps {
-			writeStep(w, st, s, indent)
-			kids := children[s.Seq]
-			if len(kids) == 0 {
-				continue
-			}
-			// Group by iteration or branch, in index order.
-			slices.SortStableFunc(kids, func(a, b *engine.Step) int {
-				return a.Path[len(a.Path)-1].Index - b.Path[len(b.Path)-1].Index
-			})
-			for i := 0; i < len(kids); {
-				p := kids[i].Path[len(kids[i].Path)-1]
-				j := i + 1
-				for j < len(kids) && kids[j].Path[len(kids[j].Path)-1].Index == p.Index {
-					j++
-				}
-				fmt.Fprintf(w, "%s  %s\n", indent, st.paint(sgrCyan, p.Kind+" "+strconv.Itoa(p.Index)))
-				list(kids[i:j], indent+"    ")
-				i = j
-			}
-		}
-	}
-	list(children[0], "")
 }
 
 // writeStep writes one state visit.
@@ -556,14 +542,23 @@ func writeStep(w io.Writer, st textStyle, s *engine.Step, indent string) {
 	default:
 		outcome = "→ " + st.paint(sgrGreen, s.Next)
 	}
-	fmt.Fprintf(w, "%s%s %s  %s\n", indent, st.paint(sgrBold, s.State), st.paint(sgrDim, "("+s.Type+")"), outcome)
+	took := ""
+	if d := stepDuration(s); d != "" {
+		took = "  " + st.paint(sgrDim, d)
+	}
+	fmt.Fprintf(w, "%s%s %s  %s%s\n", indent, st.paint(sgrBold, s.State), st.paint(sgrDim, "("+s.Type+")"), outcome, took)
 	const labelWidth = 20
 	room := st.width - len(indent) - 2 - labelWidth
+	if st.width == 0 {
+		room = 0 // whole values
+	} else {
+		room = max(room, 10)
+	}
 	line := func(label, text string) {
-		fmt.Fprintf(w, "%s  %s%s\n", indent, st.paint(sgrDim, fmt.Sprintf("%-*s", labelWidth, label)), fold(text, max(room, 10)))
+		fmt.Fprintf(w, "%s  %s%s\n", indent, st.paint(sgrDim, fmt.Sprintf("%-*s", labelWidth, label)), fold(text, room))
 	}
 	redLine := func(label, text string) {
-		fmt.Fprintf(w, "%s  %s%s\n", indent, st.paint(sgrDim, fmt.Sprintf("%-*s", labelWidth, label)), st.paint(sgrRed, fold(text, max(room, 10))))
+		fmt.Fprintf(w, "%s  %s%s\n", indent, st.paint(sgrDim, fmt.Sprintf("%-*s", labelWidth, label)), st.paint(sgrRed, fold(text, room)))
 	}
 	// Retries come where they happened: after the parameters, before the
 	// result of the attempt that succeeded.

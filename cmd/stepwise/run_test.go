@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -255,6 +256,7 @@ func TestRunTraceJSON(t *testing.T) {
 		"cause":               "",
 		"catch":               "",
 		"retries":             `[{"retrier":0,"attempt":1,"error":"Lambda.TooManyRequestsException","cause":"busy","delaySeconds":2}]`,
+		"durationSeconds":     `2`, // the retry's back-off, in virtual time
 	})
 	wantFields(t, steps[1], map[string]string{
 		"state":           `"Each"`,
@@ -292,17 +294,17 @@ func TestRunTraceText(t *testing.T) {
 		t.Errorf("colour codes written to a non-terminal:\n%s", errs)
 	}
 	want := []string{
-		"Call (Task)  → Each\n",
+		"Call (Task)  → Each  ",
 		"  afterParameters     {\"id\":\"o1\"}\n",
 		"  retry               Retry[0] attempt 1 after Lambda.TooMa…\n",
 		"  variables           {\"got\":7}\n",
-		"Each (Map)  → Boom\n",
+		"Each (Map)  → Boom  0s\n",
 		"  iteration 0\n",
-		"    Double (Pass)  ✓ end\n",
+		"    Double (Pass)  ✓ end  0s\n",
 		"      afterParameters     {\"d\":2}\n",
 		"  iteration 1\n",
 		"      output              {\"d\":4}\n",
-		"Boom (Fail)  ✗ Custom\n",
+		"Boom (Fail)  ✗ Custom  0s\n",
 		"  error               Custom: stop\n",
 		"execution FAILED\n",
 	}
@@ -321,6 +323,16 @@ func TestRunTraceText(t *testing.T) {
 	}
 	if !strings.Contains(errs, "…") {
 		t.Errorf("no long value folded:\n%s", errs)
+	}
+	// The retry's back-off is the Task's duration (virtual time).
+	if !regexp.MustCompile(`Call \(Task\)  → Each  [1-9][0-9.]*m?s\n`).MatchString(errs) {
+		t.Errorf("the Task's duration is not its retry's back-off:\n%s", errs)
+	}
+
+	// --trace-width 0 shows whole values.
+	code, _, errs = runCLI(t, def, "--mocks", mocks, "--virtual-clock", "--trace", "--trace-width", "0", "--input", `{"order":{"id":"o1"}}`)
+	if code != 1 || strings.Contains(errs, "…") || !strings.Contains(errs, `"note":"`+strings.Repeat("x", 200)+`"`) {
+		t.Errorf("--trace-width 0: code %d, a value folded:\n%s", code, errs)
 	}
 }
 

@@ -37,12 +37,17 @@ executions survive a restart: on start, every RUNNING execution resumes from
 its last checkpoint (a Wait sleeps until its stored deadline, an interrupted
 Task is invoked again, a Map or Parallel state runs again).
 
-Point a client at it, e.g.:
-  aws stepfunctions --endpoint-url http://127.0.0.1:8083 list-state-machines
+Point a client at it, with any credentials and region, e.g.:
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \
+    aws stepfunctions --endpoint-url http://127.0.0.1:8083 list-state-machines
   sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String("http://127.0.0.1:8083") })
-StartSyncExecution and TestState go to a "sync-" host prefix in the SDKs:
-turn that off for a local endpoint (Go: smithyhttp.SetHostnameImmutable or
-DisableEndpointHostPrefix in the context; boto3: Config(inject_host_prefix=False)).
+StartSyncExecution and TestState go to the host "sync-" + the endpoint's host
+in every SDK and the CLI. With "127.0.0.1 sync-localhost" in /etc/hosts, the
+endpoint http://localhost:8083 works with every client's defaults. Otherwise:
+the AWS CLI and boto3 take HTTP_PROXY=http://127.0.0.1:8083 (serve answers a
+proxied request itself) or, when recent, AWS_DISABLE_HOST_PREFIX_INJECTION=true;
+the JavaScript SDK v3 disableHostPrefix: true; Go a context with
+smithyhttp.DisableEndpointHostPrefix(ctx, true). The README says more.
 
 Task states: with SFN_MOCK_CONFIG (or --mocks) naming a Step Functions Local
 MockConfigFile, StartExecution on "<stateMachineArn>#<TestCaseName>" runs
@@ -212,12 +217,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "stepwise serve: %v\n\n%s", err, serveUsage)
 		return 2
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
-		fmt.Fprintf(stderr, "stepwise serve: --log-level: %v\n", err)
+	log, err := serveLogger(stderr, f.logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "stepwise serve: %v\n", err)
 		return 2
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	opts := service.Options{Region: f.region, AccountID: f.account, Logger: log, ActivityPollTimeout: f.activityPoll, ExecutionLogs: stderr}
 	if f.execLogs != "-" && f.execLogs != "" {
@@ -257,6 +261,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	return 0
+}
+
+// serveLogger is serve's logger: text records on w from level up.
+func serveLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
 // serve runs the server until ctx ends. ready, when set, receives the

@@ -36,7 +36,8 @@ backends:
   --temporal-worker         (temporal) also run a worker in this process (default true), which
                             answers tasks as the local backend does (--mocks, AWS, activities);
                             with --temporal-worker=false, stepwise worker processes run the
-                            executions (give them the same --mocks file)
+                            executions (mocked responses travel in each workflow's input:
+                            the workers need no mocks file)
 `
 
 // serveTemporalFlags are serve's flags for the Temporal backend.

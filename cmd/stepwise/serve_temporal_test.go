@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -401,6 +402,31 @@ func TestServeTemporal(t *testing.T) {
 		wf, err := tc.DescribeWorkflowExecution(ctx, arn, "")
 		if err != nil || wf.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED {
 			t.Fatalf("workflow %s: %v %v", arn, wf.GetWorkflowExecutionInfo().GetStatus(), err)
+		}
+	})
+
+	// A stop right after the start (before the workflow's start returned)
+	// aborts the execution as any stop does: its workflow starts and is
+	// cancelled, and its history ends with ExecutionAborted (the start was
+	// cut short: no history, an ERROR "execution could not run" in the log).
+	t.Run("StopExecution right after the start", func(t *testing.T) {
+		sm := mk(t, c, "sleeper-quick", `{"StartAt":"Nap","States":{"Nap":{"Type":"Wait","Seconds":300,"End":true}}}`)
+		for i := range 4 {
+			arn := start(t, c, sm, fmt.Sprintf("quick-%d", i), `{}`)
+			if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn)}); err != nil {
+				t.Fatal(err)
+			}
+			if d := waitClosed(t, c, arn); d.Status != types.ExecutionStatusAborted {
+				t.Fatalf("%s: %s", arn, d.Status)
+			}
+			got := types_(t, c, arn)
+			if len(got) < 2 || got[0] != "ExecutionStarted" || got[len(got)-1] != "ExecutionAborted" {
+				t.Fatalf("%s: history %v", arn, got)
+			}
+			wf, err := tc.DescribeWorkflowExecution(ctx, arn, "")
+			if err != nil || wf.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED {
+				t.Fatalf("workflow %s: %v %v", arn, wf.GetWorkflowExecutionInfo().GetStatus(), err)
+			}
 		}
 	})
 

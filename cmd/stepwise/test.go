@@ -31,7 +31,9 @@ case and compares how each ended with the expectations in EXPECT.json:
    "Broken":    {"status": "FAILED", "error": "MyError", "cause": "..."}}
 
 Only the members present are compared (output as a JSON value). A case's
-input is --input, else its "input" in EXPECT.json, else {}.
+input is --input, else its "input" in EXPECT.json, else {}; without
+--expect, --input is required. A case without an expectation passes
+unchecked ("?") when its execution succeeds, and fails otherwise.
 
 Exit status: 0 when every expectation holds, 1 when one does not, 2 for a
 bad flag or an invalid definition, mock or expectation file.
@@ -92,6 +94,10 @@ func parseTestFlags(args []string) (*testFlags, error) {
 	}
 	if f.update && f.expect == "" {
 		return nil, errors.New("--update needs --expect")
+	}
+	if f.expect == "" && !f.inputSet {
+		return nil, errors.New("no input for the test cases (a MockConfigFile's test cases carry none): give --expect EXPECT.json, " +
+			"whose cases hold their \"input\" (record them with --expect EXPECT.json --update), or --input JSON|@FILE for every case")
 	}
 	return f, nil
 }
@@ -203,6 +209,11 @@ func (tr tester) run(ctx context.Context, args []string, stdout, stderr io.Write
 		verdict := "PASS"
 		var diffs []string
 		switch {
+		case wantObj == nil && ex.Status != engine.StatusSucceeded && !f.update:
+			// Without an expectation, an execution that did not
+			// succeed fails the run: an exit status of 0 must not hide it.
+			verdict = "FAIL"
+			failed++
 		case wantObj == nil:
 			verdict = "?   "
 			unchecked++

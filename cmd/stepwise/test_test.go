@@ -106,10 +106,28 @@ func TestTestWithoutExpectationsReportsOutcomes(t *testing.T) {
 	dir := payDir(t, "")
 	code, out, _ := testCLI(t, filepath.Join(dir, "pay.asl.json"), "--mocks", filepath.Join(dir, "mocks.json"),
 		"--input", `{"amount":5}`)
-	assert.Equal(t, 0, code)
+	// A failed execution without an expectation fails the run.
+	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "?     Happy  SUCCEEDED  0s\n      output {\"paid\":true,\"amount\":10}\n")
-	assert.Contains(t, out, "?     Sad    FAILED     0s\n      error \"Lambda.Unknown\", cause \"boom\"\n")
-	assert.Contains(t, out, "0 passed, 0 failed, 3 without expectation\n")
+	assert.Contains(t, out, "FAIL  Sad    FAILED     0s\n      error \"Lambda.Unknown\", cause \"boom\"\n")
+	assert.Contains(t, out, "0 passed, 1 failed, 2 without expectation\n")
+
+	// Only succeeding cases: exit 0, each shown unchecked.
+	code, out, _ = testCLI(t, filepath.Join(dir, "pay.asl.json"), "--mocks", filepath.Join(dir, "mocks.json"),
+		"--input", `{"amount":5}`, "--case", "Happy")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "0 passed, 0 failed, 1 without expectation\n")
+}
+
+// Without --expect, the cases have no input: the command says so (exit 2)
+// rather than run every case on {}.
+func TestTestWithoutExpectOrInputRefuses(t *testing.T) {
+	dir := payDir(t, "")
+	code, out, errOut := testCLI(t, filepath.Join(dir, "pay.asl.json"), "--mocks", filepath.Join(dir, "mocks.json"))
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, "stepwise test: no input for the test cases")
+	assert.Contains(t, errOut, "--expect EXPECT.json --update")
 }
 
 func TestTestUpdateWritesExpectationsThatThenPass(t *testing.T) {
@@ -202,15 +220,15 @@ func TestTestStateMachineChoice(t *testing.T) {
 	dir := tempFiles(t, map[string]string{"pay.asl.json": payDef, "flow.json": payDef, "mocks.json": two})
 	mocks := filepath.Join(dir, "mocks.json")
 
-	code, out, _ := testCLI(t, filepath.Join(dir, "pay.asl.json"), "--mocks", mocks)
+	code, out, _ := testCLI(t, filepath.Join(dir, "pay.asl.json"), "--mocks", mocks, "--input", "{}")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "?     Y  SUCCEEDED", "named after the definition file")
 
-	code, out, _ = testCLI(t, filepath.Join(dir, "flow.json"), "--mocks", mocks, "--state-machine", "other")
-	assert.Equal(t, 0, code)
-	assert.Contains(t, out, "?     X  FAILED")
+	code, out, _ = testCLI(t, filepath.Join(dir, "flow.json"), "--mocks", mocks, "--state-machine", "other", "--input", "{}")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "FAIL  X  FAILED")
 
-	code, _, errs := testCLI(t, filepath.Join(dir, "flow.json"), "--mocks", mocks)
+	code, _, errs := testCLI(t, filepath.Join(dir, "flow.json"), "--mocks", mocks, "--input", "{}")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errs, "choose a state machine with --state-machine (have: other, pay)")
 }
@@ -239,11 +257,11 @@ func TestTestUsageAndInvalidFilesExit2(t *testing.T) {
 		{"no mocks", []string{def}, "--mocks is required"},
 		{"update without expect", []string{def, "--mocks", mocks, "--update"}, "--update needs --expect"},
 		{"unknown flag", []string{def, "--mocks", mocks, "--nope"}, "flag provided but not defined"},
-		{"missing definition", []string{b("none.json"), "--mocks", mocks}, "none.json"},
-		{"invalid definition", []string{b("bad.asl.json"), "--mocks", mocks}, "invalid definition"},
-		{"invalid mocks", []string{def, "--mocks", b("badmocks.json")}, "Missing"},
-		{"unknown case", []string{def, "--mocks", mocks, "--case", "Nope"}, `has no test case "Nope" (have: Happy, Busy, Sad)`},
-		{"unknown state machine", []string{def, "--mocks", mocks, "--state-machine", "x"}, `no state machine "x" (have: pay)`},
+		{"missing definition", []string{b("none.json"), "--mocks", mocks, "--input", "{}"}, "none.json"},
+		{"invalid definition", []string{b("bad.asl.json"), "--mocks", mocks, "--input", "{}"}, "invalid definition"},
+		{"invalid mocks", []string{def, "--mocks", b("badmocks.json"), "--input", "{}"}, "Missing"},
+		{"unknown case", []string{def, "--mocks", mocks, "--case", "Nope", "--input", "{}"}, `has no test case "Nope" (have: Happy, Busy, Sad)`},
+		{"unknown state machine", []string{def, "--mocks", mocks, "--state-machine", "x", "--input", "{}"}, `no state machine "x" (have: pay)`},
 		{"bad input", []string{def, "--mocks", mocks, "--input", "{"}, "invalid --input"},
 		{"missing expect", []string{def, "--mocks", mocks, "--expect", b("none.json")}, "none.json"},
 		{"expect not object", []string{def, "--mocks", mocks, "--expect", b("notobject.json")}, "want an object mapping test case names"},
@@ -276,7 +294,7 @@ func TestTestShowsProgressOnStderrForLongRuns(t *testing.T) {
 	assert.Equal(t, "stepwise test: running Happy...\nstepwise test: running Busy...\nstepwise test: running Sad...\n", errb.String())
 
 	// With the default thresholds quick cases print nothing on stderr.
-	_, _, errs := testCLI(t, filepath.Join(dir, "pay.asl.json"), "--mocks", filepath.Join(dir, "mocks.json"))
+	_, _, errs := testCLI(t, filepath.Join(dir, "pay.asl.json"), "--mocks", filepath.Join(dir, "mocks.json"), "--expect", filepath.Join(dir, "expect.json"))
 	assert.Empty(t, errs)
 }
 

@@ -99,6 +99,15 @@ func TestValidateYAMLAndSyntaxErrors(t *testing.T) {
 	if code != 1 || !strings.Contains(out, `"INVALID_JSON_DESCRIPTION"`) {
 		t.Errorf("broken json: code %d %s", code, out)
 	}
+	// Where: a line and a column, not a byte offset.
+	p = writeValidateFile(t, "comma.asl.json", "{\"StartAt\": \"A\",\n \"States\": {\"A\": {\"Type\": \"Succeed\"} \"B\": 1}}")
+	if code, out, _ := runValidate(t, p); code != 1 || !strings.Contains(out, "invalid JSON at line 2, column 38: expected ',' or '}' in object") {
+		t.Errorf("missing comma: code %d %s", code, out)
+	}
+	ok := writeValidateFile(t, "ok.asl.json", `{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}`)
+	if code, _, errs := runCLI(t, ok, "--input", "{\n  \"a\": 1,,\n}"); code != 2 || !strings.Contains(errs, "invalid input: invalid JSON at line 2, column 10") {
+		t.Errorf("run --input: code %d %s", code, errs)
+	}
 }
 
 func TestValidateUsageErrors(t *testing.T) {

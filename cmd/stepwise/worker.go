@@ -16,7 +16,6 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/stepwise/stepwise/engine/runtime/temporal"
-	"github.com/stepwise/stepwise/integrations/gofunc"
 	"github.com/stepwise/stepwise/integrations/mock"
 )
 
@@ -25,15 +24,25 @@ const workerUsage = `usage: stepwise worker [flags]
 Runs a Temporal worker for Stepwise executions: the workflow
 stepwise.Execution (the interpreter), its batch child workflow and the
 activity stepwise.task (the Task states). It runs until interrupted
-(SIGINT or SIGTERM). Start executions with stepwise run --backend temporal.
+(SIGINT or SIGTERM). Start executions with stepwise run --backend temporal,
+or with stepwise serve --backend temporal --temporal-worker=false.
+
+Task states call AWS as stepwise run does, with the SDK's usual
+configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>, ...),
+loaded when a task first calls AWS.
+
+Mocked responses travel with each execution: stepwise run --mocks FILE
+--test-case NAME and serve's StartExecution on "<arn>#<TestCase>" put the
+test case's responses in the workflow's input, and the workflow answers the
+mocked states itself. A worker needs no mocks file for them.
 
 flags:
   --address HOST:PORT   the Temporal frontend (default $TEMPORAL_ADDRESS, else localhost:7233)
   --namespace NAME      the namespace (default $TEMPORAL_NAMESPACE, else default)
   --task-queue NAME     the task queue (default stepwise)
-  --mocks FILE          answer Task states from a Step Functions Local MockConfigFile, for
-                        executions started with a test case (stepwise run --mocks FILE
-                        --test-case NAME --backend temporal)
+  --mocks FILE          a Step Functions Local MockConfigFile for executions started
+                        through the Go API (engine/temporal) that name a test case
+                        (RuntimeOptions.MockTestCase) without carrying its responses
   --verbose             log the SDK's messages (warnings and errors only otherwise)
 `
 
@@ -92,7 +101,9 @@ func cmdWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "stepwise worker: unexpected argument %q\n\n%s", fs.Arg(0), workerUsage)
 		return 2
 	}
-	tasks := &temporal.Tasks{Invoker: gofunc.Chain()}
+	// The same integrations as stepwise run: AWS (and no in-process
+	// nested machines: states:startExecution tasks call Step Functions).
+	tasks := &temporal.Tasks{Invoker: integrationsFallback(nil, nil)}
 	if *mocks != "" {
 		cfg, err := mock.Load(*mocks)
 		if err != nil {

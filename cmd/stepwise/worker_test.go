@@ -20,9 +20,13 @@ import (
 
 // TestWorkerAndRunOnTemporal runs the circuit breaker's mocked test cases
 // with stepwise worker and stepwise run --backend temporal against a dev
-// server, and compares with stepwise run in process.
+// server, and compares with stepwise run in process. The worker has no
+// mocks file (the mocks travel in the workflow input), and calls AWS for
+// the states the test case does not mock, as stepwise run does.
 func TestWorkerAndRunOnTemporal(t *testing.T) {
 	cli := temporaltest.CLI(t)
+	sqs, sqsURL := newSQS(t)
+	t.Setenv("AWS_ENDPOINT_URL_SQS", sqsURL)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
@@ -44,7 +48,7 @@ func TestWorkerAndRunOnTemporal(t *testing.T) {
 	var werr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- mainWithArgs(wctx, []string{"worker", "--address", addr, "--task-queue", "cli-test", "--mocks", mocks}, io.Discard, &werr)
+		done <- mainWithArgs(wctx, []string{"worker", "--address", addr, "--task-queue", "cli-test"}, io.Discard, &werr)
 	}()
 	defer func() {
 		stopWorker()
@@ -66,6 +70,21 @@ func TestWorkerAndRunOnTemporal(t *testing.T) {
 			}
 		})
 	}
+
+	// A mocked Lambda, then a real SQS call (to the loopback SQS).
+	t.Run("hybrid", func(t *testing.T) {
+		def := writeFile(t, "flow.asl.json", hybridDef[:strings.Index(hybridDef, `"Next":"Nested"`)]+`"End":true}}}`)
+		hm := writeFile(t, "mocks.json", hybridMocks)
+		var tout, terr bytes.Buffer
+		code := mainWithArgs(ctx, []string{"run", def, "--mocks", hm, "--test-case", "T", "--backend", "temporal", "--address", addr,
+			"--task-queue", "cli-test", "--workflow-id", "cli-hybrid"}, &tout, &terr)
+		if code != 0 || tout.String() != `{"v":42,"sent":{"id":"m-1"}}`+"\n" {
+			t.Fatalf("exit %d, stdout %q, stderr %s", code, tout.String(), terr.String())
+		}
+		if len(sqs.bodies) != 1 || !strings.Contains(sqs.bodies[0], `"MessageBody":"{\"v\":42}"`) {
+			t.Fatalf("SQS requests %v", sqs.bodies)
+		}
+	})
 
 	t.Run("history", func(t *testing.T) {
 		args := []string{"run", filepath.Join(dir, "statemachine.asl.json"), "--input", "@" + filepath.Join(dir, "input.json"),

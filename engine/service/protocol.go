@@ -103,6 +103,8 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	opName := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
 	var errType string
+	rec := &apiRecorder{ResponseWriter: w}
+	w = rec
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("panic serving a request", "operation", opName, "panic", p, "stack", string(debug.Stack()))
@@ -112,6 +114,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.opts.Metrics != nil && s.handlers[opName] != nil {
 			s.opts.Metrics.APICall(opName, time.Since(start), errType)
 		}
+		s.logAPICall(opName, time.Since(start), rec.apiError())
 	}()
 	if r.Method != http.MethodPost {
 		errType = errUnknownOperation

@@ -146,6 +146,7 @@ func (s *Service) launch(r *run, sm *asl.StateMachine, input any, testCase *mock
 	if s.opts.Metrics != nil && opts.Resume == nil {
 		s.opts.Metrics.ExecutionStarted(r.smName)
 	}
+	s.logRunStart(r, &opts)
 	go r.run(sm, input, opts, seed)
 	return nil
 }
@@ -189,6 +190,7 @@ func (r *run) run(sm *asl.StateMachine, input any, opts engine.Options, seed int
 	if s.opts.Metrics != nil {
 		s.opts.Metrics.ExecutionFinished(r.smName, res.Status, time.Since(r.started))
 	}
+	s.logRunEnd(r, res)
 	r.result = res
 	s.forget(r)
 	close(r.done)

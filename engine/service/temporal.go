@@ -158,7 +158,12 @@ func (t *Temporal) Run(ctx context.Context, run *Run) (*engine.Result, error) {
 	if t.Client == nil {
 		return nil, errors.New("service: the temporal backend has no client")
 	}
-	wr, err := t.startOrAttach(ctx, run)
+	// A stop right after the start does not cut the start short: the
+	// workflow starts, then the stop below cancels it and it records the
+	// abort (a start cut short left no history, and an error in the log).
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+	wr, err := t.startOrAttach(sctx, run)
+	scancel()
 	if err != nil {
 		return nil, fmt.Errorf("service: starting the workflow of %s: %w", run.Key, err)
 	}

@@ -1,12 +1,16 @@
 package circuitbreaker
 
 import (
+	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/stepwise/stepwise/examples/internal/readmetest"
 	"github.com/stepwise/stepwise/stepwisetest"
 )
 
-// TestCircuitBreakerRecovers is the test shown in the README.
+// TestCircuitBreakerRecovers is the test shown in the repository's README.
 func TestCircuitBreakerRecovers(t *testing.T) {
 	m := stepwisetest.MustLoad(t, "statemachine.asl.json")
 	ex := m.Run(t, `{"TargetLambda":"orders","RequestedAt":1763856000,"Payload":{}}`,
@@ -14,4 +18,19 @@ func TestCircuitBreakerRecovers(t *testing.T) {
 	ex.AssertSucceeded(t)
 	ex.AssertOutputJSON(t, `{"orderId":"o-1001","status":"PAID"}`)
 	ex.AssertStatesVisited(t, "Get Circuit Status", "Is Circuit Closed", "Execute Lambda")
+}
+
+// TestReadmeCommands runs this example's README command lines from the
+// repository root, as a reader would, and checks what they print.
+func TestReadmeCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds cmd/stepwise")
+	}
+	cmds := readmetest.Commands(t, "README.md")
+	require.Len(t, cmds, 2, "the run line and the test line")
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	sw := readmetest.Build(t, root)
+	sw.CheckRun(t, cmds[0])
+	sw.CheckTest(t, cmds[1], "HappyPath", "CircuitOpen", "ServiceTimesOut", "RecoversAfterRetry")
 }

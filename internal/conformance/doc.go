@@ -10,7 +10,7 @@
 // cases that must keep passing: the test fails only when fewer pass, and
 // the number only rises.
 //
-//	go test -v -run TestConformance ./engine/conformance
+//	go test -v -run TestConformance ./internal/conformance
 //
 // prints a line per area, JSONPath-only numbers (cases with no
 // "QueryLanguage": "JSONata"), and ends with "N passed, N failed". Without

@@ -96,10 +96,14 @@ func checkTemporal(dir, name string, timeout time.Duration, o *outcome) {
 	res := &engine.Result{}
 	var er temporal.ExecutionResult
 	if err := env.GetWorkflowError(); err != nil {
-		fail("workflow error: "+err.Error(), "")
-		return
-	}
-	if err := env.GetWorkflowResult(&er); err != nil {
+		// A failed or timed-out execution fails its workflow.
+		r, ok := temporal.ResultFromError(err)
+		if !ok || r.Status == engine.StatusAborted {
+			fail("workflow error: "+err.Error(), "")
+			return
+		}
+		er = *r
+	} else if err := env.GetWorkflowResult(&er); err != nil {
 		fail("workflow result: "+err.Error(), "")
 		return
 	}

@@ -8,12 +8,10 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
-	"github.com/stepwise/stepwise/engine"
 )
 
 // Registry is where Register registers the workflows and the activity: a
@@ -39,20 +37,17 @@ func Start(ctx context.Context, c client.Client, opts client.StartWorkflowOption
 }
 
 // Result waits for the execution of run to end and returns how it ended.
-// An aborted execution (a cancelled workflow) is a result too; the error
-// is for a workflow that failed or could not be reached.
+// A failed, timed-out or aborted execution (a failed or cancelled
+// workflow) is a result too; the error is for a workflow that failed
+// otherwise or could not be reached.
 func Result(ctx context.Context, run client.WorkflowRun) (*ExecutionResult, error) {
 	var res ExecutionResult
 	err := run.Get(ctx, &res)
 	if err == nil {
 		return &res, nil
 	}
-	var ce *temporal.CanceledError
-	if errors.As(err, &ce) {
-		if ce.HasDetails() && ce.Details(&res) == nil && res.Status != "" {
-			return &res, nil
-		}
-		return &ExecutionResult{Status: engine.StatusAborted}, nil
+	if r, ok := ResultFromError(err); ok {
+		return r, nil
 	}
 	return nil, err
 }

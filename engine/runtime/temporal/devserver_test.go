@@ -17,6 +17,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
@@ -156,7 +157,46 @@ func TestDevServer(t *testing.T) {
 		if g, w := strings.Join(sortedTypes(events), " "), strings.Join(wantTypes, " "); g != w {
 			t.Fatalf("event types:\n got %s\nwant %s", g, w)
 		}
+		// Timers carry the state they wait in (the Wait, and the Task's
+		// retry back-off).
+		var timers []string
+		for _, e := range temporalHistory(t, c, "everything", "").Events {
+			if e.GetTimerStartedEventAttributes() != nil {
+				var s string
+				if err := converter.GetDefaultDataConverter().FromPayload(e.GetUserMetadata().GetSummary(), &s); err != nil {
+					t.Fatalf("timer summary: %v", err)
+				}
+				timers = append(timers, s)
+			}
+		}
+		if all := strings.Join(timers, "|"); !strings.Contains(all, `wait 3s in state "Pause"`) || !strings.Contains(all, `wait 1s in state "`) {
+			t.Errorf("timer summaries %q", timers)
+		}
 		replayAndRecord(t, c, "everything", "", "everything")
+	})
+
+	// A failed execution fails its workflow (Temporal's UI shows it red,
+	// with the ASL error and cause), and Result still reads it.
+	t.Run("failed execution", func(t *testing.T) {
+		startWorker(t, c, tq+"-failed", incInvoker())
+		res, _ := execute(t, c, tq+"-failed", "failed", ExecutionInput{
+			Definition: `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"it broke"}}}`,
+		})
+		if res.Status != engine.StatusFailed || res.Error != "Boom" || res.Cause != "it broke" {
+			t.Fatalf("result %+v", res)
+		}
+		d, err := c.DescribeWorkflowExecution(context.Background(), "failed", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := d.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_FAILED {
+			t.Fatalf("workflow status %s, want failed", st)
+		}
+		h := temporalHistory(t, c, "failed", "").Events
+		f := h[len(h)-1].GetWorkflowExecutionFailedEventAttributes().GetFailure()
+		if f.GetMessage() != "it broke" || f.GetApplicationFailureInfo().GetType() != "Boom" {
+			t.Fatalf("failure %v", f)
+		}
 	})
 
 	t.Run("small batches", func(t *testing.T) {

@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	sdkpb "go.temporal.io/api/sdk/v1"
+	"go.temporal.io/sdk/converter"
+
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
@@ -173,6 +176,33 @@ func TestDevServerInlineMocks(t *testing.T) {
 	}
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("the worker's invoker got %d calls, want 1 (the unmocked task)", n)
+	}
+	// Temporal's UI shows the state of each activity (its summary), and
+	// the mocked states in the workflow's current details.
+	var summaries []string
+	for _, e := range temporalHistory(t, c, "mocked", "").Events {
+		if e.GetActivityTaskScheduledEventAttributes() != nil {
+			var s string
+			if err := converter.GetDefaultDataConverter().FromPayload(e.GetUserMetadata().GetSummary(), &s); err != nil {
+				t.Fatalf("activity summary: %v", err)
+			}
+			summaries = append(summaries, s)
+		}
+	}
+	if strings.Join(summaries, "|") != `Task state "Real": lambda:real` {
+		t.Errorf("activity summaries %q", summaries)
+	}
+	v, err := c.QueryWorkflow(context.Background(), "mocked", "", "__temporal_workflow_metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta sdkpb.WorkflowMetadata
+	if err := v.Get(&meta); err != nil {
+		t.Fatal(err)
+	}
+	if d := meta.GetCurrentDetails(); !strings.Contains(d, "Status: SUCCEEDED") || !strings.Contains(d, "Mocked test case `t`") ||
+		!strings.Contains(d, "- `Mocked`: mocked response `R`, 4 calls so far") {
+		t.Errorf("current details:\n%s", d)
 	}
 	replayAndRecord(t, c, "mocked", "", "mocked")
 }

@@ -104,6 +104,8 @@ type Runtime struct {
 	dispatch bool      // the dispatcher coroutine runs
 	calls    map[string]int
 	tokens   map[string]*token
+	// stateLabel names the top-level state running, for timer summaries.
+	stateLabel func() string
 }
 
 // token is the state of one task token.
@@ -295,7 +297,7 @@ func (r *Runtime) Sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 	tctx, cancel := workflow.WithCancel(r.current)
-	f := workflow.NewTimer(tctx, d)
+	f := workflow.NewTimerWithOptions(tctx, d, workflow.TimerOptions{Summary: r.timerSummary("wait", d)})
 	r.wait(func() bool { return f.IsReady() || ctx.Err() != nil })
 	if err := ctx.Err(); err != nil {
 		cancel()
@@ -363,12 +365,14 @@ func (r *Runtime) CheckTask(ctx context.Context, inv integrations.Invoker, t *in
 	if r.mocked(t.StateName) != nil {
 		return nil // a mocked state's activity exists, as for Tasks.CheckResource
 	}
+	req := r.request(t)
 	actx := workflow.WithActivityOptions(r.current, workflow.ActivityOptions{
 		TaskQueue:           r.opts.TaskQueue,
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+		Summary:             "check the activity of " + taskSummary(&req),
 	})
-	f := workflow.ExecuteActivity(actx, CheckActivityName, r.request(t))
+	f := workflow.ExecuteActivity(actx, CheckActivityName, req)
 	r.wait(func() bool { return f.IsReady() || ctx.Err() != nil })
 	if !f.IsReady() {
 		return nil // aborted: Invoke notices
@@ -515,6 +519,7 @@ func (r *Runtime) startBatch(calls []*call) {
 	cctx := workflow.WithChildOptions(r.base, workflow.ChildWorkflowOptions{
 		TaskQueue:         r.opts.TaskQueue,
 		ParentClosePolicy: 0, // terminate with the parent
+		StaticSummary:     batchSummary(in.Tasks),
 	})
 	f := workflow.ExecuteChildWorkflow(cctx, BatchWorkflowName, in)
 	workflow.Go(r.base, func(ctx workflow.Context) {
@@ -645,7 +650,7 @@ func (r *Runtime) AwaitTask(ctx context.Context, tok string, timeout, heartbeat 
 		if d >= 0 {
 			var tctx workflow.Context
 			tctx, cancel = workflow.WithCancel(r.current)
-			timer = workflow.NewTimer(tctx, d)
+			timer = workflow.NewTimerWithOptions(tctx, d, workflow.TimerOptions{Summary: r.timerSummary("task timeout", d)})
 		}
 		beats := tk.beats
 		r.wait(func() bool {

@@ -221,6 +221,7 @@ func startTask(ctx workflow.Context, taskQueue string, liveness time.Duration, r
 		StartToCloseTimeout: timeout,
 		HeartbeatTimeout:    hb,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		Summary:             taskSummary(req),
 	})
 	return workflow.ExecuteActivity(actx, ActivityName, req), cancel
 }

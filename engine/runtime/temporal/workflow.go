@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -189,11 +190,14 @@ func (s *execState) page(req HistoryPageRequest) (HistoryPage, error) {
 // queries QueryHistory, QueryHistoryPage and QueryStatus, and continues
 // as new at a top-level checkpoint when Temporal suggests it.
 //
-// An execution that ends SUCCEEDED, FAILED or TIMED_OUT completes the
-// workflow with its ExecutionResult. A cancelled workflow ends its
-// execution ABORTED and the workflow cancelled (temporal.CanceledError
-// with the ExecutionResult as details). An invalid definition or input
-// fails the workflow with a non-retryable application error.
+// An execution that ends SUCCEEDED completes the workflow with its
+// ExecutionResult. One that ends FAILED or TIMED_OUT fails the workflow
+// with a non-retryable application error whose type is the ASL error and
+// whose message is the cause (what Temporal's UI and CLI show), and whose
+// details are the ExecutionResult. A cancelled workflow ends its execution
+// ABORTED and the workflow cancelled (temporal.CanceledError with the
+// ExecutionResult as details). An invalid definition or input fails the
+// workflow with a non-retryable application error. Result reads all three.
 func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResult, error) {
 	sm, err := asl.Parse([]byte(in.Definition))
 	if err != nil {
@@ -241,6 +245,8 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 		in.ExecutionName = info.WorkflowExecution.ID
 	}
 	rt := NewRuntime(ctx, in.Runtime)
+	rt.stateLabel = func() string { return st.status.State }
+	showDetails(ctx, &in, st, rt)
 	tokens := trackTokens(rt)
 	if err := workflow.SetQueryHandler(ctx, QueryTokens, tokens.tokens); err != nil {
 		return nil, err
@@ -271,7 +277,10 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 			st.status.Events = e.ID
 		},
 		OnCheckpoint: func(cp *engine.Checkpoint) {
-			st.status.State = cp.State
+			if st.status.State != cp.State {
+				st.status.State = cp.State
+				showDetails(ctx, &in, st, rt)
+			}
 			if !cp.Entered {
 				// Queries only read it: replays are not affected.
 				if b, err := cp.MarshalJSON(); err == nil {
@@ -311,6 +320,7 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 		return nil, temporal.NewNonRetryableApplicationError(runErr.Error(), "EngineError", nil)
 	}
 	st.status.Status = res.Status
+	showDetails(ctx, &in, st, rt)
 	out := &ExecutionResult{
 		Status:          res.Status,
 		Error:           res.Error,
@@ -323,10 +333,49 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 	if res.Status == engine.StatusSucceeded {
 		out.Output = value.Encode(res.Output)
 	}
-	if res.Status == engine.StatusAborted && ctx.Err() != nil {
+	switch {
+	case res.Status == engine.StatusAborted && ctx.Err() != nil:
 		return nil, temporal.NewCanceledError(out)
+	case res.Status == engine.StatusFailed || res.Status == engine.StatusTimedOut:
+		return nil, failure(out)
 	}
 	return out, nil
+}
+
+// failure is the workflow's error for an execution that failed or timed
+// out: the ASL error as the type, the cause as the message (the error's
+// name when there is no cause), the ExecutionResult as details.
+func failure(out *ExecutionResult) error {
+	msg := out.Cause
+	if msg == "" {
+		msg = out.Error
+	}
+	return temporal.NewNonRetryableApplicationError(msg, out.Error, nil, out)
+}
+
+// ResultFromError returns the ExecutionResult that the error of a
+// workflow run (client.WorkflowRun.Get, or a test environment's
+// GetWorkflowError) carries: the details of a failed or timed-out
+// execution's application error, or of a cancelled workflow's
+// CanceledError. It reports false for any other error.
+func ResultFromError(err error) (*ExecutionResult, bool) {
+	// Details are read into a pointer: from a payload (a client) as from
+	// the *ExecutionResult itself (the test environment).
+	var res *ExecutionResult
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && ae.HasDetails() && ae.Details(&res) == nil && res != nil &&
+		(res.Status == engine.StatusFailed || res.Status == engine.StatusTimedOut) {
+		return res, true
+	}
+	var ce *temporal.CanceledError
+	if errors.As(err, &ce) {
+		res = nil
+		if ce.HasDetails() && ce.Details(&res) == nil && res != nil && res.Status != "" {
+			return res, true
+		}
+		return &ExecutionResult{Status: engine.StatusAborted}, true
+	}
+	return nil, false
 }
 
 // continueAsNew returns the error that continues the execution in a new

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -101,6 +102,10 @@ func runEnv(t testing.TB, inv integrations.Invoker, in ExecutionInput, setup fun
 				start = time.UnixMilli(int64(ts * 1000)).UTC()
 			}
 			continue
+		}
+		if r, ok := ResultFromError(err); ok && err != nil && r.Status != engine.StatusAborted {
+			out.res = r
+			return out, runs
 		}
 		if err != nil {
 			out.err = err
@@ -409,6 +414,28 @@ func TestBigMapBatches(t *testing.T) {
 	}
 	if wantChildren := (n + DefaultBatchSize - 1) / DefaultBatchSize; children != wantChildren {
 		t.Fatalf("%d batch child workflows, want %d", children, wantChildren)
+	}
+}
+
+// A failed execution fails its workflow, with the ASL error as the
+// application error's type and the cause as its message, so that
+// Temporal's UI shows a failed workflow and why; Result still reads the
+// execution's result from it.
+func TestFailedExecutionFailsTheWorkflow(t *testing.T) {
+	env := newEnv(t, incInvoker())
+	env.SetStartTime(testStart)
+	env.ExecuteWorkflow(WorkflowName, ExecutionInput{Definition: `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"it broke"}}}`})
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	err := env.GetWorkflowError()
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || ae.Type() != "Boom" || ae.Message() != "it broke" || !ae.NonRetryable() {
+		t.Fatalf("workflow error %v, want an application error Boom: it broke", err)
+	}
+	res, ok := ResultFromError(err)
+	if !ok || res.Status != engine.StatusFailed || res.Error != "Boom" || res.Cause != "it broke" || res.ExecutionArn == "" {
+		t.Fatalf("result %+v %v", res, ok)
 	}
 }
 
