@@ -2,9 +2,11 @@ package temporal
 
 import (
 	"context"
+	cryptorand "crypto/rand"
 	"errors"
 	"fmt"
 	"math/rand"
+	randv2 "math/rand/v2"
 	"strings"
 	"time"
 
@@ -95,7 +97,7 @@ type Runtime struct {
 	base    workflow.Context // disconnected from cancellation, for the runtime's own coroutines
 	current workflow.Context // the running interpreter coroutine's (see enter)
 	opts    RuntimeOptions
-	rng     *rand.Rand
+	rng     randomSource
 
 	active   int // interpreter coroutines not blocked in a runtime call
 	pending  []*call
@@ -149,19 +151,13 @@ func NewRuntime(ctx workflow.Context, opts RuntimeOptions) *Runtime {
 	if opts.Liveness <= 0 {
 		opts.Liveness = DefaultLiveness
 	}
-	seed := opts.Seed
-	if seed == 0 {
-		enc := workflow.SideEffect(ctx, func(workflow.Context) any { return rand.Int63() | 1 })
-		if err := enc.Get(&seed); err != nil || seed == 0 {
-			seed = 1
-		}
-	}
+	rng := newRandomSource(ctx, opts.Seed)
 	base, _ := workflow.NewDisconnectedContext(ctx)
 	r := &Runtime{
 		root:   ctx,
 		base:   base,
 		opts:   opts,
-		rng:    rand.New(rand.NewSource(seed)),
+		rng:    rng,
 		calls:  map[string]int{},
 		tokens: map[string]*token{},
 	}
@@ -171,6 +167,49 @@ func NewRuntime(ctx workflow.Context, opts RuntimeOptions) *Runtime {
 	workflow.Go(r.base, r.receiveSignals)
 	return r
 }
+
+// randomSource is the randomness of an execution: task tokens, UUIDs,
+// States.MathRandom, JSONata's $random and retry jitter.
+type randomSource interface {
+	Int63() int64
+	Intn(n int) int
+}
+
+// rngVersion marks the workflows whose randomness is a ChaCha8 stream
+// seeded with 32 bytes of crypto/rand (recorded once through SideEffect, so
+// a replay draws the same values): task tokens grant actions and must not
+// be predictable. Workflows started before it replay with the math/rand
+// source of a 63-bit seed they began with.
+const rngVersion = "stepwise-rng-chacha8"
+
+// newRandomSource returns the workflow's random source; a non-zero seed
+// (tests) gives a math/rand source of that seed.
+func newRandomSource(ctx workflow.Context, seed int64) randomSource {
+	if seed != 0 {
+		return rand.New(rand.NewSource(seed))
+	}
+	if workflow.GetVersion(ctx, rngVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		enc := workflow.SideEffect(ctx, func(workflow.Context) any { return rand.Int63() | 1 })
+		if err := enc.Get(&seed); err != nil || seed == 0 {
+			seed = 1
+		}
+		return rand.New(rand.NewSource(seed))
+	}
+	var key [32]byte
+	enc := workflow.SideEffect(ctx, func(workflow.Context) any {
+		var b [32]byte
+		_, _ = cryptorand.Read(b[:])
+		return b
+	})
+	_ = enc.Get(&key)
+	return chachaSource{randv2.New(randv2.NewChaCha8(key))}
+}
+
+// chachaSource adapts math/rand/v2 to randomSource.
+type chachaSource struct{ r *randv2.Rand }
+
+func (c chachaSource) Int63() int64   { return c.r.Int64() }
+func (c chachaSource) Intn(n int) int { return c.r.IntN(n) }
 
 // ctxKey is the context key under which the workflow.Context is carried.
 type ctxKey struct{}
