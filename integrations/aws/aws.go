@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/stepwise/stepwise/asl/fault"
@@ -306,7 +308,15 @@ func (inv *Invoker) config(ctx context.Context) (sdkaws.Config, error) {
 	if inv.base != nil {
 		return *inv.base, nil
 	}
-	opts := append([]func(*config.LoadOptions) error(nil), inv.opts.LoadOptions...)
+	opts := []func(*config.LoadOptions) error{}
+	if _, set := os.LookupEnv("AWS_EC2_METADATA_DISABLED"); !set {
+		// A local simulator has no instance role: without credentials a
+		// task fails at once instead of waiting on 169.254.169.254. The
+		// user turns the metadata service on with
+		// AWS_EC2_METADATA_DISABLED=false.
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
+	opts = append(opts, inv.opts.LoadOptions...)
 	if inv.opts.HTTPClient != nil {
 		opts = append(opts, config.WithHTTPClient(inv.opts.HTTPClient))
 	}

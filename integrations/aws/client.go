@@ -66,6 +66,14 @@ func (inv *Invoker) call(ctx context.Context, t *integrations.Task, r resource, 
 	if err != nil {
 		return callResult{}, err
 	}
+	if creds != nil {
+		// Before any request: a machine without credentials fails the task
+		// at once, saying what to do (cached, so the attempts below do not
+		// ask again).
+		if _, err := creds.Retrieve(ctx); err != nil {
+			return callResult{}, noCredentials(t, err)
+		}
+	}
 	endpoint, custom := inv.endpoint(ctx, base, svc, r.service, region)
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" {
@@ -272,4 +280,14 @@ func dnsCompatible(b string) bool {
 		}
 	}
 	return true
+}
+
+// noCredentials is the failure of a task that found no AWS credentials: a
+// configuration problem of this machine, not the task's, so States.Runtime
+// (no Catch takes it), saying how to mock the state or give credentials.
+func noCredentials(t *integrations.Task, err error) error {
+	return fault.New(fault.Runtime, fmt.Sprintf("no AWS credentials to call %s for the state %q: mock the state (a MockConfigFile test case: "+
+		"stepwise run --mocks FILE --test-case NAME, or stepwisetest.MockCase), or configure credentials as for the AWS CLI "+
+		"(AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; the EC2 instance metadata service is used only "+
+		"with AWS_EC2_METADATA_DISABLED=false) (%v)", t.Resource, t.StateName, err))
 }
