@@ -261,7 +261,11 @@ func syntaxMessage(code, token, detail string) (string, string) {
 	switch code {
 	case "S0202", "S0203":
 		// "expected X ..." in gnata's description is jsonata-js's value.
-		if m := expectedText.FindStringSubmatch(detail); m != nil {
+		if m := expectedTokenText.FindStringSubmatch(detail); m != nil {
+			if sym, ok := tokenSymbols[m[1]]; ok {
+				fields["value"] = sym
+			}
+		} else if m := expectedText.FindStringSubmatch(detail); m != nil {
 			fields["value"] = m[1]
 		}
 	case "S0102":
@@ -273,6 +277,17 @@ func syntaxMessage(code, token, detail string) (string, string) {
 		return code, msg
 	}
 	return code, detail
+}
+
+// expectedTokenText finds the token type gnata's parser names when it
+// expected one token and met another ("expected token 9, got 14 (",")").
+var expectedTokenText = regexp.MustCompile(`^expected token ([0-9]+),`)
+
+// tokenSymbols are the symbols of the gnata token types its parser may
+// expect, by number (gnata's lexer.TokenType order, v0.2.2).
+var tokenSymbols = map[string]string{
+	"7": ".", "8": "[", "9": "]", "10": "{", "11": "}", "12": "(", "13": ")",
+	"14": ",", "17": ";", "18": ":", "19": "?",
 }
 
 // expectedText finds the token gnata's description says was expected
