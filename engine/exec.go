@@ -576,6 +576,7 @@ func (ex *execution) runBody(ctx context.Context, sc *stateRun) (out any, next s
 		return ex.runEnvelope(ctx, sc)
 	}
 	step := ex.traceStart(sc.th, sc.c.Name, sc.c.Type, sc.raw)
+	step.QueryLanguage = sc.c.QueryLanguage
 	sc.tr = step
 	out, next, err = ex.runEnvelope(ctx, sc)
 	ex.traceEnd(ctx, step, out, next, err)

@@ -47,7 +47,8 @@ flags:
   --trace                 show each state's data flow, as AWS's data flow simulator
                           does: input, afterInputPath, afterParameters, result,
                           afterResultSelector, afterResultPath, output, variables
-                          assigned, the transition, retries and catches. Map
+                          assigned (JSONata states: input, afterArguments, result,
+                          output, variables assigned), the transition, retries and catches. Map
                           iterations and Parallel branches are nested under their
                           state. The trace goes to stderr (the output stays on
                           stdout), coloured when stderr is a terminal and NO_COLOR
@@ -452,6 +453,7 @@ func stages(s *engine.Step) []stage {
 		{"input", &engine.Data{Value: s.Input}},
 		{"afterInputPath", s.AfterInputPath},
 		{"afterParameters", s.AfterParameters},
+		{"afterArguments", s.AfterArguments},
 		{"result", s.Result},
 		{"afterResultSelector", s.AfterResultSelector},
 		{"afterResultPath", s.AfterResultPath},

@@ -587,6 +587,23 @@ func TestTestState(t *testing.T) {
 	if task.Status != types.TestExecutionStatusRetriable || aws.ToString(task.Error) != "Boom" {
 		t.Errorf("TestState retriable = %+v", task)
 	}
+	jsonata, err := c.TestState(ctx, &sfn.TestStateInput{
+		Definition: aws.String(`{"QueryLanguage":"JSONata","Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+		  "Arguments":{"Payload":"{% $states.input.a + $k %}"},"Assign":{"got":"{% $states.result %}"},"End":true}`),
+		RoleArn:         aws.String(role),
+		Input:           aws.String(`{"a":5}`),
+		Variables:       aws.String(`{"k":1}`),
+		InspectionLevel: types.InspectionLevelDebug,
+		Mock:            &types.MockInput{Result: aws.String(`{"ok":true}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := jsonata.InspectionData; jsonata.Status != types.TestExecutionStatusSucceeded || id == nil ||
+		aws.ToString(id.AfterArguments) != `{"Payload":6}` || aws.ToString(id.Variables) != `{"k":1,"got":{"ok":true}}` ||
+		id.AfterInputPath != nil || id.AfterParameters != nil {
+		t.Errorf("TestState JSONata = %+v, inspection %+v", jsonata, id)
+	}
 	named, err := c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(passMachine), RoleArn: aws.String(role), StateName: aws.String("A"), Input: aws.String(`{}`)})
 	if err != nil {
 		t.Fatal(err)

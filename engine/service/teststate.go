@@ -42,6 +42,7 @@ type inspectionData struct {
 	Input               *string                 `json:"input,omitempty"`
 	AfterInputPath      *string                 `json:"afterInputPath,omitempty"`
 	AfterParameters     *string                 `json:"afterParameters,omitempty"`
+	AfterArguments      *string                 `json:"afterArguments,omitempty"`
 	Result              *string                 `json:"result,omitempty"`
 	AfterResultSelector *string                 `json:"afterResultSelector,omitempty"`
 	AfterResultPath     *string                 `json:"afterResultPath,omitempty"`
@@ -211,7 +212,7 @@ func (s *Service) testState(ctx context.Context, in *testStateIn) (any, error) {
 		id := &inspectionData{
 			AfterInputPath: encodeData(res.Inspection.AfterInputPath), AfterParameters: encodeData(res.Inspection.AfterParameters),
 			Result: encodeData(res.Inspection.Result), AfterResultSelector: encodeData(res.Inspection.AfterResultSelector),
-			AfterResultPath: encodeData(res.Inspection.AfterResultPath),
+			AfterResultPath: encodeData(res.Inspection.AfterResultPath), AfterArguments: encodeData(res.Inspection.AfterArguments),
 		}
 		if res.Inspection.Input != nil {
 			s := value.EncodeString(res.Inspection.Input)
