@@ -398,7 +398,11 @@ func (sc *stateRun) states(input, result any, hasResult bool, errorOutput any) *
 // evalJSONata evaluates a template of the named field against $states and
 // the variables in scope.
 func (sc *stateRun) evalJSONata(ctx context.Context, t *jsonata.Template, field string, states *value.Object) (any, error) {
-	env := &jsonata.Env{States: states, Variables: sc.th.vars.Lookup, Runtime: jsonataRuntime{sc.ex.rt}}
+	th := sc.th
+	if th.lookup == nil {
+		th.lookup = func(name string) (any, bool) { return th.vars.Lookup(name) }
+	}
+	env := &jsonata.Env{States: states, Variables: th.lookup, Runtime: sc.ex.jrt, Cache: &th.jcache}
 	v, err := t.Eval(ctx, env)
 	if err != nil {
 		return nil, sc.queryErr(field, err)

@@ -58,11 +58,55 @@ type Env struct {
 	// Runtime supplies time, randomness and UUIDs. Nil makes $now, $millis,
 	// $random() and $uuid fail with an evaluation error.
 	Runtime Runtime
+	// Cache, when set, keeps converted values between evaluations (of
+	// this Env and of later ones): see Cache. Nil converts per Env.
+	Cache *Cache
 
 	states  *statesCache
 	vars    map[string]any // converted variables, by name
 	nowSeen bool           // now holds the evaluation timestamp
 	now     time.Time
+}
+
+// Cache keeps the evaluator's form of the last object read as a member of
+// $states, so that a run of states reading the same object (a state's
+// output is the next one's input) converts it once, and the map of
+// bindings handed to the evaluator, reused from one evaluation to the next.
+// The objects given to an Env must not change once read, as the engine's
+// values do not. A Cache is for one goroutine at a time; its zero value is
+// ready to use.
+type Cache struct {
+	obj  *value.Object // the object last converted
+	conv any           // its converted form
+	vars map[string]any
+	// inputOnly is $states holding only input (the form an expression
+	// reading only $states.input is given), for the input inputOf.
+	inputOf   *value.Object
+	inputOnly any
+}
+
+// statesOfInput returns $states as {"input": in} in the evaluator's form,
+// built once for each input.
+func (c *Cache) statesOfInput(in *value.Object) any {
+	if c.inputOf != in {
+		o := lib.newObject()
+		o.(objectSetter).Set("input", c.converted(in))
+		c.inputOf, c.inputOnly = in, o
+	}
+	return c.inputOnly
+}
+
+// converted returns the evaluator's form of v, from the cache when v is the
+// object converted last.
+func (c *Cache) converted(v any) any {
+	o, ok := v.(*value.Object)
+	if c == nil || !ok {
+		return toGnata(v)
+	}
+	if c.obj != o {
+		c.obj, c.conv = o, toGnata(o)
+	}
+	return c.conv
 }
 
 // Expr is a compiled JSONata expression. It is safe for concurrent use.
