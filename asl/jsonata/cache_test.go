@@ -37,11 +37,11 @@ func TestCacheAcrossEnvs(t *testing.T) {
 	if v := eval(`$states.input.n + $k`, statesOf(in1), map[string]any{"k": int64(1)}); !value.Equal(v, int64(2)) {
 		t.Errorf("first: %v", v)
 	}
-	first := c.conv
+	first := c.objs[0].conv
 	if v := eval(`$states.input.n * 10`, statesOf(in1), nil); !value.Equal(v, int64(10)) {
 		t.Errorf("same input: %v", v)
 	}
-	if c.conv != first {
+	if c.objs[0].conv != first {
 		t.Error("the same input was converted again")
 	}
 	// Another input, a result beside it, and a variable no longer bound.
@@ -54,6 +54,21 @@ func TestCacheAcrossEnvs(t *testing.T) {
 	}
 	if v := eval(`$states.input`, statesOf(in2), nil); value.EncodeString(v) != `{"n":5}` {
 		t.Errorf("whole input: %s", value.EncodeString(v))
+	}
+
+	// An object an expression produced is kept in its evaluator form and
+	// read as the next input without converting; one built from a path
+	// of several values reads as the array it is.
+	out := eval(`{'a': $states.input.n + 1, 'l': [1, 2.5]}`, statesOf(in2), nil)
+	if _, ok := out.(*value.Object); !ok || c.objs[1-c.next].obj != out {
+		t.Fatalf("result %s not remembered", value.EncodeString(out))
+	}
+	if v := eval(`$states.input.a * 2 + $sum($states.input.l)`, statesOf(out), nil); !value.Equal(v, 15.5) {
+		t.Errorf("remembered output read as input: %v", v)
+	}
+	seqOut := eval(`{'s': $states.input.tags.name}`, statesOf(mustDecode(t, `{"tags":[{"name":"x"},{"name":"y"}]}`)), nil)
+	if v := eval(`$count($states.input.s) & $states.input.s[0]`, statesOf(seqOut), nil); !value.Equal(v, "2x") {
+		t.Errorf("sequence result read as input: %v", v)
 	}
 }
 

@@ -76,8 +76,11 @@ type Env struct {
 // values do not. A Cache is for one goroutine at a time; its zero value is
 // ready to use.
 type Cache struct {
-	obj  *value.Object // the object last converted
-	conv any           // its converted form
+	// objs are the last two objects converted, or produced by an
+	// expression (whose evaluator form is then known without converting),
+	// with their converted forms; next is the entry to replace.
+	objs [2]cachedObject
+	next int
 	vars map[string]any
 	// inputOnly is $states holding only input (the form an expression
 	// reading only $states.input is given), for the input inputOf.
@@ -96,17 +99,62 @@ func (c *Cache) statesOfInput(in *value.Object) any {
 	return c.inputOnly
 }
 
-// converted returns the evaluator's form of v, from the cache when v is the
-// object converted last.
+// canonical reports whether an evaluator result is in the form toGnata
+// gives a value: ordered objects, plain arrays, float64 numbers, strings,
+// booleans and the null sentinel, and no sequence, function or other Go
+// type, so that it may stand for the value it converts to.
+func canonical(res any) bool {
+	switch x := res.(type) {
+	case bool, string, float64:
+		return true
+	case []any:
+		for _, e := range x {
+			if !canonical(e) {
+				return false
+			}
+		}
+		return true
+	case objectReader:
+		if _, isSetter := res.(objectSetter); !isSetter {
+			return false
+		}
+		for _, k := range x.Keys() {
+			if e, _ := x.Get(k); !canonical(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return res == lib.null
+}
+
+// cachedObject is an object and its evaluator form.
+type cachedObject struct {
+	obj  *value.Object
+	conv any
+}
+
+// converted returns the evaluator's form of v, from the cache when v is
+// one of the objects it holds.
 func (c *Cache) converted(v any) any {
 	o, ok := v.(*value.Object)
 	if c == nil || !ok {
 		return toGnata(v)
 	}
-	if c.obj != o {
-		c.obj, c.conv = o, toGnata(o)
+	for i := range c.objs {
+		if c.objs[i].obj == o {
+			return c.objs[i].conv
+		}
 	}
-	return c.conv
+	conv := toGnata(o)
+	c.remember(o, conv)
+	return conv
+}
+
+// remember keeps o's evaluator form conv, replacing the older entry.
+func (c *Cache) remember(o *value.Object, conv any) {
+	c.objs[c.next] = cachedObject{o, conv}
+	c.next = 1 - c.next
 }
 
 // Expr is a compiled JSONata expression. It is safe for concurrent use.
@@ -171,7 +219,14 @@ func (e *Expr) evalData(ctx context.Context, env *Env, data any, hasData bool) (
 	if err != nil {
 		return nil, err
 	}
-	return e.result(res)
+	v, err := e.result(res)
+	if o, ok := v.(*value.Object); ok && err == nil && env.Cache != nil && canonical(res) {
+		// The object is likely read next (an Output is the next state's
+		// input): res is its evaluator form, as converting it back would
+		// build it, and evaluation does not change it.
+		env.Cache.remember(o, res)
+	}
+	return v, err
 }
 
 // run evaluates the program with data as the context value ($) and vars
