@@ -11,6 +11,7 @@ import (
 
 	"github.com/stepwise/stepwise/asl/choice"
 	"github.com/stepwise/stepwise/asl/diag"
+	"github.com/stepwise/stepwise/asl/jsonata"
 	"github.com/stepwise/stepwise/asl/jsonpath"
 	"github.com/stepwise/stepwise/asl/template"
 	"github.com/stepwise/stepwise/asl/value"
@@ -28,6 +29,7 @@ type builder struct {
 	// times is compiled once.
 	tc    template.Compiler
 	paths map[string]*jsonpath.Path
+	exprs map[string]*jsonata.Expr // JSONata expressions checked, by text
 
 	// text is where stateLoc writes; what it has handed out is never
 	// written again.
@@ -709,6 +711,10 @@ func (b *builder) state(name string, v any, loc, inherited string, edges []edge)
 		}
 	}
 
+	if ql == JSONata {
+		b.jsonataFields(o, loc, jsonataStateFields...)
+	}
+
 	var st State
 	switch typ {
 	case TypePass:
@@ -861,6 +867,7 @@ func (b *builder) choiceRule(v any, loc, ql string) (ChoiceRule, bool) {
 		if out, ok := o.Get("Output"); ok {
 			r.Output, r.HasOutput = out, true
 		}
+		b.jsonataFields(o, loc, "Condition", "Output", "Assign")
 		return r, true
 	}
 	for _, k := range []string{"Condition", "Output"} {
@@ -1265,8 +1272,11 @@ func (b *builder) catch(o *value.Object, loc, ql string, edges []edge) ([]Catche
 		}
 		if ql == JSONPath {
 			c.ResultPath = b.refPath(co, "ResultPath", cloc)
-		} else if out, ok := co.Get("Output"); ok {
-			c.Output, c.HasOutput = out, true
+		} else {
+			if out, ok := co.Get("Output"); ok {
+				c.Output, c.HasOutput = out, true
+			}
+			b.jsonataFields(co, cloc, "Output", "Assign")
 		}
 		if av, ok := co.Get("Assign"); ok {
 			c.Assign, c.AssignTemplate, c.HasAssign = b.assign(av, ql, cloc)

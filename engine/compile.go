@@ -8,6 +8,7 @@ import (
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/diag"
+	"github.com/stepwise/stepwise/asl/jsonata"
 	"github.com/stepwise/stepwise/asl/template"
 	"github.com/stepwise/stepwise/asl/value"
 )
@@ -146,8 +147,13 @@ func (p *Program) compileGraph(g *asl.Graph) *graphPlan {
 		}
 		c := st.Base()
 		n := &node{state: st, c: c, entered: c.Type + "StateEntered", exited: c.Type + "StateExited", readsContext: true}
-		if r, ok := raw[name]; ok && c.QueryLanguage != asl.JSONata {
-			n.readsContext = mentions(r, "$$")
+		if r, ok := raw[name]; ok {
+			if c.QueryLanguage == asl.JSONata {
+				// JSONata reads the context object as $states.context.
+				n.readsContext = jsonata.ReadsStatesMember(r, "context")
+			} else {
+				n.readsContext = mentions(r, "$$")
+			}
 		}
 		n.assign = c.AssignTemplate
 		switch s := st.(type) {

@@ -21,14 +21,15 @@ import (
 // ResultPath and applied when the state exits, so that every expression of
 // the state sees the variables as they were on entry.
 //
-// JSONata: Arguments → body → Output, with Assign and $states. A JSONata
-// state has none of the JSONPath fields (validation rejects them), so the
-// JSONPath stages pass its data through unchanged, which is JSONata's
-// default data flow: the body gets the state input and the output is the
-// body's result. The JSONata stages (Arguments, Output, Assign, Condition,
-// Items, ItemSelector and the expressions of the other fields) are not
-// evaluated yet: Compile marks a state that sets one (node.unsupported),
-// and the state fails on entry (refuse) instead of running without it.
+// JSONata: Arguments → body → Assign → Output, each evaluated against
+// $states (input, context, and result or errorOutput where the stage has
+// them) and the variables as they were on entry. A JSONata state has none
+// of the JSONPath fields (validation rejects them), so the JSONPath stages
+// pass its data through unchanged: the body gets the state input (or the
+// Arguments) and the output is the body's result (or the Output). The
+// expressions are compiled once, in Compile (jsonata.go); what Compile
+// cannot run is marked on the node (node.unsupported) and the state fails
+// on entry (refuse) instead of running without it.
 //
 // Each state type's body is in a file of its own (state_*.go); Retry and
 // Catch, shared by Task, Parallel and Map, are in recovery.go.
@@ -188,7 +189,7 @@ func (sc *stateRun) parameters(t *template.Template, in any) (any, error) {
 // inputPath applies InputPath to the raw input.
 func (sc *stateRun) inputPath() (any, error) {
 	v, err := sc.applyInputPath()
-	if sc.tr != nil && err == nil {
+	if sc.tr != nil && err == nil && sc.n.jp == nil {
 		sc.tr.AfterInputPath = &Data{v}
 	}
 	return v, err
@@ -320,7 +321,7 @@ func (sc *stateRun) arguments(ctx context.Context, t *template.Template, in any)
 		}
 	}
 	if sc.tr != nil {
-		sc.tr.AfterParameters = &Data{v}
+		sc.tr.AfterArguments = &Data{v}
 	}
 	return v, nil
 }
@@ -397,7 +398,11 @@ func (sc *stateRun) states(input, result any, hasResult bool, errorOutput any) *
 // evalJSONata evaluates a template of the named field against $states and
 // the variables in scope.
 func (sc *stateRun) evalJSONata(ctx context.Context, t *jsonata.Template, field string, states *value.Object) (any, error) {
-	env := &jsonata.Env{States: states, Variables: sc.th.vars.Lookup, Runtime: jsonataRuntime{sc.ex.rt}}
+	th := sc.th
+	if th.lookup == nil {
+		th.lookup = func(name string) (any, bool) { return th.vars.Lookup(name) }
+	}
+	env := &jsonata.Env{States: states, Variables: th.lookup, Runtime: sc.ex.jrt, Cache: &th.jcache}
 	v, err := t.Eval(ctx, env)
 	if err != nil {
 		return nil, sc.queryErr(field, err)

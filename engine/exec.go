@@ -9,6 +9,7 @@ import (
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/jsonata"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine/history"
 	"github.com/stepwise/stepwise/engine/runtime/local"
@@ -24,6 +25,7 @@ const timeLayout = "2006-01-02T15:04:05.000Z"
 // execution is one run of a state machine.
 type execution struct {
 	rt    Runtime
+	jrt   jsonata.Runtime // rt for JSONata's $now, $random, $uuid
 	opts  Options
 	prog  *Program
 	input any
@@ -82,6 +84,10 @@ type thread struct {
 	item   mapItem // the storage of mapIt, for iterations run in line
 	depth  int
 	silent bool // events are not recorded (distributed Map children)
+	// jcache keeps what JSONata converted between the thread's
+	// evaluations (a state's output read as the next state's input).
+	jcache jsonata.Cache
+	lookup func(string) (any, bool) // vars.Lookup, made once for JSONata
 
 	// Where the thread's steps sit in a trace (see Step.Parent, Step.Path).
 	traceParent int
@@ -188,7 +194,7 @@ func newExecution(p *Program, input any, opts Options) (*execution, error) {
 	case limit < 0:
 		limit = -1 // no limit
 	}
-	ex := &execution{rt: opts.Runtime, opts: opts, prog: p, input: input, limit: limit}
+	ex := &execution{rt: opts.Runtime, jrt: jsonataRuntime{opts.Runtime}, opts: opts, prog: p, input: input, limit: limit}
 	switch {
 	case express || opts.MaxHistoryEvents < 0:
 	case opts.MaxHistoryEvents == 0:
@@ -582,6 +588,7 @@ func (ex *execution) runBody(ctx context.Context, sc *stateRun) (out any, next s
 		return ex.runEnvelope(ctx, sc)
 	}
 	step := ex.traceStart(sc.th, sc.c.Name, sc.c.Type, sc.raw)
+	step.QueryLanguage = sc.c.QueryLanguage
 	sc.tr = step
 	out, next, err = ex.runEnvelope(ctx, sc)
 	ex.traceEnd(ctx, step, out, next, err)

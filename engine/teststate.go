@@ -74,11 +74,14 @@ type TestStateResult struct {
 }
 
 // InspectionData is the state's data flow, as TestState's DEBUG inspection
-// level reports it.
+// level reports it. A JSONPath state has the After* stages of JSONPath; a
+// JSONata state has AfterArguments (a Task's; AWS leaves it out for a
+// Parallel), Result and Variables.
 type InspectionData struct {
 	Input               any
 	AfterInputPath      *Data
 	AfterParameters     *Data
+	AfterArguments      *Data
 	Result              *Data
 	AfterResultSelector *Data
 	AfterResultPath     *Data
@@ -201,11 +204,15 @@ func TestState(ctx context.Context, sm *asl.StateMachine, stateName string, inpu
 		Input:               step.Input,
 		AfterInputPath:      step.AfterInputPath,
 		AfterParameters:     step.AfterParameters,
+		AfterArguments:      step.AfterArguments,
 		Result:              step.Result,
 		AfterResultSelector: step.AfterResultSelector,
 		AfterResultPath:     step.AfterResultPath,
 		Variables:           variablesAfter(opts.Variables, step.Variables),
 	}}
+	if _, ok := n.state.(*asl.Parallel); ok {
+		res.Inspection.AfterArguments = nil
+	}
 	switch {
 	case errors.Is(rerr, errRetriable):
 		r := step.Retries[len(step.Retries)-1]

@@ -66,8 +66,10 @@ type Catch struct {
 }
 
 // Step is one state visit: the value after each stage of the data flow
-// (InputPath → Parameters → task → ResultSelector → ResultPath →
-// OutputPath), the variables assigned, the transition, and the failures.
+// (JSONPath: InputPath → Parameters → task → ResultSelector → ResultPath →
+// OutputPath; JSONata: Arguments → task → Assign → Output), the variables
+// assigned, the transition, and the failures. A JSONata state has none of
+// the JSONPath stages, so their fields stay nil, and the reverse.
 type Step struct {
 	// Seq numbers the visits in the order the states were entered, from 1;
 	// Parent is the Seq of the Map or Parallel visit the step ran under (0
@@ -78,10 +80,15 @@ type Step struct {
 
 	State string // the state's name
 	Type  string // Pass, Task, Choice, ...
+	// QueryLanguage is the state's: asl.JSONPath or asl.JSONata.
+	QueryLanguage string
 
-	Input               any // the raw input
-	AfterInputPath      *Data
-	AfterParameters     *Data // the effective parameters (the input when not set)
+	Input           any // the raw input
+	AfterInputPath  *Data
+	AfterParameters *Data // the effective parameters (the input when not set)
+	// AfterArguments is a JSONata Task's or Parallel's evaluated Arguments
+	// (the input when not set): what the task or the branches get.
+	AfterArguments      *Data
 	Result              *Data // a Task's result, a Map's or Parallel's results, a Pass's Result
 	AfterResultSelector *Data
 	AfterResultPath     *Data

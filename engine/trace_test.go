@@ -335,3 +335,77 @@ func TestTestStateWaitContextAndErrors(t *testing.T) {
 		t.Errorf("map with non-array mock: %v", err)
 	}
 }
+
+const jsonataTestStateDef = `{"QueryLanguage":"JSONata","StartAt":"Call","States":{
+  "Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+    "Arguments":{"FunctionName":"price","Payload":{"qty":"{% $states.input.qty * $factor %}"}},
+    "Assign":{"last":"{% $states.result.Payload %}"},
+    "Output":{"total":"{% $states.result.Payload + 1 %}"},
+    "Next":"Fan"},
+  "Fan":{"Type":"Parallel","Arguments":{"n":"{% $states.input.total %}"},
+    "Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],
+    "End":true}}}`
+
+// TestTestStateJSONata checks a JSONata state's inspection data: the
+// evaluated Arguments as afterArguments, the result, the variables with the
+// state's Assign applied, and none of the JSONPath stages; a Parallel's
+// Arguments are left out, as AWS leaves them out.
+func TestTestStateJSONata(t *testing.T) {
+	res := testState(t, jsonataTestStateDef, "Call", `{"qty":2}`, engine.TestStateOptions{
+		Mock:      &engine.Mock{Result: mustValue(t, `{"Payload":30}`)},
+		Variables: mustValue(t, `{"factor":3}`).(*value.Object),
+	})
+	if res.Status != engine.TestSucceeded || res.NextState != "Fan" {
+		t.Fatalf("result %+v", res)
+	}
+	wantData(t, "output", res.Output, `{"total":31}`)
+	in := res.Inspection
+	wantData(t, "afterArguments", in.AfterArguments, `{"FunctionName":"price","Payload":{"qty":6}}`)
+	wantData(t, "result", in.Result, `{"Payload":30}`)
+	for name, d := range map[string]*engine.Data{"afterInputPath": in.AfterInputPath, "afterParameters": in.AfterParameters,
+		"afterResultSelector": in.AfterResultSelector, "afterResultPath": in.AfterResultPath} {
+		wantData(t, name, d, "")
+	}
+	if got := value.EncodeString(in.Variables); got != `{"factor":3,"last":30}` {
+		t.Errorf("variables %s", got)
+	}
+
+	par := testState(t, jsonataTestStateDef, "Fan", `{"total":31}`, engine.TestStateOptions{Mock: &engine.Mock{Result: mustValue(t, `[{"n":31}]`)}})
+	if par.Status != engine.TestSucceeded {
+		t.Fatalf("parallel %+v", par)
+	}
+	wantData(t, "parallel afterArguments", par.Inspection.AfterArguments, "")
+	wantData(t, "parallel result", par.Inspection.Result, `[{"n":31}]`)
+}
+
+// TestTraceJSONataStages checks that a traced JSONata state reports its own
+// stages (Arguments, result, Assign, Output) and no JSONPath stage.
+func TestTraceJSONataStages(t *testing.T) {
+	inv := integrations.InvokerFunc(func(_ context.Context, task *integrations.Task) (any, error) {
+		return mustValue(t, `{"Payload":30}`), nil
+	})
+	def := strings.Replace(jsonataTestStateDef, `{% $states.input.qty * $factor %}`, `{% $states.input.qty * 3 %}`, 1)
+	res, steps := traceRun(t, def, `{"qty":2}`, inv)
+	wantOutput(t, res, `[{"n":31}]`)
+	if len(steps) != 3 {
+		t.Fatalf("%d steps", len(steps))
+	}
+	// The Parallel's trace keeps the Arguments its branches got.
+	for _, st := range steps {
+		if st.State == "Fan" {
+			wantData(t, "parallel afterArguments", st.AfterArguments, `{"n":31}`)
+		}
+	}
+	s := steps[0]
+	if s.QueryLanguage != "JSONata" {
+		t.Errorf("query language %q", s.QueryLanguage)
+	}
+	wantData(t, "afterArguments", s.AfterArguments, `{"FunctionName":"price","Payload":{"qty":6}}`)
+	wantData(t, "result", s.Result, `{"Payload":30}`)
+	wantData(t, "output", s.Output, `{"total":31}`)
+	wantData(t, "afterInputPath", s.AfterInputPath, "")
+	wantData(t, "afterParameters", s.AfterParameters, "")
+	if got := value.EncodeString(s.Variables); got != `{"last":30}` {
+		t.Errorf("variables %s", got)
+	}
+}

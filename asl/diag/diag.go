@@ -27,6 +27,9 @@ const (
 	TooDeeplyNested         = "TOO_DEEPLY_NESTED"
 	NoDollar                = "NO_DOLLAR"
 	PassResultIsStatic      = "PASS_RESULT_IS_STATIC"
+	// InvalidJSONataExpression: a "{% %}" string that does not parse, or
+	// whose delimiters are malformed.
+	InvalidJSONataExpression = "INVALID_JSONATA_EXPRESSION"
 )
 
 // Diagnostic is one problem found in a definition.

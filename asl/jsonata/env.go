@@ -36,7 +36,16 @@ func (env *Env) bindings(r refs) map[string]any {
 	if n == 0 {
 		return nil
 	}
-	vars := make(map[string]any, n)
+	var vars map[string]any
+	if c := env.Cache; c != nil {
+		if c.vars == nil {
+			c.vars = make(map[string]any, n)
+		}
+		clear(c.vars)
+		vars = c.vars
+	} else {
+		vars = make(map[string]any, n)
+	}
 	for _, name := range r.names {
 		if f, ok := env.function(name); ok {
 			vars[name] = f
@@ -60,9 +69,24 @@ func (env *Env) bindings(r refs) map[string]any {
 		vars[name] = g
 	}
 	if r.states && env.States != nil {
-		vars["states"] = env.statesValue(r)
+		vars["states"] = env.statesFor(r)
 	}
 	return vars
+}
+
+// statesFor is statesValue, taking $states from the Cache when the
+// expression reads only $states.input and the input is an object: the
+// common case of a Condition or an Output over the state input, which then
+// costs no conversion when the states before read the same input.
+func (env *Env) statesFor(r refs) any {
+	if env.Cache != nil && !r.statesAll && len(r.members) == 1 && r.members[0] == "input" && env.states.members == nil && env.States.Len() > 0 {
+		if k, v := env.States.At(0); k == "input" {
+			if o, ok := v.(*value.Object); ok {
+				return env.Cache.statesOfInput(o)
+			}
+		}
+	}
+	return env.statesValue(r)
 }
 
 // statesValue returns $states with at least the members r reads. When r
@@ -86,7 +110,7 @@ func (env *Env) statesValue(r refs) any {
 			s := o.(objectSetter)
 			for i := range c.members {
 				k, _ := env.States.At(i)
-				s.Set(k, c.member(env.States, i))
+				s.Set(k, c.member(env, i))
 			}
 			c.all = o
 		}
@@ -99,18 +123,19 @@ func (env *Env) statesValue(r refs) any {
 	for i := range c.members {
 		k, _ := env.States.At(i)
 		if !c.inPartial[i] && contains(r.members, k) {
-			s.Set(k, c.member(env.States, i))
+			s.Set(k, c.member(env, i))
 			c.inPartial[i] = true
 		}
 	}
 	return c.partial
 }
 
-// member returns member i of states converted, converting it once.
-func (c *statesCache) member(states *value.Object, i int) any {
+// member returns member i of env.States converted, converting it once
+// (or taking it from env.Cache).
+func (c *statesCache) member(env *Env, i int) any {
 	if c.members[i] == nil {
-		_, v := states.At(i)
-		c.members[i] = toGnata(v)
+		_, v := env.States.At(i)
+		c.members[i] = env.Cache.converted(v)
 	}
 	return c.members[i]
 }

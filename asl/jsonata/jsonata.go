@@ -59,11 +59,103 @@ type Env struct {
 	// Runtime supplies time, randomness and UUIDs. Nil makes $now, $millis,
 	// $random() and $uuid fail with an evaluation error.
 	Runtime Runtime
+	// Cache, when set, keeps converted values between evaluations (of
+	// this Env and of later ones): see Cache. Nil converts per Env.
+	Cache *Cache
 
 	states  statesCache
 	vars    map[string]any // converted variables, by name
 	nowSeen bool           // now holds the evaluation timestamp
 	now     time.Time
+}
+
+// Cache keeps the evaluator's form of the last object read as a member of
+// $states, so that a run of states reading the same object (a state's
+// output is the next one's input) converts it once, and the map of
+// bindings handed to the evaluator, reused from one evaluation to the next.
+// The objects given to an Env must not change once read, as the engine's
+// values do not. A Cache is for one goroutine at a time; its zero value is
+// ready to use.
+type Cache struct {
+	// objs are the last two objects converted, or produced by an
+	// expression (whose evaluator form is then known without converting),
+	// with their converted forms; next is the entry to replace.
+	objs [2]cachedObject
+	next int
+	vars map[string]any
+	// inputOnly is $states holding only input (the form an expression
+	// reading only $states.input is given), for the input inputOf.
+	inputOf   *value.Object
+	inputOnly any
+}
+
+// statesOfInput returns $states as {"input": in} in the evaluator's form,
+// built once for each input.
+func (c *Cache) statesOfInput(in *value.Object) any {
+	if c.inputOf != in {
+		o := lib.newObject()
+		o.(objectSetter).Set("input", c.converted(in))
+		c.inputOf, c.inputOnly = in, o
+	}
+	return c.inputOnly
+}
+
+// canonical reports whether an evaluator result is in the form toGnata
+// gives a value: ordered objects, plain arrays, float64 numbers, strings,
+// booleans and the null sentinel, and no sequence, function or other Go
+// type, so that it may stand for the value it converts to.
+func canonical(res any) bool {
+	switch x := res.(type) {
+	case bool, string, float64:
+		return true
+	case []any:
+		for _, e := range x {
+			if !canonical(e) {
+				return false
+			}
+		}
+		return true
+	case objectReader:
+		if _, isSetter := res.(objectSetter); !isSetter {
+			return false
+		}
+		for _, k := range x.Keys() {
+			if e, _ := x.Get(k); !canonical(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return res == lib.null
+}
+
+// cachedObject is an object and its evaluator form.
+type cachedObject struct {
+	obj  *value.Object
+	conv any
+}
+
+// converted returns the evaluator's form of v, from the cache when v is
+// one of the objects it holds.
+func (c *Cache) converted(v any) any {
+	o, ok := v.(*value.Object)
+	if c == nil || !ok {
+		return toGnata(v)
+	}
+	for i := range c.objs {
+		if c.objs[i].obj == o {
+			return c.objs[i].conv
+		}
+	}
+	conv := toGnata(o)
+	c.remember(o, conv)
+	return conv
+}
+
+// remember keeps o's evaluator form conv, replacing the older entry.
+func (c *Cache) remember(o *value.Object, conv any) {
+	c.objs[c.next] = cachedObject{o, conv}
+	c.next = 1 - c.next
 }
 
 // Expr is a compiled JSONata expression. It is safe for concurrent use.
@@ -133,7 +225,14 @@ func (e *Expr) evalData(ctx context.Context, env *Env, data any, hasData bool) (
 	if err != nil {
 		return nil, err
 	}
-	return e.result(res)
+	v, err := e.result(res)
+	if o, ok := v.(*value.Object); ok && err == nil && env.Cache != nil && canonical(res) {
+		// The object is likely read next (an Output is the next state's
+		// input): res is its evaluator form, as converting it back would
+		// build it, and evaluation does not change it.
+		env.Cache.remember(o, res)
+	}
+	return v, err
 }
 
 // run evaluates the program with data as the context value ($) and vars

@@ -1,6 +1,10 @@
 package jsonata
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/stepwise/stepwise/asl/value"
+)
 
 // refs are the $names an expression's text mentions. Only those are bound
 // per evaluation, so an expression does not pay for converting variables
@@ -235,4 +239,33 @@ func signatureEnd(expr string, i int) int {
 		}
 	}
 	return 0
+}
+
+// ReadsStatesMember reports whether an expression string anywhere in v (a
+// value) may read the member of $states named member: by name, or by
+// reading $states in any other way. A string that is not an expression
+// reads nothing.
+func ReadsStatesMember(v any, member string) bool {
+	switch x := v.(type) {
+	case string:
+		text, ok := Expression(x)
+		if !ok {
+			return false
+		}
+		r := scanRefs(text)
+		return r.statesAll || contains(r.members, member)
+	case *value.Object:
+		for i := 0; i < x.Len(); i++ {
+			if _, e := x.At(i); ReadsStatesMember(e, member) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if ReadsStatesMember(e, member) {
+				return true
+			}
+		}
+	}
+	return false
 }

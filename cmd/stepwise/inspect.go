@@ -21,6 +21,7 @@ does, and prints what it did as JSON on stdout:
    "output", "error", "cause", "nextState",
    "inspectionData": {"input", "afterInputPath", "afterParameters", "result",
                       "afterResultSelector", "afterResultPath", "variables",
+                      "afterArguments" (JSONata states instead of the After*Path ones),
                       "errorDetails": {"retryIndex", "retryBackoffIntervalSeconds",
                                        "catchIndex"}}}
 
@@ -193,6 +194,7 @@ func testStateJSON(res *engine.TestStateResult) *value.Object {
 	for _, st := range []stage{
 		{"afterInputPath", in.AfterInputPath},
 		{"afterParameters", in.AfterParameters},
+		{"afterArguments", in.AfterArguments},
 		{"result", in.Result},
 		{"afterResultSelector", in.AfterResultSelector},
 		{"afterResultPath", in.AfterResultPath},

@@ -184,3 +184,31 @@ func TestInspectUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectJSONata checks that a JSONata state's inspection data has
+// afterArguments and the variables, and none of JSONPath's stages.
+func TestInspectJSONata(t *testing.T) {
+	def := writeFile(t, "sm.asl.json", `{"QueryLanguage":"JSONata","StartAt":"Call","States":{
+  "Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+    "Arguments":{"FunctionName":"f","Payload":{"n":"{% $states.input.n * 2 %}"}},
+    "Assign":{"seen":"{% $states.result.Payload %}"},
+    "Output":{"r":"{% $states.result.Payload.v + $k %}"},
+    "End":true}}}`)
+	code, out, errs := inspectCLI(t, def, "--state", "Call", "--input", `{"n":2}`,
+		"--mock-result", `{"Payload":{"v":5}}`, "--variables", `{"k":1}`)
+	if code != 0 {
+		t.Fatalf("code %d, stderr %s", code, errs)
+	}
+	doc := decodeOut(t, out)
+	wantFields(t, doc, map[string]string{"status": `"SUCCEEDED"`, "output": `{"r":6}`})
+	wantFields(t, field(t, doc, "inspectionData"), map[string]string{
+		"input":               `{"n":2}`,
+		"afterArguments":      `{"FunctionName":"f","Payload":{"n":4}}`,
+		"result":              `{"Payload":{"v":5}}`,
+		"variables":           `{"k":1,"seen":{"v":5}}`,
+		"afterInputPath":      "",
+		"afterParameters":     "",
+		"afterResultSelector": "",
+		"afterResultPath":     "",
+	})
+}

@@ -46,12 +46,13 @@ flags:
   --trace                 show each state's data flow, as AWS's data flow simulator
                           does: input, afterInputPath, afterParameters, result,
                           afterResultSelector, afterResultPath, output, variables
-                          assigned, the transition, retries and catches, and how
-                          long the state took. Map iterations and Parallel
-                          branches are nested under their state. The trace goes
-                          to stderr as each top-level state ends (the output
-                          stays on stdout), coloured when stderr is a terminal
-                          and NO_COLOR is unset, with long values folded to
+                          assigned (JSONata states: input, afterArguments, result,
+                          output, variables assigned), the transition, retries and
+                          catches, and how long the state took. Map iterations and
+                          Parallel branches are nested under their state. The trace
+                          goes to stderr as each top-level state ends (the output
+                          stays on stdout), coloured when stderr is a terminal and
+                          NO_COLOR is unset, with long values folded to
                           --trace-width.
                           With --json the trace is a "trace" array of step objects
                           in the JSON document instead (in the order states were
@@ -471,6 +472,7 @@ func stages(s *engine.Step) []stage {
 		{"input", &engine.Data{Value: s.Input}},
 		{"afterInputPath", s.AfterInputPath},
 		{"afterParameters", s.AfterParameters},
+		{"afterArguments", s.AfterArguments},
 		{"result", s.Result},
 		{"afterResultSelector", s.AfterResultSelector},
 		{"afterResultPath", s.AfterResultPath},

@@ -436,3 +436,50 @@ func TestRunJSONata(t *testing.T) {
 		}
 	}
 }
+
+// TestRunTraceJSONata checks that the trace of a JSONata state shows its
+// own stages (afterArguments, result, output, variables) and none of
+// JSONPath's, in the JSON document and in the text.
+func TestRunTraceJSONata(t *testing.T) {
+	def := writeFile(t, "flow.asl.json", `{"QueryLanguage":"JSONata","StartAt":"Call","States":{
+  "Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+    "Arguments":{"FunctionName":"f","Payload":"{% $states.input.n + 1 %}"},
+    "Assign":{"got":"{% $states.result.Payload %}"},
+    "Output":"{% $states.result.Payload * 10 %}","End":true}}}`)
+	mocks := writeFile(t, "mocks.json", `{"StateMachines":{"Flow":{"TestCases":{"T":{"Call":"Ok"}}}},
+  "MockedResponses":{"Ok":{"0":{"Return":{"Payload":4}}}}}`)
+	code, out, errs := runCLI(t, def, "--mocks", mocks, "--virtual-clock", "--trace", "--json", "--input", `{"n":1}`)
+	if code != 0 {
+		t.Fatalf("code %d, stderr %s", code, errs)
+	}
+	steps, ok := field(t, decodeOut(t, out), "trace").([]any)
+	if !ok || len(steps) != 1 {
+		t.Fatalf("trace %s", out)
+	}
+	wantFields(t, steps[0], map[string]string{
+		"input":           `{"n":1}`,
+		"afterArguments":  `{"FunctionName":"f","Payload":2}`,
+		"result":          `{"Payload":4}`,
+		"output":          `40`,
+		"variables":       `{"got":4}`,
+		"afterInputPath":  "",
+		"afterParameters": "",
+	})
+
+	code, _, errs = runCLI(t, def, "--mocks", mocks, "--virtual-clock", "--trace", "--input", `{"n":1}`)
+	if code != 0 {
+		t.Fatalf("code %d, stderr %s", code, errs)
+	}
+	last := -1
+	for _, w := range []string{"  afterArguments      {\"FunctionName\":\"f\",\"Payload\":2}\n", "  result              {\"Payload\":4}\n",
+		"  output              40\n", "  variables           {\"got\":4}\n"} {
+		i := strings.Index(errs, w)
+		if i < 0 || i < last {
+			t.Fatalf("stderr lacks %q (in order):\n%s", w, errs)
+		}
+		last = i
+	}
+	if strings.Contains(errs, "afterInputPath") || strings.Contains(errs, "afterParameters") {
+		t.Errorf("JSONPath stages in a JSONata trace:\n%s", errs)
+	}
+}

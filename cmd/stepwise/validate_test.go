@@ -140,3 +140,23 @@ func TestValidateWarnsAboutUnknownResources(t *testing.T) {
 		t.Errorf("code %d, out %q", code, out)
 	}
 }
+
+// TestValidateJSONataSyntax checks that stepwise validate rejects an
+// expression that does not parse and malformed delimiters, each at its
+// field.
+func TestValidateJSONataSyntax(t *testing.T) {
+	p := writeValidateFile(t, "bad.asl.json", `{"QueryLanguage":"JSONata","StartAt":"P","States":{
+  "P":{"Type":"Pass","Output":"{% $sum($states.input.n %}","Assign":{"x":"{% 10 %"},"End":true}}}`)
+	code, out, _ := runValidate(t, p)
+	if code != 1 {
+		t.Fatalf("code %d, out %q", code, out)
+	}
+	for _, want := range []string{
+		`ERROR INVALID_JSONATA_EXPRESSION at /States/P/Output: Expected ")" before end of expression`,
+		`ERROR INVALID_JSONATA_EXPRESSION at /States/P/Assign/x: `,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -159,6 +159,24 @@ func TestValidateStateMachineDefinition(t *testing.T) {
 	if dg.Severity != types.ValidateStateMachineDefinitionSeverityError || *dg.Code != "MISSING_TRANSITION_TARGET" || aws.ToString(dg.Location) != "/States/A/Next" {
 		t.Errorf("diagnostic = %+v code %s at %s", dg, *dg.Code, aws.ToString(dg.Location))
 	}
+	// A JSONata expression that does not parse: AWS's code and message at
+	// the field, from ValidateStateMachineDefinition and CreateStateMachine.
+	badExpr := `{"QueryLanguage":"JSONata","StartAt":"E","States":{"E":{"Type":"Pass","Output":{"v":"{% a[1,2) %}"},"End":true}}}`
+	jv, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(badExpr)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jv.Result != types.ValidateStateMachineDefinitionResultCodeFail || len(jv.Diagnostics) != 1 ||
+		aws.ToString(jv.Diagnostics[0].Code) != "INVALID_JSONATA_EXPRESSION" || aws.ToString(jv.Diagnostics[0].Message) != `Expected "]", got ","` ||
+		aws.ToString(jv.Diagnostics[0].Location) != "/States/E/Output/v" {
+		t.Errorf("JSONata syntax error: %+v", jv)
+	}
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("bad-jsonata"), Definition: aws.String(badExpr), RoleArn: aws.String(role)})
+	wantCode(t, err, "InvalidDefinition")
+	if err == nil || !strings.Contains(err.Error(), `Invalid State Machine Definition: 'INVALID_JSONATA_EXPRESSION: Expected "]", got "," at /States/E/Output/v'`) {
+		t.Errorf("CreateStateMachine: %v", err)
+	}
+
 	_, err = c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(passMachine), Type: "BATCH"})
 	wantCode(t, err, "ValidationException")
 
@@ -586,6 +604,23 @@ func TestTestState(t *testing.T) {
 	}
 	if task.Status != types.TestExecutionStatusRetriable || aws.ToString(task.Error) != "Boom" {
 		t.Errorf("TestState retriable = %+v", task)
+	}
+	jsonata, err := c.TestState(ctx, &sfn.TestStateInput{
+		Definition: aws.String(`{"QueryLanguage":"JSONata","Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+		  "Arguments":{"Payload":"{% $states.input.a + $k %}"},"Assign":{"got":"{% $states.result %}"},"End":true}`),
+		RoleArn:         aws.String(role),
+		Input:           aws.String(`{"a":5}`),
+		Variables:       aws.String(`{"k":1}`),
+		InspectionLevel: types.InspectionLevelDebug,
+		Mock:            &types.MockInput{Result: aws.String(`{"ok":true}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := jsonata.InspectionData; jsonata.Status != types.TestExecutionStatusSucceeded || id == nil ||
+		aws.ToString(id.AfterArguments) != `{"Payload":6}` || aws.ToString(id.Variables) != `{"k":1,"got":{"ok":true}}` ||
+		id.AfterInputPath != nil || id.AfterParameters != nil {
+		t.Errorf("TestState JSONata = %+v, inspection %+v", jsonata, id)
 	}
 	named, err := c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(passMachine), RoleArn: aws.String(role), StateName: aws.String("A"), Input: aws.String(`{}`)})
 	if err != nil {

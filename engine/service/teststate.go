@@ -53,12 +53,12 @@ type inspectionData struct {
 	Input               *string                 `json:"input,omitempty"`
 	AfterInputPath      *string                 `json:"afterInputPath,omitempty"`
 	AfterParameters     *string                 `json:"afterParameters,omitempty"`
+	AfterArguments      *string                 `json:"afterArguments,omitempty"`
 	Result              *string                 `json:"result,omitempty"`
 	AfterResultSelector *string                 `json:"afterResultSelector,omitempty"`
 	AfterResultPath     *string                 `json:"afterResultPath,omitempty"`
 	Variables           *string                 `json:"variables,omitempty"`
 	ErrorDetails        *inspectionErrorDetails `json:"errorDetails,omitempty"`
-	AfterArguments      *string                 `json:"afterArguments,omitempty"`
 	AfterItemsPath      *string                 `json:"afterItemsPath,omitempty"`
 	// Map states.
 	MaxConcurrency             *int64   `json:"maxConcurrency,omitempty"`
@@ -238,13 +238,7 @@ func inspection(st asl.State, res *engine.TestStateResult) *inspectionData {
 	id := &inspectionData{
 		AfterInputPath: encodeData(ins.AfterInputPath), AfterParameters: encodeData(ins.AfterParameters),
 		Result: encodeData(ins.Result), AfterResultSelector: encodeData(ins.AfterResultSelector),
-		AfterResultPath: encodeData(ins.AfterResultPath),
-	}
-	if st.Base().QueryLanguage == "JSONata" {
-		// JSONata states have Arguments where JSONPath ones have
-		// Parameters, and no InputPath, ResultSelector or ResultPath.
-		id.AfterArguments, id.AfterParameters, id.AfterInputPath = id.AfterParameters, nil, nil
-		id.AfterResultSelector, id.AfterResultPath = nil, nil
+		AfterResultPath: encodeData(ins.AfterResultPath), AfterArguments: encodeData(ins.AfterArguments),
 	}
 	if ins.Input != nil {
 		s := value.EncodeString(ins.Input)
