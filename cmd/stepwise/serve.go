@@ -92,7 +92,7 @@ flags:
   --execution-logs FILE     where the log events of state machines with a loggingConfiguration
                             go, one CloudWatch-Logs-shaped JSON line each (default "-": stderr;
                             the file is appended to)
-` + serveTemporalUsage
+` + serveConsoleUsage + serveTemporalUsage
 
 // credFlags is the repeatable --auth-credentials flag.
 type credFlags []string
@@ -122,6 +122,7 @@ type serveFlags struct {
 	logLevel     string
 	execLogs     string
 	temporal     serveTemporalFlags
+	console      consoleFlag
 }
 
 func parseServeFlags(args []string) (*serveFlags, error) {
@@ -141,6 +142,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "")
 	fs.StringVar(&f.execLogs, "execution-logs", "-", "")
 	addServeTemporalFlags(fs, &f.temporal)
+	addServeConsoleFlags(fs, &f.console)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -300,6 +302,7 @@ func serve(ctx context.Context, f *serveFlags, opts service.Options, log *slog.L
 		defer stopTemporal()
 		startWorker = start
 	}
+	mountConsole := setupConsole(f, &opts, log)
 	svc, err := service.New(opts)
 	if err != nil {
 		return err
@@ -340,6 +343,11 @@ func serve(ctx context.Context, f *serveFlags, opts service.Options, log *slog.L
 		go func() { _ = msrv.Serve(mln) }()
 		defer msrv.Close()
 		log.Info("metrics listening, unauthenticated", "metrics", mln.Addr().String())
+	}
+	if err := mountConsole(mux, svc); err != nil {
+		ln.Close()
+		_ = svc.Shutdown(context.Background())
+		return err
 	}
 	srv := &http.Server{
 		Handler:           mux,

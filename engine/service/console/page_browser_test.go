@@ -1,0 +1,119 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/integrations/gofunc"
+	"github.com/stepwise/stepwise/integrations/mock"
+	"github.com/stepwise/stepwise/internal/browsertest"
+)
+
+const example = "../../../examples/circuit-breaker/"
+
+// runExample runs the circuit breaker with a mock test case, traced and
+// with its history, as stepwise run --html does.
+func runExample(t *testing.T, testCase string) Page {
+	t.Helper()
+	def, err := os.ReadFile(example + "statemachine.asl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := asl.Parse(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := mock.Load(example + "mocks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := cfg.TestCase("statemachine", testCase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := os.ReadFile(example + "input.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	input, err := value.Decode(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []*engine.Step
+	res, err := engine.Run(context.Background(), sm, input, engine.Options{
+		Invoker: gofunc.Chain(tc.Invoker(nil)), StateMachineName: "statemachine", ExecutionName: "page-test",
+		Tracer: engine.TracerFunc(func(_ context.Context, s *engine.Step) { steps = append(steps, s) }),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Page{Machine: sm, StateMachineName: "statemachine", ExecutionName: "page-test", Input: input, Result: res, Steps: steps}
+}
+
+func writePage(t *testing.T, p Page) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WritePage(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "run.html")
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// TestBrowserStaticPage opens a run --html page from a file, with no
+// server: the graph shows the path taken, a state's data is a click away,
+// and the page's hash-based CSP lets its own inline blocks run (nothing is
+// refused).
+func TestBrowserStaticPage(t *testing.T) {
+	file := writePage(t, runExample(t, "HappyPath"))
+	b := browsertest.New(t)
+	b.Do(t, chromedp.Navigate("file://"+file))
+	b.WaitFor(t, `document.querySelector('#execution-status') && document.querySelectorAll('svg.graph .node.state').length > 0`)
+	if got := b.Text(t, "#execution-status"); got != "SUCCEEDED" {
+		t.Errorf("status = %q, want SUCCEEDED", got)
+	}
+	status := func(state string) string {
+		return browsertest.Eval[string](t, b, `(function(){var n=[...document.querySelectorAll('svg.graph .node.state')].find(function(e){return e.dataset.state===`+jsString(state)+`});return n?n.getAttribute('class'):'missing'})()`)
+	}
+	for state, want := range map[string]string{"Get Circuit Status": "succeeded", "Execute Lambda": "succeeded", "Circuit Open": "unreached", "Update Circuit Status": "unreached"} {
+		if got := status(state); !strings.Contains(got, want) {
+			t.Errorf("%s: class %q, want %s", state, got, want)
+		}
+	}
+	b.Do(t, chromedp.Click(chromedp.CSS(`svg.graph .node.state[data-state="Execute Lambda"]`)))
+	b.WaitFor(t, `document.querySelector('#state-output') !== null`)
+	if got := b.Text(t, "#state-output"); !strings.Contains(got, `"status": "PAID"`) {
+		t.Errorf("Execute Lambda's output = %q", got)
+	}
+	if got := b.Text(t, `pre[data-stage="afterResultSelector"]`); !strings.Contains(got, `"Payload"`) {
+		t.Errorf("after ResultSelector = %q", got)
+	}
+	if n := browsertest.Eval[int](t, b, `document.querySelectorAll('#history-table tbody tr').length`); n != len(runExample(t, "HappyPath").Result.Events) {
+		t.Errorf("history rows = %d", n)
+	}
+	b.Screenshot(t, "run-html.png")
+	for _, m := range b.Messages() {
+		if strings.Contains(m.Text, "Content Security Policy") || m.IsException() {
+			t.Errorf("browser console: %s", m)
+		}
+	}
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
