@@ -344,7 +344,8 @@ func serve(ctx context.Context, f *serveFlags, opts service.Options, log *slog.L
 		defer msrv.Close()
 		log.Info("metrics listening, unauthenticated", "metrics", mln.Addr().String())
 	}
-	if err := mountConsole(mux, svc); err != nil {
+	consoleOn, err := mountConsole(mux, svc)
+	if err != nil {
 		ln.Close()
 		_ = svc.Shutdown(context.Background())
 		return err
@@ -360,6 +361,9 @@ func serve(ctx context.Context, f *serveFlags, opts service.Options, log *slog.L
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving the Step Functions API", "addr", ln.Addr().String(), "db", f.db, "region", opts.Region, "account", opts.AccountID)
+	if consoleOn {
+		log.Info("web console", "url", "http://"+ln.Addr().String()+"/")
+	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

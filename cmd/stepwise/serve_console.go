@@ -71,15 +71,17 @@ func isLoopbackAddr(listen string) bool {
 
 // setupConsole prepares the console when it is on: the service keeps a
 // data-flow trace of each execution for it (opts.Tracer). The returned
-// function mounts it once the service exists.
-func setupConsole(f *serveFlags, opts *service.Options, log *slog.Logger) func(mux *http.ServeMux, svc *service.Service) error {
+// function mounts it once the service exists and says whether it did.
+func setupConsole(f *serveFlags, opts *service.Options, log *slog.Logger) func(mux *http.ServeMux, svc *service.Service) (bool, error) {
 	if !f.console.enabled(f.listen) {
-		log.Info("web console off (serve listens beyond loopback: --console turns it on)")
-		return func(*http.ServeMux, *service.Service) error { return nil }
+		if !f.console.set {
+			log.Info("web console off: serve listens beyond loopback (--console turns it on)")
+		}
+		return func(*http.ServeMux, *service.Service) (bool, error) { return false, nil }
 	}
 	traces := console.NewTraces(0, 0)
 	opts.Tracer = traces.Tracer
-	return func(mux *http.ServeMux, svc *service.Service) error {
+	return func(mux *http.ServeMux, svc *service.Service) (bool, error) {
 		copts := console.Options{API: svc, Traces: traces, Mocks: opts.Mocks, Logger: log}
 		if opts.Auth != nil {
 			copts.Credentials = opts.Auth.Credentials
@@ -88,10 +90,9 @@ func setupConsole(f *serveFlags, opts *service.Options, log *slog.Logger) func(m
 		}
 		c, err := console.New(copts)
 		if err != nil {
-			return err
+			return false, err
 		}
 		c.Mount(mux)
-		log.Info("web console on: open http://" + f.listen + "/")
-		return nil
+		return true, nil
 	}
 }
