@@ -117,3 +117,35 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestBrowserScale: a 1,000-state machine is laid out and drawn, and an
+// execution of 25,000 events shows its history a page at a time.
+func TestBrowserScale(t *testing.T) {
+	b := browsertest.New(t)
+	tc := startConsole(t, consoleSetup{})
+	arn := tc.createMachine(t, "big", bigMachine(1000))
+	b.Do(t, chromedp.Navigate(tc.http.URL+"/#/machine/"+q(arn)))
+	b.WaitFor(t, `document.querySelectorAll('svg.graph .node.state').length === 1020`)
+	// Every node got a place.
+	if n := browsertest.Eval[int](t, b, `[...document.querySelectorAll('svg.graph .node.state rect')].filter(function(r){return isNaN(parseFloat(r.getAttribute('x')))}).length`); n != 0 {
+		t.Errorf("%d nodes without a position", n)
+	}
+
+	loop := `{"StartAt":"Spin","States":{"Spin":{"Type":"Pass","Next":"Check"},"Check":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"Done"}],"Default":"Spin"},"Done":{"Type":"Succeed"}}}`
+	larn := tc.createMachine(t, "loop", loop)
+	out := tc.call(t, "StartExecution", map[string]string{"stateMachineArn": larn, "name": "runaway"})
+	exArn := out["executionArn"].(string)
+	tc.waitStatus(t, exArn, "FAILED")
+	b.Do(t, chromedp.Navigate(tc.http.URL+"/#/execution/"+q(exArn)))
+	b.WaitFor(t, `(document.querySelector('#execution-status') || {}).textContent === 'FAILED' && document.querySelectorAll('#history-table tbody tr').length === 100`)
+	if got := b.Text(t, "#execution-error"); got != "States.Runtime" {
+		t.Errorf("error = %q", got)
+	}
+	b.Do(t, chromedp.Click(chromedp.CSS("#history-next")))
+	b.WaitFor(t, `document.querySelector('#history-table tbody tr td') && document.querySelector('#history-table tbody tr td').textContent === '101'`)
+	b.Do(t, chromedp.Click(chromedp.CSS(`svg.graph .node.state[data-state="Spin"]`)))
+	b.WaitFor(t, `document.querySelector('#visit-select') !== null`)
+	if n := browsertest.Eval[int](t, b, `document.querySelectorAll('#visit-select option').length`); n != visitPage {
+		t.Errorf("%d visits on the first page", n)
+	}
+}
