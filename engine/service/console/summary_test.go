@@ -164,6 +164,10 @@ func TestTracesBounded(t *testing.T) {
 	if _, _, ok := tr.steps("a"); ok {
 		t.Error("the oldest trace was kept past the bound")
 	}
+	tr.Tracer("quiet")
+	if _, _, ok := tr.steps("quiet"); ok {
+		t.Error("a run that traced nothing counts as traced")
+	}
 	steps, dropped, ok := tr.steps("c")
 	if !ok || len(steps) != 3 || dropped != 1 {
 		t.Errorf("c: %d steps, %d dropped", len(steps), dropped)

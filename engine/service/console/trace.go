@@ -89,7 +89,9 @@ func (t *Traces) Tracer(executionArn string) engine.Tracer {
 }
 
 // steps returns an execution's steps in the order their states were
-// entered, and how many were not kept; ok is false when there is no trace.
+// entered, and how many were not kept; ok is false when there is no trace
+// or it has no step yet (a backend that runs executions elsewhere, such
+// as Temporal, never calls the tracer: the console reads the history).
 func (t *Traces) steps(executionArn string) (steps []runStep, dropped int, ok bool) {
 	t.mu.Lock()
 	et := t.byArn[executionArn]
@@ -100,6 +102,9 @@ func (t *Traces) steps(executionArn string) (steps []runStep, dropped int, ok bo
 	et.mu.Lock()
 	steps, dropped = slices.Clone(et.steps), et.dropped
 	et.mu.Unlock()
+	if len(steps) == 0 && dropped == 0 {
+		return nil, 0, false
+	}
 	sortSteps(steps)
 	return steps, dropped, true
 }
