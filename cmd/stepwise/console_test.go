@@ -31,8 +31,15 @@ func TestConsoleFlag(t *testing.T) {
 			t.Errorf("%v: console %v, want %v", tc.args, got, tc.want)
 		}
 	}
-	if _, err := parseServeFlags([]string{"--console=maybe"}); err == nil {
-		t.Error("--console=maybe was accepted")
+	for _, bad := range [][]string{{"--console=maybe"}, {"--console-trace", "sometimes"}} {
+		if _, err := parseServeFlags(bad); err == nil {
+			t.Errorf("%v was accepted", bad)
+		}
+	}
+	for _, mode := range []string{"watching", "always", "off"} {
+		if _, err := parseServeFlags([]string{"--console-trace", mode}); err != nil {
+			t.Errorf("--console-trace %s: %v", mode, err)
+		}
 	}
 }
 

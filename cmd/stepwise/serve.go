@@ -158,6 +158,9 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	if err := f.temporal.check(); err != nil {
 		return nil, err
 	}
+	if err := f.console.check(); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 

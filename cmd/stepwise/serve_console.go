@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,11 +16,17 @@ import (
 const serveConsoleUsage = `  --console[=true|false]    the web console at / (default: on when --listen is
                             a loopback address, off otherwise); with --auth it
                             asks for the same credentials on a login form
+  --console-trace MODE      which executions keep their data-flow trace for the
+                            console's state view: watching (default: those that
+                            start within 15 minutes of a console request),
+                            always, or off (the history's input and output only)
 `
 
-// consoleFlag is --console: unset (decided by the listen address), on or off.
+// consoleFlag is --console: unset (decided by the listen address), on or
+// off; and --console-trace.
 type consoleFlag struct {
 	set, on bool
+	trace   string
 }
 
 func (c *consoleFlag) String() string {
@@ -44,6 +51,16 @@ func (c *consoleFlag) IsBoolFlag() bool { return true }
 
 func addServeConsoleFlags(fs *flag.FlagSet, c *consoleFlag) {
 	fs.Var(c, "console", "")
+	fs.StringVar(&c.trace, "console-trace", "watching", "")
+}
+
+// check validates --console-trace.
+func (c *consoleFlag) check() error {
+	switch c.trace {
+	case "watching", "always", "off":
+		return nil
+	}
+	return fmt.Errorf("--console-trace must be watching, always or off, not %q", c.trace)
 }
 
 // enabled decides whether serve mounts the console on listen: as asked,
@@ -79,8 +96,16 @@ func setupConsole(f *serveFlags, opts *service.Options, log *slog.Logger) func(m
 		}
 		return func(*http.ServeMux, *service.Service) (bool, error) { return false, nil }
 	}
-	traces := console.NewTraces(0, 0)
-	opts.Tracer = traces.Tracer
+	var traces *console.Traces
+	switch f.console.trace {
+	case "watching":
+		traces = console.NewTraces(console.TraceOptions{WatchWindow: console.DefaultWatchWindow})
+	case "always":
+		traces = console.NewTraces(console.TraceOptions{})
+	}
+	if traces != nil {
+		opts.Tracer = traces.Tracer
+	}
 	return func(mux *http.ServeMux, svc *service.Service) (bool, error) {
 		copts := console.Options{API: svc, Traces: traces, Mocks: opts.Mocks, Logger: log}
 		if opts.Auth != nil {

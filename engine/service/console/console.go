@@ -148,6 +148,9 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 		return
 	}
+	if c.opts.Traces != nil {
+		c.opts.Traces.Watch()
+	}
 	switch {
 	case p == "/" || p == "/console/":
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {

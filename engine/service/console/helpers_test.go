@@ -28,6 +28,7 @@ type testConsole struct {
 
 type consoleSetup struct {
 	noTraces    bool
+	watchWindow time.Duration
 	credentials map[string]string
 }
 
@@ -44,7 +45,7 @@ func startConsole(t testing.TB, setup consoleSetup) *testConsole {
 	tc := &testConsole{}
 	opts := service.Options{Store: st, Mocks: cfg}
 	if !setup.noTraces {
-		tc.traces = NewTraces(0, 0)
+		tc.traces = NewTraces(TraceOptions{WatchWindow: setup.watchWindow})
 		opts.Tracer = tc.traces.Tracer
 	}
 	svc, err := service.New(opts)

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/value"
@@ -153,7 +154,7 @@ func TestMapIterations(t *testing.T) {
 }
 
 func TestTracesBounded(t *testing.T) {
-	tr := NewTraces(2, 3)
+	tr := NewTraces(TraceOptions{MaxExecutions: 2, MaxSteps: 3})
 	ctx := context.Background()
 	for i, arn := range []string{"a", "b", "c"} {
 		f := tr.Tracer(arn)
@@ -173,7 +174,7 @@ func TestTracesBounded(t *testing.T) {
 		t.Errorf("c: %d steps, %d dropped", len(steps), dropped)
 	}
 	// A second run of an execution (a redrive) follows the first.
-	tr = NewTraces(0, 0)
+	tr = NewTraces(TraceOptions{})
 	f1 := tr.Tracer("b")
 	f1.Step(ctx, &engine.Step{Seq: 2, State: "first"})
 	f1.Step(ctx, &engine.Step{Seq: 1, State: "first"})
@@ -359,4 +360,35 @@ func bigMachine(n int) string {
 	}
 	b.WriteString("}}")
 	return b.String()
+}
+
+// TestTraceOnlyWhileWatched: with a watch window, an execution started
+// while nobody uses the console runs without a tracer (its state view
+// reads the history), and one started after a console request is traced.
+func TestTraceOnlyWhileWatched(t *testing.T) {
+	tr := NewTraces(TraceOptions{WatchWindow: time.Hour})
+	if tr.Tracer("a") != nil {
+		t.Error("traced before anyone looked")
+	}
+	tr.Watch()
+	if tr.Tracer("a") == nil {
+		t.Error("not traced right after a look")
+	}
+	tr = NewTraces(TraceOptions{WatchWindow: time.Nanosecond})
+	tr.Watch()
+	time.Sleep(time.Millisecond)
+	if tr.Tracer("a") != nil {
+		t.Error("traced after the window")
+	}
+
+	tc := startConsole(t, consoleSetup{watchWindow: time.Hour})
+	arn := tc.createMachine(t, "fan", mapMachine)
+	unseen := tc.call(t, "StartExecution", map[string]string{"stateMachineArn": arn, "input": `{"items":[1]}`})["executionArn"].(string)
+	if v := tc.waitStatus(t, unseen, "SUCCEEDED"); v.Traced { // waitStatus is a console request: the next start is watched
+		t.Error("an execution started with nobody looking was traced")
+	}
+	seen := tc.call(t, "StartExecution", map[string]string{"stateMachineArn": arn, "input": `{"items":[1]}`})["executionArn"].(string)
+	if v := tc.waitStatus(t, seen, "SUCCEEDED"); !v.Traced {
+		t.Error("an execution started while the console was open was not traced")
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stepwise/stepwise/asl/value"
@@ -17,17 +18,25 @@ const (
 	DefaultTraceSteps      = 25000
 )
 
-// Traces keeps the data-flow trace (engine.Step values) of the most recent
+// Traces keeps the data-flow trace (engine.Step values) of recent
 // executions in memory, for the console's state view. Its Tracer is what
 // service.Options.Tracer asks for: the interpreter hands it each state
 // visit, which it appends under a per-execution mutex (no encoding: a
-// step is encoded only when the console asks for it). Memory is bounded:
-// the traces of at most MaxExecutions executions (the oldest started are
+// step is encoded only when the console asks for it).
+//
+// Tracing costs the interpreter a Step and its stages per state visit
+// (BenchmarkTrace), so with a WatchWindow it is done only while someone
+// looks: an execution is traced when it starts (or is resumed or
+// redriven) within WatchWindow of a console request, and otherwise runs
+// with no tracer at all, as with the console off. Memory is bounded: the
+// traces of at most MaxExecutions executions (the oldest started are
 // dropped first) of at most MaxSteps steps each (later steps are counted,
-// not kept). Traces are not persisted: after a restart the console shows
-// the input and output the history recorded instead.
+// not kept). Traces are not persisted. Where there is no trace the
+// console shows the input and output the history recorded.
 type Traces struct {
 	maxExecutions, maxSteps int
+	window                  time.Duration
+	watched                 atomic.Int64 // UnixNano of the last Watch
 
 	mu    sync.Mutex
 	byArn map[string]*execTrace
@@ -47,20 +56,40 @@ type runStep struct {
 	*engine.Step
 }
 
-// NewTraces keeps up to maxExecutions traces of up to maxSteps steps (0:
-// the defaults).
-func NewTraces(maxExecutions, maxSteps int) *Traces {
-	if maxExecutions <= 0 {
-		maxExecutions = DefaultTraceExecutions
-	}
-	if maxSteps <= 0 {
-		maxSteps = DefaultTraceSteps
-	}
-	return &Traces{maxExecutions: maxExecutions, maxSteps: maxSteps, byArn: map[string]*execTrace{}}
+// TraceOptions bound Traces.
+type TraceOptions struct {
+	MaxExecutions int // 0: DefaultTraceExecutions
+	MaxSteps      int // per execution; 0: DefaultTraceSteps
+	// WatchWindow, when positive, traces only the runs that start within
+	// this long of the last Watch (a console request); 0: every run.
+	WatchWindow time.Duration
 }
 
-// Tracer returns the tracer of one run of an execution.
+// DefaultWatchWindow is how long after a console request serve keeps
+// tracing the executions that start.
+const DefaultWatchWindow = 15 * time.Minute
+
+// NewTraces returns an empty trace store.
+func NewTraces(opts TraceOptions) *Traces {
+	if opts.MaxExecutions <= 0 {
+		opts.MaxExecutions = DefaultTraceExecutions
+	}
+	if opts.MaxSteps <= 0 {
+		opts.MaxSteps = DefaultTraceSteps
+	}
+	return &Traces{maxExecutions: opts.MaxExecutions, maxSteps: opts.MaxSteps, window: opts.WatchWindow, byArn: map[string]*execTrace{}}
+}
+
+// Watch records that someone is looking (the console calls it on each
+// request).
+func (t *Traces) Watch() { t.watched.Store(time.Now().UnixNano()) }
+
+// Tracer returns the tracer of one run of an execution, or nil (no
+// tracing) when nobody has looked within the watch window.
 func (t *Traces) Tracer(executionArn string) engine.Tracer {
+	if t.window > 0 && time.Since(time.Unix(0, t.watched.Load())) > t.window {
+		return nil
+	}
 	t.mu.Lock()
 	et := t.byArn[executionArn]
 	if et == nil {

@@ -482,7 +482,7 @@
     append(header, [
       h('div', { class: 'row' }, h('h1', { class: 'grow', text: ex.name }), h('span', { id: 'execution-status' }, badge(ex.status)), actions),
       facts,
-      (!STATIC && !r.traced) ? h('p', { class: 'muted', text: 'No data-flow trace is kept for this execution (it ran before this server started, or elsewhere): states show the input and output of the history.' }) : null,
+      (!STATIC && !r.traced) ? h('p', { class: 'muted', text: 'No data-flow trace for this execution (serve traces the executions that start while the console is in use, unless --console-trace says otherwise; a trace is not kept across restarts): states show the input and output of the history.' }) : null,
       h('div', { class: 'split' },
         h('div', null, h('h3', { text: 'Input' }), h('pre', { class: 'json', id: 'execution-input', text: pretty(ex.input) })),
         h('div', null, h('h3', { text: 'Output' }), h('pre', { class: 'json', id: 'execution-output', text: ex.output !== undefined ? pretty(ex.output) : '—' })))
