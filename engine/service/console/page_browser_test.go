@@ -149,3 +149,32 @@ func TestBrowserScale(t *testing.T) {
 		t.Errorf("%d visits on the first page", n)
 	}
 }
+
+// TestBrowserLive: the execution view follows a running execution without
+// a reload, and its Stop and Redrive buttons act on it.
+func TestBrowserLive(t *testing.T) {
+	b := browsertest.New(t)
+	tc := startConsole(t, consoleSetup{})
+	arn := tc.createMachine(t, "waiter", waitMachine)
+	b.Do(t, chromedp.Navigate(tc.http.URL+"/#/machine/"+q(arn)))
+	b.WaitFor(t, `document.querySelector('#start-execution') !== null`)
+	b.Do(t, chromedp.SetValue(chromedp.CSS(`#start-execution input[name=name]`), "live"),
+		chromedp.Click(chromedp.CSS(`#start-execution button[type=submit]`)))
+	b.WaitFor(t, `(document.querySelector('#execution-status') || {}).textContent === 'RUNNING' && document.querySelector('svg.graph .node.state[data-state="Hold"].running') !== null`)
+	// Stopped elsewhere (through the API): the page sees it by itself.
+	exArn := arn[:strings.Index(arn, ":stateMachine:")] + ":execution:waiter:live"
+	tc.call(t, "StopExecution", map[string]string{"executionArn": exArn, "error": "Elsewhere"})
+	b.WaitFor(t, `(document.querySelector('#execution-status') || {}).textContent === 'ABORTED' && document.querySelector('svg.graph .node.state[data-state="Hold"].aborted') !== null`)
+	if got := b.Text(t, "#execution-error"); got != "Elsewhere" {
+		t.Errorf("error = %q", got)
+	}
+	// Redrive from the page: running again; then stop it from the page.
+	b.Do(t, chromedp.Click(chromedp.CSS("#redrive")))
+	b.WaitFor(t, `(document.querySelector('#execution-status') || {}).textContent === 'RUNNING' && document.querySelector('#stop') !== null`)
+	b.Do(t, chromedp.Click(chromedp.CSS("#stop")))
+	b.WaitFor(t, `(document.querySelector('#execution-status') || {}).textContent === 'ABORTED'`)
+	v := tc.waitStatus(t, exArn, "ABORTED")
+	if v.Execution.RedriveCount != 1 {
+		t.Errorf("redriveCount = %d", v.Execution.RedriveCount)
+	}
+}
