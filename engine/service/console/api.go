@@ -189,7 +189,8 @@ func (c *Console) describeExecution(ctx context.Context, r *http.Request) (any, 
 		return nil, err
 	}
 	var d struct {
-		Status string `json:"status"`
+		Status       string `json:"status"`
+		RedriveCount int    `json:"redriveCount"`
 	}
 	if err := json.Unmarshal(raw, &d); err != nil {
 		return nil, err
@@ -206,7 +207,7 @@ func (c *Console) describeExecution(ctx context.Context, r *http.Request) (any, 
 	if r.URL.Query().Get("have") != g.key {
 		v.Graph = g.graph
 	}
-	sum, err := c.summary(ctx, arn, d.Status)
+	sum, err := c.summary(ctx, arn, d.RedriveCount, d.Status)
 	if err != nil {
 		return nil, err
 	}
@@ -217,30 +218,71 @@ func (c *Console) describeExecution(ctx context.Context, r *http.Request) (any, 
 	return v, nil
 }
 
-// summary reads an execution's whole history (without payloads) into a
-// Summary; an ended execution's is kept.
-func (c *Console) summary(ctx context.Context, arn, status string) (*Summary, error) {
+// summary reads an execution's history (without payloads) into a
+// Summary. An ended execution's is kept whole; for a running one the
+// console keeps the summary of the full pages read so far and the token
+// after them, and each poll reads only the pages after it.
+func (c *Console) summary(ctx context.Context, arn string, redrives int, status string) (*Summary, error) {
 	ended := status != "RUNNING" && status != ""
+	doneKey := arn + "#" + strconv.Itoa(redrives) // a redrive goes on with the history
+	c.sumMu.Lock()
+	defer c.sumMu.Unlock()
 	if ended {
 		c.mu.Lock()
-		s, ok := c.done.get(arn)
+		s, ok := c.done.get(doneKey)
 		c.mu.Unlock()
 		if ok {
 			return s, nil
 		}
 	}
-	s := NewSummary()
-	err := c.eachEvent(ctx, arn, false, func(ev json.RawMessage) { s.Add(ev) })
-	if err != nil {
-		return nil, err
+	c.mu.Lock()
+	rs, ok := c.running.get(arn)
+	c.mu.Unlock()
+	if !ok {
+		rs = &runningSummary{base: NewSummary()}
+	}
+	var s *Summary
+	for s == nil {
+		in := map[string]any{"executionArn": arn, "maxResults": 1000, "includeExecutionData": false}
+		if rs.token != "" {
+			in["nextToken"] = rs.token
+		}
+		var page struct {
+			Events    []json.RawMessage `json:"events"`
+			NextToken string            `json:"nextToken"`
+		}
+		if err := c.call(ctx, "GetExecutionHistory", in, &page); err != nil {
+			return nil, err
+		}
+		if page.NextToken != "" && len(page.Events) > 0 {
+			for _, ev := range page.Events { // a full page: it will not change
+				rs.base.Add(ev)
+			}
+			rs.token = page.NextToken
+			continue
+		}
+		s = rs.base.clone()
+		for _, ev := range page.Events {
+			s.Add(ev)
+		}
 	}
 	s.Finish(status)
+	c.mu.Lock()
 	if ended {
-		c.mu.Lock()
-		c.done.put(arn, s)
-		c.mu.Unlock()
+		c.done.put(doneKey, s)
+		c.running.remove(arn)
+	} else {
+		c.running.put(arn, rs)
 	}
+	c.mu.Unlock()
 	return s, nil
+}
+
+// runningSummary is the summary of a running execution's full history
+// pages, and the token of the page after them.
+type runningSummary struct {
+	base  *Summary
+	token string
 }
 
 // eachEvent reads an execution's history, a thousand events a call.

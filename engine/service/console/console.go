@@ -74,9 +74,11 @@ type Console struct {
 	static   fs.FS
 	sessions *sessions
 
-	mu     sync.Mutex
-	graphs *lru[*graphEntry] // by definition hash
-	done   *lru[*Summary]    // summaries of ended executions, by ARN
+	mu      sync.Mutex
+	graphs  *lru[*graphEntry]     // by definition hash
+	done    *lru[*Summary]        // summaries of ended executions, by ARN
+	running *lru[*runningSummary] // of running ones, by ARN
+	sumMu   sync.Mutex            // one summary is built at a time
 }
 
 // New returns a console.
@@ -88,7 +90,8 @@ func New(opts Options) (*Console, error) {
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
-	c := &Console{opts: opts, log: opts.Logger, static: static, graphs: newLRU[*graphEntry](32), done: newLRU[*Summary](64)}
+	c := &Console{opts: opts, log: opts.Logger, static: static, graphs: newLRU[*graphEntry](32), done: newLRU[*Summary](64),
+		running: newLRU[*runningSummary](16)}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -275,6 +278,19 @@ func (l *lru[V]) touch(k string) {
 	for i, key := range l.keys {
 		if key == k {
 			l.keys = append(append(l.keys[:i:i], l.keys[i+1:]...), k)
+			return
+		}
+	}
+}
+
+func (l *lru[V]) remove(k string) {
+	if _, ok := l.items[k]; !ok {
+		return
+	}
+	delete(l.items, k)
+	for i, key := range l.keys {
+		if key == k {
+			l.keys = append(l.keys[:i:i], l.keys[i+1:]...)
 			return
 		}
 	}

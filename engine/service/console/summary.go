@@ -33,6 +33,35 @@ type Summary struct {
 	owner     map[int64]string // event id → the state it belongs to
 	seen      map[[2]string]bool
 	exitedSet exitedSet
+	// parent, in a clone, is the summary it was cloned from: the events
+	// read before, whose owners the clone looks up there.
+	parent *Summary
+}
+
+// clone returns a summary that goes on from s without changing it: the
+// console keeps the summary of an execution's full history pages and
+// reads only the last page again on each poll.
+func (s *Summary) clone() *Summary {
+	c := &Summary{States: make(map[string]*StateSummary, len(s.States)), Transitions: append([][2]string{}, s.Transitions...),
+		Events: s.Events, owner: map[int64]string{}, seen: make(map[[2]string]bool, len(s.seen)), exitedSet: exitedSet{}, parent: s}
+	for k, v := range s.States {
+		st := *v
+		c.States[k] = &st
+	}
+	for k, v := range s.seen {
+		c.seen[k] = v
+	}
+	return c
+}
+
+// ownerOf is the state an event belongs to ("" : none known).
+func (s *Summary) ownerOf(id int64) string {
+	for ; s != nil; s = s.parent {
+		if o, ok := s.owner[id]; ok {
+			return o
+		}
+	}
+	return ""
 }
 
 // NewSummary starts an empty summary; Add it the events in order.
@@ -82,7 +111,7 @@ func (s *Summary) state(name string) *StateSummary {
 
 func (s *Summary) add(ev *historyEvent) {
 	s.Events++
-	owner := s.owner[ev.Previous]
+	owner := s.ownerOf(ev.Previous)
 	switch {
 	case ev.Entered != nil && strings.HasSuffix(ev.Type, "StateEntered"):
 		name := ev.Entered.Name
@@ -168,6 +197,10 @@ func (s *Summary) exitedIDs() exitedSet {
 }
 
 func (s *Summary) exited(id int64) bool {
-	_, ok := s.exitedSet[id]
-	return ok
+	for ; s != nil; s = s.parent {
+		if _, ok := s.exitedSet[id]; ok {
+			return true
+		}
+	}
+	return false
 }

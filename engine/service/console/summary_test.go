@@ -392,3 +392,74 @@ func TestTraceOnlyWhileWatched(t *testing.T) {
 		t.Error("an execution started while the console was open was not traced")
 	}
 }
+
+// TestRunningSummary: while an execution runs, the console reads only the
+// history pages after those it has summarized, and the result is the
+// summary of the whole history; after a redrive the path goes on.
+func TestRunningSummary(t *testing.T) {
+	tc := startConsole(t, consoleSetup{})
+	def := `{"StartAt":"Inc","States":{
+	"Inc":{"Type":"Pass","Parameters":{"n.$":"States.MathAdd($.n, 1)"},"Next":"Check"},
+	"Check":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThanEquals":700,"Next":"Hold"}],"Default":"Inc"},
+	"Hold":{"Type":"Wait","Seconds":600,"Next":"Done"},
+	"Done":{"Type":"Succeed"}}}`
+	arn := tc.createMachine(t, "counter", def)
+	exArn := tc.call(t, "StartExecution", map[string]string{"stateMachineArn": arn, "input": `{"n":0}`})["executionArn"].(string)
+	var v *execViewJSON
+	for v == nil || v.Summary.States["Hold"] == nil {
+		v = tc.waitStatus(t, exArn, "RUNNING")
+	}
+	v = tc.waitStatus(t, exArn, "RUNNING") // from the kept pages
+	full := func() *Summary {
+		s := NewSummary()
+		if err := tc.console.eachEvent(context.Background(), exArn, false, func(ev json.RawMessage) { s.Add(ev) }); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	want := full()
+	want.Finish("RUNNING")
+	if got, w := statesText(v.Summary), statesText(want); got != w || v.Summary.Events != want.Events || v.Summary.Events < 2800 {
+		t.Errorf("running summary\n got %s (%d events)\nwant %s (%d events)", got, v.Summary.Events, w, want.Events)
+	}
+	if st := v.Summary.States["Inc"]; st.Visits != 700 || v.Summary.States["Hold"].Status != StatusRunning {
+		t.Errorf("states %s", statesText(v.Summary))
+	}
+	tc.call(t, "StopExecution", map[string]string{"executionArn": exArn})
+	v = tc.waitStatus(t, exArn, "ABORTED")
+	if st := v.Summary.States["Hold"]; st.Status != StatusAborted {
+		t.Errorf("after the stop: %s", statesText(v.Summary))
+	}
+	tc.call(t, "RedriveExecution", map[string]string{"executionArn": exArn})
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		v = tc.waitStatus(t, exArn, "RUNNING")
+		if v.Summary.States["Hold"].Visits == 2 && v.Summary.States["Hold"].Status == StatusRunning {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the redrive did not enter Hold again: %s", statesText(v.Summary))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tc.call(t, "StopExecution", map[string]string{"executionArn": exArn})
+	v = tc.waitStatus(t, exArn, "ABORTED")
+	want = full()
+	want.Finish("ABORTED")
+	if v.Summary.Events != want.Events || v.Summary.States["Hold"].Visits != 2 {
+		t.Errorf("after the redrive: %d events (want %d), %s", v.Summary.Events, want.Events, statesText(v.Summary))
+	}
+}
+
+func statesText(s *Summary) string {
+	var names []string
+	for n := range s.States {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for _, n := range names {
+		st := s.States[n]
+		fmt.Fprintf(&b, "%s=%s/%d ", n, st.Status, st.Visits)
+	}
+	return b.String() + fmt.Sprint(s.Transitions)
+}
