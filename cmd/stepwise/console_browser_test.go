@@ -134,3 +134,34 @@ func jsonString(s string) string {
 	data, _ := json.Marshal(s)
 	return string(data)
 }
+
+// TestConsoleBrowserLogin: with --auth the console asks for the same
+// credentials on its login form, refuses wrong ones, and logs out.
+func TestConsoleBrowserLogin(t *testing.T) {
+	b := browsertest.New(t)
+	srv := startServeChild(t, "--listen", "127.0.0.1:0", "--db", ":memory:", "--auth", "--auth-credentials", "AKIDCONSOLE:s3cret")
+	b.Do(t, chromedp.Navigate(srv.url+"/"))
+	b.WaitFor(t, `location.pathname === '/console/login' && document.querySelector('input[name=accessKeyId]') !== null`)
+	b.Do(t,
+		chromedp.SetValue(chromedp.CSS(`input[name=accessKeyId]`), "AKIDCONSOLE"),
+		chromedp.SetValue(chromedp.CSS(`input[name=secretAccessKey]`), "wrong"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)))
+	b.WaitFor(t, `location.search === '?failed=1' && document.querySelector('#failed') && !document.querySelector('#failed').hidden`)
+	b.Do(t,
+		chromedp.SetValue(chromedp.CSS(`input[name=accessKeyId]`), "AKIDCONSOLE"),
+		chromedp.SetValue(chromedp.CSS(`input[name=secretAccessKey]`), "s3cret"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)))
+	b.WaitFor(t, `location.pathname === '/' && document.querySelector('#machines') !== null && document.querySelector('#logout') && !document.querySelector('#logout').hidden`)
+	if got := b.Text(t, "#machines"); !strings.Contains(got, "No state machines yet") {
+		t.Errorf("machine list = %q", got)
+	}
+	b.Do(t, chromedp.Click(chromedp.CSS(`#logout button`)))
+	b.WaitFor(t, `location.pathname === '/console/login'`)
+	b.Do(t, chromedp.Navigate(srv.url+"/"))
+	b.WaitFor(t, `location.pathname === '/console/login'`)
+	for _, m := range b.Messages() {
+		if m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
+			t.Errorf("browser console: %s", m)
+		}
+	}
+}

@@ -117,12 +117,21 @@ func Eval[T any](t testing.TB, b *Browser, expr string) T {
 	return v
 }
 
-// WaitFor polls a JavaScript predicate until it is true (up to a minute).
+// WaitFor polls a JavaScript predicate until it is true (up to a minute),
+// across page loads (a form submitted just before).
 func (b *Browser) WaitFor(t testing.TB, predicate string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.Ctx, time.Minute)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingInterval(50*time.Millisecond)))
+		if err == nil {
+			return
+		}
+		if ctx.Err() == nil && (strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "Cannot find context")) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
 		t.Fatalf("browser: waiting for %s: %v\nconsole:\n%s", predicate, err, b.Console())
 	}
 }
