@@ -71,7 +71,6 @@ func TestConsoleBrowser(t *testing.T) {
 	if got := b.Text(t, "#execution-output"); !strings.Contains(got, `"orderId": "o-1001"`) {
 		t.Errorf("execution output = %q", got)
 	}
-	b.Screenshot(t, "console-execution.png")
 
 	// Click a state to read its output and data-flow steps.
 	b.Do(t, chromedp.Click(chromedp.CSS(`svg.graph .node.state[data-state="Execute Lambda"]`)))
@@ -83,6 +82,29 @@ func TestConsoleBrowser(t *testing.T) {
 		t.Errorf("Execute Lambda's result = %q", got)
 	}
 	b.Screenshot(t, "console-state.png")
+
+	// The timeout case: Execute Lambda retried, then caught, and the path
+	// goes on to the circuit's update and the failure.
+	b.Do(t, chromedp.Click(chromedp.CSS(`#crumbs a[href^="#/machine/"]`)))
+	b.WaitFor(t, `document.querySelector('#start-execution select[name=testCase]') !== null`)
+	b.Do(t,
+		chromedp.SetValue(chromedp.CSS(`#start-execution input[name=name]`), "times-out"),
+		chromedp.SetValue(chromedp.CSS(`#start-execution textarea[name=input]`), string(input)),
+		chromedp.SetValue(chromedp.CSS(`#start-execution select[name=testCase]`), "ServiceTimesOut"),
+		chromedp.Click(chromedp.CSS(`#start-execution button[type=submit]`)),
+	)
+	b.WaitFor(t, `(document.querySelector('#execution-status') || {}).textContent === 'FAILED'`)
+	for state, want := range map[string]string{"Execute Lambda": "caught", "Update Circuit Status": "succeeded", "Service Failed": "failed", "Circuit Open": "unreached"} {
+		if got := nodeClass(t, b, state); !strings.Contains(got, want) {
+			t.Errorf("%s: class %q, want %s", state, got, want)
+		}
+	}
+	// Taken: Start→Get Circuit Status→Is Circuit Closed→(Default)Execute
+	// Lambda→(Catch)Update Circuit Status→Service Failed.
+	if got := browsertest.Eval[string](t, b, `[...document.querySelectorAll('svg.graph path.edge.taken')].map(function(e){return e.getAttribute('class')}).sort().join(',')`); got != "edge catch taken,edge default taken,edge next taken,edge next taken,edge next taken" {
+		t.Errorf("edges taken: %s", got)
+	}
+	b.Screenshot(t, "console-execution.png")
 
 	// A state named like an element shows as text, and its data too.
 	b.Do(t, chromedp.Navigate(srv.url+"/"))

@@ -224,7 +224,9 @@
         });
         var taken = {};
         ((summary && summary.transitions) || []).forEach(function (t) { taken[t[0] + '\u0000' + t[1]] = true; });
-        var done = function (n) { return n && n.kind === 'state' && states[n.name] && /succeeded|caught/.test(states[n.name].status); };
+        // A state's own way out (Next, End, its group's join) was taken
+        // when it succeeded; a caught one left by its Catch edge.
+        var done = function (n) { return n && n.kind === 'state' && states[n.name] && states[n.name].status === 'succeeded'; };
         edgeEls.forEach(function (x) {
           var a = byId[x.edge.from], b = byId[x.edge.to], on = false;
           if (a && b && a.kind === 'state' && b.kind === 'state' && x.edge.kind !== 'fork') on = !!taken[a.name + '\u0000' + b.name];
