@@ -125,7 +125,9 @@ func (c *Console) graphOf(definition string) *graphEntry {
 }
 
 type machineView struct {
-	Machine   json.RawMessage `json:"machine"` // DescribeStateMachine
+	Machine   json.RawMessage `json:"machine"`  // DescribeStateMachine
+	Versions  json.RawMessage `json:"versions"` // ListStateMachineVersions
+	Aliases   json.RawMessage `json:"aliases"`  // ListStateMachineAliases
 	GraphKey  string          `json:"graphKey"`
 	Graph     *Graph          `json:"graph,omitempty"`
 	GraphErr  string          `json:"graphError,omitempty"`
@@ -146,6 +148,14 @@ func (c *Console) describeMachine(ctx context.Context, r *http.Request) (any, er
 		return nil, err
 	}
 	v := &machineView{Machine: raw, TestCases: []string{}}
+	// Its versions and aliases, to start an execution on one (the most
+	// recent 100 of each).
+	if err := c.call(ctx, "ListStateMachineVersions", map[string]any{"stateMachineArn": arn, "maxResults": 100}, &v.Versions); err != nil {
+		return nil, err
+	}
+	if err := c.call(ctx, "ListStateMachineAliases", map[string]any{"stateMachineArn": arn, "maxResults": 100}, &v.Aliases); err != nil {
+		return nil, err
+	}
 	g := c.graphOf(d.Definition)
 	v.GraphKey, v.GraphErr = g.key, g.err
 	if r.URL.Query().Get("have") != g.key {
@@ -175,6 +185,7 @@ func (c *Console) listExecutions(ctx context.Context, r *http.Request) (any, err
 
 type executionView struct {
 	Execution json.RawMessage `json:"execution"` // DescribeExecution
+	MapRuns   json.RawMessage `json:"mapRuns"`   // ListMapRuns
 	GraphKey  string          `json:"graphKey"`
 	Graph     *Graph          `json:"graph,omitempty"`
 	GraphErr  string          `json:"graphError,omitempty"`
@@ -202,6 +213,9 @@ func (c *Console) describeExecution(ctx context.Context, r *http.Request) (any, 
 		return nil, err
 	}
 	v := &executionView{Execution: raw}
+	if err := c.call(ctx, "ListMapRuns", map[string]any{"executionArn": arn, "maxResults": 100}, &v.MapRuns); err != nil {
+		return nil, err
+	}
 	g := c.graphOf(sm.Definition)
 	v.GraphKey, v.GraphErr = g.key, g.err
 	if r.URL.Query().Get("have") != g.key {

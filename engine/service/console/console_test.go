@@ -410,3 +410,47 @@ func TestLogin(t *testing.T) {
 		t.Errorf("API after logout = %d", code)
 	}
 }
+
+// TestVersionsAndAliases: a machine's versions and aliases are listed,
+// an execution started on an alias records it, and the execution view
+// lists its Map Runs (none: no Distributed Map runs yet).
+func TestVersionsAndAliases(t *testing.T) {
+	tc := startConsole(t, consoleSetup{})
+	arn := tc.createMachine(t, "waiter", `{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}`)
+	version := tc.call(t, "PublishStateMachineVersion", map[string]string{"stateMachineArn": arn})["stateMachineVersionArn"].(string)
+	alias := tc.call(t, "CreateStateMachineAlias", map[string]any{"name": "live",
+		"routingConfiguration": []map[string]any{{"stateMachineVersionArn": version, "weight": 100}}})["stateMachineAliasArn"].(string)
+	var m struct {
+		Versions struct {
+			StateMachineVersions []struct{ StateMachineVersionArn string }
+		}
+		Aliases struct {
+			StateMachineAliases []struct{ StateMachineAliasArn string }
+		}
+	}
+	tc.getJSON(t, "/console/api/machine?arn="+q(arn), &m)
+	if len(m.Versions.StateMachineVersions) != 1 || m.Versions.StateMachineVersions[0].StateMachineVersionArn != version ||
+		len(m.Aliases.StateMachineAliases) != 1 || m.Aliases.StateMachineAliases[0].StateMachineAliasArn != alias {
+		t.Fatalf("machine view = %+v", m)
+	}
+	code, body, _ := tc.post(t, "/console/api/start", map[string]string{"stateMachineArn": alias, "name": "via-alias"})
+	if code != http.StatusOK {
+		t.Fatalf("start on the alias = %d %s", code, body)
+	}
+	var started struct{ ExecutionArn string }
+	_ = json.Unmarshal(body, &started)
+	tc.waitStatus(t, started.ExecutionArn, "SUCCEEDED")
+	var v struct {
+		Execution struct {
+			StateMachineAliasArn   string `json:"stateMachineAliasArn"`
+			StateMachineVersionArn string `json:"stateMachineVersionArn"`
+		}
+		MapRuns struct {
+			MapRuns []any `json:"mapRuns"`
+		}
+	}
+	tc.getJSON(t, "/console/api/execution?arn="+q(started.ExecutionArn), &v)
+	if v.Execution.StateMachineAliasArn != alias || v.Execution.StateMachineVersionArn != version || v.MapRuns.MapRuns == nil {
+		t.Errorf("execution view = %+v", v)
+	}
+}

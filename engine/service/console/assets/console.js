@@ -319,14 +319,34 @@
       root.appendChild(h('h1', { text: m.name }));
       root.appendChild(h('p', { class: 'muted' }, h('span', { class: 'mono', text: m.stateMachineArn }), ' · ' + m.type + ' · created ' + fmtDate(m.creationDate)));
       var gp = graphPanel(r.graphKey, r.graph, r.graphError, null, false);
-      var split = h('div', { class: 'split' }, gp.el, startForm(m, r.testCases));
+      var targets = [{ arn: m.stateMachineArn, label: 'the latest revision' }];
+      ((r.versions && r.versions.stateMachineVersions) || []).forEach(function (x) {
+        targets.push({ arn: x.stateMachineVersionArn, label: 'version ' + shortName(x.stateMachineVersionArn), date: x.creationDate, kind: 'Version' });
+      });
+      ((r.aliases && r.aliases.stateMachineAliases) || []).forEach(function (x) {
+        targets.push({ arn: x.stateMachineAliasArn, label: 'alias ' + shortName(x.stateMachineAliasArn), date: x.creationDate, kind: 'Alias' });
+      });
+      var split = h('div', { class: 'split' }, gp.el, h('div', null, startForm(m, r.testCases, targets), qualifiersPanel(targets)));
       root.appendChild(split);
       root.appendChild(executionsPanel(arn, v));
     }).catch(function (e) { showError(root, e); });
   }
 
-  function startForm(m, testCases) {
+  // qualifiersPanel lists a machine's versions and aliases.
+  function qualifiersPanel(targets) {
+    var rows = targets.filter(function (x) { return x.kind; });
+    return h('div', { class: 'panel', id: 'qualifiers' }, h('h2', { text: 'Versions and aliases' }),
+      rows.length ? h('table', null,
+        h('thead', null, h('tr', null, ['Kind', 'ARN', 'Created'].map(function (t) { return h('th', { text: t }); }))),
+        h('tbody', null, rows.map(function (x) {
+          return h('tr', null, h('td', { text: x.kind }), h('td', { class: 'mono', text: x.arn }), h('td', { text: fmtDate(x.date) }));
+        })))
+        : h('p', { class: 'muted', text: 'None published (PublishStateMachineVersion, CreateStateMachineAlias).' }));
+  }
+
+  function startForm(m, testCases, targets) {
     var name = h('input', { name: 'name', placeholder: '(generated)' });
+    var target = h('select', { name: 'target' }, targets.map(function (x) { return h('option', { value: x.arn, text: x.label }); }));
     var input = h('textarea', { name: 'input', rows: 8 });
     input.value = '{}';
     var tc = h('select', { name: 'testCase' }, h('option', { value: '', text: '(none: call the real integrations)' }),
@@ -335,13 +355,14 @@
     var form = h('form', { class: 'panel', id: 'start-execution' },
       h('h2', { text: 'Start an execution' }),
       h('label', null, 'Name ', name),
+      targets.length > 1 ? h('label', null, 'Run ', target) : null,
       testCases.length ? h('label', null, 'Mock test case ', tc) : h('p', { class: 'muted', text: 'No MockConfigFile test cases for this machine (serve --mocks FILE adds them).' }),
       h('label', null, 'Input (JSON)', input),
       h('button', { type: 'submit', text: 'Start execution' }), out);
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
       clear(out);
-      api('start', { stateMachineArn: m.stateMachineArn, name: name.value, input: input.value, testCase: testCases.length ? tc.value : '' })
+      api('start', { stateMachineArn: target.value || m.stateMachineArn, name: name.value, input: input.value, testCase: testCases.length ? tc.value : '' })
         .then(function (r) { location.hash = '#/execution/' + encodeURIComponent(r.executionArn); })
         .catch(function (e) { showError(out, e); });
     });
@@ -477,7 +498,11 @@
       h('dt', { text: 'State machine' }), h('dd', { class: 'mono', text: ex.stateMachineArn }),
       h('dt', { text: 'Started' }), h('dd', { text: fmtDate(ex.startDate) }),
       ex.stopDate ? [h('dt', { text: 'Stopped' }), h('dd', { text: fmtDate(ex.stopDate) })] : null,
+      ex.stateMachineVersionArn ? [h('dt', { text: 'Version' }), h('dd', { class: 'mono', text: ex.stateMachineVersionArn })] : null,
+      ex.stateMachineAliasArn ? [h('dt', { text: 'Alias' }), h('dd', { class: 'mono', text: ex.stateMachineAliasArn })] : null,
       ex.redriveCount ? [h('dt', { text: 'Redrives' }), h('dd', { text: ex.redriveCount })] : null,
+      (r.mapRuns && r.mapRuns.mapRuns && r.mapRuns.mapRuns.length) ? [h('dt', { text: 'Map Runs' }),
+        h('dd', null, r.mapRuns.mapRuns.map(function (x) { return h('div', { class: 'mono', text: x.mapRunArn + ' ' + (x.status || '') }); }))] : null,
       ex.error ? [h('dt', { text: 'Error' }), h('dd', { class: 'error', id: 'execution-error', text: ex.error })] : null,
       ex.cause ? [h('dt', { text: 'Cause' }), h('dd', { class: 'error', text: ex.cause })] : null,
       h('dt', { text: 'Events' }), h('dd', { text: r.summary.events }));
