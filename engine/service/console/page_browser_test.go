@@ -178,3 +178,23 @@ func TestBrowserLive(t *testing.T) {
 		t.Errorf("redriveCount = %d", v.Execution.RedriveCount)
 	}
 }
+
+// TestBrowserAlias: the machine page lists versions and aliases and starts
+// an execution on the alias picked.
+func TestBrowserAlias(t *testing.T) {
+	b := browsertest.New(t)
+	tc := startConsole(t, consoleSetup{})
+	arn := tc.createMachine(t, "aliased", `{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}`)
+	version := tc.call(t, "PublishStateMachineVersion", map[string]string{"stateMachineArn": arn})["stateMachineVersionArn"].(string)
+	alias := tc.call(t, "CreateStateMachineAlias", map[string]any{"name": "live",
+		"routingConfiguration": []map[string]any{{"stateMachineVersionArn": version, "weight": 100}}})["stateMachineAliasArn"].(string)
+	b.Do(t, chromedp.Navigate(tc.http.URL+"/#/machine/"+q(arn)))
+	b.WaitFor(t, `document.querySelectorAll('#qualifiers tbody tr').length === 2 && document.querySelector('#start-execution select[name=target]') !== null`)
+	b.Do(t,
+		chromedp.SetValue(chromedp.CSS(`#start-execution select[name=target]`), alias),
+		chromedp.Click(chromedp.CSS(`#start-execution button[type=submit]`)))
+	b.WaitFor(t, `(document.querySelector('#execution-status') || {}).textContent === 'SUCCEEDED'`)
+	if got := b.Text(t, "#execution-header"); !strings.Contains(got, alias) || !strings.Contains(got, version) {
+		t.Errorf("execution header = %q", got)
+	}
+}
