@@ -6,7 +6,7 @@ FUZZTIME      ?= 15s
 BENCHTIME     ?= 1s
 BENCHCOUNT    ?= 1
 
-.PHONY: all build test deps unit conformance fuzz bench bench-peer lint staticcheck example clean
+.PHONY: all build test deps unit conformance fuzz bench bench-peer lint staticcheck example clean console-assets console-assets-check
 
 all: build
 
@@ -15,12 +15,14 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/stepwise ./cmd/stepwise
 
-## test: everything CI runs: lint, all tests (conformance included), short fuzz
-## runs, after installing the system tools the tests need (deps).
-test: deps lint unit conformance fuzz
+## test: everything CI runs: lint, the vendored console assets, all tests
+## (conformance included), short fuzz runs, after installing the system
+## tools the tests need (deps).
+test: deps lint console-assets-check unit conformance fuzz
 
-## deps: the system tools the tests need (Node.js/npm, Graphviz, the AWS CLI),
-## installed from Debian's packages when missing; see scripts/system-deps.sh.
+## deps: the system tools the tests need (Node.js/npm, Graphviz, the AWS CLI,
+## Chromium), installed from Debian's packages when missing; see
+## scripts/system-deps.sh.
 deps:
 	scripts/system-deps.sh
 
@@ -61,6 +63,14 @@ lint: staticcheck
 
 staticcheck:
 	@test -x "$(STATICCHECK)" || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+## console-assets: vendor dagre (the web console's graph layout) from npm at
+## its pinned version; console-assets-check: the committed copy is that package's.
+console-assets:
+	scripts/vendor-dagre.sh
+
+console-assets-check:
+	scripts/vendor-dagre.sh --check
 
 ## example: the main job, an example workflow end to end on the embedded default.
 example: build

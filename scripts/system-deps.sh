@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system tools the tests need, from Debian's packages, when they
 # are missing: Node.js and npm (dynalite, a local DynamoDB), Graphviz (`dot`,
-# for stepwise graph --output), and Debian's AWS CLI (the CLI smoke test).
+# for stepwise graph --output), Debian's AWS CLI (the CLI smoke test) and
+# Chromium (the web console's browser tests, driven by chromedp; under
+# CI=true they fail without it).
 # `make test` runs it first, so the README's test command works on a fresh
 # machine; it installs nothing that is already there.
 #
@@ -12,6 +14,7 @@ need=()
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 [ -x /usr/bin/aws ] || need+=(awscli) # Debian's AWS CLI, not a pyenv shim
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

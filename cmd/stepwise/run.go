@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/history"
 	"github.com/stepwise/stepwise/engine/runtime/local"
+	"github.com/stepwise/stepwise/engine/service/console"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/gofunc"
 	"github.com/stepwise/stepwise/integrations/mock"
@@ -64,6 +66,10 @@ flags:
   --max-history-events N  stop the execution as AWS does when its history reaches
                           N events: it fails with States.Runtime (default 25000,
                           AWS's limit; 0: no limit)
+  --html FILE             also write the execution view (the graph with the path
+                          taken, the history, each state's input, output and
+                          data-flow steps) as one self-contained HTML page to
+                          open in a browser, with no server
 `
 
 // runFlags are the parsed arguments of stepwise run.
@@ -82,6 +88,7 @@ type runFlags struct {
 	payloadLimit  int
 	maxEvents     int64
 	machines      machineFlags
+	html          string
 
 	backend  string            // --backend: local or temporal (see run_temporal.go)
 	temporal *temporalRunFlags // --address, --namespace, --task-queue, --workflow-id
@@ -143,6 +150,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.StringVar(&f.backend, "backend", "local", "")
 	f.temporal = addTemporalRunFlags(fs)
 	fs.Var(&f.machines, "machine", "")
+	fs.StringVar(&f.html, "html", "", "")
 	file, err := parseFileAndFlags(fs, args)
 	if err != nil {
 		return nil, err
@@ -166,6 +174,9 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	}
 	if f.backend != "local" && f.backend != "temporal" {
 		return nil, errors.New("--backend must be local or temporal")
+	}
+	if f.html != "" && f.backend != "local" {
+		return nil, errors.New("--html needs the local backend")
 	}
 	return f, nil
 }
@@ -214,7 +225,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		RoleArn:          "arn:aws:iam::123456789012:role/stepwise",
 		StartTime:        start,
 		PayloadLimit:     f.payloadLimit,
-		DiscardEvents:    !f.history,
+		DiscardEvents:    !f.history && f.html == "",
 	}
 	if f.payloadLimit == 0 {
 		opts.PayloadLimit = -1 // the engine's "no limit"
@@ -240,6 +251,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		live = newLiveTrace(stderr, traceStyle(stderr, f.traceWidth), status)
 		opts.Tracer = live
 	}
+	pageTrace := tr // --html's steps
+	if f.html != "" && pageTrace == nil {
+		pageTrace = &traceRecorder{}
+		opts.Tracer = bothTracers(opts.Tracer, pageTrace)
+	}
 	if opts.ExecutionName == "" {
 		opts.ExecutionName = "run-" + start.Format("20060102T150405.000000000Z")
 	}
@@ -264,6 +280,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	code := 0
 	if res.Status != engine.StatusSucceeded {
 		code = 1
+	}
+	if f.html != "" {
+		page := console.Page{Machine: sm, StateMachineName: opts.StateMachineName, ExecutionName: opts.ExecutionName,
+			Region: opts.Region, AccountID: opts.AccountID, Input: input, Result: res, Steps: pageTrace.steps}
+		if err := writeHTMLPage(f.html, page); err != nil {
+			fmt.Fprintf(stderr, "stepwise run: --html: %v\n", err)
+			return 1
+		}
 	}
 	if f.json {
 		doc := resultJSON(res, f.history)
@@ -595,4 +619,24 @@ func writeStep(w io.Writer, st textStyle, s *engine.Step, indent string) {
 	} else if s.Error != "" || s.Cause != "" {
 		redLine("error", s.Error+": "+s.Cause)
 	}
+}
+
+// bothTracers hands each step to a (when set) and then to b.
+func bothTracers(a, b engine.Tracer) engine.Tracer {
+	if a == nil {
+		return b
+	}
+	return engine.TracerFunc(func(ctx context.Context, s *engine.Step) {
+		a.Step(ctx, s)
+		b.Step(ctx, s)
+	})
+}
+
+// writeHTMLPage writes the execution view of --html.
+func writeHTMLPage(path string, p console.Page) error {
+	var b bytes.Buffer
+	if err := console.WritePage(&b, p); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }

@@ -92,7 +92,7 @@ flags:
   --execution-logs FILE     where the log events of state machines with a loggingConfiguration
                             go, one CloudWatch-Logs-shaped JSON line each (default "-": stderr;
                             the file is appended to)
-` + serveTemporalUsage
+` + serveConsoleUsage + serveTemporalUsage
 
 // credFlags is the repeatable --auth-credentials flag.
 type credFlags []string
@@ -122,6 +122,7 @@ type serveFlags struct {
 	logLevel     string
 	execLogs     string
 	temporal     serveTemporalFlags
+	console      consoleFlag
 }
 
 func parseServeFlags(args []string) (*serveFlags, error) {
@@ -141,6 +142,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "")
 	fs.StringVar(&f.execLogs, "execution-logs", "-", "")
 	addServeTemporalFlags(fs, &f.temporal)
+	addServeConsoleFlags(fs, &f.console)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -154,6 +156,9 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 		return nil, errors.New("--activity-poll must be between 0 and 60s")
 	}
 	if err := f.temporal.check(); err != nil {
+		return nil, err
+	}
+	if err := f.console.check(); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -300,6 +305,7 @@ func serve(ctx context.Context, f *serveFlags, opts service.Options, log *slog.L
 		defer stopTemporal()
 		startWorker = start
 	}
+	mountConsole := setupConsole(f, &opts, log)
 	svc, err := service.New(opts)
 	if err != nil {
 		return err
@@ -341,6 +347,12 @@ func serve(ctx context.Context, f *serveFlags, opts service.Options, log *slog.L
 		defer msrv.Close()
 		log.Info("metrics listening, unauthenticated", "metrics", mln.Addr().String())
 	}
+	consoleOn, err := mountConsole(mux, svc)
+	if err != nil {
+		ln.Close()
+		_ = svc.Shutdown(context.Background())
+		return err
+	}
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -352,6 +364,9 @@ func serve(ctx context.Context, f *serveFlags, opts service.Options, log *slog.L
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving the Step Functions API", "addr", ln.Addr().String(), "db", f.db, "region", opts.Region, "account", opts.AccountID)
+	if consoleOn {
+		log.Info("web console", "url", "http://"+ln.Addr().String()+"/")
+	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -71,6 +71,11 @@ type Options struct {
 	// machine has logging on (its loggingConfiguration), one JSON line
 	// each, shaped as CloudWatch Logs returns them (nil: not written).
 	ExecutionLogs io.Writer
+	// Tracer, when set, gives each run of a STANDARD execution in process
+	// (a start, a resume after a restart, a redrive) the engine.Tracer that
+	// observes its state visits (the web console keeps them). nil: runs
+	// are not traced, at the cost of a nil check per state.
+	Tracer func(executionArn string) engine.Tracer
 }
 
 // Backend runs executions for the service. The local backend interprets
