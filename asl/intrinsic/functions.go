@@ -597,19 +597,8 @@ func fnHash(_ *Env, n *callNode, args []any) (any, error) {
 	if !ok {
 		return nil, invalidArgs(n.name)
 	}
-	var h hash.Hash
-	switch alg {
-	case "MD5":
-		h = md5.New()
-	case "SHA-1":
-		h = sha1.New()
-	case "SHA-256":
-		h = sha256.New()
-	case "SHA-384":
-		h = sha512.New384()
-	case "SHA-512":
-		h = sha512.New()
-	default:
+	h, ok := NewHash(alg)
+	if !ok {
 		return nil, invalidArgs(n.name)
 	}
 	// AWS hashes a non-string by its text.
@@ -748,4 +737,23 @@ func fnUUID(env *Env, n *callNode, args []any) (any, error) {
 		return nil, fault.New(fault.Runtime, "States.UUID: no source of randomness")
 	}
 	return env.Random.UUID(), nil
+}
+
+// NewHash returns a hash of one of the algorithms Step Functions names
+// (States.Hash, and JSONata's $hash): MD5, SHA-1, SHA-256, SHA-384 or
+// SHA-512; false for any other name.
+func NewHash(alg string) (hash.Hash, bool) {
+	switch alg {
+	case "MD5":
+		return md5.New(), true
+	case "SHA-1":
+		return sha1.New(), true
+	case "SHA-256":
+		return sha256.New(), true
+	case "SHA-384":
+		return sha512.New384(), true
+	case "SHA-512":
+		return sha512.New(), true
+	}
+	return nil, false
 }

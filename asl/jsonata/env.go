@@ -1,15 +1,11 @@
 package jsonata
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
-	"hash"
 	"math"
 	"time"
 
+	"github.com/stepwise/stepwise/asl/intrinsic"
 	"github.com/stepwise/stepwise/asl/value"
 )
 
@@ -395,19 +391,8 @@ func fnHash(args []any, _ any) (any, error) {
 	if !ok {
 		return nil, signatureError("hash", 2)
 	}
-	var h hash.Hash
-	switch alg {
-	case "MD5":
-		h = md5.New()
-	case "SHA-1":
-		h = sha1.New()
-	case "SHA-256":
-		h = sha256.New()
-	case "SHA-384":
-		h = sha512.New384()
-	case "SHA-512":
-		h = sha512.New()
-	default:
+	h, ok := intrinsic.NewHash(alg)
+	if !ok {
 		return nil, funcError("D3137", "", map[string]any{"message": "The hashing algorithm '" + alg + "' is not supported. Supported algorithms: MD5, SHA-1, SHA-256, SHA-384, SHA-512"})
 	}
 	h.Write([]byte(s))
