@@ -402,7 +402,10 @@ func (sc *stateRun) evalJSONata(ctx context.Context, t *jsonata.Template, field 
 	if th.lookup == nil {
 		th.lookup = func(name string) (any, bool) { return th.vars.Lookup(name) }
 	}
-	env := &jsonata.Env{States: states, Variables: th.lookup, Runtime: sc.ex.jrt, Cache: &th.jcache}
+	if th.jcache == nil {
+		th.jcache = &jsonata.Cache{}
+	}
+	env := &jsonata.Env{States: states, Variables: th.lookup, Runtime: sc.ex.jrt, Cache: th.jcache}
 	v, err := t.Eval(ctx, env)
 	if err != nil {
 		return nil, sc.queryErr(field, err)

@@ -85,8 +85,10 @@ type thread struct {
 	depth  int
 	silent bool // events are not recorded (distributed Map children)
 	// jcache keeps what JSONata converted between the thread's
-	// evaluations (a state's output read as the next state's input).
-	jcache jsonata.Cache
+	// evaluations (a state's output read as the next state's input); made
+	// by the first JSONata evaluation, so that a JSONPath thread stays
+	// small (threads are reset per Map iteration).
+	jcache *jsonata.Cache
 	lookup func(string) (any, bool) // vars.Lookup, made once for JSONata
 
 	// Where the thread's steps sit in a trace (see Step.Parent, Step.Path).
