@@ -36,8 +36,22 @@ type graphPlan struct {
 	nonBlocking bool
 }
 
+// Kinds of state (node.kind), so that running a state switches on a small
+// integer rather than on its type.
+const (
+	kindPass uint8 = iota + 1
+	kindTask
+	kindChoice
+	kindWait
+	kindSucceed
+	kindFail
+	kindParallel
+	kindMap
+)
+
 // node is a compiled state.
 type node struct {
+	kind            uint8 // kindPass, kindTask, ...
 	state           asl.State
 	c               *asl.Common
 	entered, exited string // event types, e.g. PassStateEntered
@@ -157,22 +171,32 @@ func (p *Program) compileGraph(g *asl.Graph) *graphPlan {
 		}
 		n.assign = c.AssignTemplate
 		switch s := st.(type) {
-		case *asl.Choice, *asl.Succeed, *asl.Fail:
+		case *asl.Choice:
+			n.kind = kindChoice
+		case *asl.Succeed:
+			n.kind = kindSucceed
+		case *asl.Fail:
+			n.kind = kindFail
 		case *asl.Pass:
+			n.kind = kindPass
 			n.places, n.resultPath = true, s.ResultPath
 		case *asl.Wait:
+			n.kind = kindWait
 			gp.nonBlocking = false
 		case *asl.Task:
+			n.kind = kindTask
 			gp.nonBlocking = false
 			n.res = classify(s.Resource)
 			n.selects, n.selector, n.places, n.resultPath = true, s.ResultSelector, true, s.ResultPath
 			n.recovery = recovery{kind: "Task", retriers: s.Retry, catchers: s.Catch}
 		case *asl.Map:
+			n.kind = kindMap
 			gp.nonBlocking = false
 			n.proc = p.compileGraph(s.ItemProcessor)
 			n.selects, n.selector, n.places, n.resultPath = true, s.ResultSelector, true, s.ResultPath
 			n.recovery = recovery{kind: "Map", retriers: s.Retry, catchers: s.Catch, failedEvent: true}
 		case *asl.Parallel:
+			n.kind = kindParallel
 			gp.nonBlocking = false
 			for _, b := range s.Branches {
 				n.branches = append(n.branches, p.compileGraph(b))

@@ -65,30 +65,30 @@ func (ex *execution) runEnvelope(ctx context.Context, sc *stateRun) (any, string
 	if n.unsupported != nil {
 		return nil, "", sc.refuse(n.unsupported)
 	}
-	if f, ok := n.state.(*asl.Fail); ok {
+	if n.kind == kindFail {
 		// A Fail state has no data flow: it ends its graph with an error.
-		return nil, "", ex.runFail(ctx, sc, f)
+		return nil, "", ex.runFail(ctx, sc, n.state.(*asl.Fail))
 	}
 	in, err := sc.inputPath()
 	if err != nil {
 		return nil, "", err
 	}
 	var o outcome
-	switch s := n.state.(type) {
-	case *asl.Pass:
-		o, err = ex.runPass(sc, s, in)
-	case *asl.Task:
-		o, err = ex.runTask(ctx, sc, s, in)
-	case *asl.Choice:
-		o, err = ex.runChoice(ctx, sc, s, in)
-	case *asl.Wait:
-		o, err = ex.runWait(ctx, sc, s, in)
-	case *asl.Succeed:
+	switch n.kind {
+	case kindPass:
+		o, err = ex.runPass(sc, n.state.(*asl.Pass), in)
+	case kindTask:
+		o, err = ex.runTask(ctx, sc, n.state.(*asl.Task), in)
+	case kindChoice:
+		o, err = ex.runChoice(ctx, sc, n.state.(*asl.Choice), in)
+	case kindWait:
+		o, err = ex.runWait(ctx, sc, n.state.(*asl.Wait), in)
+	case kindSucceed:
 		o = ex.runSucceed(in)
-	case *asl.Parallel:
-		o, err = ex.runParallel(ctx, sc, s, in)
-	case *asl.Map:
-		o, err = ex.runMap(ctx, sc, s, in)
+	case kindParallel:
+		o, err = ex.runParallel(ctx, sc, n.state.(*asl.Parallel), in)
+	case kindMap:
+		o, err = ex.runMap(ctx, sc, n.state.(*asl.Map), in)
 	default:
 		err = sc.runtimeErr("Unsupported state type " + sc.c.Type)
 	}
@@ -96,11 +96,8 @@ func (ex *execution) runEnvelope(ctx context.Context, sc *stateRun) (any, string
 		return nil, "", err
 	}
 	next := o.next
-	if next == "" && !n.c.End {
+	if next == "" && !n.c.End && n.kind != kindSucceed {
 		next = n.c.Next
-	}
-	if _, ok := n.state.(*asl.Succeed); ok {
-		next = ""
 	}
 	if o.caught {
 		sc.exit(o.result, o.assign)
@@ -111,9 +108,9 @@ func (ex *execution) runEnvelope(ctx context.Context, sc *stateRun) (any, string
 		a   assignment
 	)
 	if n.jp != nil {
-		out, a, err = sc.jsonataResultStages(ctx, o, in)
+		out, a, err = sc.jsonataResultStages(ctx, &o, in)
 	} else {
-		out, a, err = sc.resultStages(o, in)
+		out, a, err = sc.resultStages(&o, in)
 	}
 	if err != nil {
 		return nil, "", err
@@ -133,7 +130,7 @@ func (sc *stateRun) refuse(u *unsupportedField) *stateError {
 // (Task, Parallel, Map), Assign, ResultPath (Pass, Task, Parallel, Map) and
 // OutputPath. States without a result (Choice, Wait, Succeed) pass the
 // input on to OutputPath.
-func (sc *stateRun) resultStages(o outcome, in any) (any, assignment, error) {
+func (sc *stateRun) resultStages(o *outcome, in any) (any, assignment, error) {
 	n := sc.n
 	result := o.result
 	var err error
@@ -331,7 +328,7 @@ func (sc *stateRun) arguments(ctx context.Context, t *template.Template, in any)
 // for Task, Parallel and Map, the result) and the variables as they were
 // on entry. Output not set is the result, or the input for the states
 // without one.
-func (sc *stateRun) jsonataResultStages(ctx context.Context, o outcome, in any) (any, assignment, error) {
+func (sc *stateRun) jsonataResultStages(ctx context.Context, o *outcome, in any) (any, assignment, error) {
 	n, jp := sc.n, sc.n.jp
 	if n.selects && sc.tr != nil {
 		sc.tr.Result = &Data{o.result}
