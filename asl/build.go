@@ -1041,8 +1041,17 @@ func (b *builder) mapState(o *value.Object, loc string, c Common, edges []edge) 
 		switch k {
 		case "ItemReader":
 			m.ItemReader = v
+			if rc, ok := v.(*value.Object).Get("ReaderConfig"); ok {
+				if rco, ok := rc.(*value.Object); ok {
+					b.exclusive(rco, ptr(loc, "ItemReader", "ReaderConfig"), "MaxItems", "MaxItemsPath")
+				}
+			}
 		case "ItemBatcher":
 			m.ItemBatcher = v
+			bo := v.(*value.Object)
+			bloc := ptr(loc, "ItemBatcher")
+			b.exclusive(bo, bloc, "MaxItemsPerBatch", "MaxItemsPerBatchPath")
+			b.exclusive(bo, bloc, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath")
 		case "ResultWriter":
 			m.ResultWriter = v
 		}
