@@ -400,6 +400,10 @@ func (b *builder) checkTemplate(v any, loc *lazyLoc, depth int, compile bool) {
 			k, x := t.At(i)
 			if strings.HasSuffix(k, ".$") && len(k) > 2 {
 				if !compile {
+					// "x" and "x.$" would both produce the output field x.
+					if plain := k[:len(k)-2]; t.Has(plain) {
+						b.schema(loc.String(), "The fields '%s' and '%s' cannot both be present: both produce the field '%s'", plain, k, plain)
+					}
 					continue
 				}
 				s, ok := x.(string)
