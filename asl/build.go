@@ -778,6 +778,9 @@ func (b *builder) task(o *value.Object, loc string, c Common, edges []edge) (*Ta
 		t.Resource = r
 		if !strings.HasPrefix(r, "arn:") && !isJSONata(r) {
 			b.add(diag.SeverityError, diag.InvalidResource, ptr(loc, "Resource"), "Invalid resource: %s", r)
+		} else if why := lambdaARNProblem(r); why != "" {
+			b.add(diag.SeverityError, diag.InvalidResource, ptr(loc, "Resource"),
+				"Invalid resource: %s is not a valid Lambda function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:VERSION|ALIAS]): %s", r, why)
 		}
 	}
 	b.exclusive(o, loc, "TimeoutSeconds", "TimeoutSecondsPath")
