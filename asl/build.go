@@ -400,9 +400,11 @@ func (b *builder) checkTemplate(v any, loc *lazyLoc, depth int, compile bool) {
 			k, x := t.At(i)
 			if strings.HasSuffix(k, ".$") && len(k) > 2 {
 				if !compile {
-					// "x" and "x.$" would both produce the output field x.
+					// The ASL spec: "A JSON object MUST NOT have duplicate field
+					// names after fields ending with the characters ".$" are
+					// renamed to strip the ".$" suffix."
 					if plain := k[:len(k)-2]; t.Has(plain) {
-						b.schema(loc.String(), "The fields '%s' and '%s' cannot both be present: both produce the field '%s'", plain, k, plain)
+						b.schema(loc.String(), "The fields '%s' and '%s' cannot both be present: once '.$' is stripped, the object would have the field '%s' twice", plain, k, plain)
 					}
 					continue
 				}
