@@ -400,6 +400,12 @@ func (b *builder) checkTemplate(v any, loc *lazyLoc, depth int, compile bool) {
 			k, x := t.At(i)
 			if strings.HasSuffix(k, ".$") && len(k) > 2 {
 				if !compile {
+					// The ASL spec: "A JSON object MUST NOT have duplicate field
+					// names after fields ending with the characters ".$" are
+					// renamed to strip the ".$" suffix."
+					if plain := k[:len(k)-2]; t.Has(plain) {
+						b.schema(loc.String(), "The fields '%s' and '%s' cannot both be present: once '.$' is stripped, the object would have the field '%s' twice", plain, k, plain)
+					}
 					continue
 				}
 				s, ok := x.(string)
@@ -774,6 +780,9 @@ func (b *builder) task(o *value.Object, loc string, c Common, edges []edge) (*Ta
 		t.Resource = r
 		if !strings.HasPrefix(r, "arn:") && !isJSONata(r) {
 			b.add(diag.SeverityError, diag.InvalidResource, ptr(loc, "Resource"), "Invalid resource: %s", r)
+		} else if why := lambdaARNProblem(r); why != "" {
+			b.add(diag.SeverityError, diag.InvalidResource, ptr(loc, "Resource"),
+				"Invalid resource: %s is not a valid Lambda function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:VERSION|ALIAS]): %s", r, why)
 		}
 	}
 	b.exclusive(o, loc, "TimeoutSeconds", "TimeoutSecondsPath")
@@ -1041,8 +1050,17 @@ func (b *builder) mapState(o *value.Object, loc string, c Common, edges []edge) 
 		switch k {
 		case "ItemReader":
 			m.ItemReader = v
+			if rc, ok := v.(*value.Object).Get("ReaderConfig"); ok {
+				if rco, ok := rc.(*value.Object); ok {
+					b.exclusive(rco, ptr(loc, "ItemReader", "ReaderConfig"), "MaxItems", "MaxItemsPath")
+				}
+			}
 		case "ItemBatcher":
 			m.ItemBatcher = v
+			bo := v.(*value.Object)
+			bloc := ptr(loc, "ItemBatcher")
+			b.exclusive(bo, bloc, "MaxItemsPerBatch", "MaxItemsPerBatchPath")
+			b.exclusive(bo, bloc, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath")
 		case "ResultWriter":
 			m.ResultWriter = v
 		}

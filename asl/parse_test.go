@@ -306,3 +306,14 @@ func TestLocationsEscapeStateNames(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterWithBareWordIsValid: AWS accepts a filter comparing with an
+// unquoted word, as deployed AWS samples do (issue #18).
+func TestFilterWithBareWordIsValid(t *testing.T) {
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass",
+		"Parameters":{"receipt.$":"$.Labels[?(@.Name==Receipt)]"},
+		"OutputPath":"$.receipt","End":true}}}`
+	if ds := Validate([]byte(def)); ds.HasErrors() {
+		t.Fatalf("rejected: %v", ds)
+	}
+}

@@ -209,7 +209,7 @@ func (f *filterParser) unary() (filterNode, error) {
 // relation reads "operand [operator operand]"; an operand alone must be a
 // path and tests that the path exists (negated when it followed a '!').
 func (f *filterParser) relation(negated bool) (filterNode, error) {
-	l, err := f.operand()
+	l, err := f.operand(false)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func (f *filterParser) relation(negated bool) (filterNode, error) {
 		}
 		return &existsNode{path: l.path, want: !negated}, nil
 	}
-	r, err := f.operand()
+	r, err := f.operand(true)
 	if err != nil {
 		return nil, err
 	}
@@ -259,10 +259,14 @@ func (f *filterParser) operator() (relOp, bool, error) {
 	return op, true, nil
 }
 
-func (f *filterParser) operand() (operand, error) {
+// operand reads one side of a relation. right is set for the side after
+// the operator, where an unquoted word such as Receipt in
+// [?(@.Name==Receipt)] stands for the string it spells (see bareWord).
+func (f *filterParser) operand(right bool) (operand, error) {
 	p := f.p
 	p.skipBlanks()
-	switch c := p.peek(); {
+	c := p.peek()
+	switch {
 	case c == '@' || c == '$':
 		start := p.pos
 		p.pos++
@@ -299,10 +303,13 @@ func (f *filterParser) operand() (operand, error) {
 			word string
 			v    fval
 		}{{"true", fval{k: fBool, v: true}}, {"false", fval{k: fBool, v: false}}, {"null", fval{k: fNull}}} {
-			if strings.HasPrefix(p.src[p.pos:], w.word) {
+			if strings.HasPrefix(p.src[p.pos:], w.word) && !(right && isBareWordByte(p.src, p.pos+len(w.word))) {
 				p.pos += len(w.word)
 				return operand{lit: w.v}, nil
 			}
+		}
+		if right {
+			return operand{lit: fval{k: fString, v: f.bareWord()}}, nil
 		}
 	case c == '-' || c == '+' || c == '.' || c >= '0' && c <= '9':
 		n, err := f.number()
@@ -311,7 +318,43 @@ func (f *filterParser) operand() (operand, error) {
 		}
 		return operand{lit: fval{k: fNumber, v: n}}, nil
 	}
+	if right && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80) {
+		return operand{lit: fval{k: fString, v: f.bareWord()}}, nil
+	}
 	return operand{}, p.errorf("expected a path or a value in filter")
+}
+
+// bareWord reads an unquoted word on the right of an operator and returns
+// it as a string: [?(@.Name==Receipt)] is [?(@.Name=='Receipt')].
+//
+// AWS accepts such filters (deployed AWS samples use them). Jayway JsonPath
+// 2.0.0, whose Criteria.parse split "left op right" and kept a right side
+// that is neither a path ($, @), a quoted string nor a /pattern/ as its raw
+// text, compares it as that string; Jayway 2.1.0 and later read it as a
+// number (FilterCompiler.readLiteral falls through to readNumberLiteral) and
+// fail on the empty number, so the word-as-string reading is the one under
+// which those samples work. The word ends at a blank, a bracket, a quote, a
+// comma, '&', '|' or an operator character.
+func (f *filterParser) bareWord() string {
+	p := f.p
+	start := p.pos
+	for isBareWordByte(p.src, p.pos) {
+		p.pos++
+	}
+	return p.src[start:p.pos]
+}
+
+// isBareWordByte reports whether src[i] can continue an unquoted word.
+func isBareWordByte(src string, i int) bool {
+	if i >= len(src) {
+		return false
+	}
+	switch c := src[i]; c {
+	case ' ', '\t', '\n', '\r', '(', ')', '[', ']', '{', '}', ',', '\'', '"', '&', '|':
+		return false
+	default:
+		return !isOpChar(c)
+	}
 }
 
 // number reads a number literal as Jayway does (the characters of a

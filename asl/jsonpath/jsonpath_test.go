@@ -547,3 +547,27 @@ func TestJavaCompare(t *testing.T) {
 		t.Error("javaCompare does not order as Java's String.compareTo")
 	}
 }
+
+// TestFilterBareWord checks an unquoted word on the right of a filter
+// operator, as in $.Labels[?(@.Name==Receipt)]: AWS accepts it, and it is
+// read as the string it spells (Jayway 2.0.0's Criteria.parse keeps such a
+// right side as raw text; see bareWord).
+func TestFilterBareWord(t *testing.T) {
+	const labels = `{"Labels":[{"Name":"Receipt","Confidence":99},{"Name":"Paper","Confidence":90},{"Name":"nullable"},{"Name":null},{"Name":"Receipt2"}]}`
+	runGet(t, []getCase{
+		{path: `$.Labels[?(@.Name==Receipt)]`, doc: labels, want: `[{"Name":"Receipt","Confidence":99}]`},
+		{path: `$.Labels[?(@.Name == Receipt)].Confidence`, doc: labels, want: `[99]`},
+		{path: `$.Labels[?(@.Name==Receipt && @.Confidence > 95)].Name`, doc: labels, want: `["Receipt"]`},
+		{path: `$.Labels[?(@.Name==Paper||@.Name==Receipt2)].Name`, doc: labels, want: `["Paper","Receipt2"]`},
+		{path: `$.Labels[?(@.Name!=Receipt)].Name`, doc: labels, want: `["Paper","nullable",null,"Receipt2"]`},
+		{path: `$.Labels[?(@.Name==nullable)].Name`, doc: labels, want: `["nullable"]`},
+		{path: `$.Labels[?(@.Name==null)].Name`, doc: labels, want: `[null]`},
+		{path: `$.Labels[?(@.Name==Nothing)]`, doc: labels, want: `[]`},
+	})
+	// A word is no path: alone, or on the left, it is still an error.
+	for _, text := range []string{`$.Labels[?(Receipt)]`, `$.Labels[?(Receipt==@.Name)]`} {
+		if _, err := Compile(text); err == nil {
+			t.Errorf("Compile(%q) accepted a bare word outside the right of an operator", text)
+		}
+	}
+}

@@ -138,6 +138,12 @@ func compileExprField(s, field string) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		// A literal of the wrong type fails on every input: reject the
+		// definition, as AWS's validator does (asl-validator's invalid set:
+		// States.MathAdd(1,'-1')).
+		if err := c.CheckLiterals(); err != nil {
+			return nil, err
+		}
 		return c, nil
 	}
 	if !strings.HasPrefix(s, "$") {
