@@ -265,7 +265,10 @@ func TestExecutions(t *testing.T) {
 	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(warn), Name: aws.String("w"), Input: aws.String(`{"k":2}`)})
 	wantCode(t, err, "ExecutionAlreadyExists")
 
-	// Stop: ABORTED with the error and cause, recorded in the history.
+	// Stop, once the Wait is entered (stopped before any state is entered,
+	// an execution cannot be redriven): ABORTED with the error and cause,
+	// recorded in the history.
+	waitEntered(t, c, *w1.ExecutionArn)
 	st, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: w1.ExecutionArn, Error: aws.String("Halt"), Cause: aws.String("by test")})
 	if err != nil {
 		t.Fatal(err)
@@ -810,5 +813,26 @@ func TestAuth(t *testing.T) {
 	code, out := rawCall(t, s.http.URL, "AWSStepFunctions.ListStateMachines", "{}")
 	if code != 400 || out["__type"] != "MissingAuthenticationTokenException" {
 		t.Errorf("unsigned: %d %v", code, out)
+	}
+}
+
+// waitEntered waits until an execution's history holds a WaitStateEntered.
+func waitEntered(t *testing.T, c *sfn.Client, arn string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range h.Events {
+			if e.Type == types.HistoryEventTypeWaitStateEntered {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no WaitStateEntered after 10s", arn)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
