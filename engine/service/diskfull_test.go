@@ -105,8 +105,11 @@ func TestDiskFullExecutionsFinishWhenSpaceReturns(t *testing.T) {
 	// error (503) under requests still using them.
 	c = newClient(hs.URL)
 	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
-	if err != nil || d.Status != types.ExecutionStatusRunning {
-		t.Fatalf("while the disk is full: %v %v, want RUNNING", d.Status, err)
+	if err != nil {
+		t.Fatalf("while the disk is full: DescribeExecution: %v", err)
+	}
+	if d.Status != types.ExecutionStatusRunning {
+		t.Fatalf("while the disk is full: %v, want RUNNING", d.Status)
 	}
 
 	if err := os.Remove(filler); err != nil {

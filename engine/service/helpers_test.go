@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
@@ -73,7 +74,13 @@ func newClient(url string) *sfn.Client {
 	}
 	return sfn.NewFromConfig(cfg, func(o *sfn.Options) {
 		o.BaseEndpoint = aws.String(url)
-		o.RetryMaxAttempts = 1
+		// Only connection errors are retried (a reset read shows as "use
+		// of closed network connection", aws-sdk-go-v2 #2737): API errors
+		// reach the test on the first answer.
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = 3
+			so.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+		})
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("noHostPrefix",
 				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
