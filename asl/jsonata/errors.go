@@ -329,6 +329,10 @@ func expectedAtEnd(expr string) string {
 	}
 	var stack []frame
 	for i := 0; i < len(expr); i++ {
+		if end, ok := skipOpaque(expr, i); ok {
+			i = end
+			continue
+		}
 		switch c := expr[i]; c {
 		case '(':
 			stack = append(stack, frame{closer: ')'})
@@ -343,21 +347,6 @@ func expectedAtEnd(expr string) string {
 		case ':', ',':
 			if n := len(stack); n > 0 && stack[n-1].closer == '}' && !(c == ':' && i+1 < len(expr) && expr[i+1] == '=') {
 				stack[n-1].needColon = c == ','
-			}
-		case '"', '\'', '`':
-			for i++; i < len(expr) && expr[i] != c; i++ {
-				if expr[i] == '\\' && c != '`' {
-					i++
-				}
-			}
-		case '/':
-			if i+1 < len(expr) && expr[i+1] == '*' {
-				end := strings.Index(expr[i+2:], "*/")
-				if end < 0 {
-					i = len(expr)
-					break
-				}
-				i += end + 3
 			}
 		}
 	}

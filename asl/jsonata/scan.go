@@ -126,26 +126,16 @@ const maxNesting = 500
 func nesting(expr string) int {
 	depth, deepest := 0, 0
 	for i := 0; i < len(expr); i++ {
+		if end, ok := skipOpaque(expr, i); ok {
+			i = end
+			continue
+		}
 		switch c := expr[i]; c {
 		case '(', '[', '{':
 			depth++
 			deepest = max(deepest, depth)
 		case ')', ']', '}':
 			depth--
-		case '"', '\'', '`':
-			for i++; i < len(expr) && expr[i] != c; i++ {
-				if expr[i] == '\\' && c != '`' {
-					i++
-				}
-			}
-		case '/':
-			if i+1 < len(expr) && expr[i+1] == '*' {
-				end := strings.Index(expr[i+2:], "*/")
-				if end < 0 {
-					return deepest
-				}
-				i += end + 3
-			}
 		}
 	}
 	return deepest
@@ -268,4 +258,28 @@ func ReadsStatesMember(v any, member string) bool {
 		}
 	}
 	return false
+}
+
+// skipOpaque reports whether expr[i] opens a string literal, a quoted
+// name or a comment, whose brackets are not the expression's, and returns
+// the index of its last byte (past the end when it does not close).
+func skipOpaque(expr string, i int) (int, bool) {
+	switch c := expr[i]; c {
+	case '"', '\'', '`':
+		for i++; i < len(expr) && expr[i] != c; i++ {
+			if expr[i] == '\\' && c != '`' {
+				i++
+			}
+		}
+		return i, true
+	case '/':
+		if i+1 < len(expr) && expr[i+1] == '*' {
+			end := strings.Index(expr[i+2:], "*/")
+			if end < 0 {
+				return len(expr), true
+			}
+			return i + end + 3, true
+		}
+	}
+	return i, false
 }
