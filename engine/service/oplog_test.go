@@ -1,12 +1,10 @@
 package service_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,20 +14,8 @@ import (
 	"github.com/stepwise/stepwise/engine/service"
 )
 
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// records decodes the JSON log records.
-func (s *syncBuffer) records(t *testing.T) []map[string]any {
+// records decodes the JSON log records (lockedBuffer: logging_test.go).
+func (s *lockedBuffer) records(t *testing.T) []map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []map[string]any
@@ -64,7 +50,7 @@ next:
 // Executions log their start and their end (failures at WARN with error
 // and cause), and API errors log their type and message.
 func TestServiceLogsExecutionsAndAPIErrors(t *testing.T) {
-	var logs syncBuffer
+	var logs lockedBuffer
 	s := startServer(t, service.Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))}, true)
 	ctx := context.Background()
 	ok := createMachine(t, s.client, "ok", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`, types.StateMachineTypeStandard)
