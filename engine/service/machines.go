@@ -124,8 +124,25 @@ func (s *Service) machine(ctx context.Context, smArn, revision string) (*asl.Sta
 	if err != nil {
 		return nil, nil, fmt.Errorf("service: the stored definition of %s (revision %s): %w", smArn, revision, err)
 	}
-	s.smCache.Store(key, sm)
+	// Compiled once per revision, as the machine is parsed once: every
+	// execution of the revision runs the same Program.
+	if prog, err := engine.Compile(sm); err == nil {
+		s.programs.Store(sm, prog)
+	}
+	if v, loaded := s.smCache.LoadOrStore(key, sm); loaded {
+		s.programs.Delete(sm)
+		return v.(*asl.StateMachine), rec, nil
+	}
 	return sm, rec, nil
+}
+
+// program returns the compiled Program of a state machine that machine
+// returned, or nil for one it did not (a backend then compiles it).
+func (s *Service) program(sm *asl.StateMachine) *engine.Program {
+	if v, ok := s.programs.Load(sm); ok {
+		return v.(*engine.Program)
+	}
+	return nil
 }
 
 func validRole(role string) error {

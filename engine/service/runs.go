@@ -158,7 +158,7 @@ func (r *run) run(sm *asl.StateMachine, input any, opts engine.Options, seed int
 	s := r.s
 	defer s.wg.Done()
 	defer r.cancel()
-	res, err := s.backend.Run(r.ctx, &Run{Key: r.key, Machine: sm, Input: input, Options: opts, Seed: seed,
+	res, err := s.backend.Run(r.ctx, &Run{Key: r.key, Machine: sm, Program: s.program(sm), Input: input, Options: opts, Seed: seed,
 		TestCase: r.testCase, MockCase: r.mockCase, Resumed: r.resumed, Detached: r.detached.Load})
 	// A cancelled run leaves its task calls behind: a .sync task's stops
 	// its child, which is done before the run is (StopExecution of a

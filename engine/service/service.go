@@ -102,6 +102,9 @@ type Run struct {
 	// execution ARN, or a unique key for an EXPRESS execution).
 	Key     string
 	Machine *asl.StateMachine
+	// Program is Machine compiled, shared by every execution of its
+	// revision (nil: the backend compiles Machine for this run).
+	Program *engine.Program
 	Input   any // the execution's input (a value.Value)
 	Options engine.Options
 	// Seed seeds the run's randomness (task tokens, States.UUID, jitter).
@@ -181,7 +184,14 @@ func (l *Local) Run(ctx context.Context, run *Run) (*engine.Result, error) {
 	}()
 	opts := run.Options
 	opts.Runtime = rt
-	res, err := engine.Run(ctx, run.Machine, run.Input, opts)
+	prog := run.Program
+	if prog == nil {
+		var err error
+		if prog, err = engine.Compile(run.Machine); err != nil {
+			return nil, fmt.Errorf("service: compiling %s: %w", run.Key, err)
+		}
+	}
+	res, err := prog.Run(ctx, run.Input, opts)
 	if err != nil {
 		return nil, fmt.Errorf("service: running %s: %w", run.Key, err)
 	}
@@ -247,6 +257,7 @@ type Service struct {
 	closing  bool
 	wg       sync.WaitGroup
 	smCache  sync.Map // "arn\x00revision" → *asl.StateMachine
+	programs sync.Map // *asl.StateMachine of smCache → its *engine.Program
 	acts     activities
 	shutdown chan struct{}
 
