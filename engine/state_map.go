@@ -305,7 +305,9 @@ func (ex *execution) runIterations(ctx context.Context, sc *stateRun, s *asl.Map
 	inlinable := sc.n.proc.nonBlocking
 	for {
 		inline := inlinable && rt.Idle()
-		for !it.stop && it.running < it.limit && it.next < n && ctx.Err() == nil {
+		// The context is checked once per round: a stop that lands during
+		// the round is seen by the iterations it starts.
+		for live := ctx.Err() == nil; live && !it.stop && it.running < it.limit && it.next < n; {
 			if !it.start(ctx, ictx, inline) {
 				break
 			}
@@ -343,7 +345,7 @@ func (it *iterations) start(ctx, ictx context.Context, inline bool) bool {
 	item := it.cfg.items[i]
 	var mi *mapItem
 	if inline {
-		it.inlineTh.init(sc.th, nil)
+		it.inlineTh.reset(sc.th, nil)
 		it.inlineTh.item = mapItem{index: i, value: item}
 		mi = &it.inlineTh.item
 	} else {
@@ -395,7 +397,7 @@ func (it *iterations) runBatch(ictx context.Context) {
 	for j := range it.batch {
 		p := &it.batch[j]
 		th := &it.inlineTh
-		th.init(it.sc.th, nil)
+		th.reset(it.sc.th, nil)
 		th.item = mapItem{index: p.i, value: it.cfg.items[p.i]}
 		th.mapIt = &th.item
 		th.last = p.last
