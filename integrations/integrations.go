@@ -4,7 +4,10 @@
 // through this package.
 package integrations
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Task is one invocation of a Task state.
 type Task struct {
@@ -74,4 +77,34 @@ func (c CheckedInvoker) CheckResource(ctx context.Context, t *Task) error {
 		return nil
 	}
 	return c.Check(ctx, t)
+}
+
+// sleepKey is the context key of WithSleep.
+type sleepKey struct{}
+
+// WithSleep returns a context carrying the clock of the execution a task
+// runs in. An invoker that waits while it runs a task (a .sync task
+// polling its job, a retried call) waits through Sleep, so that under an
+// engine's virtual clock those waits take virtual time, not real time.
+func WithSleep(ctx context.Context, sleep func(ctx context.Context, d time.Duration) error) context.Context {
+	return context.WithValue(ctx, sleepKey{}, sleep)
+}
+
+// Sleep waits d on the clock ctx carries (see WithSleep), or on the real
+// clock when it carries none. It returns ctx's error if ctx ends first.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if s, ok := ctx.Value(sleepKey{}).(func(context.Context, time.Duration) error); ok {
+		return s(ctx, d)
+	}
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -70,7 +70,9 @@ type Options struct {
 	// 500/502/503/504 and throttling are retried with the SDKs' jittered
 	// exponential back-off (default 3 attempts, as the SDKs make).
 	MaxAttempts int
-	// Sleep waits between polls and retries; nil waits on the real clock.
+	// Sleep waits between polls and retries; nil: integrations.Sleep, the
+	// clock of the execution the task runs in (virtual under a virtual
+	// clock), or the real clock.
 	// Tests and virtual clocks replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Catalog is the service models; nil uses the embedded ones.
@@ -109,24 +111,13 @@ func New(opts Options) *Invoker {
 		opts.MaxAttempts = 3
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = integrations.Sleep
 	}
 	models := opts.Catalog
 	if models == nil {
 		models = model.Embedded()
 	}
 	return &Invoker{opts: opts, models: models, signer: v4.NewSigner(), roles: map[string]sdkaws.CredentialsProvider{}}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // resource is a parsed integration Resource ARN.

@@ -414,7 +414,9 @@ func (r *Runtime) Invoke(ctx context.Context, inv integrations.Invoker, t *integ
 		return nil, fault.New(fault.TaskFailed, "no invoker is configured for resource "+t.Resource)
 	}
 	if r.virtual {
-		out, err := inv.Invoke(ctx, t)
+		// The call holds the baton: its waits (a .sync task's polls) are
+		// this goroutine's sleeps on the virtual clock.
+		out, err := inv.Invoke(integrations.WithSleep(ctx, r.Sleep), t)
 		r.yield()
 		return out, err
 	}
