@@ -3,12 +3,16 @@ package service
 import (
 	"context"
 	"errors"
+	"net/http"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/jsonpath"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/integrations"
 )
 
 type testStateIn struct {
@@ -64,6 +68,27 @@ type inspectionData struct {
 	MaxConcurrency             *int64   `json:"maxConcurrency,omitempty"`
 	ToleratedFailureCount      *int64   `json:"toleratedFailureCount,omitempty"`
 	ToleratedFailurePercentage *float64 `json:"toleratedFailurePercentage,omitempty"`
+	// TRACE: an HTTP Task's request and response.
+	Request  *inspectionRequest  `json:"request,omitempty"`
+	Response *inspectionResponse `json:"response,omitempty"`
+}
+
+// inspectionRequest is AWS's InspectionDataRequest.
+type inspectionRequest struct {
+	Protocol string `json:"protocol"`
+	Method   string `json:"method"`
+	URL      string `json:"url"`
+	Headers  string `json:"headers"`
+	Body     string `json:"body"`
+}
+
+// inspectionResponse is AWS's InspectionDataResponse.
+type inspectionResponse struct {
+	Protocol      string `json:"protocol"`
+	StatusCode    string `json:"statusCode"`
+	StatusMessage string `json:"statusMessage"`
+	Headers       string `json:"headers"`
+	Body          string `json:"body"`
 }
 
 type testStateOut struct {
@@ -213,6 +238,10 @@ func (s *Service) testState(ctx context.Context, in *testStateIn) (any, error) {
 	if err := applyStateConfiguration(st, in, &opts); err != nil {
 		return nil, err
 	}
+	var exchange *integrations.HTTPExchange
+	if in.InspectionLevel == "TRACE" {
+		ctx = integrations.WithHTTPTrace(ctx, func(x integrations.HTTPExchange) { exchange = &x })
+	}
 	res, err := engine.TestState(ctx, sm, name, input, opts)
 	if err != nil {
 		switch {
@@ -228,8 +257,49 @@ func (s *Service) testState(ctx context.Context, in *testStateIn) (any, error) {
 	out := &testStateOut{Status: res.Status, Output: encodeData(res.Output), Error: res.Error, Cause: res.Cause, NextState: res.NextState}
 	if in.InspectionLevel == "DEBUG" || in.InspectionLevel == "TRACE" {
 		out.InspectionData = inspection(st, res)
+		if exchange != nil {
+			out.InspectionData.Request, out.InspectionData.Response = traceHTTP(exchange, in.RevealSecrets)
+		}
 	}
 	return out, nil
+}
+
+// traceHTTP is TRACE's view of an HTTP Task's exchange: without what its
+// connection added (authorization, the connection's parameters) unless
+// revealSecrets is set, as AWS shows it. Headers are written one
+// "Name: value" line each, names sorted (AWS's record gives no format).
+func traceHTTP(x *integrations.HTTPExchange, reveal bool) (*inspectionRequest, *inspectionResponse) {
+	u, h, b := x.PublicURL, x.PublicHeader, x.PublicBody
+	if reveal {
+		u, h, b = x.URL, x.Header, x.Body
+	}
+	protocol := "https"
+	if i := strings.Index(u, "://"); i > 0 {
+		protocol = u[:i]
+	}
+	req := &inspectionRequest{Protocol: protocol, Method: x.Method, URL: u, Headers: headerLines(h), Body: string(b)}
+	if x.StatusCode == 0 {
+		return req, nil
+	}
+	return req, &inspectionResponse{Protocol: protocol, StatusCode: strconv.Itoa(x.StatusCode), StatusMessage: http.StatusText(x.StatusCode),
+		Headers: headerLines(x.ResponseHeader), Body: string(x.ResponseBody)}
+}
+
+// headerLines writes headers as "Name: v1, v2" lines, names sorted.
+func headerLines(h http.Header) string {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for i, k := range names {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(k + ": " + strings.Join(h[k], ", "))
+	}
+	return b.String()
 }
 
 // inspection is TestState's inspectionData (DEBUG and TRACE).

@@ -170,14 +170,21 @@ func invokeHTTP(ctx context.Context, inv *Invoker, t *integrations.Task, r resou
 			}
 		}
 	}
+	public := *u
+	public.RawQuery = q.Encode()
+	x := integrations.HTTPExchange{Method: method, PublicURL: public.String(), PublicHeader: header.Clone(), PublicBody: body}
 	if err := inv.authorize(ctx, connARN, conn, header, q, &body); err != nil {
 		return nil, err
 	}
 	u.RawQuery = q.Encode()
+	x.URL, x.Header, x.Body = u.String(), header.Clone(), body
 	resp, respBody, err := inv.send(ctx, method, u.String(), header, body)
 	if err != nil {
+		integrations.TraceHTTP(ctx, x)
 		return nil, fault.New("States.Http.Socket", err.Error())
 	}
+	x.StatusCode, x.ResponseHeader, x.ResponseBody = resp.StatusCode, resp.Header, respBody
+	integrations.TraceHTTP(ctx, x)
 	out := httpResult(resp, respBody, false)
 	if resp.StatusCode >= 400 {
 		return nil, fault.New("States.Http.StatusCode."+strconv.Itoa(resp.StatusCode), value.EncodeString(out))
