@@ -32,10 +32,29 @@ func TestServeKillDuringBurst(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
-	const total, killAfter, clients = 2000, 1000, 16
-	db := t.TempDir() + "/stepwise.db"
+	args := []string{"--listen", "127.0.0.1:0", "--db", t.TempDir() + "/stepwise.db", "--activity-poll", "1s"}
+	killDuringBurst(t, args, 2000, 1000)
+}
+
+// TestServeTemporalKillDuringBurst is the same on the Temporal backend,
+// with the worker in the serve process: the kill takes both down.
+func TestServeTemporalKillDuringBurst(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	addr, _ := startTemporalDevServer(t)
+	args := []string{"--listen", "127.0.0.1:0", "--db", t.TempDir() + "/stepwise.db", "--activity-poll", "1s",
+		"--backend", "temporal", "--temporal-address", addr, "--task-queue", "stepwise-burst"}
+	killDuringBurst(t, args, 400, 200)
+}
+
+// killDuringBurst runs the burst of total starts against serve started with
+// args, kills it once killAfter starts were acknowledged, restarts it with
+// the same args and checks every execution.
+func killDuringBurst(t *testing.T, args []string, total, killAfter int) {
+	const clients = 16
 	ctx := context.Background()
-	srv := startServeChild(t, "--listen", "127.0.0.1:0", "--db", db, "--activity-poll", "1s")
+	srv := startServeChild(t, args...)
 	setup := srv.client
 	mk := func(name, def string) string {
 		out, err := setup.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
@@ -135,7 +154,7 @@ func TestServeKillDuringBurst(t *testing.T) {
 	wg.Wait()
 	ackedAtKill := len(acked)
 
-	srv = startServeChild(t, "--listen", "127.0.0.1:0", "--db", db, "--activity-poll", "1s")
+	srv = startServeChild(t, args...)
 	url.Store(srv.url)
 	c := srv.client
 

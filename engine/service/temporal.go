@@ -114,6 +114,10 @@ const DefaultTemporalTaskQueue = "stepwise"
 // API request (a signal, a query).
 const callTimeout = 30 * time.Second
 
+// finishPulls is how many times the end of a closed execution's history is
+// asked for before the execution's end is recorded without it.
+const finishPulls = 5
+
 func (t *Temporal) taskQueue() string {
 	if t.TaskQueue == "" {
 		return DefaultTemporalTaskQueue
@@ -231,11 +235,28 @@ func (t *Temporal) finish(run *Run, h *historyCopy, o outcome) (*engine.Result, 
 	if o.err != nil {
 		return nil, fmt.Errorf("service: the workflow of %s: %w", run.Key, o.err)
 	}
+	// The rest of the history comes from a query, which a worker answers
+	// by replaying the closed workflow: under load it can time out, and the
+	// execution's end must not be recorded with part of its history
+	// missing, so it is asked again.
+	var err error
+	for attempt := 0; attempt < finishPulls; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * time.Second)
+		}
+		qctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		err = h.pull(qctx)
+		cancel()
+		if err == nil {
+			break
+		}
+		t.log().Warn("copying the end of an execution's history", "execution", run.Key, "attempt", attempt+1, "error", err)
+	}
+	if err != nil {
+		t.log().Error("copying the history of an execution: its last events are missing", "execution", run.Key, "error", err)
+	}
 	qctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	if err := h.pull(qctx); err != nil {
-		t.log().Error("copying the history of an execution", "execution", run.Key, "error", err)
-	}
 	if o.res.Status != engine.StatusSucceeded && run.Options.OnCheckpoint != nil {
 		// Where a redrive starts again: the checkpoint before the state
 		// that failed.
