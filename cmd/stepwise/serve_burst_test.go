@@ -2,7 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +22,46 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
+// callbackQueue stands for SQS behind a .waitForTaskToken task: it
+// accepts each SendMessage and answers the message's task token from
+// another goroutine, on whichever server is up, until the token is taken
+// or refused (a token issued before a kill may be replaced after it).
+func callbackQueue(ctx context.Context, t *testing.T, url *atomic.Value) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var req struct{ MessageBody string }
+		var msg struct {
+			N     int    `json:"n"`
+			Token string `json:"token"`
+		}
+		if json.Unmarshal(b, &req) != nil || json.Unmarshal([]byte(req.MessageBody), &msg) != nil || msg.Token == "" {
+			http.Error(w, "bad message", http.StatusBadRequest)
+			return
+		}
+		go func() {
+			for ctx.Err() == nil {
+				c := burstClient(url.Load().(string))
+				_, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(msg.Token), Output: aws.String(fmt.Sprintf(`{"called":%d}`, 3*msg.N))})
+				var invalid *types.InvalidToken
+				var timedOut *types.TaskTimedOut
+				var gone *types.TaskDoesNotExist
+				if err == nil || errors.As(err, &invalid) || errors.As(err, &timedOut) || errors.As(err, &gone) {
+					if err != nil {
+						t.Logf("the callback of execution %d was refused: %v", msg.N, err)
+					}
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}()
+		sum := md5.Sum([]byte(req.MessageBody))
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		io.WriteString(w, `{"MD5OfMessageBody":"`+hex.EncodeToString(sum[:])+`","MessageId":"m"}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 // burstClient is a Step Functions client that never retries: a start
 // counts as acknowledged only when its own request was answered 200.
 func burstClient(url string) *sfn.Client {
@@ -23,8 +70,9 @@ func burstClient(url string) *sfn.Client {
 }
 
 // TestServeKillDuringBurst SIGKILLs serve in the middle of a burst of
-// 2,000 StartExecutions of four machines (a Pass, a Wait, a Map of Waits
-// and an activity Task answered by a worker), starts it again on the same
+// 2,000 StartExecutions of five machines (a Pass, a Wait, a Map of Waits,
+// an activity Task answered by a worker and a .waitForTaskToken Task whose
+// token comes back through SendTaskSuccess), starts it again on the same
 // database and checks that every execution whose start was answered 200
 // exists, finishes exactly once (one ExecutionStarted, one end, event ids
 // in sequence) with the right output, and that no name was run twice.
@@ -54,6 +102,13 @@ func TestServeTemporalKillDuringBurst(t *testing.T) {
 func killDuringBurst(t *testing.T, args []string, total, killAfter int) {
 	const clients = 16
 	ctx := context.Background()
+	var url atomic.Value
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker()
+	t.Setenv("AWS_ENDPOINT_URL_SQS", callbackQueue(workerCtx, t, &url))
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKID")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "SECRET")
+	t.Setenv("AWS_REGION", "us-east-1")
 	srv := startServeChild(t, args...)
 	setup := srv.client
 	mk := func(name, def string) string {
@@ -73,28 +128,29 @@ func killDuringBurst(t *testing.T, args []string, total, killAfter int) {
 		mk("map", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"W","States":{
 			"W":{"Type":"Wait","Seconds":1,"Next":"P"},"P":{"Type":"Pass","Parameters":{"v.$":"States.MathAdd($, 1)"},"End":true}}},"End":true}}}`),
 		mk("task", fmt.Sprintf(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":%q,"End":true}}}`, *act.ActivityArn)),
+		mk("callback", `{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+			"Parameters":{"QueueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/q","MessageBody":{"n.$":"$.n","token.$":"$$.Task.Token"}},"End":true}}}`),
 	}
 	input := func(i int) string {
 		return fmt.Sprintf(`{"n":%d,"items":[%d,%d]}`, i, i, i+1)
 	}
 	want := func(i int) string {
-		switch i % 4 {
+		switch i % len(machines) {
 		case 0:
 			return fmt.Sprintf(`{"r":%d}`, i+1)
 		case 1:
 			return fmt.Sprintf(`{"r":%d}`, i+2)
 		case 2:
 			return fmt.Sprintf(`[{"v":%d},{"v":%d}]`, i+1, i+2)
+		case 4:
+			return fmt.Sprintf(`{"called":%d}`, 3*i)
 		}
 		return fmt.Sprintf(`{"doubled":%d}`, 2*i)
 	}
 
 	// The activity worker answers every task it is given, on whichever
 	// server is up.
-	var url atomic.Value
 	url.Store(srv.url)
-	workerCtx, stopWorker := context.WithCancel(ctx)
-	defer stopWorker()
 	var workers sync.WaitGroup
 	for range 4 {
 		workers.Add(1)
@@ -134,7 +190,7 @@ func killDuringBurst(t *testing.T, args []string, total, killAfter int) {
 				if i >= total {
 					return
 				}
-				out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machines[i%4]),
+				out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machines[i%len(machines)]),
 					Name: aws.String(fmt.Sprintf("e%04d", i)), Input: aws.String(input(i))})
 				if err != nil {
 					continue
@@ -189,7 +245,7 @@ func killDuringBurst(t *testing.T, args []string, total, killAfter int) {
 			}
 			// Started, though its answer was lost with the server: it
 			// must finish all the same.
-			arn = strings.Replace(machines[i%4], ":stateMachine:", ":execution:", 1) + ":" + name
+			arn = strings.Replace(machines[i%len(machines)], ":stateMachine:", ":execution:", 1) + ":" + name
 		}
 		if seen[name] == 0 {
 			lost++

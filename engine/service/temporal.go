@@ -367,16 +367,18 @@ func (t *Temporal) Heartbeat(key, token string) error {
 	return nil
 }
 
-// findToken returns the key of the running execution whose workflow waits
-// for token, or "": it asks every workflow this backend runs, at most
-// findConcurrency at a time.
-func (t *Temporal) findToken(ctx context.Context, token string) string {
-	t.mu.Lock()
-	keys := make([]string, 0, len(t.running))
-	for k := range t.running {
-		keys = append(keys, k)
+// findToken returns the key of the execution whose workflow waits for
+// token, or "": it asks the workflows of keys, or every workflow this
+// backend runs when keys is nil, at most findConcurrency at a time.
+func (t *Temporal) findToken(ctx context.Context, token string, keys []string) string {
+	if keys == nil {
+		t.mu.Lock()
+		keys = make([]string, 0, len(t.running))
+		for k := range t.running {
+			keys = append(keys, k)
+		}
+		t.mu.Unlock()
 	}
-	t.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	found := make(chan string, len(keys))
@@ -459,7 +461,7 @@ func unsupportedResource(g *asl.Graph, activities bool) string {
 // tokenFinder is a Backend that finds the execution of a task token the
 // service did not see handed out (its tasks run elsewhere).
 type tokenFinder interface {
-	findToken(ctx context.Context, token string) string
+	findToken(ctx context.Context, token string, keys []string) string
 }
 
 // machineChecker is a Backend that cannot run every state machine.
@@ -468,13 +470,21 @@ type machineChecker interface {
 }
 
 // backendToken returns the run a task token belongs to, as the backend
-// knows it, or nil.
+// knows it, or nil. A token the store holds (the in-process worker
+// stored it when it ran the task) is asked of its own execution's
+// workflow only, so it is found right after a restart, while the
+// resumed workflows are still replaying; any other is searched for in
+// every running workflow.
 func (s *Service) backendToken(ctx context.Context, token string) *run {
 	f, ok := s.backend.(tokenFinder)
 	if !ok {
 		return nil
 	}
-	key := f.findToken(ctx, token)
+	var keys []string
+	if rec, err := s.store.GetTaskToken(ctx, token); err == nil {
+		keys = []string{rec.ExecutionArn}
+	}
+	key := f.findToken(ctx, token, keys)
 	if key == "" {
 		return nil
 	}
@@ -592,6 +602,16 @@ func (t *Temporal) WorkerInvoker(inner integrations.Invoker) integrations.Invoke
 		if !isActivity(task.Resource) {
 			if inner == nil {
 				return nil, gofunc.NotConfigured(task)
+			}
+			if task.TaskToken != "" {
+				// A callback task: its token is stored before the
+				// task goes out, so SendTask* find its execution even
+				// after a restart of the service.
+				if s := t.service(ctx); s != nil {
+					if r := s.waitRun(ctx, task.Execution.ExecutionArn); r != nil {
+						r.addToken(task)
+					}
+				}
 			}
 			return inner.Invoke(ctx, task)
 		}
