@@ -91,6 +91,9 @@ func decodeRequest(body []byte, in any) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil
 	}
+	if msg := invalidUTF8(body); msg != "" {
+		return apiErr(errSerialization, "%s", msg)
+	}
 	if err := json.Unmarshal(body, in); err != nil {
 		return apiErr(errSerialization, "the request body is not a valid request: %v", err)
 	}
