@@ -389,7 +389,7 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", in.StatusFilter)
 	}
 	kind := boundKind("ex", rec.Arn)
-	n, before, err := pageStart(in.MaxResults, in.NextToken, kind, parseIntToken)
+	n, before, err := pageStart(s.pages, in.MaxResults, in.NextToken, kind, intPos)
 	if err != nil {
 		return nil, err
 	}
@@ -404,7 +404,7 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 		return nil, err
 	}
 	out := &listExecutionsOut{Executions: []executionItem{}}
-	exs, out.NextToken = pageEnd(exs, n, kind, func(ex *store.Execution) string { return strconv.FormatInt(ex.ID, 10) })
+	exs, out.NextToken = pageEnd(s.pages, exs, n, kind, func(ex *store.Execution) string { return strconv.FormatInt(ex.ID, 10) })
 	arns := make([]string, len(exs))
 	for i, ex := range exs {
 		arns[i] = ex.Arn
@@ -506,7 +506,7 @@ func (s *Service) getExecutionHistory(ctx context.Context, in *getExecutionHisto
 		return nil, err
 	}
 	kind := boundKind("ev", ex.Arn, strconv.FormatBool(in.ReverseOrder))
-	n, after, err := pageStart(in.MaxResults, in.NextToken, kind, parseIntToken)
+	n, after, err := pageStart(s.pages, in.MaxResults, in.NextToken, kind, intPos)
 	if err != nil {
 		return nil, err
 	}
@@ -523,7 +523,7 @@ func (s *Service) getExecutionHistory(ctx context.Context, in *getExecutionHisto
 	}
 	withData := in.IncludeExecutionData == nil || *in.IncludeExecutionData
 	out := &getExecutionHistoryOut{Events: []json.RawMessage{}}
-	evs, out.NextToken = pageEnd(evs, n, kind, func(ev store.Event) string { return strconv.FormatInt(ev.ID, 10) })
+	evs, out.NextToken = pageEnd(s.pages, evs, n, kind, func(ev store.Event) string { return strconv.FormatInt(ev.ID, 10) })
 	for _, ev := range evs {
 		data := json.RawMessage(ev.JSON)
 		if !withData {

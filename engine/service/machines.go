@@ -453,7 +453,7 @@ type listStateMachinesOut struct {
 }
 
 func (s *Service) listStateMachines(ctx context.Context, in *listIn) (any, error) {
-	n, after, err := pageStart(in.MaxResults, in.NextToken, "sm", parsePageToken)
+	n, after, err := pageStart(s.pages, in.MaxResults, in.NextToken, "sm", anyPos)
 	if err != nil {
 		return nil, err
 	}
@@ -462,7 +462,7 @@ func (s *Service) listStateMachines(ctx context.Context, in *listIn) (any, error
 		return nil, err
 	}
 	out := &listStateMachinesOut{StateMachines: []stateMachineItem{}}
-	recs, out.NextToken = pageEnd(recs, n, "sm", func(r *store.StateMachine) string { return r.Arn })
+	recs, out.NextToken = pageEnd(s.pages, recs, n, "sm", func(r *store.StateMachine) string { return r.Arn })
 	for _, r := range recs {
 		out.StateMachines = append(out.StateMachines, stateMachineItem{StateMachineArn: r.Arn, Name: r.Name, Type: r.Type, CreationDate: ts(r.Created)})
 	}

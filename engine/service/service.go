@@ -267,6 +267,8 @@ type Service struct {
 	express map[string]*expressChild // EXPRESS children started by a Task, by execution ARN
 
 	logs *logSink // execution log events (nil: none)
+
+	pages *pager // signs nextTokens
 }
 
 // New returns a service on opts.Store. It resumes nothing: call Start.
@@ -285,6 +287,11 @@ func New(opts Options) (*Service, error) {
 		tokens:   map[string]*run{},
 		shutdown: make(chan struct{}),
 	}
+	key, err := opts.Store.Secret(context.Background(), pageKeySecret, 32)
+	if err != nil {
+		return nil, fmt.Errorf("service: the page token key: %w", err)
+	}
+	s.pages = &pager{key: key}
 	if s.backend == nil {
 		s.backend = NewLocal()
 	}

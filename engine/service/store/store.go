@@ -229,6 +229,10 @@ type Store interface {
 	// VersionStore keeps versions, aliases and execution origins.
 	VersionStore
 
+	// Secret returns the secret named name: size random bytes, made and
+	// stored the first time it is asked for, the same ever after.
+	Secret(ctx context.Context, name string, size int) ([]byte, error)
+
 	// Flush returns once every write queued before it is durable.
 	Flush(ctx context.Context) error
 	// Close commits queued writes and closes the store.
