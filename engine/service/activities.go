@@ -132,8 +132,8 @@ type activityOut struct {
 }
 
 func (s *Service) createActivity(ctx context.Context, in *activityIn) (any, error) {
-	if !validName(in.Name) {
-		return nil, apiErr(errInvalidName, "Invalid Name: '%s'", in.Name)
+	if err := checkName(in.Name); err != nil {
+		return nil, err
 	}
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err

@@ -69,6 +69,20 @@ func (s *Service) activityARN(name string) string {
 	return "arn:aws:states:" + s.region + ":" + s.account + ":activity:" + name
 }
 
+// checkName answers AWS's error for a bad state machine, execution or
+// activity name: a ValidationException (the API's length constraint, checked
+// before the operation runs) for one longer than 80 characters, an
+// InvalidName for one with a character names may not have.
+func checkName(name string) error {
+	if n := utf8.RuneCountInString(name); n > 80 {
+		return apiErr(errValidation, "1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80", name)
+	}
+	if !validName(name) {
+		return apiErr(errInvalidName, "Invalid Name: '%s'", name)
+	}
+	return nil
+}
+
 // validName reports whether a state machine, execution or activity name
 // is allowed: 1 to 80 characters, none of them whitespace, brackets,
 // wildcards, the specials " # % \ ^ | ~ ` $ & , ; : / or control

@@ -50,8 +50,8 @@ func (s *Service) checkStart(ctx context.Context, in *startExecutionIn) (*starte
 	st.rec, st.origin = rec, origin
 	if st.name == "" {
 		st.name = newUUID()
-	} else if !validName(st.name) {
-		return nil, apiErr(errInvalidName, "Invalid Name: '%s'", st.name)
+	} else if err := checkName(st.name); err != nil {
+		return nil, err
 	}
 	if in.Input != nil {
 		st.input = *in.Input

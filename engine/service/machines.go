@@ -186,8 +186,8 @@ func (s *Service) createStateMachine(ctx context.Context, in *createStateMachine
 	if err := checkVersionDescription(in.Publish, in.VersionDescription); err != nil {
 		return nil, err
 	}
-	if !validName(in.Name) {
-		return nil, apiErr(errInvalidName, "Invalid Name: '%s'", in.Name)
+	if err := checkName(in.Name); err != nil {
+		return nil, err
 	}
 	if err := validRole(in.RoleArn); err != nil {
 		return nil, err
