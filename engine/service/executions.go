@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
@@ -685,6 +686,9 @@ type sendTaskIn struct {
 }
 
 func (s *Service) sendTaskSuccess(ctx context.Context, in *sendTaskIn) (any, error) {
+	if err := checkTokenSize(in.TaskToken); err != nil {
+		return nil, err
+	}
 	if in.Output == nil {
 		return nil, apiErr(errValidation, "1 validation error detected: Value null at 'output' failed to satisfy constraint: Member must not be null")
 	}
@@ -702,6 +706,9 @@ func (s *Service) sendTaskSuccess(ctx context.Context, in *sendTaskIn) (any, err
 }
 
 func (s *Service) sendTaskFailure(ctx context.Context, in *sendTaskIn) (any, error) {
+	if err := checkTokenSize(in.TaskToken); err != nil {
+		return nil, err
+	}
 	if len(in.Error) > 256 || len(in.Cause) > 32768 {
 		return nil, apiErr(errValidation, "1 validation error detected: the error is at most 256 characters and the cause at most 32768")
 	}
@@ -712,10 +719,23 @@ func (s *Service) sendTaskFailure(ctx context.Context, in *sendTaskIn) (any, err
 }
 
 func (s *Service) sendTaskHeartbeat(ctx context.Context, in *sendTaskIn) (any, error) {
+	if err := checkTokenSize(in.TaskToken); err != nil {
+		return nil, err
+	}
 	if err := s.completeTask(ctx, in.TaskToken, nil, nil, true); err != nil {
 		return nil, err
 	}
 	return struct{}{}, nil
+}
+
+// checkTokenSize answers AWS's ValidationException for a taskToken longer
+// than the API's 2048 characters (its length constraint, checked before
+// the operation looks the token up).
+func checkTokenSize(token string) error {
+	if utf8.RuneCountInString(token) > 2048 {
+		return apiErr(errValidation, "1 validation error detected: Value '%s' at 'taskToken' failed to satisfy constraint: Member must have length less than or equal to 2048", token)
+	}
+	return nil
 }
 
 // expressARN issues the ARN of a new EXPRESS execution: AWS's form, ending
