@@ -243,6 +243,10 @@ func (s *Service) startSyncExecution(ctx context.Context, in *startSyncExecution
 
 type executionArnIn struct {
 	ExecutionArn string `json:"executionArn"`
+	// IncludedData is DescribeExecution's and
+	// DescribeStateMachineForExecution's (the data is always included):
+	// read so that a value of the wrong type is refused as on AWS.
+	IncludedData string `json:"includedData"`
 }
 
 // getExecution returns an execution with AWS's errors.
