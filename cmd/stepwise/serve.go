@@ -212,6 +212,21 @@ func (f *serveFlags) credentials() (map[string]string, error) {
 	return creds, nil
 }
 
+// verifier is the SigV4 verifier --auth asks for (nil without --auth).
+func (f *serveFlags) verifier() (*auth.Verifier, error) {
+	creds, err := f.credentials()
+	if err != nil {
+		return nil, err
+	}
+	if !f.auth {
+		return nil, nil
+	}
+	if len(creds) == 0 {
+		return nil, errors.New("--auth needs credentials (--auth-credentials, --auth-file or $STEPWISE_AUTH_CREDENTIALS)")
+	}
+	return &auth.Verifier{Credentials: creds, Region: f.region, Service: "states"}, nil
+}
+
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if wantsHelp(args) {
 		fmt.Fprint(stdout, serveUsage)
@@ -246,17 +261,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		opts.Mocks = cfg
 	}
-	creds, err := f.credentials()
-	if err != nil {
+	if opts.Auth, err = f.verifier(); err != nil {
 		fmt.Fprintf(stderr, "stepwise serve: %v\n", err)
 		return 2
-	}
-	if f.auth {
-		if len(creds) == 0 {
-			fmt.Fprintln(stderr, "stepwise serve: --auth needs credentials (--auth-credentials, --auth-file or $STEPWISE_AUTH_CREDENTIALS)")
-			return 2
-		}
-		opts.Auth = &auth.Verifier{Credentials: creds, Region: f.region, Service: "states"}
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
