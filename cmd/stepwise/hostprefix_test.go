@@ -38,7 +38,7 @@ func startServeInProcess(t *testing.T, logs io.Writer, extra ...string) string {
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, f, service.Options{Region: f.region, AccountID: f.account, Logger: log, Auth: verifier}, log, func(a string) { addr <- a })
+		done <- serve(ctx, f, service.Options{Region: f.region, AccountID: f.account, Logger: log, Auth: verifier, Retention: f.retention}, log, func(a string) { addr <- a })
 	}()
 	t.Cleanup(func() {
 		cancel()
