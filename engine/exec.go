@@ -390,7 +390,7 @@ func (ex *execution) run(ctx context.Context) {
 	if cp == nil && tooLarge(ex.input, ex.limit) {
 		err = &stateError{name: fault.DataLimitExceeded, cause: "The input to the execution exceeds the maximum number of bytes service limit."}
 	} else if ts := ex.prog.sm.TimeoutSeconds; ts != nil && *ts > 0 {
-		d := time.Duration(*ts) * time.Second
+		d := secondsDuration(*ts)
 		if cp != nil && !ex.opts.Redrive {
 			// The timeout counts from the original start.
 			d = ex.start.Add(d).Sub(ex.rt.Now())

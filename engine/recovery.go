@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"math"
-	"time"
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/fault"
@@ -107,7 +106,7 @@ func (ex *execution) handleRetry(ctx context.Context, sc *stateRun, retriers []a
 		if r.JitterStrategy == "FULL" {
 			delay *= float64(ex.rt.Int63()%1000000) / 1000000
 		}
-		d := time.Duration(delay * float64(time.Second))
+		d := floatSecondsDuration(delay)
 		if sc.tr != nil {
 			sc.tr.Retries = append(sc.tr.Retries, Retry{Retrier: i, Attempt: int(rs.counts[i]), Error: se.name, Cause: se.cause, Delay: d})
 		}

@@ -221,12 +221,12 @@ func (ex *execution) invoke(ctx context.Context, sc *stateRun, s *asl.Task, res 
 	if pending {
 		var left time.Duration
 		if timeout > 0 {
-			left = started.Add(time.Duration(timeout) * time.Second).Sub(ex.rt.Now())
+			left = started.Add(secondsDuration(timeout)).Sub(ex.rt.Now())
 			if left <= 0 {
 				left = time.Nanosecond
 			}
 		}
-		out, err = ex.rt.AwaitTask(ctx, sc.token, left, time.Duration(heartbeat)*time.Second)
+		out, err = ex.rt.AwaitTask(ctx, sc.token, left, secondsDuration(heartbeat))
 	}
 	if err != nil && !isFault(err) && ctx.Err() != nil {
 		return nil, err

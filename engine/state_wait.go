@@ -23,7 +23,7 @@ func (ex *execution) runWait(ctx context.Context, sc *stateRun, s *asl.Wait, in 
 		if _, isStr := v.(string); isStr || !ok || n < 0 {
 			return outcome{}, sc.typeErr(jp.seconds, "Seconds", "integer", v)
 		}
-		d = time.Duration(n) * time.Second
+		d = secondsDuration(n)
 	case jp != nil && jp.timestamp != nil:
 		v, err := sc.evalJSONata(ctx, jp.timestamp, "Timestamp", sc.states(in, nil, false, nil))
 		if err != nil {
@@ -36,7 +36,7 @@ func (ex *execution) runWait(ctx context.Context, sc *stateRun, s *asl.Wait, in 
 		}
 		d = t.Sub(ex.rt.Now())
 	case s.Seconds != nil:
-		d = time.Duration(*s.Seconds) * time.Second
+		d = secondsDuration(int64(*s.Seconds))
 	case s.SecondsPath != nil:
 		p := s.SecondsPath.String()
 		v, err := s.SecondsPath.Eval(sc.scopeRef(in))
@@ -50,7 +50,7 @@ func (ex *execution) runWait(ctx context.Context, sc *stateRun, s *asl.Wait, in 
 		if n < 0 {
 			return outcome{}, sc.runtimeErr("The SecondsPath parameter references a negative value: " + p + " == " + describe(v))
 		}
-		d = time.Duration(n) * time.Second
+		d = secondsDuration(n)
 	case s.Timestamp != "":
 		// Parsed once, when the definition was built.
 		d = s.TimestampTime.Sub(ex.rt.Now())

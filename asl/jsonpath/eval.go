@@ -126,13 +126,45 @@ type evalCtx struct {
 	require bool  // existence check: a missing property fails the path
 	failed  bool
 	depth   int // nesting of filter evaluations
+	// left is the steps the evaluation may still take, shared with the
+	// filters' evaluations (nil: no bound).
+	left *int
 }
+
+// MaxSteps bounds the steps (nodes visited) of one evaluation of a path:
+// chained deep scans ($..a..b..c) or filters within filters over a large
+// document would otherwise take time polynomial in its size, with an
+// exponent the path chooses. A path that needs more fails with
+// TooComplexMsg.
+const MaxSteps = 10_000_000
+
+// TooComplexMsg is the error message of a path evaluation that needed more
+// than MaxSteps steps.
+const TooComplexMsg = "Path evaluation exceeded the limit of 10000000 steps"
+
+// newEvalCtx returns the context of a top-level evaluation on doc.
+func newEvalCtx(doc any) evalCtx {
+	left := MaxSteps
+	return evalCtx{root: doc, left: &left}
+}
+
+// step spends one step; it reports false once the steps are spent.
+func (c *evalCtx) step() bool {
+	if c.left == nil {
+		return true
+	}
+	*c.left--
+	return *c.left >= 0
+}
+
+// exhausted reports whether the evaluation ran out of steps.
+func (c *evalCtx) exhausted() bool { return c.left != nil && *c.left < 0 }
 
 // walk evaluates segs[i:] on node and appends what they match. updef says
 // whether every step so far named a single node (Jayway's "upstream
 // definite"), which only matters for existence checks.
 func (c *evalCtx) walk(segs []segment, i int, node any, updef bool) {
-	if c.failed {
+	if c.failed || !c.step() {
 		return
 	}
 	if i == len(segs) {
@@ -296,7 +328,7 @@ func (c *evalCtx) slice(segs []segment, i int, arr []any) {
 // scan is Jayway's deep scan: every container, depth first and before its
 // members, is tested against the step after the scan, segs[i].
 func (c *evalCtx) scan(segs []segment, i int, node any) {
-	if c.failed {
+	if c.failed || !c.step() {
 		return
 	}
 	switch n := node.(type) {

@@ -553,7 +553,7 @@ func (c *evalCtx) operandValue(o *operand, item any) fval {
 		}
 		return classify(v)
 	}
-	sub := evalCtx{root: c.root, depth: c.depth + 1}
+	sub := evalCtx{root: c.root, depth: c.depth + 1, left: c.left}
 	if sub.depth > maxNesting {
 		return fval{k: fUndef}
 	}
@@ -576,7 +576,7 @@ func (c *evalCtx) exists(p *operandPath, item any) bool {
 		_, ok := lookup(p.segs, doc)
 		return ok
 	}
-	sub := evalCtx{root: c.root, require: true, depth: c.depth + 1}
+	sub := evalCtx{root: c.root, require: true, depth: c.depth + 1, left: c.left}
 	if sub.depth > maxNesting {
 		return false
 	}

@@ -243,8 +243,11 @@ func (p *Path) Eval(s *Scope) (any, error) {
 // gives its value or a *NotFoundError; an indefinite one gives a []any.
 func (p *Path) Get(doc any) (any, error) {
 	if p.invert {
-		c := evalCtx{root: doc}
+		c := newEvalCtx(doc)
 		c.walk(p.arg, 0, doc, true)
+		if c.exhausted() {
+			return nil, &NotFoundError{Path: p.text, Msg: TooComplexMsg}
+		}
 		fn := p.segs[len(p.segs)-1].name
 		var v any
 		var msg string
@@ -267,8 +270,11 @@ func (p *Path) Get(doc any) (any, error) {
 		}
 		return nil, &NotFoundError{Path: p.text, Msg: explain(p.segs, doc)}
 	}
-	c := evalCtx{root: doc}
+	c := newEvalCtx(doc)
 	c.walk(p.segs, 0, doc, true)
+	if c.exhausted() {
+		return nil, &NotFoundError{Path: p.text, Msg: TooComplexMsg}
+	}
 	if c.out == nil {
 		return []any{}, nil
 	}

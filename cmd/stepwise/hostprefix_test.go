@@ -30,11 +30,15 @@ func startServeInProcess(t *testing.T, logs io.Writer, extra ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	verifier, err := f.verifier()
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, f, service.Options{Region: f.region, AccountID: f.account, Logger: log}, log, func(a string) { addr <- a })
+		done <- serve(ctx, f, service.Options{Region: f.region, AccountID: f.account, Logger: log, Auth: verifier, Retention: f.retention}, log, func(a string) { addr <- a })
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -87,12 +87,20 @@ flags:
   --auth-file FILE          accepted access keys, one AKID:SECRET a line
   --metrics-listen ADDR     also serve GET /metrics, unauthenticated, on ADDR
                             (default: none; /metrics stays on --listen only)
+  --retention DURATION      how long a closed execution is kept (default 2160h,
+                            AWS's 90 days): executions closed longer ago are
+                            deleted with their history, checked every tenth of
+                            it (at most hourly); 0 keeps them for ever
   --activity-poll DURATION  how long GetActivityTask waits for a task (default 60s)
   --log-level LEVEL         debug, info, warn or error (default info); logs go to stderr
   --execution-logs FILE     where the log events of state machines with a loggingConfiguration
                             go, one CloudWatch-Logs-shaped JSON line each (default "-": stderr;
                             the file is appended to)
 ` + serveConsoleUsage + serveTemporalUsage
+
+// defaultRetention is how long serve keeps a closed execution: AWS's 90
+// days.
+const defaultRetention = 90 * 24 * time.Hour
 
 // credFlags is the repeatable --auth-credentials flag.
 type credFlags []string
@@ -119,6 +127,7 @@ type serveFlags struct {
 	authFile     string
 	metrics      string
 	activityPoll time.Duration
+	retention    time.Duration
 	logLevel     string
 	execLogs     string
 	temporal     serveTemporalFlags
@@ -139,6 +148,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.authFile, "auth-file", "", "")
 	fs.StringVar(&f.metrics, "metrics-listen", "", "")
 	fs.DurationVar(&f.activityPoll, "activity-poll", 60*time.Second, "")
+	fs.DurationVar(&f.retention, "retention", defaultRetention, "")
 	fs.StringVar(&f.logLevel, "log-level", "info", "")
 	fs.StringVar(&f.execLogs, "execution-logs", "-", "")
 	addServeTemporalFlags(fs, &f.temporal)
@@ -154,6 +164,9 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	}
 	if f.activityPoll <= 0 || f.activityPoll > 60*time.Second {
 		return nil, errors.New("--activity-poll must be between 0 and 60s")
+	}
+	if f.retention < 0 {
+		return nil, errors.New("--retention must not be negative")
 	}
 	if err := f.temporal.check(); err != nil {
 		return nil, err
@@ -212,6 +225,21 @@ func (f *serveFlags) credentials() (map[string]string, error) {
 	return creds, nil
 }
 
+// verifier is the SigV4 verifier --auth asks for (nil without --auth).
+func (f *serveFlags) verifier() (*auth.Verifier, error) {
+	creds, err := f.credentials()
+	if err != nil {
+		return nil, err
+	}
+	if !f.auth {
+		return nil, nil
+	}
+	if len(creds) == 0 {
+		return nil, errors.New("--auth needs credentials (--auth-credentials, --auth-file or $STEPWISE_AUTH_CREDENTIALS)")
+	}
+	return &auth.Verifier{Credentials: creds, Region: f.region, Service: "states"}, nil
+}
+
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if wantsHelp(args) {
 		fmt.Fprint(stdout, serveUsage)
@@ -228,7 +256,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 
-	opts := service.Options{Region: f.region, AccountID: f.account, Logger: log, ActivityPollTimeout: f.activityPoll, ExecutionLogs: stderr}
+	opts := service.Options{Region: f.region, AccountID: f.account, Logger: log, ActivityPollTimeout: f.activityPoll, ExecutionLogs: stderr,
+		Retention: f.retention}
 	if f.execLogs != "-" && f.execLogs != "" {
 		lf, err := os.OpenFile(f.execLogs, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
@@ -246,17 +275,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		opts.Mocks = cfg
 	}
-	creds, err := f.credentials()
-	if err != nil {
+	if opts.Auth, err = f.verifier(); err != nil {
 		fmt.Fprintf(stderr, "stepwise serve: %v\n", err)
 		return 2
-	}
-	if f.auth {
-		if len(creds) == 0 {
-			fmt.Fprintln(stderr, "stepwise serve: --auth needs credentials (--auth-credentials, --auth-file or $STEPWISE_AUTH_CREDENTIALS)")
-			return 2
-		}
-		opts.Auth = &auth.Verifier{Credentials: creds, Region: f.region, Service: "states"}
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

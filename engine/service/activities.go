@@ -132,8 +132,8 @@ type activityOut struct {
 }
 
 func (s *Service) createActivity(ctx context.Context, in *activityIn) (any, error) {
-	if !validName(in.Name) {
-		return nil, apiErr(errInvalidName, "Invalid Name: '%s'", in.Name)
+	if err := checkName(in.Name); err != nil {
+		return nil, err
 	}
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ type listActivitiesOut struct {
 }
 
 func (s *Service) listActivities(ctx context.Context, in *listIn) (any, error) {
-	n, after, err := pageStart(in.MaxResults, in.NextToken, "act", parsePageToken)
+	n, after, err := pageStart(s.pages, in.MaxResults, in.NextToken, "act", anyPos)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +203,7 @@ func (s *Service) listActivities(ctx context.Context, in *listIn) (any, error) {
 		return nil, err
 	}
 	out := &listActivitiesOut{Activities: []activityItem{}}
-	acts, out.NextToken = pageEnd(acts, n, "act", func(a *store.Activity) string { return a.Arn })
+	acts, out.NextToken = pageEnd(s.pages, acts, n, "act", func(a *store.Activity) string { return a.Arn })
 	for _, a := range acts {
 		out.Activities = append(out.Activities, activityItem{ActivityArn: a.Arn, Name: a.Name, CreationDate: ts(a.Created)})
 	}

@@ -261,7 +261,7 @@ type listAliasesOut struct {
 }
 
 func (s *Service) listStateMachineAliases(ctx context.Context, in *listQualifiedIn) (any, error) {
-	n, after, err := pageStart(in.MaxResults, in.NextToken, "alias", parsePageToken)
+	n, after, err := pageStart(s.pages, in.MaxResults, in.NextToken, "alias", anyPos)
 	if err != nil {
 		return nil, tokenError(err)
 	}
@@ -290,7 +290,7 @@ func (s *Service) listStateMachineAliases(ctx context.Context, in *listQualified
 		}
 	}
 	out := &listAliasesOut{StateMachineAliases: []aliasItem{}}
-	aliases, out.NextToken = pageEnd(aliases, n, "alias", func(a *store.Alias) string { return a.Arn })
+	aliases, out.NextToken = pageEnd(s.pages, aliases, n, "alias", func(a *store.Alias) string { return a.Arn })
 	for _, a := range aliases {
 		out.StateMachineAliases = append(out.StateMachineAliases, aliasItem{StateMachineAliasArn: a.Arn, CreationDate: ts(a.Created)})
 	}

@@ -2,7 +2,6 @@ package service
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -70,6 +69,20 @@ func (s *Service) activityARN(name string) string {
 	return "arn:aws:states:" + s.region + ":" + s.account + ":activity:" + name
 }
 
+// checkName answers AWS's error for a bad state machine, execution or
+// activity name: a ValidationException (the API's length constraint, checked
+// before the operation runs) for one longer than 80 characters, an
+// InvalidName for one with a character names may not have.
+func checkName(name string) error {
+	if n := utf8.RuneCountInString(name); n > 80 {
+		return apiErr(errValidation, "1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80", name)
+	}
+	if !validName(name) {
+		return apiErr(errInvalidName, "Invalid Name: '%s'", name)
+	}
+	return nil
+}
+
 // validName reports whether a state machine, execution or activity name
 // is allowed: 1 to 80 characters, none of them whitespace, brackets,
 // wildcards, the specials " # % \ ^ | ~ ` $ & , ; : / or control
@@ -91,7 +104,9 @@ func validName(name string) bool {
 	return true
 }
 
-// Page tokens are opaque to clients: a kind and a position.
+// Page tokens are opaque to clients: a kind and a position, signed (see
+// pager), so that a client cannot forge one to read from a position of its
+// choosing.
 
 // boundKind is a page token kind bound to the request it pages through
 // (the resource listed, the order): a token of one execution's history is
@@ -101,35 +116,20 @@ func boundKind(kind string, request ...string) string {
 	return kind + "/" + hex.EncodeToString(sum[:8])
 }
 
-func pageToken(kind, pos string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(kind + "\x00" + pos))
-}
+// anyPos reads a page position as it is.
+func anyPos(pos string) (string, bool) { return pos, true }
 
-func parsePageToken(tok, kind string) (string, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return "", false
-	}
-	k, pos, ok := strings.Cut(string(b), "\x00")
-	if !ok || k != kind {
-		return "", false
-	}
-	return pos, true
-}
-
-func parseIntToken(tok, kind string) (int64, bool) {
-	pos, ok := parsePageToken(tok, kind)
-	if !ok {
-		return 0, false
-	}
+// intPos reads a page position that is a positive integer.
+func intPos(pos string) (int64, bool) {
 	n, err := strconv.ParseInt(pos, 10, 64)
 	return n, err == nil && n > 0
 }
 
 // pageStart reads the maxResults and nextToken of a List call: the page
-// size, and the position of kind (parsed by parse) the page starts after
-// (the zero value on the first page).
-func pageStart[T any](maxResults int, nextToken, kind string, parse func(tok, kind string) (T, bool)) (n int, after T, err error) {
+// size, and the position of kind (read by parse) the page starts after
+// (the zero value on the first page). A token pg did not sign for kind is
+// an InvalidToken.
+func pageStart[T any](pg *pager, maxResults int, nextToken, kind string, parse func(pos string) (T, bool)) (n int, after T, err error) {
 	if n, err = pageSize(maxResults); err != nil {
 		return 0, after, err
 	}
@@ -139,7 +139,10 @@ func pageStart[T any](maxResults int, nextToken, kind string, parse func(tok, ki
 	if err := checkTokenLength(nextToken, kind); err != nil {
 		return 0, after, err
 	}
-	after, ok := parse(nextToken, kind)
+	pos, ok := pg.open(nextToken, kind)
+	if ok {
+		after, ok = parse(pos)
+	}
 	if !ok {
 		return 0, after, apiErr(errInvalidToken, "Invalid Token: '%s'", nextToken)
 	}
@@ -147,12 +150,12 @@ func pageStart[T any](maxResults int, nextToken, kind string, parse func(tok, ki
 }
 
 // pageEnd cuts items, fetched with a limit of n+1, to at most n and returns
-// the token of the next page ("" when this page is the last).
-func pageEnd[T any](items []T, n int, kind string, pos func(T) string) ([]T, string) {
+// the token of the next page ("" when this page is the last), signed by pg.
+func pageEnd[T any](pg *pager, items []T, n int, kind string, pos func(T) string) ([]T, string) {
 	if len(items) <= n {
 		return items, ""
 	}
-	return items[:n], pageToken(kind, pos(items[n-1]))
+	return items[:n], pg.seal(kind, pos(items[n-1]))
 }
 
 // pageSize validates maxResults (0: the default 100; at most 1000).

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
@@ -50,8 +51,8 @@ func (s *Service) checkStart(ctx context.Context, in *startExecutionIn) (*starte
 	st.rec, st.origin = rec, origin
 	if st.name == "" {
 		st.name = newUUID()
-	} else if !validName(st.name) {
-		return nil, apiErr(errInvalidName, "Invalid Name: '%s'", st.name)
+	} else if err := checkName(st.name); err != nil {
+		return nil, err
 	}
 	if in.Input != nil {
 		st.input = *in.Input
@@ -242,6 +243,10 @@ func (s *Service) startSyncExecution(ctx context.Context, in *startSyncExecution
 
 type executionArnIn struct {
 	ExecutionArn string `json:"executionArn"`
+	// IncludedData is DescribeExecution's and
+	// DescribeStateMachineForExecution's (the data is always included):
+	// read so that a value of the wrong type is refused as on AWS.
+	IncludedData string `json:"includedData"`
 }
 
 // getExecution returns an execution with AWS's errors.
@@ -389,7 +394,7 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", in.StatusFilter)
 	}
 	kind := boundKind("ex", rec.Arn)
-	n, before, err := pageStart(in.MaxResults, in.NextToken, kind, parseIntToken)
+	n, before, err := pageStart(s.pages, in.MaxResults, in.NextToken, kind, intPos)
 	if err != nil {
 		return nil, err
 	}
@@ -404,7 +409,7 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 		return nil, err
 	}
 	out := &listExecutionsOut{Executions: []executionItem{}}
-	exs, out.NextToken = pageEnd(exs, n, kind, func(ex *store.Execution) string { return strconv.FormatInt(ex.ID, 10) })
+	exs, out.NextToken = pageEnd(s.pages, exs, n, kind, func(ex *store.Execution) string { return strconv.FormatInt(ex.ID, 10) })
 	arns := make([]string, len(exs))
 	for i, ex := range exs {
 		arns[i] = ex.Arn
@@ -506,7 +511,7 @@ func (s *Service) getExecutionHistory(ctx context.Context, in *getExecutionHisto
 		return nil, err
 	}
 	kind := boundKind("ev", ex.Arn, strconv.FormatBool(in.ReverseOrder))
-	n, after, err := pageStart(in.MaxResults, in.NextToken, kind, parseIntToken)
+	n, after, err := pageStart(s.pages, in.MaxResults, in.NextToken, kind, intPos)
 	if err != nil {
 		return nil, err
 	}
@@ -523,7 +528,7 @@ func (s *Service) getExecutionHistory(ctx context.Context, in *getExecutionHisto
 	}
 	withData := in.IncludeExecutionData == nil || *in.IncludeExecutionData
 	out := &getExecutionHistoryOut{Events: []json.RawMessage{}}
-	evs, out.NextToken = pageEnd(evs, n, kind, func(ev store.Event) string { return strconv.FormatInt(ev.ID, 10) })
+	evs, out.NextToken = pageEnd(s.pages, evs, n, kind, func(ev store.Event) string { return strconv.FormatInt(ev.ID, 10) })
 	for _, ev := range evs {
 		data := json.RawMessage(ev.JSON)
 		if !withData {
@@ -685,6 +690,9 @@ type sendTaskIn struct {
 }
 
 func (s *Service) sendTaskSuccess(ctx context.Context, in *sendTaskIn) (any, error) {
+	if err := checkTokenSize(in.TaskToken); err != nil {
+		return nil, err
+	}
 	if in.Output == nil {
 		return nil, apiErr(errValidation, "1 validation error detected: Value null at 'output' failed to satisfy constraint: Member must not be null")
 	}
@@ -702,6 +710,9 @@ func (s *Service) sendTaskSuccess(ctx context.Context, in *sendTaskIn) (any, err
 }
 
 func (s *Service) sendTaskFailure(ctx context.Context, in *sendTaskIn) (any, error) {
+	if err := checkTokenSize(in.TaskToken); err != nil {
+		return nil, err
+	}
 	if len(in.Error) > 256 || len(in.Cause) > 32768 {
 		return nil, apiErr(errValidation, "1 validation error detected: the error is at most 256 characters and the cause at most 32768")
 	}
@@ -712,10 +723,23 @@ func (s *Service) sendTaskFailure(ctx context.Context, in *sendTaskIn) (any, err
 }
 
 func (s *Service) sendTaskHeartbeat(ctx context.Context, in *sendTaskIn) (any, error) {
+	if err := checkTokenSize(in.TaskToken); err != nil {
+		return nil, err
+	}
 	if err := s.completeTask(ctx, in.TaskToken, nil, nil, true); err != nil {
 		return nil, err
 	}
 	return struct{}{}, nil
+}
+
+// checkTokenSize answers AWS's ValidationException for a taskToken longer
+// than the API's 2048 characters (its length constraint, checked before
+// the operation looks the token up).
+func checkTokenSize(token string) error {
+	if utf8.RuneCountInString(token) > 2048 {
+		return apiErr(errValidation, "1 validation error detected: Value '%s' at 'taskToken' failed to satisfy constraint: Member must have length less than or equal to 2048", token)
+	}
+	return nil
 }
 
 // expressARN issues the ARN of a new EXPRESS execution: AWS's form, ending

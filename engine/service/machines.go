@@ -163,15 +163,15 @@ func jsonText(raw json.RawMessage) string {
 }
 
 type createStateMachineIn struct {
-	Name                 string          `json:"name"`
-	Definition           string          `json:"definition"`
-	RoleArn              string          `json:"roleArn"`
-	Type                 string          `json:"type"`
-	LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
-	TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
-	Tags                 []tag           `json:"tags"`
-	Publish              bool            `json:"publish"`
-	VersionDescription   string          `json:"versionDescription"`
+	Name                 string       `json:"name"`
+	Definition           string       `json:"definition"`
+	RoleArn              string       `json:"roleArn"`
+	Type                 string       `json:"type"`
+	LoggingConfiguration objectMember `json:"loggingConfiguration"`
+	TracingConfiguration objectMember `json:"tracingConfiguration"`
+	Tags                 []tag        `json:"tags"`
+	Publish              bool         `json:"publish"`
+	VersionDescription   string       `json:"versionDescription"`
 	// EncryptionConfiguration: only AWS_OWNED_KEY, the default.
 	EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration"`
 }
@@ -186,8 +186,8 @@ func (s *Service) createStateMachine(ctx context.Context, in *createStateMachine
 	if err := checkVersionDescription(in.Publish, in.VersionDescription); err != nil {
 		return nil, err
 	}
-	if !validName(in.Name) {
-		return nil, apiErr(errInvalidName, "Invalid Name: '%s'", in.Name)
+	if err := checkName(in.Name); err != nil {
+		return nil, err
 	}
 	if err := validRole(in.RoleArn); err != nil {
 		return nil, err
@@ -211,11 +211,11 @@ func (s *Service) createStateMachine(ctx context.Context, in *createStateMachine
 	if err := in.EncryptionConfiguration.check("state machine", in.Name); err != nil {
 		return nil, err
 	}
-	logging, err := normalizeLogging(in.LoggingConfiguration)
+	logging, err := normalizeLogging(json.RawMessage(in.LoggingConfiguration))
 	if err != nil {
 		return nil, err
 	}
-	tracing, err := normalizeTracing(in.TracingConfiguration)
+	tracing, err := normalizeTracing(json.RawMessage(in.TracingConfiguration))
 	if err != nil {
 		return nil, err
 	}
@@ -272,6 +272,10 @@ func toStoreTags(tags []tag) []store.Tag {
 
 type stateMachineArnIn struct {
 	StateMachineArn string `json:"stateMachineArn"`
+	// IncludedData is DescribeStateMachine's (the definition is always
+	// included): read so that a value of the wrong type is refused as on
+	// AWS.
+	IncludedData string `json:"includedData"`
 }
 
 // getMachine returns a state machine record, with AWS's errors.
@@ -340,13 +344,16 @@ func (s *Service) describeStateMachine(ctx context.Context, in *stateMachineArnI
 }
 
 type updateStateMachineIn struct {
-	StateMachineArn      string          `json:"stateMachineArn"`
-	Definition           string          `json:"definition"`
-	RoleArn              string          `json:"roleArn"`
-	LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
-	TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
-	Publish              bool            `json:"publish"`
-	VersionDescription   string          `json:"versionDescription"`
+	StateMachineArn      string       `json:"stateMachineArn"`
+	Definition           string       `json:"definition"`
+	RoleArn              string       `json:"roleArn"`
+	LoggingConfiguration objectMember `json:"loggingConfiguration"`
+	TracingConfiguration objectMember `json:"tracingConfiguration"`
+	Publish              bool         `json:"publish"`
+	VersionDescription   string       `json:"versionDescription"`
+	// EncryptionConfiguration is stored nowhere (no KMS): read so that a
+	// value of the wrong type is refused as on AWS.
+	EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration"`
 }
 
 type updateStateMachineOut struct {
@@ -356,7 +363,7 @@ type updateStateMachineOut struct {
 }
 
 func (s *Service) updateStateMachine(ctx context.Context, in *updateStateMachineIn) (any, error) {
-	if in.Definition == "" && in.RoleArn == "" && jsonText(in.LoggingConfiguration) == "" && jsonText(in.TracingConfiguration) == "" {
+	if in.Definition == "" && in.RoleArn == "" && jsonText(json.RawMessage(in.LoggingConfiguration)) == "" && jsonText(json.RawMessage(in.TracingConfiguration)) == "" {
 		return nil, apiErr(errMissingRequiredParameter, "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
 	if err := checkVersionDescription(in.Publish, in.VersionDescription); err != nil {
@@ -379,13 +386,13 @@ func (s *Service) updateStateMachine(ctx context.Context, in *updateStateMachine
 		}
 		rec.RoleArn = in.RoleArn
 	}
-	if jsonText(in.LoggingConfiguration) != "" {
-		if rec.LoggingConfiguration, err = normalizeLogging(in.LoggingConfiguration); err != nil {
+	if jsonText(json.RawMessage(in.LoggingConfiguration)) != "" {
+		if rec.LoggingConfiguration, err = normalizeLogging(json.RawMessage(in.LoggingConfiguration)); err != nil {
 			return nil, err
 		}
 	}
-	if jsonText(in.TracingConfiguration) != "" {
-		if rec.TracingConfiguration, err = normalizeTracing(in.TracingConfiguration); err != nil {
+	if jsonText(json.RawMessage(in.TracingConfiguration)) != "" {
+		if rec.TracingConfiguration, err = normalizeTracing(json.RawMessage(in.TracingConfiguration)); err != nil {
 			return nil, err
 		}
 	}
@@ -453,7 +460,7 @@ type listStateMachinesOut struct {
 }
 
 func (s *Service) listStateMachines(ctx context.Context, in *listIn) (any, error) {
-	n, after, err := pageStart(in.MaxResults, in.NextToken, "sm", parsePageToken)
+	n, after, err := pageStart(s.pages, in.MaxResults, in.NextToken, "sm", anyPos)
 	if err != nil {
 		return nil, err
 	}
@@ -462,7 +469,7 @@ func (s *Service) listStateMachines(ctx context.Context, in *listIn) (any, error
 		return nil, err
 	}
 	out := &listStateMachinesOut{StateMachines: []stateMachineItem{}}
-	recs, out.NextToken = pageEnd(recs, n, "sm", func(r *store.StateMachine) string { return r.Arn })
+	recs, out.NextToken = pageEnd(s.pages, recs, n, "sm", func(r *store.StateMachine) string { return r.Arn })
 	for _, r := range recs {
 		out.StateMachines = append(out.StateMachines, stateMachineItem{StateMachineArn: r.Arn, Name: r.Name, Type: r.Type, CreationDate: ts(r.Created)})
 	}

@@ -59,7 +59,7 @@ type listMapRunsOut struct {
 // listMapRuns lists the map runs of an execution: none, since no state
 // runs as a Distributed Map yet.
 func (s *Service) listMapRuns(ctx context.Context, in *listMapRunsIn) (any, error) {
-	if _, _, err := pageStart(in.MaxResults, in.NextToken, "maprun", parsePageToken); err != nil {
+	if _, _, err := pageStart(s.pages, in.MaxResults, in.NextToken, "maprun", anyPos); err != nil {
 		return nil, err
 	}
 	if _, err := s.getExecution(ctx, in.ExecutionArn); err != nil {

@@ -91,6 +91,9 @@ func decodeRequest(body []byte, in any) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil
 	}
+	if msg := invalidUTF8(body); msg != "" {
+		return apiErr(errSerialization, "%s", msg)
+	}
 	if err := json.Unmarshal(body, in); err != nil {
 		return apiErr(errSerialization, "the request body is not a valid request: %v", err)
 	}
@@ -116,15 +119,21 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.logAPICall(opName, time.Since(start), rec.apiError())
 	}()
-	if r.Method != http.MethodPost {
-		errType = errUnknownOperation
-		writeError(w, &APIError{Type: errUnknownOperation, Message: "only POST is supported", Status: http.StatusNotFound})
-		return
-	}
+	// Authentication comes first: an unsigned request learns nothing of
+	// the methods, paths or operations served. The body is read for it
+	// (the signature covers it), within MaxRequestBytes.
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
+			if s.opts.Auth != nil {
+				// Too large to check the signature: the headers at least.
+				if aerr := s.opts.Auth.VerifyHeaders(r); aerr != nil {
+					errType = aerr.Type
+					aerr.Write(w)
+					return
+				}
+			}
 			e := apiErr(errValidation, "the request body exceeds the maximum size of %d bytes", MaxRequestBytes)
 			e.Status = http.StatusRequestEntityTooLarge
 			errType = e.Type
@@ -141,6 +150,11 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			aerr.Write(w)
 			return
 		}
+	}
+	if r.Method != http.MethodPost {
+		errType = errUnknownOperation
+		writeError(w, &APIError{Type: errUnknownOperation, Message: "only POST is supported", Status: http.StatusNotFound})
+		return
 	}
 	target := r.Header.Get("X-Amz-Target")
 	h := s.handlers[opName]

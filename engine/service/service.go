@@ -71,6 +71,14 @@ type Options struct {
 	// machine has logging on (its loggingConfiguration), one JSON line
 	// each, shaped as CloudWatch Logs returns them (nil: not written).
 	ExecutionLogs io.Writer
+	// Retention, when positive, is how long a closed execution is kept:
+	// executions that closed longer ago are deleted with their history,
+	// every RetentionInterval (AWS keeps them 90 days). 0: kept for ever.
+	Retention time.Duration
+	// RetentionInterval is how often they are looked for (0: a tenth of
+	// Retention, between a second and an hour).
+	RetentionInterval time.Duration
+
 	// Tracer, when set, gives each run of a STANDARD execution in process
 	// (a start, a resume after a restart, a redrive) the engine.Tracer that
 	// observes its state visits (the web console keeps them). nil: runs
@@ -267,6 +275,8 @@ type Service struct {
 	express map[string]*expressChild // EXPRESS children started by a Task, by execution ARN
 
 	logs *logSink // execution log events (nil: none)
+
+	pages *pager // signs nextTokens
 }
 
 // New returns a service on opts.Store. It resumes nothing: call Start.
@@ -285,6 +295,11 @@ func New(opts Options) (*Service, error) {
 		tokens:   map[string]*run{},
 		shutdown: make(chan struct{}),
 	}
+	key, err := opts.Store.Secret(context.Background(), pageKeySecret, 32)
+	if err != nil {
+		return nil, fmt.Errorf("service: the page token key: %w", err)
+	}
+	s.pages = &pager{key: key}
 	if s.backend == nil {
 		s.backend = NewLocal()
 	}
@@ -328,6 +343,13 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	if len(exs) > 0 {
 		s.log.Info("resumed running executions", "count", len(exs))
+	}
+	if s.opts.Retention > 0 {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.keepRetention()
+		}()
 	}
 	return nil
 }

@@ -95,7 +95,7 @@ type listQualifiedIn struct {
 }
 
 func (s *Service) listStateMachineVersions(ctx context.Context, in *listQualifiedIn) (any, error) {
-	n, before, err := pageStart(in.MaxResults, in.NextToken, "ver", parseIntToken)
+	n, before, err := pageStart(s.pages, in.MaxResults, in.NextToken, "ver", intPos)
 	if err != nil {
 		return nil, tokenError(err)
 	}
@@ -108,7 +108,7 @@ func (s *Service) listStateMachineVersions(ctx context.Context, in *listQualifie
 		return nil, err
 	}
 	out := &listVersionsOut{StateMachineVersions: []versionOut{}}
-	vs, out.NextToken = pageEnd(vs, n, "ver", func(v *store.Version) string { return strconv.FormatInt(v.Number, 10) })
+	vs, out.NextToken = pageEnd(s.pages, vs, n, "ver", func(v *store.Version) string { return strconv.FormatInt(v.Number, 10) })
 	for _, v := range vs {
 		out.StateMachineVersions = append(out.StateMachineVersions, versionOut{CreationDate: ts(v.Created), StateMachineVersionArn: s.versionARN(v.MachineArn, v.Number)})
 	}

@@ -141,39 +141,65 @@ type authorization struct {
 //
 // A nil Verifier knows no credentials: it rejects every request.
 func (v *Verifier) Verify(r *http.Request, body []byte) *Error {
+	a, dateHeader, secret, aerr := v.verifyHeaders(r)
+	if aerr != nil {
+		return aerr
+	}
+	return verifyBody(r, body, a, dateHeader, secret)
+}
+
+// VerifyHeaders runs every check of Verify that does not need the body
+// (all but the payload hash and the signature itself): for a request whose
+// body is too large to read, so that an unauthenticated one still gets
+// the authentication error first.
+func (v *Verifier) VerifyHeaders(r *http.Request) *Error {
+	_, _, _, aerr := v.verifyHeaders(r)
+	return aerr
+}
+
+// verifyHeaders checks the Authorization header, the date and the
+// credential scope, and returns the parsed header, the date string signed
+// and the access key's secret.
+func (v *Verifier) verifyHeaders(r *http.Request) (*authorization, string, string, *Error) {
 	if v == nil {
 		v = &Verifier{}
 	}
 	raw := r.Header.Get("Authorization")
 	if raw == "" {
-		return newError(TypeMissingAuthenticationToken, "Request is missing Authentication Token")
+		return nil, "", "", newError(TypeMissingAuthenticationToken, "Request is missing Authentication Token")
 	}
 	a, aerr := parseAuthorization(raw, hasDateHeader(r))
 	if aerr != nil {
-		return aerr
+		return nil, "", "", aerr
 	}
 	// The operation and the body's type must be signed (as the SigV4
 	// rules ask of Content-Type and of x-amz-* headers): otherwise a
 	// captured request could be replayed as another operation.
 	for _, h := range mustSign {
 		if r.Header.Get(h) != "" && !signs(a.signedHeaders, h) {
-			return newError(TypeIncompleteSignature, "'%s' must be a 'SignedHeader' in the AWS Authorization.", h)
+			return nil, "", "", newError(TypeIncompleteSignature, "'%s' must be a 'SignedHeader' in the AWS Authorization.", h)
 		}
 	}
 	reqTime, dateHeader, aerr := requestTime(r, a)
 	if aerr != nil {
-		return aerr
+		return nil, "", "", aerr
 	}
 	if aerr := v.checkScope(a, reqTime); aerr != nil {
-		return aerr
+		return nil, "", "", aerr
 	}
 	if aerr := v.checkSkew(reqTime); aerr != nil {
-		return aerr
+		return nil, "", "", aerr
 	}
 	secret, ok := v.Credentials[a.accessKey]
 	if !ok {
-		return newError(TypeUnrecognizedClient, "The security token included in the request is invalid.")
+		return nil, "", "", newError(TypeUnrecognizedClient, "The security token included in the request is invalid.")
 	}
+	return a, dateHeader, secret, nil
+}
+
+// verifyBody checks the payload hash and the signature of a request whose
+// headers verifyHeaders accepted.
+func verifyBody(r *http.Request, body []byte, a *authorization, dateHeader, secret string) *Error {
 	payloadHash := hashHex(body)
 	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" && h != payloadHash {
 		return newError(TypeInvalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.")

@@ -192,7 +192,7 @@ func Open(ctx context.Context, path string, opts Options) (*SQLite, error) {
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
 	}
-	if _, err := s.w.ExecContext(ctx, schema+versionSchema); err != nil {
+	if _, err := s.w.ExecContext(ctx, schema+versionSchema+secretsSchema+retentionSchema); err != nil {
 		s.closeDBs()
 		return nil, fmt.Errorf("store: open %s: creating the schema: %w", path, err)
 	}

@@ -229,6 +229,15 @@ type Store interface {
 	// VersionStore keeps versions, aliases and execution origins.
 	VersionStore
 
+	// DeleteClosedExecutions deletes at most limit executions closed
+	// before before, oldest first, with everything recorded for them, and
+	// returns how many it deleted.
+	DeleteClosedExecutions(ctx context.Context, before time.Time, limit int) (int, error)
+
+	// Secret returns the secret named name: size random bytes, made and
+	// stored the first time it is asked for, the same ever after.
+	Secret(ctx context.Context, name string, size int) ([]byte, error)
+
 	// Flush returns once every write queued before it is durable.
 	Flush(ctx context.Context) error
 	// Close commits queued writes and closes the store.
