@@ -30,7 +30,7 @@ func queryName(m *model.Member, ec2 bool) string {
 		if m.QueryName != "" {
 			return m.QueryName
 		}
-		return PublicName(firstNonEmpty(m.XMLName, m.Name))
+		return upperFirst(firstNonEmpty(m.XMLName, m.Name))
 	}
 	return firstNonEmpty(m.XMLName, m.Name)
 }

@@ -157,8 +157,8 @@ type bound struct {
 }
 
 // bind matches the members of a parameter object to the shape's members:
-// by exact name, else by name ignoring case (Step Functions writes
-// restJson's camelCase members in PascalCase).
+// by their public name (PublicName), else by that name ignoring case
+// (Step Functions writes restJson's camelCase members in PascalCase).
 func bind(shape *model.Shape, o *value.Object, path string) ([]bound, error) {
 	out := make([]bound, 0, o.Len())
 	for i := 0; i < o.Len(); i++ {
@@ -177,12 +177,12 @@ func bind(shape *model.Shape, o *value.Object, path string) ([]bound, error) {
 
 func findMember(shape *model.Shape, name string) *model.Member {
 	for i := range shape.Members {
-		if shape.Members[i].Name == name {
+		if PublicName(shape.Members[i].Name) == name {
 			return &shape.Members[i]
 		}
 	}
 	for i := range shape.Members {
-		if strings.EqualFold(shape.Members[i].Name, name) {
+		if strings.EqualFold(PublicName(shape.Members[i].Name), name) {
 			return &shape.Members[i]
 		}
 	}
@@ -238,8 +238,20 @@ func expandHostPrefix(p string, shape *model.Shape, members []bound) (string, er
 }
 
 // PublicName is a member's name in Step Functions' JSON: the model's name
-// with its first letter in upper case.
+// with its first letter in upper case, and a member named Equals is
+// EqualsValue (Step Functions' documented rule: the SDK for Java 2.x
+// renames it, as it would clash with Object.equals; CloudTrail's and
+// GuardDuty's models have one).
 func PublicName(name string) string {
+	p := upperFirst(name)
+	if p == "Equals" {
+		return "EqualsValue"
+	}
+	return p
+}
+
+// upperFirst returns name with its first letter in upper case.
+func upperFirst(name string) string {
 	if name == "" || name[0] < 'a' || name[0] > 'z' {
 		return name
 	}
