@@ -20,6 +20,9 @@ func invokeSDK(ctx context.Context, inv *Invoker, t *integrations.Task, r resour
 		return nil, err
 	}
 	op, _ := operationName(r.action)
+	if m := eventStream(svc, op); m != "" {
+		return nil, fault.New(fault.Runtime, fmt.Sprintf("%s streams events (its %s member), which Step Functions' AWS SDK integration does not support; mock the task or call the service from a Lambda function", t.Resource, m))
+	}
 	res, err := inv.call(ctx, t, r, svc, op, t.Input)
 	if err != nil {
 		return nil, sdkError(svc, err)
@@ -28,6 +31,30 @@ func invokeSDK(ctx context.Context, inv *Invoker, t *integrations.Task, r resour
 		return integrations.Pending{}, nil
 	}
 	return res.out, nil
+}
+
+// eventStream returns the input or output member of operation op that is
+// an event stream (a streaming union, such as Bedrock's
+// InvokeModelWithResponseStream body), or "". Step Functions does not
+// offer such operations; sending the request and dropping the stream
+// would be a silent wrong result.
+func eventStream(svc *model.Service, op string) string {
+	o, ok := svc.Operation(op)
+	if !ok {
+		return ""
+	}
+	for _, target := range []string{o.Input, o.Output} {
+		sh := svc.Shape(target)
+		if sh == nil {
+			continue
+		}
+		for _, m := range sh.Members {
+			if ms := svc.Shape(m.Target); ms != nil && ms.Streaming && ms.Type == "union" {
+				return wire.PublicName(m.Name)
+			}
+		}
+	}
+	return ""
 }
 
 // operationName maps an ARN action (camelCase) to the API operation
