@@ -5,8 +5,9 @@ STATICCHECK_VERSION := v0.8.2
 FUZZTIME      ?= 15s
 BENCHTIME     ?= 1s
 BENCHCOUNT    ?= 1
+SOAKTIME      ?= 10m
 
-.PHONY: all build test deps unit conformance fuzz bench bench-peer lint staticcheck example clean console-assets console-assets-check
+.PHONY: all build test deps unit conformance fuzz soak bench bench-peer lint staticcheck example clean console-assets console-assets-check
 
 all: build
 
@@ -45,6 +46,14 @@ conformance:
 ## and testdata only; see scripts/fuzz.sh.
 fuzz:
 	GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+## soak: `stepwise serve` on a database file with a short --retention,
+## starting executions at a steady rate for SOAKTIME (10m by default),
+## sampling its resident memory and database size every 30 s: fails when
+## either keeps growing in the last third, or on any API error (see
+## TestSoak in cmd/stepwise/soak_test.go).
+soak:
+	STEPWISE_SOAK=$(SOAKTIME) $(GO) test -count=1 -timeout 0 -run '^TestSoak$$' -v ./cmd/stepwise
 
 ## bench: the Go benchmarks (engine/bench_test.go runs ../shared/bench's
 ## workloads in process); compare runs with benchstat.

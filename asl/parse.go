@@ -5,6 +5,8 @@ package asl
 
 import (
 	"bytes"
+	"fmt"
+	"unicode/utf8"
 
 	"github.com/stepwise/stepwise/asl/diag"
 	"github.com/stepwise/stepwise/asl/value"
@@ -108,6 +110,15 @@ func decode(data []byte, f Format) (any, *diag.Diagnostic) {
 		}
 	}
 	if f == FormatJSON {
+		// AWS refuses a definition that is not UTF-8; the decoder would
+		// read each bad byte as U+FFFD, changing names and values.
+		if !utf8.Valid(trimmed) {
+			return nil, &diag.Diagnostic{
+				Severity: diag.SeverityError,
+				Code:     diag.InvalidJSONDescription,
+				Message:  fmt.Sprintf("Invalid JSON: invalid UTF-8 at byte %d", firstInvalidUTF8(trimmed)),
+			}
+		}
 		// One copy of the text, which the decoded definition shares.
 		v, err := value.DecodeShared(string(trimmed))
 		if err != nil {
@@ -128,4 +139,17 @@ func decode(data []byte, f Format) (any, *diag.Diagnostic) {
 		}
 	}
 	return v, nil
+}
+
+// firstInvalidUTF8 is the offset of the first byte of data that is not
+// UTF-8 (len(data) when it all is).
+func firstInvalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
 }

@@ -190,6 +190,12 @@ func TestHostileInput(t *testing.T) {
 		{"invalid UTF-8 in a definition", func(t *testing.T) answer {
 			return h.post(t, "CreateStateMachine", []byte(`{"name":"u8","roleArn":"`+role+`","definition":"{\"StartAt\":\"\xff\",\"States\":{}}"}`))
 		}, answer{400, "SerializationException", ""}},
+		{"invalid UTF-8 in a definition, in the engine", func(t *testing.T) answer {
+			return runEngine(t, "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"Result\":\"\xff\",\"End\":true}}}", `{}`)
+		}, answer{0, "parse", "Invalid JSON: invalid UTF-8 at byte 54"}},
+		{"invalid UTF-8 in an input, in the engine: read as U+FFFD, as encoding/json does", func(t *testing.T) answer {
+			return runEngine(t, passDef(`"OutputPath":"$.a"`), "{\"a\":\"\xc3\x28\"}")
+		}, answer{200, "SUCCEEDED ", ""}},
 		{"invalid UTF-8 escaped as a lone surrogate in an input", func(t *testing.T) answer {
 			return h.postJSON(t, "StartExecution", map[string]any{"stateMachineArn": h.standard, "input": `{"a":"\ud800"}`})
 		}, answer{200, "", ""}},
