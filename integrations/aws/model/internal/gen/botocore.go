@@ -200,14 +200,48 @@ func convertBotocore(raw []byte) (*model.Service, error) {
 		}
 	}
 	if s.Protocol == model.RESTXML && s.XMLNamespace == "" {
+		// botocore writes the service's namespace on each request
+		// document: on the operation's input (route53) or on its payload
+		// member (s3).
+		for _, name := range names {
+			if in := m.Operations[name].Input; in != nil && in.XMLNamespace != nil && in.XMLNamespace.Prefix == "" {
+				s.XMLNamespace = in.XMLNamespace.URI
+				break
+			}
+		}
 		payloadNamespace(s)
 	}
+	labelsByMemberName(s)
 	return s, nil
 }
 
+// labelsByMemberName names every URI label after its member, as Smithy
+// does (botocore may name it differently: route53's HostedZoneId member
+// is the label {Id}).
+func labelsByMemberName(s *model.Service) {
+	for _, op := range s.Operations {
+		in := s.Shapes[op.Input]
+		if in == nil {
+			continue
+		}
+		for _, m := range in.Members {
+			if m.Location == model.InLabel && m.LocationName != m.Name {
+				op.URI = strings.Replace(op.URI, "{"+m.LocationName+"}", "{"+m.Name+"}", 1)
+				op.URI = strings.Replace(op.URI, "{"+m.LocationName+"+}", "{"+m.Name+"+}", 1)
+			}
+		}
+	}
+	for _, sh := range s.Shapes {
+		for i := range sh.Members {
+			if sh.Members[i].Location == model.InLabel {
+				sh.Members[i].LocationName = sh.Members[i].Name
+			}
+		}
+	}
+}
+
 // payloadNamespace moves the namespace of a restXml service's payload
-// members to the service, as the Smithy model has it: botocore writes the
-// service's xmlNamespace on every payload member instead.
+// members to the service (unless it has one), as the Smithy model has it.
 func payloadNamespace(s *model.Service) {
 	var payloads []*model.Member
 	for _, op := range s.Operations {
@@ -401,7 +435,7 @@ func (c *boConverter) shape(name string) (string, error) {
 	if sh.Union || sh.EventStream { // an event stream is a Smithy union
 		out.Type = "union"
 	}
-	if sh.XMLNamespace != nil {
+	if sh.XMLNamespace != nil && sh.XMLNamespace.Prefix == "" { // a prefixed one is its members' (see member)
 		out.XMLNamespace = sh.XMLNamespace.URI
 	}
 	if sh.Exception {
@@ -518,7 +552,13 @@ func (c *boConverter) member(name string, r *boRef, payload bool) (*model.Member
 	m.QueryName = r.QueryName
 	m.Flattened = r.Flattened || c.shapes[r.Shape].Flattened
 	m.Attribute = r.XMLAttribute
-	if ns := r.XMLNamespace; ns != nil {
+	ns := r.XMLNamespace
+	if sh := c.shapes[r.Shape]; ns == nil && sh.XMLNamespace != nil && sh.XMLNamespace.Prefix != "" {
+		// botocore writes S3 Grantee's xmlns:xsi on the shape, Smithy on
+		// the members that target it.
+		ns = sh.XMLNamespace
+	}
+	if ns != nil {
 		m.XMLNamespace = ns.URI
 		if ns.Prefix != "" {
 			m.XMLNamespace = ns.Prefix + "=" + ns.URI
