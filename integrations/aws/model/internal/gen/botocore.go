@@ -188,7 +188,7 @@ func convertBotocore(raw []byte) (*model.Service, error) {
 	s.Prefix = javaClientName(md.ServiceID)
 	s.Name = strings.ToLower(s.Prefix)
 
-	c := &boConverter{shapes: m.Shapes, svc: s, json: strings.Contains(s.Protocol, "son")}
+	c := &boConverter{shapes: m.Shapes, svc: s, json: s.Protocol == model.AWSJSON10 || s.Protocol == model.AWSJSON11 || s.Protocol == model.RESTJSON1}
 	names := make([]string, 0, len(m.Operations))
 	for name := range m.Operations {
 		names = append(names, name)
@@ -480,17 +480,23 @@ func (c *boConverter) shape(name string) (string, error) {
 	return name, nil
 }
 
-// target returns the member target for a reference; a string member
+// target returns the member target for a reference. A string member
 // marked jsonvalue (Smithy's mediaType application/json on its shape)
-// targets a named shape carrying the media type.
+// targets a shape of its own carrying the media type: botocore's shape
+// may be a plain string other members share (lexruntime's String).
 func (c *boConverter) target(r *boRef) (string, error) {
 	t, err := c.shape(r.Shape)
 	if err != nil || !r.JSONValue || t != ".string" {
 		return t, err
 	}
-	c.svc.Shapes[r.Shape] = &model.Shape{Type: "string", MediaType: "application/json"}
-	return r.Shape, nil
+	name := syntheticJSONValue + r.Shape
+	c.svc.Shapes[name] = &model.Shape{Type: "string", MediaType: "application/json"}
+	return name, nil
 }
+
+// syntheticJSONValue starts the name of the shape a jsonvalue member
+// targets.
+const syntheticJSONValue = "SyntheticJsonValue_"
 
 // part converts a list member or a map key or value: its locationName is
 // its XML name.

@@ -11,7 +11,8 @@ import (
 // The testdata are excerpts of the same services' models from both inputs
 // (a few operations and every shape they reach, documentation left out):
 // smithy/NAME.json from api-models-aws at 56c8953, botocore/NAME.json
-// from botocore 1.43.11. One service or more per protocol.
+// from botocore 1.43.11. One service or more per protocol, and operations
+// that exercise what the conversion has to undo (see data/README.md).
 var excerpts = []struct {
 	name, protocol string
 	operations     int
@@ -44,6 +45,7 @@ var excerpts = []struct {
 		`GetBucketAcl output: {"t":"structure","x":"AccessControlPolicy"}, {"t":"structure"}`,
 		`ListObjectsV2 output: {"t":"structure","x":"ListBucketResult"}, {"t":"structure"}`,
 	}},
+	{name: "lexruntimeservice", protocol: model.RESTJSON1, operations: 1}, // jsonvalue headers
 	{name: "route53", protocol: model.RESTXML, operations: 3, newer: []string{
 		"CreateHostedZone output.HostedZone.Features only in the second",
 	}},
