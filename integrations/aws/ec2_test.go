@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"testing"
 
 	"github.com/stepwise/stepwise/asl/value"
@@ -153,7 +154,24 @@ func TestEC2RunInstances(t *testing.T) {
 	if got := value.EncodeString(out); !sameJSON(t, got, want) {
 		t.Fatalf("runInstances = %s\nwant %s", got, want)
 	}
+
+	// ClientToken is RunInstances' idempotency token: left out, it is a
+	// new UUID on each call.
+	tokens := map[string]bool{}
+	for i := 0; i < 2; i++ {
+		if _, err := inv.Invoke(ctx(t), task("arn:aws:states:::aws-sdk:ec2:runInstances", `{"ImageId":"ami-0abcdef1234567890","MinCount":1,"MaxCount":1}`)); err != nil {
+			t.Fatal(err)
+		}
+		form, _ := url.ParseQuery(srv.last(t).Body)
+		tok := form.Get("ClientToken")
+		if !uuidPattern.MatchString(tok) || tokens[tok] {
+			t.Fatalf("ClientToken %q (seen %v), want a new UUID", tok, tokens)
+		}
+		tokens[tok] = true
+	}
 }
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 // TestEC2Error: EC2 models no error shapes, so every EC2 error is the
 // unmodeled one, Ec2.Ec2Exception (as the Java SDK v2's Ec2Exception),
