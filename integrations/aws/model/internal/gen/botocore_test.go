@@ -77,3 +77,23 @@ func TestBotocoreMatchesSmithy(t *testing.T) {
 		})
 	}
 }
+
+// TestMerge: named services replace or add botocore's; without names only
+// the services the Smithy models lack are added.
+func TestMerge(t *testing.T) {
+	smithy := func() map[string]*model.Service {
+		return map[string]*model.Service{"s3": {SDKID: "smithy"}, "sns": {SDKID: "smithy"}}
+	}
+	boto := map[string]*model.Service{"s3": {SDKID: "boto"}, "ec2": {SDKID: "boto"}, "sns": {SDKID: "boto"}}
+	got := smithy()
+	if err := merge(got, boto, ""); err != nil || len(got) != 3 || got["s3"].SDKID != "smithy" || got["ec2"].SDKID != "boto" {
+		t.Fatalf("merge all missing: %v %v", got, err)
+	}
+	got = smithy()
+	if err := merge(got, boto, "ec2, s3"); err != nil || len(got) != 3 || got["s3"].SDKID != "boto" || got["sns"].SDKID != "smithy" || got["ec2"] == nil {
+		t.Fatalf("merge named: %v %v", got, err)
+	}
+	if err := merge(smithy(), boto, "nosuch"); err == nil {
+		t.Fatal("merge of an unknown service succeeded")
+	}
+}

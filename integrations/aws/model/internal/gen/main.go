@@ -121,10 +121,10 @@ func loadBotocore(dir string) (map[string]*model.Service, error) {
 			continue
 		}
 		f, err := botocoreFile(filepath.Join(dir, d.Name()))
-		if err != nil || f == "" {
-			if err != nil {
-				return nil, err
-			}
+		if err != nil {
+			return nil, err
+		}
+		if f == "" {
 			continue
 		}
 		s, err := convertBotocoreFile(f)
