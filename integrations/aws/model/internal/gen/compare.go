@@ -18,6 +18,7 @@ func compareAll(smithy, boto map[string]*model.Service) error {
 		}
 	}
 	sort.Strings(names)
+	fmt.Println("compare: each difference shows the Smithy table's side first, then botocore's")
 	same := 0
 	for _, name := range names {
 		d, missing := diffServices(smithy[name], boto[name])
