@@ -2,7 +2,8 @@
 // driven by: for every service its wire protocol, signing name, endpoint
 // prefix and JSON target prefix, and for every operation its HTTP binding
 // and input, output and error shapes. The tables are generated from AWS's
-// Smithy JSON models (github.com/aws/api-models-aws) by internal/gen and
+// Smithy JSON models (github.com/aws/api-models-aws), and for services
+// missing there (EC2) from botocore's JSON models, by internal/gen and
 // embedded compressed, one file per service; a service's table is decoded
 // the first time it is asked for, so package initialisation costs nothing.
 package model

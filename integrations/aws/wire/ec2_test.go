@@ -8,8 +8,9 @@ import (
 	"github.com/stepwise/stepwise/integrations/aws/model"
 )
 
-// ec2Service is a small ec2Query model (the fetched models lack EC2's):
-// DescribeInstances with a list of ids and a list of filters.
+// ec2Service is a small hand-written ec2Query model: DescribeInstances
+// with a list of ids and a list of filters. The generated EC2 table is
+// tested in internal/gen and in package aws.
 func ec2Service() *model.Service {
 	return &model.Service{
 		Name: "ec2", Prefix: "Ec2", Protocol: model.EC2Query, Version: "2016-11-15", SigningName: "ec2", EndpointPrefix: "ec2",
