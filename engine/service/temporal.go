@@ -114,9 +114,11 @@ const DefaultTemporalTaskQueue = "stepwise"
 // API request (a signal, a query).
 const callTimeout = 30 * time.Second
 
-// finishPulls is how many times the end of a closed execution's history is
-// asked for before the execution's end is recorded without it.
-const finishPulls = 5
+// finishBudget is how long the end of a closed execution's history is
+// asked for before the execution's end is recorded without it: a worker
+// answers by replaying the closed workflow, which can take minutes when
+// it is busy with a burst of executions.
+const finishBudget = 5 * time.Minute
 
 func (t *Temporal) taskQueue() string {
 	if t.TaskQueue == "" {
@@ -165,9 +167,7 @@ func (t *Temporal) Run(ctx context.Context, run *Run) (*engine.Result, error) {
 	// A stop right after the start does not cut the start short: the
 	// workflow starts, then the stop below cancels it and it records the
 	// abort (a start cut short left no history, and an error in the log).
-	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
-	wr, err := t.startOrAttach(sctx, run)
-	scancel()
+	wr, err := t.start(ctx, run)
 	if err != nil {
 		return nil, fmt.Errorf("service: starting the workflow of %s: %w", run.Key, err)
 	}
@@ -229,6 +229,44 @@ func (t *Temporal) Run(ctx context.Context, run *Run) (*engine.Result, error) {
 	}
 }
 
+// startAttempts bounds how many times start asks Temporal to start an
+// execution's workflow when it does not answer in time or is overloaded.
+const startAttempts = 6
+
+// start starts (or attaches to) the workflow of run. The execution's start
+// was acknowledged already, so a Temporal that does not answer in time or
+// sheds load is asked again, with growing pauses, rather than the
+// execution failed; a start that went through although its answer was
+// lost is attached to.
+func (t *Temporal) start(ctx context.Context, run *Run) (client.WorkflowRun, error) {
+	for attempt := 1; ; attempt++ {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+		wr, err := t.startOrAttach(sctx, run)
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if attempt > 1 && errors.As(err, &started) {
+			wr, err = t.Client.GetWorkflow(sctx, run.Key, ""), nil
+		}
+		cancel()
+		if err == nil || !transientStartError(err) || attempt == startAttempts {
+			return wr, err
+		}
+		t.log().Warn("starting the workflow of an execution: asking again", "execution", run.Key, "attempt", attempt, "error", err)
+		time.Sleep(time.Duration(attempt) * time.Second)
+	}
+}
+
+// transientStartError reports whether a failed start may succeed when
+// asked again: Temporal did not answer in time, or was overloaded or
+// unreachable for a moment.
+func transientStartError(err error) bool {
+	var (
+		unavailable *serviceerror.Unavailable
+		exhausted   *serviceerror.ResourceExhausted
+		deadline    *serviceerror.DeadlineExceeded
+	)
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &unavailable) || errors.As(err, &exhausted) || errors.As(err, &deadline)
+}
+
 // finish copies the rest of the history and converts the workflow's
 // result.
 func (t *Temporal) finish(run *Run, h *historyCopy, o outcome) (*engine.Result, error) {
@@ -240,17 +278,16 @@ func (t *Temporal) finish(run *Run, h *historyCopy, o outcome) (*engine.Result, 
 	// execution's end must not be recorded with part of its history
 	// missing, so it is asked again.
 	var err error
-	for attempt := 0; attempt < finishPulls; attempt++ {
-		if attempt > 0 {
-			time.Sleep(time.Duration(attempt) * time.Second)
-		}
+	deadline := time.Now().Add(finishBudget)
+	for attempt := 1; ; attempt++ {
 		qctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		err = h.pull(qctx)
 		cancel()
-		if err == nil {
+		if err == nil || time.Now().After(deadline) {
 			break
 		}
-		t.log().Warn("copying the end of an execution's history", "execution", run.Key, "attempt", attempt+1, "error", err)
+		t.log().Warn("copying the end of an execution's history: asking again", "execution", run.Key, "attempt", attempt, "error", err)
+		time.Sleep(min(time.Duration(attempt), 10) * time.Second)
 	}
 	if err != nil {
 		t.log().Error("copying the history of an execution: its last events are missing", "execution", run.Key, "error", err)
