@@ -224,7 +224,7 @@ func (p *Program) compileGraph(g *asl.Graph) *graphPlan {
 			p.unsupported = append(p.unsupported, diag.Diagnostic{
 				Severity: diag.SeverityWarning,
 				Code:     UnsupportedCode,
-				Location: diag.Pointer(c.Location, u.field),
+				Location: diag.Pointer(c.Location, fieldSegments(u.field)...),
 				Message: fmt.Sprintf("Stepwise cannot run the field '%s' (%s) of state '%s' yet: an execution that reaches the state fails with States.Runtime",
 					u.field, u.reason, c.Name),
 			})
@@ -340,4 +340,15 @@ func mentions(v any, sub string) bool {
 		}
 	}
 	return false
+}
+
+// fieldSegments splits an unsupported field's name ("ItemReader/Resource",
+// "Catch/0/Output") into the segments of its JSON pointer.
+func fieldSegments(field string) []any {
+	parts := strings.Split(field, "/")
+	segs := make([]any, len(parts))
+	for i, p := range parts {
+		segs[i] = p
+	}
+	return segs
 }

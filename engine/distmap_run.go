@@ -267,13 +267,6 @@ func (sc *stateRun) noObjects(field string) *stateError {
 		"set engine.Options.Objects (items.Dir or items.NewS3), or mock the Map state's ItemReader in the test case.")
 }
 
-// stateMocker is an Invoker that tells which states it mocks
-// (integrations/mock's Invoker): a Map state it mocks has its ItemReader
-// mocked, the mocked result being the items.
-type stateMocker interface {
-	Handles(t *integrations.Task) bool
-}
-
 // prepareReader evaluates the ItemReader and returns what opens it.
 func (sc *stateRun) prepareReader(ctx context.Context, s *asl.Map, rp *readerPlan, in any) (func(context.Context) (itemSource, error), error) {
 	ex := sc.ex
@@ -380,21 +373,19 @@ func (sc *stateRun) prepareReader(ctx context.Context, s *asl.Map, rp *readerPla
 		*dst = str
 	}
 	// A mocked ItemReader: the mocked result is the items.
-	if m, ok := ex.opts.Invoker.(stateMocker); ok {
+	if m, ok := ex.opts.Invoker.(integrations.StateMocker); ok && m.MocksState(sc.c.Name) {
 		t := &integrations.Task{StateName: sc.c.Name, Resource: rp.resource, Input: params, Execution: ex.taskExec}
-		if m.Handles(t) {
-			return func(ctx context.Context) (itemSource, error) {
-				v, err := ex.rt.Invoke(ctx, ex.opts.Invoker, t)
-				if err != nil {
-					return nil, readerError(err)
-				}
-				arr, ok := v.([]any)
-				if !ok {
-					return nil, &stateError{name: fault.ItemReaderFailed, cause: "The mocked result of the ItemReader of state '" + sc.c.Name + "' must be an array of items, not " + value.TypeName(v)}
-				}
-				return &sliceSource{items: arr}, nil
-			}, nil
-		}
+		return func(ctx context.Context) (itemSource, error) {
+			v, err := ex.rt.Invoke(ctx, ex.opts.Invoker, t)
+			if err != nil {
+				return nil, readerError(err)
+			}
+			arr, ok := v.([]any)
+			if !ok {
+				return nil, &stateError{name: fault.ItemReaderFailed, cause: "The mocked result of the ItemReader of state '" + sc.c.Name + "' must be an array of items, not " + value.TypeName(v)}
+			}
+			return &sliceSource{items: arr}, nil
+		}, nil
 	}
 	if ex.opts.NoObjects != "" || ex.opts.Objects == nil {
 		return nil, sc.noObjects("ItemReader")
