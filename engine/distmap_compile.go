@@ -10,6 +10,7 @@ import (
 	"github.com/stepwise/stepwise/asl/jsonpath"
 	"github.com/stepwise/stepwise/asl/template"
 	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/integrations/items"
 )
 
 // This file compiles a Distributed Map's ItemReader, ItemBatcher and
@@ -19,9 +20,9 @@ import (
 
 // Resources of a Distributed Map's reader and writer.
 const (
-	resGetObject     = "arn:aws:states:::s3:getObject"
-	resListObjectsV2 = "arn:aws:states:::s3:listObjectsV2"
-	resPutObject     = "arn:aws:states:::s3:putObject"
+	resGetObject     = items.ResourceGetObject
+	resListObjectsV2 = items.ResourceListObjectsV2
+	resPutObject     = items.ResourcePutObject
 )
 
 // distPlan is a Map with an ItemReader, an ItemBatcher or a ResultWriter.
@@ -65,7 +66,7 @@ type writerPlan struct {
 // Members each part accepts.
 var (
 	readerFields       = []string{"Resource", "Parameters", "Arguments", "ReaderConfig"}
-	readerConfigFields = []string{"InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems", "MaxItemsPath"}
+	readerConfigFields = []string{"InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems", "MaxItemsPath", "Transformation", "ManifestType"}
 	batcherFields      = []string{"MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", "BatchInput"}
 	writerFields       = []string{"Resource", "Parameters", "Arguments", "WriterConfig"}
 	writerConfigFields = []string{"OutputType", "Transformation"}

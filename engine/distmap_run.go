@@ -328,6 +328,10 @@ func (sc *stateRun) prepareReader(ctx context.Context, s *asl.Map, rp *readerPla
 				rcfg.CSVHeaderLocation, _ = v.(string)
 			case "CSVDelimiter":
 				rcfg.CSVDelimiter, _ = v.(string)
+			case "Transformation":
+				rcfg.Transformation, _ = v.(string)
+			case "ManifestType":
+				rcfg.ManifestType, _ = v.(string)
 			case "CSVHeaders":
 				arr, ok := v.([]any)
 				if !ok {
