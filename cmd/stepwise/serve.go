@@ -92,7 +92,7 @@ flags:
   --execution-logs FILE     where the log events of state machines with a loggingConfiguration
                             go, one CloudWatch-Logs-shaped JSON line each (default "-": stderr;
                             the file is appended to)
-` + serveConsoleUsage + serveTemporalUsage
+` + objectsUsage + serveConsoleUsage + serveTemporalUsage
 
 // credFlags is the repeatable --auth-credentials flag.
 type credFlags []string
@@ -123,6 +123,7 @@ type serveFlags struct {
 	execLogs     string
 	temporal     serveTemporalFlags
 	console      consoleFlag
+	objects      *objectsFlag
 }
 
 func parseServeFlags(args []string) (*serveFlags, error) {
@@ -141,6 +142,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.DurationVar(&f.activityPoll, "activity-poll", 60*time.Second, "")
 	fs.StringVar(&f.logLevel, "log-level", "info", "")
 	fs.StringVar(&f.execLogs, "execution-logs", "-", "")
+	f.objects = addObjectsFlag(fs)
 	addServeTemporalFlags(fs, &f.temporal)
 	addServeConsoleFlags(fs, &f.console)
 	if err := fs.Parse(args); err != nil {
@@ -229,6 +231,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 
 	opts := service.Options{Region: f.region, AccountID: f.account, Logger: log, ActivityPollTimeout: f.activityPoll, ExecutionLogs: stderr}
+	if opts.Objects, err = f.objects.objects(); err != nil {
+		fmt.Fprintf(stderr, "stepwise serve: %v\n", err)
+		return 2
+	}
 	if f.execLogs != "-" && f.execLogs != "" {
 		lf, err := os.OpenFile(f.execLogs, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
