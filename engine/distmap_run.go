@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/fault"
@@ -84,6 +85,12 @@ func (ex *execution) runDistributed(ctx context.Context, sc *stateRun, s *asl.Ma
 			result, ferr = ex.test.mockResults()
 		} else {
 			result, ferr = run.execute(ctx)
+			var se *stateError
+			if errors.As(ferr, &se) && se.name == fault.Runtime && !strings.HasPrefix(se.cause, "An error occurred") {
+				// The object store's own States.Runtime (none configured):
+				// name the state, as the engine's do.
+				ferr = &stateError{name: se.name, cause: sc.prefix() + se.cause}
+			}
 		}
 		if isAbort(ferr) || (ferr == nil && ctx.Err() != nil) {
 			ex.emit(sc.th, "MapStateAborted", nil)
