@@ -271,7 +271,7 @@ func (sc *stateRun) noObjects(field string) *stateError {
 	}
 	return sc.runtimeErr("The field '" + field + "' of state '" + sc.c.Name + "' needs an object store to read items from and write results to, and none was given: " +
 		"run with --s3-root DIR (a directory standing in for S3: DIR/<bucket>/<key>) on stepwise run, test or serve, " +
-		"set engine.Options.Objects (items.Dir or items.NewS3), or mock the Map state's ItemReader in the test case.")
+		"set engine.Options.Objects or stepwisetest.Objects (items.Dir or items.NewS3), or mock the Map state in the test case (its ItemReader's items).")
 }
 
 // prepareReader evaluates the ItemReader and returns what opens it.
