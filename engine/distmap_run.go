@@ -208,7 +208,8 @@ type itemSource interface {
 	Close() error
 }
 
-// sliceSource is an itemSource over items in memory.
+// sliceSource is an itemSource over items in memory (the state input's,
+// which it leaves as they are: the input is still the state's).
 type sliceSource struct {
 	items []any
 	i     int
@@ -219,7 +220,6 @@ func (s *sliceSource) Next(context.Context) (any, error) {
 		return nil, io.EOF
 	}
 	v := s.items[s.i]
-	s.items[s.i] = nil
 	s.i++
 	return v, nil
 }
@@ -245,7 +245,6 @@ func (sc *stateRun) prepareRun(ctx context.Context, s *asl.Map, cfg *mapConfig, 
 		r.openReader = open
 	} else {
 		items := cfg.items
-		cfg.items = nil
 		r.openReader = func(context.Context) (itemSource, error) { return &sliceSource{items: items}, nil }
 	}
 	if dp.batcher != nil {

@@ -428,3 +428,30 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	r.c.read += int64(n)
 	return n, err
 }
+
+// A retried Distributed Map runs its input's items again, and the state's
+// input is left as it was (ResultPath merges into it).
+func TestDistributedMapRetryKeepsTheItems(t *testing.T) {
+	calls := 0
+	inv := integrations.InvokerFunc(func(ctx context.Context, task *integrations.Task) (any, error) {
+		calls++
+		if calls == 1 {
+			return nil, fault.New("Flaky", "first call fails")
+		}
+		return task.Input, nil
+	})
+	def := distMap(`"ItemsPath":"$.items","ItemBatcher":{"MaxItemsPerBatch":2},"ResultPath":"$.done",
+		"Retry":[{"ErrorEquals":["States.ExceedToleratedFailureThreshold"],"MaxAttempts":1,"IntervalSeconds":1}]`,
+		`"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}`)
+	res := runDist(t, def, `{"items":[1,2,3]}`, engine.Options{Invoker: inv})
+	wantSucceeded(t, res, `{"items":[1,2,3],"done":[{"Items":[1,2]},{"Items":[3]}]}`)
+	want := "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunFailed MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded"
+	if got := types(res); got != want {
+		t.Fatalf("events\n got %s\nwant %s", got, want)
+	}
+	for _, e := range res.Events {
+		if d, ok := e.Details.(*history.MapStateStartedEventDetails); ok && d.Length != 3 {
+			t.Errorf("MapStateStarted length %d, want 3", d.Length)
+		}
+	}
+}
