@@ -96,7 +96,7 @@ func TestReaders(t *testing.T) {
 			err: fault.ItemReaderFailed, cause: "CSV headers cannot contain duplicates."},
 		// The documented quoting rules.
 		{name: "csv quoting", files: map[string]string{"f.csv": "a,b\n\"x,y\",\"line\nbreak\"\n\"say \"\"hi\"\"\",plain \"q\"\nC:\\\\Program Files\\\\App.exe,a\\,b\n\\\"q\\\",\\x\r\n"},
-			cfg: get("f.csv", "CSV"),
+			cfg:  get("f.csv", "CSV"),
 			want: `[{"a":"x,y","b":"line\nbreak"},{"a":"say \"hi\"","b":"plain \"q\""},{"a":"C:\\Program Files\\App.exe","b":"a,b"},{"a":"\"q\"","b":"x"}]`},
 		{name: "csv delimiters", files: map[string]string{"t.csv": "a\tb c\n1\t2 3\n", "s.csv": "a;b\n1;2\n", "p.csv": "a b\n1 2\n"},
 			cfg:  with(get("t.csv", "CSV"), func(c *ReaderConfig) { c.CSVDelimiter = "TAB" }),
