@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/stepwise/stepwise/asl/value"
 )
@@ -228,11 +229,27 @@ func (p *csvParser) record() ([]string, error) {
 		p.fields = p.fields[:0]
 		start := 0
 		for _, end := range p.ends {
-			p.fields = append(p.fields, s[start:end])
+			// (A field's validity is its own: the record "\xd0,\x80" is
+			// valid UTF-8 without its delimiter, its two fields are not.)
+			p.fields = append(p.fields, replaceInvalid(s[start:end]))
 			start = end
 		}
 		return p.fields, nil
 	}
+}
+
+// replaceInvalid replaces each byte of s that is not part of a UTF-8
+// character by U+FFFD, as a Java decoder reading the object as UTF-8 does.
+func replaceInvalid(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for _, r := range s {
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // scan reads one record into buf and ends. It returns the number of bytes

@@ -1,0 +1,90 @@
+package items
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/value"
+)
+
+// memObject is an Objects of one object held in memory.
+type memObject []byte
+
+func (m memObject) Open(ctx context.Context, bucket, key, versionID string) (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(m)), nil
+}
+func (m memObject) List(ctx context.Context, bucket, prefix, token string) (ListPage, error) {
+	return ListPage{}, nil
+}
+func (m memObject) Put(ctx context.Context, bucket, key string, body []byte) error { return nil }
+
+// FuzzReaders feeds arbitrary bytes to the CSV, JSON and JSONL readers:
+// none may panic, each ends with io.EOF or a States.ItemReaderFailed, and
+// every item is a value the engine can encode and decode again.
+func FuzzReaders(f *testing.F) {
+	for _, seed := range []string{
+		"", "[]", `[1,{"a":[2]},"x"]`, `{"a":1}`, "[1,", "a,b\n1,2\n", "\"a\"\"b\",c\\,d\n\"x\ny\",z\r\n",
+		"{\"a\":1}\n\n[2]\n", "\\", "\"", "a\n\"", string([]byte{0x1f, 0x8b, 0, 0}), "\xff\xfe", "a\tb|c;d e\n1\t2|3;4 5",
+	} {
+		for kind := range byte(6) {
+			f.Add(kind, []byte(seed))
+		}
+	}
+	f.Fuzz(func(t *testing.T, kind byte, data []byte) {
+		cfg := ReaderConfig{Resource: ResourceGetObject, Bucket: "b", Key: "k"}
+		switch kind % 6 {
+		case 0:
+			cfg.InputType = "JSON"
+		case 1:
+			cfg.InputType = "JSONL"
+		case 2:
+			cfg.InputType = "CSV"
+		case 3:
+			cfg.InputType, cfg.CSVHeaderLocation, cfg.CSVHeaders = "CSV", "GIVEN", []string{"a", "b", ""}
+		case 4:
+			cfg.InputType, cfg.CSVDelimiter = "CSV", "TAB"
+		case 5:
+			cfg.InputType, cfg.CSVDelimiter = "CSV", "PIPE"
+		}
+		ctx := context.Background()
+		r, err := NewReader(ctx, memObject(data), cfg)
+		if err != nil {
+			checkFault(t, err)
+			return
+		}
+		defer r.Close()
+		for i := 0; ; i++ {
+			v, err := r.Next(ctx)
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				checkFault(t, err)
+				if _, again := r.Next(ctx); again == nil || again == io.EOF {
+					t.Fatalf("Next after the error %v went on: %v", err, again)
+				}
+				return
+			}
+			if i > len(data) {
+				t.Fatalf("more items (%d) than bytes (%d)", i, len(data))
+			}
+			enc := value.Encode(v)
+			back, derr := value.Decode(enc)
+			if derr != nil || !value.EqualStrict(back, v) {
+				t.Fatalf("item %s does not survive encoding: %v", enc, derr)
+			}
+		}
+	})
+}
+
+func checkFault(t *testing.T, err error) {
+	t.Helper()
+	var fe *fault.Error
+	if !errors.As(err, &fe) || fe.Name != fault.ItemReaderFailed {
+		t.Fatalf("error %v (%T), want States.ItemReaderFailed", err, err)
+	}
+}
