@@ -194,6 +194,7 @@ type mapRun struct {
 
 	held    any // an item read that did not fit the last batch
 	hasHeld bool
+	sizeBuf []byte // the JSON text of the item being batched by size
 
 	read, failures, running int // items read, items failed, children running
 	nChildren               int
@@ -722,7 +723,8 @@ func (r *mapRun) nextBatch(ctx context.Context) ([]any, bool) {
 			break
 		}
 		if r.maxBytes > 0 {
-			n := int64(len(value.EncodeString(v)))
+			r.sizeBuf = value.Append(r.sizeBuf[:0], v)
+			n := int64(len(r.sizeBuf))
 			if len(batch) > 0 {
 				n++ // the comma
 			}
