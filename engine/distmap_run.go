@@ -93,6 +93,9 @@ func (ex *execution) runDistributed(ctx context.Context, sc *stateRun, s *asl.Ma
 			}
 		}
 		if isAbort(ferr) || (ferr == nil && ctx.Err() != nil) {
+			// The execution is stopping (stopped, timed out, or a failing
+			// sibling branch): the map run is aborted with it.
+			ex.emit(sc.th, "MapRunAborted", nil)
 			ex.emit(sc.th, "MapStateAborted", nil)
 			if ferr == nil {
 				ferr = ctx.Err()

@@ -455,3 +455,17 @@ func TestDistributedMapRetryKeepsTheItems(t *testing.T) {
 		}
 	}
 }
+
+// A Distributed Map whose execution stops (here, times out) records its
+// map run aborted, then the state.
+func TestDistributedMapAborted(t *testing.T) {
+	for _, members := range []string{`"ItemsPath":"$.items"`, `"ItemsPath":"$.items","ItemBatcher":{"MaxItemsPerBatch":2}`} {
+		def := `{"TimeoutSeconds":10,"StartAt":"M","States":{"M":{"Type":"Map",` + members + `,
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}},"End":true}}}`
+		res := runDist(t, def, `{"items":[1,2,3]}`, engine.Options{})
+		want := "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunAborted MapStateAborted ExecutionTimedOut"
+		if got := types(res); res.Status != engine.StatusTimedOut || got != want {
+			t.Fatalf("%s: %s\n got %s\nwant %s", members, res.Status, got, want)
+		}
+	}
+}

@@ -60,6 +60,9 @@ func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in an
 			results, ferr = ex.runIterations(ctx, sc, s, cfg, in)
 		}
 		if isAbort(ferr) || (ferr == nil && ctx.Err() != nil) {
+			if cfg.distributed {
+				ex.emit(sc.th, "MapRunAborted", nil)
+			}
 			ex.emit(sc.th, "MapStateAborted", nil)
 			if ferr == nil {
 				ferr = ctx.Err()
