@@ -469,3 +469,29 @@ func TestDistributedMapAborted(t *testing.T) {
 		}
 	}
 }
+
+// As AWS recorded it (LocalStack's test_map_item_reader_base_json_with_items_path):
+// with an ItemReader, ItemsPath is not read, whether it names the state
+// input, the reader's items or nothing.
+func TestDistributedMapItemReaderIgnoresItemsPath(t *testing.T) {
+	objs := objectDir(t, map[string]string{"bkt/file.json": `[["from-bucket-item-0"]]`})
+	for _, p := range []string{"$.from_previous", "$[0]", "$.no_such_path_in_bucket_result"} {
+		def := distMap(`"MaxConcurrency":1,"ItemsPath":"`+p+`","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket.$":"$.Bucket","Key.$":"$.Key"},"ReaderConfig":{"InputType":"JSON"}}`, "")
+		res := runDist(t, def, `{"Bucket":"bkt","Key":"file.json","from_previous":["from-previous-item-0"]}`, engine.Options{Objects: objs})
+		wantSucceeded(t, res, `[["from-bucket-item-0"]]`)
+	}
+}
+
+// As AWS recorded it (LocalStack's test_map_item_batching_base_json_max_per_batch_jsonata):
+// JSONata batcher settings, MaxItems 2, and the batch's BatchInput before
+// its Items.
+func TestDistributedMapJSONataBatchAsAWS(t *testing.T) {
+	objs := objectDir(t, map[string]string{"bkt/file.json": `[{"verdict":"true","statement_date":"6/11/2008","statement_source":"speech"},
+		{"verdict":"false","statement_date":"6/7/2022","statement_source":"television"},{"verdict":"mostly-true","statement_date":"5/18/2016","statement_source":"news"}]`})
+	def := `{"QueryLanguage":"JSONata","StartAt":"BatchMapState","States":{"BatchMapState":{"Type":"Map",
+		"ItemReader":{"ReaderConfig":{"InputType":"JSON","MaxItems":2},"Resource":"arn:aws:states:::s3:getObject","Arguments":{"Bucket":"{% $states.input.Bucket %}","Key":"{% $states.input.Key %}"}},
+		"ItemBatcher":{"MaxItemsPerBatch":"{% $states.input.MaxItemsPerBatch %}","MaxInputBytesPerBatch":"{% $states.input.MaxInputBytesPerBatch %}","BatchInput":{"BatchTimestamp":"{% $states.context.State.EnteredTime %}"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"ProcessBatch","States":{"ProcessBatch":{"Type":"Pass","End":true}}},"End":true}}}`
+	res := runDist(t, def, `{"Bucket":"bkt","Key":"file.json","MaxItemsPerBatch":2,"MaxInputBytesPerBatch":150000}`, engine.Options{Objects: objs})
+	wantSucceeded(t, res, `[{"BatchInput":{"BatchTimestamp":"2024-01-01T00:00:00.000Z"},"Items":[{"verdict":"true","statement_date":"6/11/2008","statement_source":"speech"},{"verdict":"false","statement_date":"6/7/2022","statement_source":"television"}]}]`)
+}
