@@ -216,7 +216,19 @@ func newReader(ctx context.Context, objs Objects, cfg ReaderConfig) (Reader, err
 			if cfg.InputType == "" {
 				return nil, readerFailed("ReaderConfig.InputType is required when Transformation is LOAD_AND_FLATTEN")
 			}
-			return &flattener{objs: objs, cfg: cfg, list: l}, nil
+			// The items of every listed object. Keys ending in a slash
+			// (the folders the S3 console creates) hold no data.
+			return &chain{objs: objs, cfg: cfg, next: func(ctx context.Context) (string, string, error) {
+				for {
+					o, err := l.nextInfo(ctx)
+					if err != nil {
+						return "", "", err
+					}
+					if !strings.HasSuffix(o.Key, "/") {
+						return l.bucket, o.Key, nil
+					}
+				}
+			}}, nil
 		}
 		return nil, readerFailed("unknown ReaderConfig.Transformation %q: expected NONE or LOAD_AND_FLATTEN", cfg.Transformation)
 	case ResourceGetObject:
