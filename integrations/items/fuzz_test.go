@@ -28,15 +28,15 @@ func (m memObject) Put(ctx context.Context, bucket, key string, body []byte) err
 func FuzzReaders(f *testing.F) {
 	for _, seed := range []string{
 		"", "[]", `[1,{"a":[2]},"x"]`, `{"a":1}`, "[1,", "a,b\n1,2\n", "\"a\"\"b\",c\\,d\n\"x\ny\",z\r\n",
-		"{\"a\":1}\n\n[2]\n", "\\", "\"", "a\n\"", string([]byte{0x1f, 0x8b, 0, 0}), "\xff\xfe", "a\tb|c;d e\n1\t2|3;4 5",
+		"{\"a\":1}\n\n[2]\n", `{"a":[[1,2]]}`, `{"b":{"c":[]},"a":[{"x":[1]}]}`, "\\", "\"", "a\n\"", string([]byte{0x1f, 0x8b, 0, 0}), "\xff\xfe", "a\tb|c;d e\n1\t2|3;4 5",
 	} {
-		for kind := range byte(6) {
+		for kind := range byte(7) {
 			f.Add(kind, []byte(seed))
 		}
 	}
 	f.Fuzz(func(t *testing.T, kind byte, data []byte) {
 		cfg := ReaderConfig{Resource: ResourceGetObject, Bucket: "b", Key: "k"}
-		switch kind % 6 {
+		switch kind % 7 {
 		case 0:
 			cfg.InputType = "JSON"
 		case 1:
@@ -49,6 +49,8 @@ func FuzzReaders(f *testing.F) {
 			cfg.InputType, cfg.CSVDelimiter = "CSV", "TAB"
 		case 5:
 			cfg.InputType, cfg.CSVDelimiter = "CSV", "PIPE"
+		case 6:
+			cfg.InputType, cfg.ItemsPointer = "JSON", "/a/0"
 		}
 		ctx := context.Background()
 		r, err := NewReader(ctx, memObject(data), cfg)

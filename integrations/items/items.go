@@ -151,6 +151,11 @@ type ReaderConfig struct {
 	// listObjectsV2's StartAfter.
 	Raw map[string]any
 
+	// ItemsPointer is ReaderConfig.ItemsPointer of a JSON object: a JSON
+	// Pointer (RFC 6901, "/inventory/products/featured") to the array of
+	// items inside the document; empty for the top-level value.
+	ItemsPointer string
+
 	// Transformation is ReaderConfig.Transformation of listObjectsV2: ""
 	// or NONE (the objects' metadata are the items) or LOAD_AND_FLATTEN
 	// (the items of every listed object, read as InputType).
@@ -260,7 +265,11 @@ func openObject(ctx context.Context, objs Objects, cfg ReaderConfig, bucket, key
 	var parse func(io.Reader) (recordReader, error)
 	switch kind {
 	case "JSON":
-		parse = func(r io.Reader) (recordReader, error) { return newJSONArray(r) }
+		pointer, err := parsePointer(cfg.ItemsPointer)
+		if err != nil {
+			return nil, err
+		}
+		parse = func(r io.Reader) (recordReader, error) { return newJSONArray(r, pointer) }
 	case "JSONL":
 		parse = func(r io.Reader) (recordReader, error) { return newJSONLines(r), nil }
 	case "CSV":
