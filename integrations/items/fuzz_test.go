@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
@@ -53,6 +55,9 @@ func FuzzReaders(f *testing.F) {
 			cfg.InputType, cfg.ItemsPointer = "JSON", "/a/0"
 		}
 		ctx := context.Background()
+		if kind%7 == 2 {
+			checkPlainCSV(t, data)
+		}
 		r, err := NewReader(ctx, memObject(data), cfg)
 		if err != nil {
 			checkFault(t, err)
@@ -88,5 +93,45 @@ func checkFault(t *testing.T, err error) {
 	var fe *fault.Error
 	if !errors.As(err, &fe) || fe.Name != fault.ItemReaderFailed {
 		t.Fatalf("error %v (%T), want States.ItemReaderFailed", err, err)
+	}
+}
+
+// checkPlainCSV compares the CSV reader with a plain split of data by lines
+// and commas, for data without quotes, backslashes, carriage returns or
+// bytes that are not UTF-8 (where the two must agree).
+func checkPlainCSV(t *testing.T, data []byte) {
+	if bytes.ContainsAny(data, "\"\\\r") || !utf8.Valid(data) || len(data) > 4096 {
+		return
+	}
+	var rows [][]string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line != "" {
+			rows = append(rows, strings.Split(line, ","))
+		}
+	}
+	want := []any{}
+	if len(rows) > 0 {
+		headers := rows[0]
+		if checkHeaders(headers) != nil {
+			return
+		}
+		for _, row := range rows[1:] {
+			o := value.NewObject(len(headers))
+			for _, i := range hashMapOrder(headers) {
+				f := ""
+				if i < len(row) {
+					f = row[i]
+				}
+				o.Append(headers[i], f)
+			}
+			want = append(want, o)
+		}
+	}
+	got, err := readAll(t, memObject(data), ReaderConfig{Resource: ResourceGetObject, Bucket: "b", Key: "k", InputType: "CSV"})
+	if err != nil {
+		t.Fatalf("plain CSV %q: %v", data, err)
+	}
+	if w := value.EncodeString(want); got != w {
+		t.Fatalf("plain CSV %q:\n got %s\nwant %s", data, got, w)
 	}
 }
