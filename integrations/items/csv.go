@@ -194,6 +194,9 @@ type csvParser struct {
 	delim byte
 	limit int // the largest record, in bytes
 
+	// The bytes that end a run of ordinary ones, outside and inside quotes.
+	plain, inQuotes [256]bool
+
 	buf    []byte // the current record's fields, back to back
 	ends   []int  // the end of each field in buf
 	fields []string
@@ -211,7 +214,12 @@ func newCSVParser(r io.Reader, delim byte) *csvParser {
 	if !ok {
 		br = bufio.NewReaderSize(r, 64<<10)
 	}
-	return &csvParser{br: br, delim: delim, limit: MaxItemBytes}
+	p := &csvParser{br: br, delim: delim, limit: MaxItemBytes}
+	for _, c := range []byte{delim, '"', '\\', '\n', '\r'} {
+		p.plain[c] = true
+	}
+	p.inQuotes['"'], p.inQuotes['\\'] = true, true
+	return p
 }
 
 // record returns the fields of the next non-empty record, or io.EOF. The
@@ -260,6 +268,29 @@ func (p *csvParser) scan() (int, error) {
 	atStart := true // at the start of a field
 	quoted := false
 	for {
+		// Copy the run of ordinary bytes ahead in one go.
+		if p.br.Buffered() == 0 {
+			_, _ = p.br.Peek(1) // fills the buffer; errors come from ReadByte
+		}
+		special := &p.plain
+		if quoted {
+			special = &p.inQuotes
+		}
+		win, _ := p.br.Peek(p.br.Buffered())
+		j := 0
+		for j < len(win) && !special[win[j]] {
+			j++
+		}
+		if j > 0 {
+			n += j
+			if n > p.limit {
+				return 0, &recordTooLarge{n: n}
+			}
+			p.buf = append(p.buf, win[:j]...)
+			_, _ = p.br.Discard(j)
+			atStart = false
+			continue
+		}
 		c, err := p.br.ReadByte()
 		if err == io.EOF {
 			if n == 0 {

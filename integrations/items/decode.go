@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
@@ -39,18 +41,30 @@ func decompress(r io.Reader) (io.Reader, error) {
 
 // jsonArray streams the elements of a JSON array, one value at a time.
 type jsonArray struct {
-	dec  *json.Decoder
-	done bool
+	dec    *json.Decoder
+	nested bool // the array is inside the document: what follows it is not read
+	done   bool
 }
 
 // causeNotIterable is AWS's cause for a JSON object whose top-level value is
 // not an array (recorded on AWS: test_map_item_reader_json_no_json_list_object).
 const causeNotIterable = "Attempting to map over non-iterable node."
 
-func newJSONArray(r io.Reader) (*jsonArray, error) {
+// causeNoPointerMatch is the cause for an ItemsPointer that names nothing
+// in the document.
+const causeNoPointerMatch = "The provided ReaderConfig.ItemsPointer does not match any valid path in the JSON structure."
+
+// newJSONArray starts reading the array pointer names (the top-level value
+// for an empty pointer).
+func newJSONArray(r io.Reader, pointer []string) (*jsonArray, error) {
 	c := &capped{r: r}
 	dec := json.NewDecoder(c)
 	c.dec = dec
+	for _, seg := range pointer {
+		if err := descend(dec, seg); err != nil {
+			return nil, err
+		}
+	}
 	tok, err := dec.Token()
 	if err != nil {
 		if err == io.EOF {
@@ -61,7 +75,80 @@ func newJSONArray(r io.Reader) (*jsonArray, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return nil, readerFailed(causeNotIterable)
 	}
-	return &jsonArray{dec: dec}, nil
+	return &jsonArray{dec: dec, nested: len(pointer) > 0}, nil
+}
+
+// parsePointer splits a JSON Pointer into its unescaped reference tokens.
+func parsePointer(p string) ([]string, error) {
+	if p == "" {
+		return nil, nil
+	}
+	if p[0] != '/' {
+		return nil, readerFailed("ReaderConfig.ItemsPointer %q is not a JSON Pointer: it must start with a slash", p)
+	}
+	segs := strings.Split(p[1:], "/")
+	for i, s := range segs {
+		segs[i] = strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+	}
+	return segs, nil
+}
+
+// descend moves dec from before a value to before its member (or element)
+// seg, reading and dropping what comes before it.
+func descend(dec *json.Decoder, seg string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return jsonFailed(err)
+	}
+	switch tok {
+	case json.Delim('{'):
+		for dec.More() {
+			key, err := dec.Token()
+			if err != nil {
+				return jsonFailed(err)
+			}
+			if key == seg {
+				return nil
+			}
+			if err := skipValue(dec); err != nil {
+				return err
+			}
+		}
+	case json.Delim('['):
+		n, err := strconv.Atoi(seg)
+		if err != nil || n < 0 || (len(seg) > 1 && seg[0] == '0') {
+			return readerFailed(causeNoPointerMatch)
+		}
+		for ; dec.More(); n-- {
+			if n == 0 {
+				return nil
+			}
+			if err := skipValue(dec); err != nil {
+				return err
+			}
+		}
+	}
+	return readerFailed(causeNoPointerMatch)
+}
+
+// skipValue reads and drops the next value, a token at a time.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return jsonFailed(err)
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
 }
 
 func (a *jsonArray) next() (any, error) {
@@ -71,6 +158,10 @@ func (a *jsonArray) next() (any, error) {
 	if !a.dec.More() {
 		if _, err := a.dec.Token(); err != nil { // the closing bracket
 			return nil, jsonFailed(err)
+		}
+		if a.nested {
+			a.done = true
+			return nil, io.EOF
 		}
 		if _, err := a.dec.Token(); err != io.EOF {
 			if err == nil {

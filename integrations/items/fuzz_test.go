@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
@@ -28,15 +30,15 @@ func (m memObject) Put(ctx context.Context, bucket, key string, body []byte) err
 func FuzzReaders(f *testing.F) {
 	for _, seed := range []string{
 		"", "[]", `[1,{"a":[2]},"x"]`, `{"a":1}`, "[1,", "a,b\n1,2\n", "\"a\"\"b\",c\\,d\n\"x\ny\",z\r\n",
-		"{\"a\":1}\n\n[2]\n", "\\", "\"", "a\n\"", string([]byte{0x1f, 0x8b, 0, 0}), "\xff\xfe", "a\tb|c;d e\n1\t2|3;4 5",
+		"{\"a\":1}\n\n[2]\n", `{"a":[[1,2]]}`, `{"b":{"c":[]},"a":[{"x":[1]}]}`, "\\", "\"", "a\n\"", string([]byte{0x1f, 0x8b, 0, 0}), "\xff\xfe", "a\tb|c;d e\n1\t2|3;4 5",
 	} {
-		for kind := range byte(6) {
+		for kind := range byte(7) {
 			f.Add(kind, []byte(seed))
 		}
 	}
 	f.Fuzz(func(t *testing.T, kind byte, data []byte) {
 		cfg := ReaderConfig{Resource: ResourceGetObject, Bucket: "b", Key: "k"}
-		switch kind % 6 {
+		switch kind % 7 {
 		case 0:
 			cfg.InputType = "JSON"
 		case 1:
@@ -49,8 +51,13 @@ func FuzzReaders(f *testing.F) {
 			cfg.InputType, cfg.CSVDelimiter = "CSV", "TAB"
 		case 5:
 			cfg.InputType, cfg.CSVDelimiter = "CSV", "PIPE"
+		case 6:
+			cfg.InputType, cfg.ItemsPointer = "JSON", "/a/0"
 		}
 		ctx := context.Background()
+		if kind%7 == 2 {
+			checkPlainCSV(t, data)
+		}
 		r, err := NewReader(ctx, memObject(data), cfg)
 		if err != nil {
 			checkFault(t, err)
@@ -86,5 +93,45 @@ func checkFault(t *testing.T, err error) {
 	var fe *fault.Error
 	if !errors.As(err, &fe) || fe.Name != fault.ItemReaderFailed {
 		t.Fatalf("error %v (%T), want States.ItemReaderFailed", err, err)
+	}
+}
+
+// checkPlainCSV compares the CSV reader with a plain split of data by lines
+// and commas, for data without quotes, backslashes, carriage returns or
+// bytes that are not UTF-8 (where the two must agree).
+func checkPlainCSV(t *testing.T, data []byte) {
+	if bytes.ContainsAny(data, "\"\\\r") || !utf8.Valid(data) || len(data) > 4096 {
+		return
+	}
+	var rows [][]string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line != "" {
+			rows = append(rows, strings.Split(line, ","))
+		}
+	}
+	want := []any{}
+	if len(rows) > 0 {
+		headers := rows[0]
+		if checkHeaders(headers) != nil {
+			return
+		}
+		for _, row := range rows[1:] {
+			o := value.NewObject(len(headers))
+			for _, i := range hashMapOrder(headers) {
+				f := ""
+				if i < len(row) {
+					f = row[i]
+				}
+				o.Append(headers[i], f)
+			}
+			want = append(want, o)
+		}
+	}
+	got, err := readAll(t, memObject(data), ReaderConfig{Resource: ResourceGetObject, Bucket: "b", Key: "k", InputType: "CSV"})
+	if err != nil {
+		t.Fatalf("plain CSV %q: %v", data, err)
+	}
+	if w := value.EncodeString(want); got != w {
+		t.Fatalf("plain CSV %q:\n got %s\nwant %s", data, got, w)
 	}
 }

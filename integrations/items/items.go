@@ -151,6 +151,11 @@ type ReaderConfig struct {
 	// listObjectsV2's StartAfter.
 	Raw map[string]any
 
+	// ItemsPointer is ReaderConfig.ItemsPointer of a JSON object: a JSON
+	// Pointer (RFC 6901, "/inventory/products/featured") to the array of
+	// items inside the document; empty for the top-level value.
+	ItemsPointer string
+
 	// Transformation is ReaderConfig.Transformation of listObjectsV2: ""
 	// or NONE (the objects' metadata are the items) or LOAD_AND_FLATTEN
 	// (the items of every listed object, read as InputType).
@@ -216,7 +221,19 @@ func newReader(ctx context.Context, objs Objects, cfg ReaderConfig) (Reader, err
 			if cfg.InputType == "" {
 				return nil, readerFailed("ReaderConfig.InputType is required when Transformation is LOAD_AND_FLATTEN")
 			}
-			return &flattener{objs: objs, cfg: cfg, list: l}, nil
+			// The items of every listed object. Keys ending in a slash
+			// (the folders the S3 console creates) hold no data.
+			return &chain{objs: objs, cfg: cfg, next: func(ctx context.Context) (string, string, error) {
+				for {
+					o, err := l.nextInfo(ctx)
+					if err != nil {
+						return "", "", err
+					}
+					if !strings.HasSuffix(o.Key, "/") {
+						return l.bucket, o.Key, nil
+					}
+				}
+			}}, nil
 		}
 		return nil, readerFailed("unknown ReaderConfig.Transformation %q: expected NONE or LOAD_AND_FLATTEN", cfg.Transformation)
 	case ResourceGetObject:
@@ -248,7 +265,11 @@ func openObject(ctx context.Context, objs Objects, cfg ReaderConfig, bucket, key
 	var parse func(io.Reader) (recordReader, error)
 	switch kind {
 	case "JSON":
-		parse = func(r io.Reader) (recordReader, error) { return newJSONArray(r) }
+		pointer, err := parsePointer(cfg.ItemsPointer)
+		if err != nil {
+			return nil, err
+		}
+		parse = func(r io.Reader) (recordReader, error) { return newJSONArray(r, pointer) }
 	case "JSONL":
 		parse = func(r io.Reader) (recordReader, error) { return newJSONLines(r), nil }
 	case "CSV":

@@ -57,6 +57,28 @@ func TestReaders(t *testing.T) {
 		{name: "json empty object", files: map[string]string{"f.json": ``}, cfg: get("f.json", "JSON"),
 			err: fault.ItemReaderFailed, cause: "the JSON object is empty: expected an array"},
 
+		// ItemsPointer: a JSON Pointer to the array inside the document.
+		{name: "json items pointer", files: map[string]string{"f.json": `{"meta":{"n":[9,9]},"inventory":{"products":{"other":[0],"featured":[{"id":1},{"id":2}]},"after":1}}`},
+			cfg:  with(get("f.json", "JSON"), func(c *ReaderConfig) { c.ItemsPointer = "/inventory/products/featured" }),
+			want: `[{"id":1},{"id":2}]`},
+		{name: "json items pointer index and escapes", files: map[string]string{"f.json": `{"a/b":[[0],{"m~n":["x","y"]}]}`},
+			cfg:  with(get("f.json", "JSON"), func(c *ReaderConfig) { c.ItemsPointer = "/a~1b/1/m~0n" }),
+			want: `["x","y"]`},
+		{name: "json items pointer empty", files: map[string]string{"f.json": `[1,2]`},
+			cfg: with(get("f.json", "JSON"), func(c *ReaderConfig) { c.ItemsPointer = "" }), want: `[1,2]`},
+		{name: "json items pointer missing", files: map[string]string{"f.json": `{"a":{"b":[1]}}`},
+			cfg: with(get("f.json", "JSON"), func(c *ReaderConfig) { c.ItemsPointer = "/a/c" }),
+			err: fault.ItemReaderFailed, cause: "The provided ReaderConfig.ItemsPointer does not match any valid path in the JSON structure."},
+		{name: "json items pointer past an array", files: map[string]string{"f.json": `{"a":[1,2]}`},
+			cfg: with(get("f.json", "JSON"), func(c *ReaderConfig) { c.ItemsPointer = "/a/2" }),
+			err: fault.ItemReaderFailed, cause: "The provided ReaderConfig.ItemsPointer does not match any valid path in the JSON structure."},
+		{name: "json items pointer to a scalar", files: map[string]string{"f.json": `{"a":{"b":"x"}}`},
+			cfg: with(get("f.json", "JSON"), func(c *ReaderConfig) { c.ItemsPointer = "/a/b" }),
+			err: fault.ItemReaderFailed, cause: "Attempting to map over non-iterable node."},
+		{name: "json items pointer without slash", files: map[string]string{"f.json": `{"a":[1]}`},
+			cfg: with(get("f.json", "JSON"), func(c *ReaderConfig) { c.ItemsPointer = "a" }),
+			err: fault.ItemReaderFailed, cause: `ReaderConfig.ItemsPointer "a" is not a JSON Pointer: it must start with a slash`},
+
 		// JSONL: a value a line; blank lines skipped, CRLF accepted.
 		{name: "jsonl", files: map[string]string{"f.jsonl": "{\"a\":1}\r\n\n  \n[2]\n\"three\"\n4.0"},
 			cfg: get("f.jsonl", "JSONL"), want: `[{"a":1},[2],"three",4.0]`},

@@ -147,33 +147,6 @@ func (c *chain) Close() error {
 	return err
 }
 
-// flattener is listObjectsV2 with Transformation LOAD_AND_FLATTEN: the
-// items of every listed object. Keys ending in a slash (the folders the S3
-// console creates) hold no data and are skipped.
-type flattener struct {
-	objs Objects
-	cfg  ReaderConfig
-	list *lister
-	chain
-}
-
-func (f *flattener) Next(ctx context.Context) (any, error) {
-	if f.chain.next == nil {
-		f.chain = chain{objs: f.objs, cfg: f.cfg, next: func(ctx context.Context) (string, string, error) {
-			for {
-				o, err := f.list.nextInfo(ctx)
-				if err != nil {
-					return "", "", err
-				}
-				if !strings.HasSuffix(o.Key, "/") {
-					return f.list.bucket, o.Key, nil
-				}
-			}
-		}}
-	}
-	return f.chain.Next(ctx)
-}
-
 // maxManifestBytes bounds the manifest files read whole.
 const maxManifestBytes = 16 << 20
 
@@ -204,12 +177,12 @@ func newManifestReader(ctx context.Context, objs Objects, cfg ReaderConfig) (Rea
 	if !strings.EqualFold(m.FileFormat, "CSV") {
 		return nil, readerFailed("the S3 inventory report is in %q format: Step Functions reads S3 inventory reports in CSV format only", m.FileFormat)
 	}
+	if strings.TrimSpace(m.FileSchema) == "" {
+		return nil, readerFailed("the S3 inventory manifest s3://%s/%s has no fileSchema", cfg.Bucket, cfg.Key)
+	}
 	var schema []string
 	for _, name := range strings.Split(m.FileSchema, ",") {
 		schema = append(schema, strings.TrimSpace(name))
-	}
-	if len(m.FileSchema) == 0 {
-		return nil, readerFailed("the S3 inventory manifest s3://%s/%s has no fileSchema", cfg.Bucket, cfg.Key)
 	}
 	bucket := m.DestinationBucket
 	if i := strings.LastIndex(bucket, ":::"); i >= 0 {
