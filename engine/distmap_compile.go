@@ -66,7 +66,7 @@ type writerPlan struct {
 // Members each part accepts.
 var (
 	readerFields       = []string{"Resource", "Parameters", "Arguments", "ReaderConfig"}
-	readerConfigFields = []string{"InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems", "MaxItemsPath", "Transformation", "ManifestType"}
+	readerConfigFields = []string{"InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems", "MaxItemsPath", "Transformation", "ManifestType", "ItemsPointer"}
 	batcherFields      = []string{"MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", "BatchInput"}
 	writerFields       = []string{"Resource", "Parameters", "Arguments", "WriterConfig"}
 	writerConfigFields = []string{"OutputType", "Transformation"}

@@ -128,6 +128,8 @@ func (sc *stateRun) prepareReader(ctx context.Context, s *asl.Map, rp *readerPla
 				rcfg.Transformation, _ = v.(string)
 			case "ManifestType":
 				rcfg.ManifestType, _ = v.(string)
+			case "ItemsPointer":
+				rcfg.ItemsPointer, _ = v.(string)
 			case "CSVHeaders":
 				arr, ok := v.([]any)
 				if !ok {

@@ -495,3 +495,9 @@ func TestDistributedMapJSONataBatchAsAWS(t *testing.T) {
 	res := runDist(t, def, `{"Bucket":"bkt","Key":"file.json","MaxItemsPerBatch":2,"MaxInputBytesPerBatch":150000}`, engine.Options{Objects: objs})
 	wantSucceeded(t, res, `[{"BatchInput":{"BatchTimestamp":"2024-01-01T00:00:00.000Z"},"Items":[{"verdict":"true","statement_date":"6/11/2008","statement_source":"speech"},{"verdict":"false","statement_date":"6/7/2022","statement_source":"television"}]}]`)
 }
+
+func TestDistributedMapItemsPointer(t *testing.T) {
+	objs := objectDir(t, map[string]string{"bkt/export.json": `{"meta":{"n":2},"data":{"orders":[{"id":"o-1"},{"id":"o-2"}]}}`})
+	def := distMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON","ItemsPointer":"/data/orders"},"Parameters":{"Bucket":"bkt","Key":"export.json"}}`, "")
+	wantSucceeded(t, runDist(t, def, `{}`, engine.Options{Objects: objs}), `[{"id":"o-1"},{"id":"o-2"}]`)
+}
