@@ -65,3 +65,17 @@ func noCredentials(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	t.Setenv("AWS_REGION", "us-east-1")
 }
+
+// The Temporal backend cannot read items: --s3-root is refused there
+// rather than ignored.
+func TestS3RootNeedsTheLocalBackend(t *testing.T) {
+	def := writeFile(t, "m.asl.json", orderBatches)
+	root := t.TempDir()
+	code, _, errs := runCLI(t, def, "--s3-root", root, "--backend", "temporal")
+	if code != 2 || !strings.Contains(errs, "--s3-root needs the local backend") {
+		t.Fatalf("run: code %d, stderr %q", code, errs)
+	}
+	if _, err := parseServeFlags([]string{"--s3-root", root, "--backend", "temporal"}); err == nil || !strings.Contains(err.Error(), "--s3-root needs the local backend") {
+		t.Fatalf("serve: %v", err)
+	}
+}

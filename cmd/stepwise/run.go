@@ -180,6 +180,9 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	if f.html != "" && f.backend != "local" {
 		return nil, errors.New("--html needs the local backend")
 	}
+	if f.objects.root != "" && f.backend != "local" {
+		return nil, errors.New("--s3-root needs the local backend: the Temporal backend cannot read items yet")
+	}
 	return f, nil
 }
 

@@ -160,6 +160,9 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	if err := f.temporal.check(); err != nil {
 		return nil, err
 	}
+	if f.objects.root != "" && f.temporal.backend == "temporal" {
+		return nil, errors.New("--s3-root needs the local backend: the Temporal backend cannot read items yet")
+	}
 	if err := f.console.check(); err != nil {
 		return nil, err
 	}
