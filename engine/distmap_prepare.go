@@ -52,6 +52,16 @@ func (sc *stateRun) prepareRun(ctx context.Context, s *asl.Map, cfg *mapConfig, 
 	return r, nil
 }
 
+// hasObjects reports whether the execution can read and write objects, or
+// needs not (TestState with a mocked result reads no items).
+func (sc *stateRun) hasObjects() bool {
+	ex := sc.ex
+	if ex.test != nil && ex.test.mocked {
+		return true
+	}
+	return ex.opts.NoObjects == "" && ex.opts.Objects != nil
+}
+
 // noObjects is the error of a Map whose field needs an object store when
 // the execution has none.
 func (sc *stateRun) noObjects(field string) *stateError {
@@ -189,7 +199,7 @@ func (sc *stateRun) prepareReader(ctx context.Context, s *asl.Map, rp *readerPla
 			return &sliceSource{items: arr}, nil
 		}, nil
 	}
-	if ex.opts.NoObjects != "" || ex.opts.Objects == nil {
+	if !sc.hasObjects() {
 		return nil, sc.noObjects("ItemReader")
 	}
 	return func(ctx context.Context) (itemSource, error) {
@@ -341,7 +351,7 @@ func (sc *stateRun) prepareWriter(ctx context.Context, wp *writerPlan, in any) (
 			w.Transformation = v
 		}
 	}
-	if sc.ex.opts.NoObjects != "" || sc.ex.opts.Objects == nil {
+	if !sc.hasObjects() {
 		return nil, sc.noObjects("ResultWriter")
 	}
 	return w, nil

@@ -501,3 +501,18 @@ func TestDistributedMapItemsPointer(t *testing.T) {
 	def := distMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON","ItemsPointer":"/data/orders"},"Parameters":{"Bucket":"bkt","Key":"export.json"}}`, "")
 	wantSucceeded(t, runDist(t, def, `{}`, engine.Options{Objects: objs}), `[{"id":"o-1"},{"id":"o-2"}]`)
 }
+
+// TestState of a Distributed Map with a mocked result reads no items: it
+// needs no object store.
+func TestDistributedMapTestStateMocked(t *testing.T) {
+	def := distMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"bkt","Key":"f.json"}},"ResultPath":"$.r"`, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := engine.TestState(ctx, mustParse(t, def), "M", mustValue(t, `{}`), engine.TestStateOptions{Mock: &engine.Mock{Result: mustValue(t, `[1,2]`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != engine.TestSucceeded || value.EncodeString(res.Output.Value) != `{"r":[1,2]}` {
+		t.Fatalf("%+v %s %s", res, res.Error, res.Cause)
+	}
+}
