@@ -158,6 +158,9 @@ func compileReader(o *value.Object, jsonataMode bool) (*readerPlan, *unsupported
 		return nil, &unsupportedField{"ItemReader/ReaderConfig/" + k, "a reader setting this engine does not know"}
 	}
 	if jsonataMode {
+		if member(co, "MaxItemsPath") != nil {
+			return nil, &unsupportedField{"ItemReader/ReaderConfig/MaxItemsPath", "a path in a JSONata state (give MaxItems as an expression)"}
+		}
 		if rp.configJ, err = jsonata.ParseTemplate(co); err != nil {
 			return nil, &unsupportedField{"ItemReader/ReaderConfig", "a JSONata template that does not compile: " + err.Error()}
 		}
@@ -186,6 +189,11 @@ func compileBatcher(o *value.Object, jsonataMode bool) (*batcherPlan, *unsupport
 	}
 	var err error
 	if jsonataMode {
+		for _, k := range []string{"MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"} {
+			if member(o, k) != nil {
+				return nil, &unsupportedField{"ItemBatcher/" + k, "a path in a JSONata state (give " + strings.TrimSuffix(k, "Path") + " as an expression)"}
+			}
+		}
 		if bp.all, err = jsonata.ParseTemplate(o); err != nil {
 			return nil, &unsupportedField{"ItemBatcher", "a JSONata template that does not compile: " + err.Error()}
 		}

@@ -127,19 +127,30 @@ func (sc *stateRun) prepareReader(ctx context.Context, s *asl.Map, rp *readerPla
 	if conf != nil {
 		for i := 0; i < conf.Len(); i++ {
 			k, v := conf.At(i)
+			var dst *string
 			switch k {
 			case "InputType":
-				rcfg.InputType, _ = v.(string)
+				dst = &rcfg.InputType
 			case "CSVHeaderLocation":
-				rcfg.CSVHeaderLocation, _ = v.(string)
+				dst = &rcfg.CSVHeaderLocation
 			case "CSVDelimiter":
-				rcfg.CSVDelimiter, _ = v.(string)
+				dst = &rcfg.CSVDelimiter
 			case "Transformation":
-				rcfg.Transformation, _ = v.(string)
+				dst = &rcfg.Transformation
 			case "ManifestType":
-				rcfg.ManifestType, _ = v.(string)
+				dst = &rcfg.ManifestType
 			case "ItemsPointer":
-				rcfg.ItemsPointer, _ = v.(string)
+				dst = &rcfg.ItemsPointer
+			}
+			if dst != nil {
+				str, isStr := v.(string)
+				if !isStr {
+					return nil, sc.runtimeErr("The field 'ItemReader.ReaderConfig." + k + "' must be a string, not " + value.EncodeString(v))
+				}
+				*dst = str
+				continue
+			}
+			switch k {
 			case "CSVHeaders":
 				arr, ok := v.([]any)
 				if !ok {

@@ -516,3 +516,23 @@ func TestDistributedMapTestStateMocked(t *testing.T) {
 		t.Fatalf("%+v %s %s", res, res.Error, res.Cause)
 	}
 }
+
+// Fields the engine would otherwise drop are refused: a path in a JSONata
+// state, a setting of the wrong type.
+func TestDistributedMapRefusesWhatItCannotRun(t *testing.T) {
+	jsonataMap := func(members string) string {
+		return `{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map",` + members + `,
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`
+	}
+	for _, c := range []struct{ def, cause string }{
+		{jsonataMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON","MaxItemsPath":"$.n"},"Arguments":{"Bucket":"b","Key":"k"}}`), "'ItemReader/ReaderConfig/MaxItemsPath'"},
+		{jsonataMap(`"ItemBatcher":{"MaxItemsPerBatchPath":"$.n"}`), "'ItemBatcher/MaxItemsPerBatchPath'"},
+		{distMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"},"Extra":1}`, ""), "'ItemReader/Extra'"},
+		{distMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":5},"Parameters":{"Bucket":"b","Key":"k"}}`, ""), "'ItemReader.ReaderConfig.InputType' must be a string"},
+		{distMap(`"ItemReader":{"Resource":"arn:aws:states:::dynamodb:scan","Parameters":{"TableName":"t"}}`, ""), "'ItemReader/Resource'"},
+		{distMap(`"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Tags":"x"}}`, ""), "The ResultWriter's parameter 'Tags' is not one of Bucket, Prefix."},
+	} {
+		res := runDist(t, c.def, `[1]`, engine.Options{Objects: objectDir(t, nil)})
+		wantFailed(t, res, fault.Runtime, c.cause)
+	}
+}
