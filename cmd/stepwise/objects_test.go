@@ -1,10 +1,18 @@
 package main
 
 import (
+	"context"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
 
 // orderBatches reads orders.csv from bucket "in" in batches of two and
@@ -77,5 +85,31 @@ func TestS3RootNeedsTheLocalBackend(t *testing.T) {
 	}
 	if _, err := parseServeFlags([]string{"--s3-root", root, "--backend", "temporal"}); err == nil || !strings.Contains(err.Error(), "--s3-root needs the local backend") {
 		t.Fatalf("serve: %v", err)
+	}
+}
+
+// Without --s3-root, with credentials, the Map reads S3 itself through the
+// SDK's configuration: here gofakes3 in process, named by AWS_ENDPOINT_URL.
+func TestRunReadsS3WithTheSDKConfiguration(t *testing.T) {
+	noCredentials(t)
+	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	client := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(srv.URL)},
+		func(o *s3.Options) { o.UsePathStyle = true })
+	ctx := context.Background()
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("orders")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("orders"), Key: aws.String("day/orders.csv"),
+		Body: strings.NewReader("id,total\no-1,1\no-2,2\no-3,3\n")}); err != nil {
+		t.Fatal(err)
+	}
+	def := writeFile(t, "m.asl.json", strings.Replace(orderBatches, `"Bucket":"in"`, `"Bucket":"orders"`, 1))
+	code, out, errs := runCLI(t, def, "--input", `{"key":"day/orders.csv"}`)
+	if code != 0 || out != `[{"n":2},{"n":1}]`+"\n" {
+		t.Fatalf("run: code %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
