@@ -18,14 +18,25 @@ import (
 	"github.com/stepwise/stepwise/integrations/items"
 )
 
-// objectsUsage documents --s3-root, for the usages of run, test and serve.
-const objectsUsage = `  --s3-root DIR           a directory standing in for S3, for Distributed Maps'
+// objectsUsage documents --s3-root in the usages of run and test;
+// objectsServeUsage in serve's, whose descriptions start two columns
+// further.
+const (
+	objectsUsage = `  --s3-root DIR           a directory standing in for S3, for Distributed Maps'
                           ItemReader and ResultWriter: the object BUCKET/KEY is
                           the file DIR/BUCKET/KEY. Without it they use S3 itself,
                           with the AWS SDK's configuration (AWS_PROFILE,
                           AWS_REGION, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, ...),
                           when credentials are found
 `
+	objectsServeUsage = `  --s3-root DIR             a directory standing in for S3, for Distributed Maps'
+                            ItemReader and ResultWriter: the object BUCKET/KEY is
+                            the file DIR/BUCKET/KEY. Without it they use S3 itself,
+                            with the AWS SDK's configuration (AWS_PROFILE,
+                            AWS_REGION, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, ...),
+                            when credentials are found
+`
+)
 
 // objectsFlag is the --s3-root flag of run, test and serve.
 type objectsFlag struct{ root string }

@@ -92,7 +92,7 @@ flags:
   --execution-logs FILE     where the log events of state machines with a loggingConfiguration
                             go, one CloudWatch-Logs-shaped JSON line each (default "-": stderr;
                             the file is appended to)
-` + objectsUsage + serveConsoleUsage + serveTemporalUsage
+` + objectsServeUsage + serveConsoleUsage + serveTemporalUsage
 
 // credFlags is the repeatable --auth-credentials flag.
 type credFlags []string
