@@ -21,6 +21,13 @@ import (
 // executions record no events in the parent's history, as AWS keeps them
 // in executions of their own.
 //
+// Reading items and writing results is I/O the interpreter does itself,
+// through Options.Objects rather than the Runtime: it reads a batch when a
+// child may start, in the Map's goroutine, while the execution's other
+// goroutines wait (the local runtime runs one at a time). A runtime that
+// replays its interpreter (Temporal) cannot allow that and sets
+// Options.NoObjects.
+//
 // AWS's order of events: MapStateStarted (length 0 when the items come
 // from a reader, as they are not known yet), then the evaluation of the
 // reader's, batcher's and writer's settings (a bad MaxItemsPath fails the
