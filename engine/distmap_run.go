@@ -17,7 +17,9 @@ import (
 // or a ResultWriter (compiled by distmap_compile.go). Items stream from
 // the reader: at most MaxConcurrency child executions run at a time, each
 // on at most one batch, so the items held at once are bounded by
-// MaxConcurrency × the batch size, never the whole data set. Child
+// MaxConcurrency × the batch size, never the whole data set (what stays
+// is each child's output, and with a ResultWriter its input, for the
+// result files). Child
 // executions record no events in the parent's history, as AWS keeps them
 // in executions of their own.
 //
