@@ -19,9 +19,8 @@ import (
 // on at most one batch, so the items held at once are bounded by
 // MaxConcurrency × the batch size, never the whole data set (what stays
 // is each child's output, and with a ResultWriter its input, for the
-// result files). Child
-// executions record no events in the parent's history, as AWS keeps them
-// in executions of their own.
+// result files). Child executions record no events in the parent's
+// history, as AWS keeps them in executions of their own.
 //
 // Reading items and writing results is I/O the interpreter does itself,
 // through Options.Objects rather than the Runtime: it reads a batch when a
