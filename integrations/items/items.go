@@ -1,11 +1,3 @@
-// Package items is the object-store side of a Distributed Map: the items an
-// ItemReader reads (a JSON, JSON Lines, CSV or S3 inventory object, or the
-// listing of a bucket) and the objects a ResultWriter writes, over S3 or a
-// local directory standing in for it.
-//
-// Readers stream: an object is read a record at a time, so memory does not
-// grow with its size. Every failure a Map state can catch is a *fault.Error
-// named as AWS names it (States.ItemReaderFailed, States.ResultWriterFailed).
 package items
 
 import (
