@@ -171,7 +171,9 @@ const (
 const MaxItemsLimit = 100_000_000
 
 // Reader yields items one at a time, streaming: its memory does not grow
-// with the size of the object it reads.
+// with the size of the object it reads. A Reader is for one goroutine at a
+// time. After a failure (a *fault.Error), Next keeps returning it; after the
+// context's error it may go on with another context.
 type Reader interface {
 	// Next returns the next item as an engine value (asl/value: *value.Object,
 	// []any, string, int64, float64, bool or nil), or io.EOF at the end.
