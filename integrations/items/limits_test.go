@@ -70,3 +70,31 @@ func TestReaderCancelled(t *testing.T) {
 		t.Fatalf("listing after cancel: %v", err)
 	}
 }
+
+// failingList is an Objects whose listings fail after a first page.
+type failingList struct{ memObject }
+
+func (failingList) List(ctx context.Context, bucket, prefix, token string) (ListPage, error) {
+	if token == "" {
+		return ListPage{Objects: []ObjectInfo{{Key: "a", ETag: `"x"`}}, NextContinuationToken: "next"}, nil
+	}
+	return ListPage{}, &S3Error{Code: "AccessDenied", Message: "Access Denied", StatusCode: 403, RequestID: "R1"}
+}
+
+// A listing that fails on its second page yields the first page's items,
+// then fails, and stays failed.
+func TestListingFailureSticks(t *testing.T) {
+	ctx := context.Background()
+	r, err := NewReader(ctx, failingList{}, ReaderConfig{Resource: ResourceListObjectsV2, Bucket: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.Next(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		_, err := r.Next(ctx)
+		wantFault(t, err, fault.ItemReaderFailed, "Access Denied (Service: S3, Status Code: 403, Request ID: R1)")
+	}
+}
