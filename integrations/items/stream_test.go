@@ -83,14 +83,25 @@ func (s *rowStream) row(b []byte) []byte {
 		case i > 1:
 			b = append(b, ',')
 		}
-		return fmt.Appendf(b, `{"id":%d,"name":"row %d","payload":"%s"}`, i, i, filler)
+		return jsonRow(b, i)
 	default: // JSONL
 		if i >= s.g.rows {
 			s.done = true
 			return b
 		}
-		return fmt.Appendf(b, "{\"id\":%d,\"name\":\"row %d\",\"payload\":\"%s\"}\n", i+1, i+1, filler)
+		return append(jsonRow(b, i+1), '\n')
 	}
+}
+
+// jsonRow appends the object of row i.
+func jsonRow(b []byte, i int) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `,"name":"row `...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `","payload":"`...)
+	b = append(b, filler...)
+	return append(b, `"}`...)
 }
 
 // Reading 200,000 rows (some 40 MB) keeps the heap within a few MB: the
@@ -153,13 +164,21 @@ func TestReadersStream(t *testing.T) {
 }
 
 // BenchmarkCSVReader reads a generated CSV of 200-byte rows.
-func BenchmarkCSVReader(b *testing.B) {
+func BenchmarkCSVReader(b *testing.B) { benchReader(b, "CSV") }
+
+// BenchmarkJSONReader reads a generated JSON array of 200-byte objects.
+func BenchmarkJSONReader(b *testing.B) { benchReader(b, "JSON") }
+
+// BenchmarkJSONLReader reads generated JSON Lines of 200-byte objects.
+func BenchmarkJSONLReader(b *testing.B) { benchReader(b, "JSONL") }
+
+func benchReader(b *testing.B, format string) {
 	ctx := context.Background()
 	const rows = 100_000
 	b.ReportAllocs()
 	total := 0
 	for b.Loop() {
-		r, err := NewReader(ctx, generated{format: "CSV", rows: rows}, ReaderConfig{Resource: ResourceGetObject, Bucket: "b", Key: "k", InputType: "CSV"})
+		r, err := NewReader(ctx, generated{format: format, rows: rows}, ReaderConfig{Resource: ResourceGetObject, Bucket: "b", Key: "k", InputType: format})
 		if err != nil {
 			b.Fatal(err)
 		}
