@@ -3,6 +3,7 @@ package items
 import (
 	"context"
 	"crypto/md5"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Dir is a local stand-in for S3: the object bucket/key is the file
@@ -23,7 +25,8 @@ import (
 //
 // Files are reached through os.Root, so no key (with "..", or through a
 // symbolic link) reaches outside Root/<bucket>; keys that cannot name a file
-// there ("..", "." or empty segments, NUL bytes) are refused. Only regular
+// there ("..", "." or empty segments, NUL bytes, bytes that are not UTF-8)
+// are refused. Only regular
 // files are objects: listings skip symbolic links and other special files.
 // Objects have no versions: a VersionId other than "null" is
 // NoSuchVersion. Listings compute each object's ETag, the MD5 of its
@@ -51,6 +54,9 @@ func checkKey(bucket, key string) error {
 	}
 	if strings.IndexByte(key, 0) >= 0 {
 		return bad("it holds a NUL byte")
+	}
+	if !utf8.ValidString(key) {
+		return bad("it is not UTF-8") // nor could S3 store it
 	}
 	if filepath.Separator != '/' && strings.ContainsRune(key, filepath.Separator) {
 		return bad("it holds the path separator of this system")
@@ -156,6 +162,13 @@ func (d Dir) List(ctx context.Context, bucket, prefix, continuationToken string)
 	fsys := root.FS()
 	var keys []string
 	err = fs.WalkDir(fsys, start, func(p string, e fs.DirEntry, err error) error {
+		if !utf8.ValidString(p) {
+			// No key names it (S3 keys are UTF-8), and fs.FS cannot go in.
+			if e != nil && e.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) || isNotDir(err) {
 				return nil
@@ -241,7 +254,9 @@ func (d Dir) Put(ctx context.Context, bucket, key string, body []byte) error {
 			return fmt.Errorf("writing s3://%s/%s in %s: %w", bucket, key, d.Root, err)
 		}
 	}
-	tmp := name + ".stepwise-tmp"
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := name + ".stepwise-tmp-" + hex.EncodeToString(rnd[:])
 	if err := root.WriteFile(tmp, body, 0o644); err != nil {
 		return fmt.Errorf("writing s3://%s/%s in %s: %w", bucket, key, d.Root, err)
 	}

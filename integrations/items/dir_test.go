@@ -128,3 +128,51 @@ func errErr(err error) string {
 	}
 	return err.Error()
 }
+
+// FuzzDirKeys: whatever the key, Dir writes inside its bucket's directory
+// or refuses, and reads back what it wrote.
+func FuzzDirKeys(f *testing.F) {
+	for _, k := range []string{"a", "a/b/c.json", "../x", "a/../../x", "/abs", "a//b", ".", "..", "a/./b", "é/ü", "a\\b", "con", "x.stepwise-tmp"} {
+		f.Add(k)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		root := t.TempDir()
+		bucketDir := filepath.Join(root, "store", "b")
+		if err := os.MkdirAll(bucketDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		d := Dir{Root: filepath.Join(root, "store")}
+		ctx := context.Background()
+		err := d.Put(ctx, "b", key, []byte("body"))
+		err2 := filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !e.IsDir() {
+				rel, rerr := filepath.Rel(bucketDir, p)
+				if rerr != nil || rel == ".." || len(rel) >= 3 && rel[:3] == ".."+string(filepath.Separator) {
+					t.Fatalf("key %q wrote %s, outside the bucket", key, p)
+				}
+			}
+			return nil
+		})
+		if err2 != nil {
+			t.Fatal(err2)
+		}
+		if err != nil {
+			return
+		}
+		rc, err := d.Open(ctx, "b", key, "")
+		if err != nil {
+			t.Fatalf("key %q written but not read: %v", key, err)
+		}
+		defer rc.Close()
+		if b, _ := io.ReadAll(rc); string(b) != "body" {
+			t.Fatalf("key %q read back %q", key, b)
+		}
+		page, err := d.List(ctx, "b", "", "")
+		if err != nil || len(page.Objects) != 1 || page.Objects[0].Key != key {
+			t.Fatalf("key %q listed as %+v, %v", key, page.Objects, err)
+		}
+	})
+}

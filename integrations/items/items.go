@@ -1,11 +1,3 @@
-// Package items is the object-store side of a Distributed Map: the items an
-// ItemReader reads (a JSON, JSON Lines, CSV or S3 inventory object, or the
-// listing of a bucket) and the objects a ResultWriter writes, over S3 or a
-// local directory standing in for it.
-//
-// Readers stream: an object is read a record at a time, so memory does not
-// grow with its size. Every failure a Map state can catch is a *fault.Error
-// named as AWS names it (States.ItemReaderFailed, States.ResultWriterFailed).
 package items
 
 import (
@@ -179,7 +171,9 @@ const (
 const MaxItemsLimit = 100_000_000
 
 // Reader yields items one at a time, streaming: its memory does not grow
-// with the size of the object it reads.
+// with the size of the object it reads. A Reader is for one goroutine at a
+// time. After a failure (a *fault.Error), Next keeps returning it; after the
+// context's error it may go on with another context.
 type Reader interface {
 	// Next returns the next item as an engine value (asl/value: *value.Object,
 	// []any, string, int64, float64, bool or nil), or io.EOF at the end.

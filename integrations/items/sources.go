@@ -20,6 +20,7 @@ type lister struct {
 	startAfter string
 
 	page    []ObjectInfo
+	err     error // sticky: a failed listing
 	token   string
 	started bool
 	done    bool
@@ -28,6 +29,9 @@ type lister struct {
 // nextInfo returns the next object of the listing, or io.EOF.
 func (l *lister) nextInfo(ctx context.Context) (ObjectInfo, error) {
 	for len(l.page) == 0 {
+		if l.err != nil {
+			return ObjectInfo{}, l.err
+		}
 		if l.done {
 			return ObjectInfo{}, io.EOF
 		}
@@ -40,8 +44,11 @@ func (l *lister) nextInfo(ctx context.Context) (ObjectInfo, error) {
 		}
 		page, err := l.objs.List(ctx, l.bucket, l.prefix, l.token)
 		if err != nil {
-			l.done = true
-			return ObjectInfo{}, fmt.Errorf("listing s3://%s/%s: %w", l.bucket, l.prefix, err)
+			if ctx.Err() != nil {
+				return ObjectInfo{}, ctx.Err()
+			}
+			l.err = fmt.Errorf("listing s3://%s/%s: %w", l.bucket, l.prefix, err)
+			return ObjectInfo{}, l.err
 		}
 		l.started = true
 		l.token = page.NextContinuationToken
