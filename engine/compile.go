@@ -75,6 +75,7 @@ type node struct {
 	res      resource     // Task: the classified Resource
 	recovery recovery     // Task, Parallel, Map: Retry and Catch
 	proc     *graphPlan   // Map: the item processor
+	dist     *distPlan    // Map: its ItemReader, ItemBatcher and ResultWriter, if any
 	branches []*graphPlan // Parallel: the branches
 }
 
@@ -170,6 +171,10 @@ func (p *Program) compileGraph(g *asl.Graph) *graphPlan {
 			}
 		}
 		n.assign = c.AssignTemplate
+		// u is the first field of the state the engine cannot run, or
+		// nil. Nothing is ignored: such a field makes the state fail
+		// rather than run as if the field were absent.
+		var u *unsupportedField
 		switch s := st.(type) {
 		case *asl.Choice:
 			n.kind = kindChoice
@@ -193,6 +198,7 @@ func (p *Program) compileGraph(g *asl.Graph) *graphPlan {
 			n.kind = kindMap
 			gp.nonBlocking = false
 			n.proc = p.compileGraph(s.ItemProcessor)
+			n.dist, u = compileDistributed(s)
 			n.selects, n.selector, n.places, n.resultPath = true, s.ResultSelector, true, s.ResultPath
 			n.recovery = recovery{kind: "Map", retriers: s.Retry, catchers: s.Catch, failedEvent: true}
 		case *asl.Parallel:
@@ -206,7 +212,6 @@ func (p *Program) compileGraph(g *asl.Graph) *graphPlan {
 		default:
 			gp.nonBlocking = false
 		}
-		u := unsupportedIn(st)
 		if c.QueryLanguage == asl.JSONata {
 			jp, ju := compileJSONata(st)
 			n.jp = jp
@@ -219,7 +224,7 @@ func (p *Program) compileGraph(g *asl.Graph) *graphPlan {
 			p.unsupported = append(p.unsupported, diag.Diagnostic{
 				Severity: diag.SeverityWarning,
 				Code:     UnsupportedCode,
-				Location: diag.Pointer(c.Location, u.field),
+				Location: diag.Pointer(c.Location, fieldSegments(u.field)...),
 				Message: fmt.Sprintf("Stepwise cannot run the field '%s' (%s) of state '%s' yet: an execution that reaches the state fails with States.Runtime",
 					u.field, u.reason, c.Name),
 			})
@@ -227,23 +232,6 @@ func (p *Program) compileGraph(g *asl.Graph) *graphPlan {
 		gp.nodes[name] = n
 	}
 	return gp
-}
-
-// unsupportedIn returns the first field of st that the engine cannot run
-// yet, or nil. Nothing is ignored: a field listed here makes the state
-// fail rather than run as if the field were absent.
-func unsupportedIn(st asl.State) *unsupportedField {
-	if m, ok := st.(*asl.Map); ok {
-		for _, f := range []struct {
-			name string
-			v    any
-		}{{"ItemReader", m.ItemReader}, {"ItemBatcher", m.ItemBatcher}, {"ResultWriter", m.ResultWriter}} {
-			if f.v != nil {
-				return &unsupportedField{f.name, "Distributed Map input and output"}
-			}
-		}
-	}
-	return nil
 }
 
 // findNode finds a compiled state by name: in gp first, then depth first
@@ -352,4 +340,15 @@ func mentions(v any, sub string) bool {
 		}
 	}
 	return false
+}
+
+// fieldSegments splits an unsupported field's name ("ItemReader/Resource",
+// "Catch/0/Output") into the segments of its JSON pointer.
+func fieldSegments(field string) []any {
+	parts := strings.Split(field, "/")
+	segs := make([]any, len(parts))
+	for i, p := range parts {
+		segs[i] = p
+	}
+	return segs
 }

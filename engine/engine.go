@@ -10,6 +10,7 @@ import (
 
 	"github.com/stepwise/stepwise/engine/history"
 	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/items"
 )
 
 // Execution statuses, as Step Functions names them.
@@ -31,6 +32,17 @@ const (
 type Options struct {
 	Runtime Runtime              // nil: a local runtime with the real clock
 	Invoker integrations.Invoker // what Task states call
+
+	// Objects is the object store of Distributed Maps: what an ItemReader
+	// reads and a ResultWriter writes (S3, or items.Dir standing in for
+	// it). nil: such a Map fails with States.Runtime saying so, unless
+	// its ItemReader is mocked (see Invoker).
+	Objects items.Objects
+	// NoObjects, when set, is why this runtime cannot read or write items
+	// at all (a Map with an ItemReader or ResultWriter then fails with
+	// States.Runtime naming the field, the state and this reason, even
+	// with Objects set).
+	NoObjects string
 
 	// Names of the execution, for the context object and ARNs.
 	ExecutionName    string // "" : a UUID from the runtime

@@ -25,6 +25,9 @@ type mapConfig struct {
 // most MaxConcurrency at a time, and the result is the array of the
 // iterations' outputs in item order.
 func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in any) (outcome, error) {
+	if sc.n.dist != nil {
+		return ex.runDistributed(ctx, sc, s, in)
+	}
 	sc.hasRetry = true
 	cfg, err := sc.mapConfig(ctx, s, in)
 	if err != nil {
@@ -44,13 +47,8 @@ func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in an
 			}
 		}
 		if cfg.distributed {
-			label := s.Label
-			if label == "" {
-				label = s.Name
-			}
-			ex.emit(sc.th, "MapRunStarted", &history.MapRunStartedEventDetails{
-				MapRunArn: "arn:aws:states:" + ex.opts.Region + ":" + ex.opts.AccountID + ":mapRun:" + ex.opts.StateMachineName + "/" + label + ":" + ex.rt.UUID(),
-			})
+			arn, _ := ex.mapRunArn(s)
+			ex.emit(sc.th, "MapRunStarted", &history.MapRunStartedEventDetails{MapRunArn: arn})
 		}
 		var (
 			results []any
@@ -62,6 +60,9 @@ func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in an
 			results, ferr = ex.runIterations(ctx, sc, s, cfg, in)
 		}
 		if isAbort(ferr) || (ferr == nil && ctx.Err() != nil) {
+			if cfg.distributed {
+				ex.emit(sc.th, "MapRunAborted", nil)
+			}
 			ex.emit(sc.th, "MapStateAborted", nil)
 			if ferr == nil {
 				ferr = ctx.Err()

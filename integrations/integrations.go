@@ -65,10 +65,27 @@ type ResourceChecker interface {
 	CheckResource(ctx context.Context, t *Task) error
 }
 
+// StateMocker is implemented by invokers that answer some states from
+// mocks (a MockConfigFile test case). The engine asks it about states that
+// are not Tasks: a Distributed Map whose state is mocked has its
+// ItemReader mocked, the mocked result being the items, which it fetches
+// with Invoke (Task.StateName the Map's name, Task.Resource the reader's).
+type StateMocker interface {
+	// MocksState reports whether the state named is mocked.
+	MocksState(name string) bool
+}
+
 // CheckedInvoker is an Invoker with a resource check (see ResourceChecker).
 type CheckedInvoker struct {
 	Invoker
 	Check func(ctx context.Context, t *Task) error // nil: every resource exists
+	// Mocked, when set, tells which states are mocked (see StateMocker).
+	Mocked func(state string) bool
+}
+
+// MocksState runs c.Mocked (nil: no state is mocked).
+func (c CheckedInvoker) MocksState(name string) bool {
+	return c.Mocked != nil && c.Mocked(name)
 }
 
 // CheckResource runs c.Check.

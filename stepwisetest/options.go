@@ -14,6 +14,7 @@ import (
 	"github.com/stepwise/stepwise/engine/runtime/local"
 	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/gofunc"
+	"github.com/stepwise/stepwise/integrations/items"
 	"github.com/stepwise/stepwise/integrations/mock"
 )
 
@@ -34,6 +35,7 @@ type settings struct {
 	seed         int64
 	execution    string
 	maxEvents    int64
+	objects      items.Objects
 }
 
 // DefaultSeed is the seed of the random source behind UUIDs, task tokens,
@@ -110,6 +112,16 @@ func ResourceFunc(arn string, fn func(ctx context.Context, input any) (any, erro
 // States.Runtime, saying no integration is configured).
 func Fallback(inv integrations.Invoker) Option {
 	return Option{func(s *settings) error { s.fallback = inv; return nil }}
+}
+
+// Objects gives Distributed Maps an object store: what an ItemReader
+// reads and a ResultWriter writes, such as items.Dir{Root: "testdata/s3"}
+// (the object bucket/key is the file testdata/s3/bucket/key) or
+// items.NewS3(client). Without it, a Map with an ItemReader fails with
+// States.Runtime unless the test case mocks the Map state (the mocked
+// result is the items).
+func Objects(objs items.Objects) Option {
+	return Option{func(s *settings) error { s.objects = objs; return nil }}
 }
 
 // Start sets the virtual clock's start time, which is the execution's start
@@ -254,6 +266,7 @@ func (s *settings) engineOptions(m *Machine) (engine.Options, error) {
 		StateMachineName: smName,
 		StartTime:        s.start,
 		MaxHistoryEvents: s.maxEvents,
+		Objects:          s.objects,
 	}, nil
 }
 

@@ -70,7 +70,7 @@ flags:
                           taken, the history, each state's input, output and
                           data-flow steps) as one self-contained HTML page to
                           open in a browser, with no server
-`
+` + objectsUsage
 
 // runFlags are the parsed arguments of stepwise run.
 type runFlags struct {
@@ -89,6 +89,7 @@ type runFlags struct {
 	maxEvents     int64
 	machines      machineFlags
 	html          string
+	objects       *objectsFlag
 
 	backend  string            // --backend: local or temporal (see run_temporal.go)
 	temporal *temporalRunFlags // --address, --namespace, --task-queue, --workflow-id
@@ -151,6 +152,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	f.temporal = addTemporalRunFlags(fs)
 	fs.Var(&f.machines, "machine", "")
 	fs.StringVar(&f.html, "html", "", "")
+	f.objects = addObjectsFlag(fs)
 	file, err := parseFileAndFlags(fs, args)
 	if err != nil {
 		return nil, err
@@ -177,6 +179,9 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	}
 	if f.html != "" && f.backend != "local" {
 		return nil, errors.New("--html needs the local backend")
+	}
+	if f.objects.root != "" && f.backend != "local" {
+		return nil, errors.New("--s3-root needs the local backend: the Temporal backend cannot read items yet")
 	}
 	return f, nil
 }
@@ -215,9 +220,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		invoker = gofunc.Chain(tc.Invoker(nil))
 	}
 
+	objs, err := f.objects.objects()
+	if err != nil {
+		fmt.Fprintf(stderr, "stepwise run: %v\n", err)
+		return 2
+	}
+
 	start := time.Now().UTC()
 	opts := engine.Options{
 		Invoker:          invoker,
+		Objects:          objs,
 		StateMachineName: smName,
 		ExecutionName:    f.executionName,
 		Region:           "us-east-1",

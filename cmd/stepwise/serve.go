@@ -96,7 +96,7 @@ flags:
   --execution-logs FILE     where the log events of state machines with a loggingConfiguration
                             go, one CloudWatch-Logs-shaped JSON line each (default "-": stderr;
                             the file is appended to)
-` + serveConsoleUsage + serveTemporalUsage
+` + objectsServeUsage + serveConsoleUsage + serveTemporalUsage
 
 // defaultRetention is how long serve keeps a closed execution: AWS's 90
 // days.
@@ -132,6 +132,7 @@ type serveFlags struct {
 	execLogs     string
 	temporal     serveTemporalFlags
 	console      consoleFlag
+	objects      *objectsFlag
 }
 
 func parseServeFlags(args []string) (*serveFlags, error) {
@@ -151,6 +152,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.DurationVar(&f.retention, "retention", defaultRetention, "")
 	fs.StringVar(&f.logLevel, "log-level", "info", "")
 	fs.StringVar(&f.execLogs, "execution-logs", "-", "")
+	f.objects = addObjectsFlag(fs)
 	addServeTemporalFlags(fs, &f.temporal)
 	addServeConsoleFlags(fs, &f.console)
 	if err := fs.Parse(args); err != nil {
@@ -170,6 +172,9 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	}
 	if err := f.temporal.check(); err != nil {
 		return nil, err
+	}
+	if f.objects.root != "" && f.temporal.backend == "temporal" {
+		return nil, errors.New("--s3-root needs the local backend: the Temporal backend cannot read items yet")
 	}
 	if err := f.console.check(); err != nil {
 		return nil, err
@@ -258,6 +263,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	opts := service.Options{Region: f.region, AccountID: f.account, Logger: log, ActivityPollTimeout: f.activityPoll, ExecutionLogs: stderr,
 		Retention: f.retention}
+	if opts.Objects, err = f.objects.objects(); err != nil {
+		fmt.Fprintf(stderr, "stepwise serve: %v\n", err)
+		return 2
+	}
 	if f.execLogs != "-" && f.execLogs != "" {
 		lf, err := os.OpenFile(f.execLogs, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {

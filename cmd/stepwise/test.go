@@ -49,7 +49,7 @@ flags:
   --input JSON|@FILE      the input of every case run
   --machine NAME=FILE     a state machine that states:startExecution tasks may run
                           in process (repeatable)
-
+` + objectsUsage + `
 Task states the test case does not mock call AWS, with the SDK's usual
 configuration, as with Step Functions Local.
 `
@@ -65,6 +65,7 @@ type testFlags struct {
 	inputSet     bool
 	update       bool
 	machines     machineFlags
+	objects      *objectsFlag
 }
 
 func parseTestFlags(args []string) (*testFlags, error) {
@@ -78,6 +79,7 @@ func parseTestFlags(args []string) (*testFlags, error) {
 	fs.StringVar(&f.input, "input", "", "")
 	fs.BoolVar(&f.update, "update", false, "")
 	fs.Var(&f.machines, "machine", "")
+	f.objects = addObjectsFlag(fs)
 	file, err := parseFileAndFlags(fs, args)
 	if err != nil {
 		return nil, err
@@ -141,6 +143,10 @@ func (tr tester) run(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return fail("%v", err)
 	}
+	objs, err := f.objects.objects()
+	if err != nil {
+		return fail("%v", err)
+	}
 	smName := f.stateMachine
 	if smName == "" {
 		names := cfg.StateMachines()
@@ -201,7 +207,7 @@ func (tr tester) run(ctx context.Context, args []string, stdout, stderr io.Write
 		}
 		stop := tr.progress(stderr, name)
 		ex, err := m.Execute(ctx, value.Encode(input),
-			stepwisetest.MockConfig(cfg, name), stepwisetest.StateMachineName(smName), stepwisetest.Fallback(fallback))
+			stepwisetest.MockConfig(cfg, name), stepwisetest.StateMachineName(smName), stepwisetest.Fallback(fallback), stepwisetest.Objects(objs))
 		stop()
 		if err != nil {
 			return fail("test case %s: %v", name, err)

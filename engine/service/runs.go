@@ -130,6 +130,7 @@ func (s *Service) launch(r *run, sm *asl.StateMachine, input any, testCase *mock
 	s.mu.Unlock()
 
 	opts.Invoker = r.invoker(testCase)
+	opts.Objects = s.opts.Objects
 	if testCase != nil {
 		r.testCase, r.mockCase = testCase.Name, testCase
 	}
@@ -301,7 +302,11 @@ func (r *run) invoker(tc *mock.TestCase) integrations.Invoker {
 		}
 		return nil // other store errors surface when the task is dispatched
 	}
-	return integrations.CheckedInvoker{Check: check, Invoker: integrations.InvokerFunc(func(ctx context.Context, t *integrations.Task) (any, error) {
+	var mocked func(string) bool
+	if mocks != nil {
+		mocked = mocks.MocksState
+	}
+	return integrations.CheckedInvoker{Check: check, Mocked: mocked, Invoker: integrations.InvokerFunc(func(ctx context.Context, t *integrations.Task) (any, error) {
 		if t.TaskToken != "" {
 			r.addToken(t)
 		}

@@ -34,6 +34,7 @@ import (
 	"github.com/stepwise/stepwise/engine/service/metrics"
 	"github.com/stepwise/stepwise/engine/service/store"
 	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/items"
 	"github.com/stepwise/stepwise/integrations/mock"
 	"github.com/stepwise/stepwise/integrations/nested"
 )
@@ -50,6 +51,10 @@ type Options struct {
 	// Invoker runs Task states that are neither mocked, activities nor
 	// nested executions (nil: such tasks fail with States.TaskFailed).
 	Invoker integrations.Invoker
+	// Objects is the object store of Distributed Maps' ItemReader and
+	// ResultWriter (engine.Options.Objects; nil: such a Map fails with
+	// States.Runtime, unless its ItemReader is mocked).
+	Objects items.Objects
 	// Mocks is a Step Functions Local MockConfigFile: StartExecution on
 	// "<stateMachineArn>#<TestCase>" runs the execution with that test
 	// case's mocked responses.

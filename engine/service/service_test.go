@@ -187,15 +187,16 @@ func TestValidateStateMachineDefinition(t *testing.T) {
 		t.Fatal(err)
 	}
 	if warned.Result != types.ValidateStateMachineDefinitionResultCodeOk || len(warned.Diagnostics) != 1 ||
-		warned.Diagnostics[0].Severity != types.ValidateStateMachineDefinitionSeverityWarning || aws.ToString(warned.Diagnostics[0].Location) != "/States/M/ItemReader" {
+		warned.Diagnostics[0].Severity != types.ValidateStateMachineDefinitionSeverityWarning || aws.ToString(warned.Diagnostics[0].Location) != "/States/M/ResultWriter/Resource" {
 		t.Fatalf("unsupported field: %+v", warned)
 	}
 }
 
 // itemReaderMachine is valid ASL that the engine cannot run yet (a
-// Distributed Map reading from S3).
+// Distributed Map whose ResultWriter, without Resource, only transforms
+// its output).
 const itemReaderMachine = `{"StartAt":"M","States":{"M":{"Type":"Map",
-	"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"}},
+	"ResultWriter":{"WriterConfig":{"Transformation":"FLATTEN"}},
 	"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`
 
 func TestUnsupportedFieldFailsTheExecution(t *testing.T) {
@@ -206,7 +207,7 @@ func TestUnsupportedFieldFailsTheExecution(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := waitDone(t, c, *out.ExecutionArn)
-	if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.Runtime" || !strings.Contains(aws.ToString(d.Cause), "'ItemReader'") {
+	if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.Runtime" || !strings.Contains(aws.ToString(d.Cause), "'ResultWriter/Resource'") {
 		t.Fatalf("got %s %s %q", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
 }

@@ -129,6 +129,17 @@ func (c chain) Handles(t *integrations.Task) bool {
 	return false
 }
 
+// MocksState reports whether one of the chain's invokers mocks the state
+// (see integrations.StateMocker).
+func (c chain) MocksState(name string) bool {
+	for _, p := range c {
+		if m, ok := p.(integrations.StateMocker); ok && m.MocksState(name) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c chain) Invoke(ctx context.Context, t *integrations.Task) (any, error) {
 	for _, p := range c {
 		if h, ok := p.(Handler); ok && !h.Handles(t) {

@@ -487,6 +487,14 @@ func (inv *Invoker) Handles(t *integrations.Task) bool {
 	return ok
 }
 
+// MocksState reports whether the test case mocks the state named (a Task,
+// or a Distributed Map whose ItemReader it mocks); see
+// integrations.StateMocker.
+func (inv *Invoker) MocksState(name string) bool {
+	_, ok := inv.tc.states[name]
+	return ok
+}
+
 // Calls returns how many times a mocked state has been called.
 func (inv *Invoker) Calls(state string) int {
 	inv.mu.Lock()

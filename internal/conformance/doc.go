@@ -16,6 +16,21 @@
 // "QueryLanguage": "JSONata"), and ends with "N passed, N failed". Without
 // -v, output shows only when the test fails.
 //
+// Known gaps: three cases cannot pass, on either runner, and stay failed
+// on purpose (they are not edited):
+//
+//	local_mocking__base_scenarios__map_state_lambda
+//	scenarios__base_scenarios__map_state_config_distributed_reentrant_lambda
+//	scenarios__base_scenarios__map_state_nested_config_distributed_no_max_max_concurrency
+//
+// Each runs Lambda Task states inside a Distributed Map. AWS runs a
+// Distributed Map's children as executions of their own, whose histories
+// the recording did not keep, so these cases have no mocks.json: nothing
+// records what the Lambda returned. With no integration for the Lambda,
+// each child fails and the map run fails with
+// States.ExceedToleratedFailureThreshold, where AWS succeeded. Recording
+// the children's Lambda results (a mocks.json) would let them pass.
+//
 // Environment:
 //
 //	CONFORMANCE_DIR      the cases directory
