@@ -163,6 +163,9 @@ type Expr struct {
 	src  string // the expression text, as given to Compile
 	prog *gnata.Expression
 	refs refs
+	// fast evaluates the expression without gnata when it is of the
+	// shapes the fast path knows (fast.go); nil otherwise.
+	fast fastNode
 }
 
 // Compile parses a JSONata expression: the text between "{%" and "%}". A
@@ -185,7 +188,11 @@ func Compile(expr string) (*Expr, error) {
 	if err != nil {
 		return nil, syntaxError(expr, err)
 	}
-	return &Expr{src: expr, prog: prog, refs: scanRefs(expr)}, nil
+	x := &Expr{src: expr, prog: prog, refs: scanRefs(expr)}
+	if n, ok := parseFast(expr); ok {
+		x.fast = n
+	}
+	return x, nil
 }
 
 // compileGnata is gnata.Compile, turning a panic of the parser (a gnata bug;
@@ -216,6 +223,16 @@ func (e *Expr) evalData(ctx context.Context, env *Env, data any, hasData bool) (
 	if env == nil {
 		env = &Env{}
 	}
+	if e.fast != nil {
+		if v, err := e.evalFast(env, data, hasData); err != errFallback {
+			return v, err
+		}
+	}
+	return e.evalGnata(ctx, env, data, hasData)
+}
+
+// evalGnata is evalData through gnata.
+func (e *Expr) evalGnata(ctx context.Context, env *Env, data any, hasData bool) (any, error) {
 	vars := env.bindings(e.refs)
 	var in any
 	if hasData {

@@ -1,0 +1,274 @@
+package jsonata
+
+import (
+	"errors"
+
+	"github.com/stepwise/stepwise/asl/value"
+)
+
+// The fast path evaluates the expressions most state machines are made of
+// directly over the engine's values (package value), without gnata's
+// environments and without converting $states or variables:
+//
+//   - paths of field names from $states, a variable, $ or a field name
+//     ($states.input.n, $v.a.b, order.total);
+//   - number, string, true, false and null literals;
+//   - arithmetic (+ - * / % and unary -), comparison (< <= > >=),
+//     equality (= !=), and, or, string concatenation (&), the conditional
+//     c ? a : b (with or without the else part), parentheses;
+//   - array and object constructors of these (objects with string keys);
+//   - $merge(x).
+//
+// Compile recognises these (parseFast); Eval then runs the fast node, with
+// jsonata-js 2.0.6's semantics: undefined propagation, numbers as doubles
+// printed as jsonata-js prints them, jsonata-js's truthiness, deep equality
+// for =. Whatever would raise an error, and the few cases where gnata and
+// jsonata-js part ways or that need sequences (a path through an array, a
+// comparison of strings outside the Basic Multilingual Plane's order
+// agreement, a number concatenated with a fraction), is not decided here:
+// the node answers errFallback and gnata evaluates the expression as
+// before, so errors keep exactly the codes and messages they had.
+
+// errFallback is a fast node's answer when gnata must decide.
+var errFallback = errors.New("jsonata: fast path declined")
+
+// fastNode is a node of a fast expression. eval returns the value (a value
+// of package value, numbers normalised by normNumber) and whether it is
+// defined, or errFallback.
+type fastNode interface {
+	eval(c *fastCtx) (any, bool, error)
+}
+
+// fastCtx is what a fast evaluation reads.
+type fastCtx struct {
+	env     *Env
+	data    any // the context value $, when hasData
+	hasData bool
+}
+
+// evalFast runs the fast node of e: the result as a value, or the error
+// Eval returns; errFallback when gnata must evaluate instead.
+func (e *Expr) evalFast(env *Env, data any, hasData bool) (any, error) {
+	if hasData {
+		if _, isArray := data.([]any); isArray {
+			// jsonata-js maps a path and groups an object constructor over
+			// an array context: gnata's.
+			return nil, errFallback
+		}
+	}
+	c := fastCtx{env: env, data: data, hasData: hasData}
+	v, ok, err := e.fast.eval(&c)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &Error{Kind: KindUndefined, Expr: e.src}
+	}
+	return normValue(v), nil
+}
+
+// fastConst is a literal.
+type fastConst struct{ v any }
+
+func (n *fastConst) eval(*fastCtx) (any, bool, error) { return n.v, true, nil }
+
+// fastContext is $, the context value (undefined on AWS).
+type fastContext struct{}
+
+func (n *fastContext) eval(c *fastCtx) (any, bool, error) {
+	return c.data, c.hasData, nil
+}
+
+// fastStates is $states.
+type fastStates struct{}
+
+func (n *fastStates) eval(c *fastCtx) (any, bool, error) {
+	if c.env.States == nil {
+		return nil, false, nil
+	}
+	return c.env.States, true, nil
+}
+
+// fastVar is a variable other than $states and $.
+type fastVar struct{ name string }
+
+func (n *fastVar) eval(c *fastCtx) (any, bool, error) {
+	if c.env.Variables != nil {
+		if v, ok := c.env.Variables(n.name); ok {
+			return v, true, nil
+		}
+	}
+	if isFunctionName(c.env, n.name) {
+		return nil, false, errFallback
+	}
+	return nil, false, nil
+}
+
+// isFunctionName reports whether $name is bound to a function (or to what
+// the adapter binds in place of one) when no variable has the name.
+func isFunctionName(env *Env, name string) bool {
+	if _, ok := env.function(name); ok {
+		return true
+	}
+	_, ok := lib.root.Lookup(name)
+	return ok
+}
+
+// fastPath is a path of field names from a head ($states, a variable, $).
+type fastPath struct {
+	head  fastNode
+	steps []string
+}
+
+func (n *fastPath) eval(c *fastCtx) (any, bool, error) {
+	v, ok, err := n.head.eval(c)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	for _, step := range n.steps {
+		switch x := v.(type) {
+		case *value.Object:
+			if v, ok = x.Get(step); !ok {
+				return nil, false, nil
+			}
+		case []any:
+			// A path through an array maps over it, into sequences.
+			return nil, false, errFallback
+		default:
+			return nil, false, nil
+		}
+	}
+	return v, true, nil
+}
+
+// fastBlock is a parenthesised expression.
+type fastBlock struct{ x fastNode }
+
+func (n *fastBlock) eval(c *fastCtx) (any, bool, error) { return n.x.eval(c) }
+
+// fastCond is c ? then : els (els nil when absent).
+type fastCond struct{ cond, then, els fastNode }
+
+func (n *fastCond) eval(c *fastCtx) (any, bool, error) {
+	v, ok, err := n.cond.eval(c)
+	if err != nil {
+		return nil, false, err
+	}
+	if ok && truthy(v) {
+		return n.then.eval(c)
+	}
+	if n.els == nil {
+		return nil, false, nil
+	}
+	return n.els.eval(c)
+}
+
+// fastLogic is l and r, l or r: short-circuit, always a boolean.
+type fastLogic struct {
+	or   bool
+	l, r fastNode
+}
+
+func (n *fastLogic) eval(c *fastCtx) (any, bool, error) {
+	v, ok, err := n.l.eval(c)
+	if err != nil {
+		return nil, false, err
+	}
+	if lb := ok && truthy(v); lb == n.or {
+		return lb, true, nil
+	}
+	v, ok, err = n.r.eval(c)
+	if err != nil {
+		return nil, false, err
+	}
+	return ok && truthy(v), true, nil
+}
+
+// fastArray is an array constructor.
+type fastArray struct{ items []fastNode }
+
+func (n *fastArray) eval(c *fastCtx) (any, bool, error) {
+	out := make([]any, 0, len(n.items))
+	for _, item := range n.items {
+		v, ok, err := item.eval(c)
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			continue
+		}
+		if arr, isArray := v.([]any); isArray {
+			if _, nested := item.(*fastArray); !nested {
+				// jsonata-js appends an array's values, unless the item is
+				// itself an array constructor.
+				out = append(out, arr...)
+				continue
+			}
+		}
+		out = append(out, v)
+	}
+	return out, true, nil
+}
+
+// fastObject is an object constructor with string keys, each once.
+type fastObject struct {
+	keys []string
+	vals []fastNode
+}
+
+func (n *fastObject) eval(c *fastCtx) (any, bool, error) {
+	o := value.NewObject(len(n.keys))
+	for i, k := range n.keys {
+		v, ok, err := n.vals[i].eval(c)
+		if err != nil {
+			return nil, false, err
+		}
+		if ok {
+			o.Append(k, v)
+		}
+	}
+	return o, true, nil
+}
+
+// fastMerge is $merge(arg): the members of an array of objects, later ones
+// replacing earlier ones in place.
+type fastMerge struct{ arg fastNode }
+
+func (n *fastMerge) eval(c *fastCtx) (any, bool, error) {
+	if c.env.Variables != nil {
+		if _, shadowed := c.env.Variables("merge"); shadowed {
+			return nil, false, errFallback
+		}
+	}
+	v, ok, err := n.arg.eval(c)
+	if err != nil || !ok {
+		return nil, false, errFallback
+	}
+	switch x := v.(type) {
+	case *value.Object:
+		return x.ShallowCopy(), true, nil
+	case []any:
+		size := 0
+		for _, e := range x {
+			o, isObject := e.(*value.Object)
+			if !isObject {
+				return nil, false, errFallback
+			}
+			size += o.Len()
+		}
+		out := value.NewObject(size)
+		for j, e := range x {
+			o := e.(*value.Object)
+			for i := 0; i < o.Len(); i++ {
+				k, m := o.At(i)
+				if j == 0 {
+					out.Append(k, m) // one object's keys are distinct
+				} else {
+					out.Set(k, m)
+				}
+			}
+		}
+		return out, true, nil
+	}
+	return nil, false, errFallback
+}
