@@ -89,6 +89,7 @@ type thread struct {
 	// by the first JSONata evaluation, so that a JSONPath thread stays
 	// small (threads are reset per Map iteration).
 	jcache *jsonata.Cache
+	jenv   *jsonata.Env             // the storage of each JSONata evaluation's Env
 	lookup func(string) (any, bool) // vars.Lookup, made once for JSONata
 
 	// Where the thread's steps sit in a trace (see Step.Parent, Step.Path).
@@ -150,7 +151,7 @@ func (t *thread) reset(parent *thread, it *mapItem) {
 	if it == nil {
 		t.mapIt = parent.mapIt
 	}
-	t.jcache, t.lookup = nil, nil
+	t.jcache, t.jenv, t.lookup = nil, nil, nil
 	t.traceParent, t.tracePath = parent.traceParent, parent.tracePath
 }
 

@@ -56,8 +56,9 @@ func (e *Expr) evalFast(env *Env, data any, hasData bool) (any, error) {
 			return nil, errFallback
 		}
 	}
-	c := fastCtx{env: env, data: data, hasData: hasData}
-	v, ok, err := e.fast.eval(&c)
+	env.fast = fastCtx{env: env, data: data, hasData: hasData}
+	v, ok, err := e.fast.eval(&env.fast)
+	env.fast = fastCtx{}
 	if err != nil {
 		return nil, err
 	}
@@ -234,41 +235,130 @@ func (n *fastObject) eval(c *fastCtx) (any, bool, error) {
 // replacing earlier ones in place.
 type fastMerge struct{ arg fastNode }
 
+// mergeSource is one object of a merge: an object value, or the members of
+// an object constructor evaluated in place (their values are vals[lo:] of
+// the merge, undefinedMember when undefined), which the merge then need
+// not build.
+type mergeSource struct {
+	obj  *value.Object
+	keys []string
+	lo   int
+}
+
+// undefinedMember marks a constructor's member whose value is undefined.
+var undefinedMember = new(int)
+
 func (n *fastMerge) eval(c *fastCtx) (any, bool, error) {
 	if c.env.Variables != nil {
 		if _, shadowed := c.env.Variables("merge"); shadowed {
 			return nil, false, errFallback
 		}
 	}
-	v, ok, err := n.arg.eval(c)
-	if err != nil || !ok {
-		return nil, false, errFallback
-	}
-	switch x := v.(type) {
-	case *value.Object:
-		return x.ShallowCopy(), true, nil
-	case []any:
-		size := 0
-		for _, e := range x {
-			o, isObject := e.(*value.Object)
-			if !isObject {
-				return nil, false, errFallback
-			}
-			size += o.Len()
+	var srcBuf [4]mergeSource
+	var valBuf [8]any
+	srcs, vals := srcBuf[:0], valBuf[:0]
+	add := func(v any) bool {
+		o, isObject := v.(*value.Object)
+		if isObject {
+			srcs = append(srcs, mergeSource{obj: o})
 		}
-		out := value.NewObject(size)
-		for j, e := range x {
-			o := e.(*value.Object)
-			for i := 0; i < o.Len(); i++ {
-				k, m := o.At(i)
-				if j == 0 {
-					out.Append(k, m) // one object's keys are distinct
-				} else {
-					out.Set(k, m)
+		return isObject
+	}
+	arr, isArray := n.arg.(*fastArray)
+	if !isArray {
+		v, ok, err := n.arg.eval(c)
+		if err != nil || !ok {
+			return nil, false, errFallback
+		}
+		switch x := v.(type) {
+		case *value.Object:
+			add(x)
+		case []any:
+			for _, e := range x {
+				if !add(e) {
+					return nil, false, errFallback
 				}
 			}
+		default:
+			return nil, false, errFallback
 		}
-		return out, true, nil
+		return mergeSources(srcs, nil), true, nil
 	}
-	return nil, false, errFallback
+	// The argument is an array constructor: its items are merged as they
+	// are evaluated, without building the array, nor the objects that
+	// constructors inside it would build.
+	for _, item := range arr.items {
+		if obj, isObj := item.(*fastObject); isObj {
+			start := len(vals)
+			for _, m := range obj.vals {
+				v, ok, err := m.eval(c)
+				if err != nil {
+					return nil, false, err
+				}
+				if !ok {
+					v = undefinedMember
+				}
+				vals = append(vals, v)
+			}
+			srcs = append(srcs, mergeSource{keys: obj.keys, lo: start})
+			continue
+		}
+		v, ok, err := item.eval(c)
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			continue
+		}
+		if x, isArr := v.([]any); isArr {
+			if _, nested := item.(*fastArray); nested {
+				return nil, false, errFallback
+			}
+			for _, e := range x {
+				if !add(e) {
+					return nil, false, errFallback
+				}
+			}
+			continue
+		}
+		if !add(v) {
+			return nil, false, errFallback
+		}
+	}
+	return mergeSources(srcs, vals), true, nil
+}
+
+// mergeSources merges the sources in order into a new object; vals holds
+// the values of the constructors' members.
+func mergeSources(srcs []mergeSource, vals []any) *value.Object {
+	size := 0
+	for _, s := range srcs {
+		if s.obj != nil {
+			size += s.obj.Len()
+		} else {
+			size += len(s.keys)
+		}
+	}
+	out := value.NewObject(size)
+	for _, s := range srcs {
+		if s.obj != nil {
+			for i := 0; i < s.obj.Len(); i++ {
+				if out.Len() == 0 && i == 0 {
+					// The first object's keys are distinct.
+					for ; i < s.obj.Len(); i++ {
+						out.Append(s.obj.At(i))
+					}
+					break
+				}
+				out.Set(s.obj.At(i))
+			}
+			continue
+		}
+		for i, k := range s.keys {
+			if v := vals[s.lo+i]; v != undefinedMember {
+				out.Set(k, v)
+			}
+		}
+	}
+	return out
 }

@@ -67,6 +67,7 @@ type Env struct {
 	vars    map[string]any // converted variables, by name
 	nowSeen bool           // now holds the evaluation timestamp
 	now     time.Time
+	fast    fastCtx // what the fast path reads, kept here to spare an allocation
 }
 
 // Cache keeps the evaluator's form of the last object read as a member of
