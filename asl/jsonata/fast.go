@@ -33,7 +33,7 @@ import (
 var errFallback = errors.New("jsonata: fast path declined")
 
 // fastNode is a node of a fast expression. eval returns the value (a value
-// of package value, numbers normalised by normNumber) and whether it is
+// of package value, numbers as numValue makes them) and whether it is
 // defined, or errFallback.
 type fastNode interface {
 	eval(c *fastCtx) (any, bool, error)

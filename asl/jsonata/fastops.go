@@ -22,7 +22,7 @@ func (n *fastNeg) eval(c *fastCtx) (any, bool, error) {
 	if !isNum {
 		return nil, false, errFallback // D1002
 	}
-	return normNumber(-f), true, nil
+	return numValue(-f), true, nil
 }
 
 // fastArith is + - * / %.
@@ -67,7 +67,7 @@ func (n *fastArith) eval(c *fastCtx) (any, bool, error) {
 	if math.IsInf(res, 0) || math.IsNaN(res) {
 		return nil, false, errFallback // D1001, or gnata's Infinity
 	}
-	return normNumber(res), true, nil
+	return numValue(res), true, nil
 }
 
 // fastConcat is &: both sides as strings, undefined as "".
@@ -107,7 +107,7 @@ func concatText(v any, defined bool) (string, bool) {
 		return strconv.FormatBool(x), true
 	case int64, float64:
 		f, _ := toNumber(x)
-		if i, isInt := normNumber(f).(int64); isInt && i < 1e15 && i > -1e15 {
+		if i, isInt := numValue(f).(int64); isInt && i < 1e15 && i > -1e15 {
 			return strconv.FormatInt(i, 10), true
 		}
 	}
@@ -294,6 +294,16 @@ func toNumber(v any) (float64, bool) {
 		return x, true
 	}
 	return 0, false
+}
+
+// numValue is a finite double computed by the fast path: normNumber's
+// form, except that -0 stays a float64, as gnata writes it "-0" where &
+// reads it (evalFast's normValue makes it 0 in a result).
+func numValue(f float64) any {
+	if f == 0 && math.Signbit(f) {
+		return f
+	}
+	return normNumber(f)
 }
 
 // normNumber is a finite double as the adapter returns numbers (fromFloat):

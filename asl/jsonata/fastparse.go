@@ -94,7 +94,7 @@ func (p *fastParser) expression(rbp int) (fastNode, bool) {
 func (p *fastParser) nud(t fastTok) (fastNode, bool) {
 	switch t.kind {
 	case tokNumber:
-		return &fastConst{v: normNumber(t.num)}, true
+		return &fastConst{v: numValue(t.num)}, true
 	case tokString:
 		return &fastConst{v: t.text}, true
 	case tokName:
@@ -127,7 +127,7 @@ func (p *fastParser) nud(t fastTok) (fastNode, bool) {
 			if c, isConst := x.(*fastConst); isConst {
 				// jsonata-js folds a negated number literal.
 				if f, isNum := toNumber(c.v); isNum {
-					return &fastConst{v: normNumber(-f)}, true
+					return &fastConst{v: numValue(-f)}, true
 				}
 			}
 			return &fastNeg{x: x}, true
