@@ -382,20 +382,19 @@ func (sc *stateRun) jsonataAssign(ctx context.Context, t *jsonata.Template, stat
 }
 
 // states builds $states: the state's input and context object and, when
-// the stage has them, the result and the error output.
+// the stage has them, the result and the error output. The object is the
+// thread's, filled afresh by each call: it is read by the evaluations of
+// one stage, which never return it (jsonata.Env.States), and no one else
+// holds it.
 func (sc *stateRun) states(input, result any, hasResult bool, errorOutput any) *value.Object {
 	c := sc.context()
-	n := 1
-	if c != nil {
-		n++
+	o := sc.th.jstates
+	if o == nil {
+		o = value.NewObject(4)
+		sc.th.jstates = o
+	} else {
+		o.Reset()
 	}
-	if hasResult {
-		n++
-	}
-	if errorOutput != nil {
-		n++
-	}
-	o := value.NewObject(n)
 	o.Append("input", input)
 	if c != nil {
 		o.Append("context", c)

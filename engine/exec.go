@@ -89,8 +89,11 @@ type thread struct {
 	// by the first JSONata evaluation, so that a JSONPath thread stays
 	// small (threads are reset per Map iteration).
 	jcache *jsonata.Cache
-	jenv   *jsonata.Env             // the storage of each JSONata evaluation's Env
-	lookup func(string) (any, bool) // vars.Lookup, made once for JSONata
+	jenv   *jsonata.Env // the storage of each JSONata evaluation's Env
+	// jstates is the storage of $states (stateRun.states), refilled for
+	// each stage, and kept across resets.
+	jstates *value.Object
+	lookup  func(string) (any, bool) // vars.Lookup, made once for JSONata
 
 	// Where the thread's steps sit in a trace (see Step.Parent, Step.Path).
 	traceParent int

@@ -80,14 +80,15 @@ func (n *fastContext) eval(c *fastCtx) (any, bool, error) {
 	return c.data, c.hasData, nil
 }
 
-// fastStates is $states.
+// fastStates is $states as a value: a copy of Env.States, which a result
+// must not hold (see Env.States). A path reads it in place (fastPath).
 type fastStates struct{}
 
 func (n *fastStates) eval(c *fastCtx) (any, bool, error) {
 	if c.env.States == nil {
 		return nil, false, nil
 	}
-	return c.env.States, true, nil
+	return c.env.States.ShallowCopy(), true, nil
 }
 
 // fastVar is a variable other than $states and $.
@@ -122,7 +123,16 @@ type fastPath struct {
 }
 
 func (n *fastPath) eval(c *fastCtx) (any, bool, error) {
-	v, ok, err := n.head.eval(c)
+	var (
+		v   any
+		ok  bool
+		err error
+	)
+	if _, isStates := n.head.(*fastStates); isStates {
+		v, ok = c.env.States, c.env.States != nil
+	} else {
+		v, ok, err = n.head.eval(c)
+	}
 	if err != nil || !ok {
 		return nil, false, err
 	}

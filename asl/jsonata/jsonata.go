@@ -50,7 +50,8 @@ type Runtime interface {
 type Env struct {
 	// States is the value of $states: its members input, context, and when
 	// the stage has them, result and errorOutput, in the order AWS shows
-	// them. Nil binds no $states.
+	// them. Nil binds no $states. A result never holds this object itself
+	// (its members, yes), so a caller may reuse it for later evaluations.
 	States *value.Object
 	// Variables looks up a state machine variable by name (without the $).
 	// Nil means there are none. Its answers must not change while the Env
@@ -224,7 +225,8 @@ func (e *Expr) evalData(ctx context.Context, env *Env, data any, hasData bool) (
 	if env == nil {
 		env = &Env{}
 	}
-	if e.fast != nil {
+	if e.fast != nil && ctx.Err() == nil {
+		// (A context already done is gnata's to report, as before.)
 		if v, err := e.evalFast(env, data, hasData); err != errFallback {
 			return v, err
 		}
