@@ -417,12 +417,13 @@ func (sc *stateRun) evalJSONata(ctx context.Context, t *jsonata.Template, field 
 	}
 	if th.jcache == nil {
 		th.jcache = &jsonata.Cache{}
-		th.jenv = &jsonata.Env{}
+		th.jenv = &jsonata.Env{Variables: th.lookup, Runtime: sc.ex.jrt, Cache: th.jcache}
 	}
-	// The thread's Env, made afresh for this evaluation in the storage of
-	// the last one (which no longer needs it).
+	// The thread's Env, reset for this evaluation: the last one no longer
+	// needs it.
 	env := th.jenv
-	*env = jsonata.Env{States: states, Variables: th.lookup, Runtime: sc.ex.jrt, Cache: th.jcache}
+	env.Reset()
+	env.States = states
 	v, err := t.Eval(ctx, env)
 	if err != nil {
 		return nil, sc.queryErr(field, err)

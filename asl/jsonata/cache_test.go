@@ -3,6 +3,7 @@ package jsonata
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stepwise/stepwise/asl/value"
 )
@@ -88,6 +89,43 @@ func TestReadsStatesMember(t *testing.T) {
 	for _, c := range cases {
 		if got := ReadsStatesMember(mustDecode(t, c.v), "context"); got != c.want {
 			t.Errorf("%s: %v, want %v", c.v, got, c.want)
+		}
+	}
+}
+
+// TestEnvReset checks that an Env reset between evaluations forgets the
+// variables and $states members gnata's path converted, and the
+// evaluation time.
+func TestEnvReset(t *testing.T) {
+	n := int64(1)
+	rt := newRuntime()
+	env := &Env{Runtime: rt, Variables: func(name string) (any, bool) { return n, name == "v" }}
+	statesOf := func(in string) *value.Object {
+		o := value.NewObject(1)
+		o.Append("input", mustDecode(t, in))
+		return o
+	}
+	env.States = statesOf(`{"a": 1}`)
+	for _, c := range []struct{ expr, want string }{
+		{"$sum([$v])", "1"},
+		{"$keys($states.input)", `"a"`},
+		{"$millis()", "1704164645678"},
+	} {
+		if got := evalJSON(t, c.expr, env); got != c.want {
+			t.Fatalf("%s = %s, want %s", c.expr, got, c.want)
+		}
+	}
+	n = 2
+	rt.now = rt.now.Add(time.Second)
+	env.Reset()
+	env.States = statesOf(`{"b": 1}`)
+	for _, c := range []struct{ expr, want string }{
+		{"$sum([$v])", "2"},
+		{"$keys($states.input)", `"b"`},
+		{"$millis()", "1704164646678"},
+	} {
+		if got := evalJSON(t, c.expr, env); got != c.want {
+			t.Errorf("after Reset: %s = %s, want %s", c.expr, got, c.want)
 		}
 	}
 }

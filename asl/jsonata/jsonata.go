@@ -16,7 +16,13 @@
 //     AWS's States.QueryEvaluationError causes (Error.Cause).
 //
 // The engine compiles each "{% ... %}" string once (Compile, or
-// ParseTemplate for a whole field) and evaluates it per state visit.
+// ParseTemplate for a whole field) and evaluates it per state visit. The
+// shapes most state machines use (paths from $states and variables,
+// literals, operators, conditionals, constructors, $merge) are recognised
+// at Compile and evaluated by the package's own fast path directly over
+// the values, with jsonata-js's semantics; it hands anything that would
+// fail, or that needs sequences, to gnata, as it does every other
+// expression (fast.go).
 package jsonata
 
 import (
@@ -69,6 +75,18 @@ type Env struct {
 	nowSeen bool           // now holds the evaluation timestamp
 	now     time.Time
 	fast    fastCtx // what the fast path reads, kept here to spare an allocation
+}
+
+// Reset readies env for another evaluation, whose States (and Variables,
+// Runtime, Cache) may then be set anew: it forgets the values it
+// converted and the evaluation time. A caller evaluating again and again
+// may so keep one Env instead of allocating one per evaluation.
+func (env *Env) Reset() {
+	if env.states.members != nil || env.states.all != nil || env.states.partial != nil {
+		env.states = statesCache{}
+	}
+	clear(env.vars)
+	env.nowSeen = false
 }
 
 // Cache keeps the evaluator's form of the last object read as a member of
