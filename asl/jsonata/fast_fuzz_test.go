@@ -27,7 +27,7 @@ func (g *exprGen) pick(n int) int {
 var (
 	genNumbers = []string{"0", "1", "2.5", "3", "1e3", "0.1", "5000", "1.0", "1e21", "255", "256", "9007199254740993", "0.5e-3", "1E2"}
 	genStrings = []string{`''`, `'a'`, `"b"`, `'é'`, `"\u00e9"`, `'10'`, `"a\nb"`, `'\uE000'`, `'😀'`, `"\"q\""`, `'A'`, `'a b'`}
-	genFields  = []string{"a", "b", "n", "s", "o", "arr", "x", "f", "`a b`", "nul", "t", "e"}
+	genFields  = []string{"a", "b", "n", "s", "o", "arr", "x", "f", "`a b`", "nul", "t", "e", "`true`"}
 	genVars    = []string{"$v", "$w", "$states.input", "$states", "$", "$u", "$sum", "$states.context"}
 	genBinary  = []string{"+", "-", "*", "/", "%", "&", "=", "!=", "<", "<=", ">", ">=", "and", "or"}
 )
@@ -139,7 +139,7 @@ func (g *exprGen) path() {
 // fuzzInput is the input of FuzzFastPath's evaluations when the fuzzer's
 // text is not JSON.
 const fuzzInput = `{"a": 1, "b": 2.5, "n": 5000, "s": "x", "o": {"a": "y", "b": [1, 2], "n": 1.0},
-	"arr": [1, 2, 3], "x": null, "f": false, "a b": "sp", "t": true, "e": {}, "nul": [], "big": 9007199254740993}`
+	"arr": [1, 2, 3], "x": null, "f": false, "a b": "sp", "t": true, "e": {}, "nul": [], "big": 9007199254740993, "true": 0}`
 
 // FuzzFastPath evaluates random expressions of the fast grammar both ways,
 // fast and through gnata, over random input: the same value or the same

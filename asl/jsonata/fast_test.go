@@ -170,6 +170,8 @@ func TestFastPathValues(t *testing.T) {
 		{"{'a': $nothing, 'b': $v}", `{"b":7}`},
 		{"$merge([$states.input.o, {'a': $v, 'c': $nothing}, {'d': 0}])", `{"a":7,"b":[2],"d":0}`},
 		{"$sum", `"shadowed"`},
+		// A backquoted name is a field, even when it spells a keyword.
+		{"[`true`, `and`, 1]", "[1]"},
 	} {
 		x, err := Compile(c.expr)
 		if err != nil || x.fast == nil {

@@ -25,9 +25,15 @@ const (
 )
 
 type fastTok struct {
-	kind fastTokKind
-	text string
-	num  float64
+	kind   fastTokKind
+	text   string
+	num    float64
+	quoted bool // a backquoted name: never a keyword
+}
+
+// isWord reports whether t is the unquoted name w (a keyword).
+func (t fastTok) isWord(w string) bool {
+	return t.kind == tokName && !t.quoted && t.text == w
 }
 
 // fastLex splits expr into tokens, or reports false.
@@ -69,7 +75,7 @@ func fastLex(expr string) ([]fastTok, bool) {
 			if end < 0 {
 				return nil, false
 			}
-			toks = append(toks, fastTok{kind: tokName, text: expr[i+1 : i+1+end]})
+			toks = append(toks, fastTok{kind: tokName, text: expr[i+1 : i+1+end], quoted: true})
 			i += end + 2
 		case c == '$':
 			j := i + 1

@@ -61,6 +61,9 @@ func (p *fastParser) lbp() int {
 	case tokOp:
 		return fastBinding[t.text]
 	case tokName:
+		if t.quoted {
+			return 0
+		}
 		if t.text == "and" || t.text == "or" {
 			return fastBinding[t.text]
 		}
@@ -98,6 +101,9 @@ func (p *fastParser) nud(t fastTok) (fastNode, bool) {
 	case tokString:
 		return &fastConst{v: t.text}, true
 	case tokName:
+		if t.quoted {
+			return &fastPath{head: &fastContext{}, steps: []string{t.text}}, true
+		}
 		switch t.text {
 		case "true":
 			return &fastConst{v: true}, true
@@ -156,8 +162,9 @@ func (p *fastParser) led(t fastTok, left fastNode) (fastNode, bool) {
 		if step.kind != tokName || p.isOp("(") || p.isOp("[") || p.isOp("{") {
 			return nil, false
 		}
-		switch step.text {
-		case "and", "or", "in", "true", "false", "null", "function":
+		switch {
+		case step.isWord("and"), step.isWord("or"), step.isWord("in"), step.isWord("true"),
+			step.isWord("false"), step.isWord("null"), step.isWord("function"):
 			return nil, false
 		}
 		switch l := left.(type) {
