@@ -554,3 +554,16 @@ func TestHistoryLimitInsideMap(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONataStatesNotShared checks that an output holding $states whole
+// (by the fast path, by gnata's, and nested in a constructor) keeps its
+// value once later states have filled $states again: the engine reuses
+// the object it builds $states in.
+func TestJSONataStatesNotShared(t *testing.T) {
+	def := `{"QueryLanguage":"JSONata","StartAt":"A","States":{
+	  "A":{"Type":"Pass","Output":"{% {'s': $states, 'g': $states ~> $sift(function($v){true})} %}","Next":"B"},
+	  "B":{"Type":"Pass","Assign":{"kept":"{% $states.input %}"},"Output":"{% $states %}","Next":"C"},
+	  "C":{"Type":"Pass","Output":"{% [$kept.s.input.n, $kept.s.context.State.Name, $kept.g.context.State.Name, $states.input.context.State.Name, $states.input.input.s.context.State.Name, $states.context.State.Name] %}","End":true}}}`
+	r := execute(t, def, `{"n":1}`, nil)
+	wantOutput(t, r.res, `[1, "A", "A", "B", "A", "C"]`)
+}

@@ -266,17 +266,22 @@ func (sc *stateRun) evalAssign(t *template.Template, input any) (assignment, err
 	return assignment{vals: o}, nil
 }
 
-// apply writes the assignment to the thread's variables and returns the
-// assigned variables for the exit event.
-func (a assignment) apply(th *thread) map[string]history.Payload {
+// apply writes the assignment to the thread's variables and, when record
+// is set, returns the assigned variables for the exit event.
+func (a assignment) apply(th *thread, record bool) map[string]history.Payload {
 	if a.vals == nil || a.vals.Len() == 0 {
 		return nil
 	}
-	m := make(map[string]history.Payload, a.vals.Len())
+	var m map[string]history.Payload
+	if record {
+		m = make(map[string]history.Payload, a.vals.Len())
+	}
 	for i := 0; i < a.vals.Len(); i++ {
 		k, v := a.vals.At(i)
 		th.vars.set(k, v)
-		m[k] = history.Payload{Value: v}
+		if record {
+			m[k] = history.Payload{Value: v}
+		}
 	}
 	return m
 }
@@ -286,11 +291,12 @@ func (sc *stateRun) exit(out any, a assignment) {
 	if sc.tr != nil && a.vals != nil && a.vals.Len() > 0 {
 		sc.tr.Variables = a.vals
 	}
-	vars := a.apply(sc.th)
 	if !sc.ex.recording(sc.th) {
+		a.apply(sc.th, false)
 		sc.ex.emit(sc.th, sc.n.exited, nil)
 		return
 	}
+	vars := a.apply(sc.th, true)
 	d := sc.ex.exitedSlab.get()
 	d.Name, d.Output.Value = sc.c.Name, out
 	if vars != nil {
@@ -376,11 +382,21 @@ func (sc *stateRun) jsonataAssign(ctx context.Context, t *jsonata.Template, stat
 }
 
 // states builds $states: the state's input and context object and, when
-// the stage has them, the result and the error output.
+// the stage has them, the result and the error output. The object is the
+// thread's, filled afresh by each call: it is read by the evaluations of
+// one stage, which never return it (jsonata.Env.States), and no one else
+// holds it.
 func (sc *stateRun) states(input, result any, hasResult bool, errorOutput any) *value.Object {
-	o := value.NewObject(4)
+	c := sc.context()
+	o := sc.th.jstates
+	if o == nil {
+		o = value.NewObject(4)
+		sc.th.jstates = o
+	} else {
+		o.Reset()
+	}
 	o.Append("input", input)
-	if c := sc.context(); c != nil {
+	if c != nil {
 		o.Append("context", c)
 	}
 	if hasResult {
@@ -401,8 +417,13 @@ func (sc *stateRun) evalJSONata(ctx context.Context, t *jsonata.Template, field 
 	}
 	if th.jcache == nil {
 		th.jcache = &jsonata.Cache{}
+		th.jenv = &jsonata.Env{Variables: th.lookup, Runtime: sc.ex.jrt, Cache: th.jcache}
 	}
-	env := &jsonata.Env{States: states, Variables: th.lookup, Runtime: sc.ex.jrt, Cache: th.jcache}
+	// The thread's Env, reset for this evaluation: the last one no longer
+	// needs it.
+	env := th.jenv
+	env.Reset()
+	env.States = states
 	v, err := t.Eval(ctx, env)
 	if err != nil {
 		return nil, sc.queryErr(field, err)

@@ -89,7 +89,11 @@ type thread struct {
 	// by the first JSONata evaluation, so that a JSONPath thread stays
 	// small (threads are reset per Map iteration).
 	jcache *jsonata.Cache
-	lookup func(string) (any, bool) // vars.Lookup, made once for JSONata
+	jenv   *jsonata.Env // the storage of each JSONata evaluation's Env
+	// jstates is the storage of $states (stateRun.states), refilled for
+	// each stage, and kept across resets.
+	jstates *value.Object
+	lookup  func(string) (any, bool) // vars.Lookup, made once for JSONata
 
 	// Where the thread's steps sit in a trace (see Step.Parent, Step.Path).
 	traceParent int
@@ -150,7 +154,7 @@ func (t *thread) reset(parent *thread, it *mapItem) {
 	if it == nil {
 		t.mapIt = parent.mapIt
 	}
-	t.jcache, t.lookup = nil, nil
+	t.jcache, t.jenv, t.lookup = nil, nil, nil
 	t.traceParent, t.tracePath = parent.traceParent, parent.tracePath
 }
 

@@ -81,3 +81,39 @@ func BenchmarkEvalLoopCondition(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEvalPaths evaluates the loop twin's three expressions by the
+// fast path (Eval) and through gnata (evalGnata), a new Env per visit:
+// BenchmarkEvalPaths/merge/fast against BenchmarkEvalPaths/merge/gnata.
+func BenchmarkEvalPaths(b *testing.B) {
+	st := value.NewObject(1)
+	st.Append("input", mustDecode(b, `{"n": 4321, "tmp": {"v": 4321}}`))
+	vars := func(name string) (any, bool) { return int64(4322), name == "v" }
+	ctx := context.Background()
+	for _, c := range []struct{ name, expr string }{
+		{"condition", "$states.input.n >= 5000"},
+		{"add", "$states.input.n + 1"},
+		{"merge", "$merge([$states.input, {'n': $v, 'tmp': {'v': $v}}])"},
+	} {
+		x, err := Compile(c.expr)
+		if err != nil || x.fast == nil {
+			b.Fatalf("%s: %v", c.expr, err)
+		}
+		b.Run(c.name+"/fast", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := x.Eval(ctx, &Env{States: st, Variables: vars}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(c.name+"/gnata", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := x.evalGnata(ctx, &Env{States: st, Variables: vars}, nil, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

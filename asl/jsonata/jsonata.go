@@ -16,7 +16,13 @@
 //     AWS's States.QueryEvaluationError causes (Error.Cause).
 //
 // The engine compiles each "{% ... %}" string once (Compile, or
-// ParseTemplate for a whole field) and evaluates it per state visit.
+// ParseTemplate for a whole field) and evaluates it per state visit. The
+// shapes most state machines use (paths from $states and variables,
+// literals, operators, conditionals, constructors, $merge) are recognised
+// at Compile and evaluated by the package's own fast path directly over
+// the values, with jsonata-js's semantics; it hands anything that would
+// fail, or that needs sequences, to gnata, as it does every other
+// expression (fast.go).
 package jsonata
 
 import (
@@ -50,7 +56,8 @@ type Runtime interface {
 type Env struct {
 	// States is the value of $states: its members input, context, and when
 	// the stage has them, result and errorOutput, in the order AWS shows
-	// them. Nil binds no $states.
+	// them. Nil binds no $states. A result never holds this object itself
+	// (its members, yes), so a caller may reuse it for later evaluations.
 	States *value.Object
 	// Variables looks up a state machine variable by name (without the $).
 	// Nil means there are none. Its answers must not change while the Env
@@ -67,6 +74,19 @@ type Env struct {
 	vars    map[string]any // converted variables, by name
 	nowSeen bool           // now holds the evaluation timestamp
 	now     time.Time
+	fast    fastCtx // what the fast path reads, kept here to spare an allocation
+}
+
+// Reset readies env for another evaluation, whose States (and Variables,
+// Runtime, Cache) may then be set anew: it forgets the values it
+// converted and the evaluation time. A caller evaluating again and again
+// may so keep one Env instead of allocating one per evaluation.
+func (env *Env) Reset() {
+	if env.states.members != nil || env.states.all != nil || env.states.partial != nil {
+		env.states = statesCache{}
+	}
+	clear(env.vars)
+	env.nowSeen = false
 }
 
 // Cache keeps the evaluator's form of the last object read as a member of
@@ -163,6 +183,9 @@ type Expr struct {
 	src  string // the expression text, as given to Compile
 	prog *gnata.Expression
 	refs refs
+	// fast evaluates the expression without gnata when it is of the
+	// shapes the fast path knows (fast.go); nil otherwise.
+	fast fastNode
 }
 
 // Compile parses a JSONata expression: the text between "{%" and "%}". A
@@ -185,7 +208,11 @@ func Compile(expr string) (*Expr, error) {
 	if err != nil {
 		return nil, syntaxError(expr, err)
 	}
-	return &Expr{src: expr, prog: prog, refs: scanRefs(expr)}, nil
+	x := &Expr{src: expr, prog: prog, refs: scanRefs(expr)}
+	if n, ok := parseFast(expr); ok {
+		x.fast = n
+	}
+	return x, nil
 }
 
 // compileGnata is gnata.Compile, turning a panic of the parser (a gnata bug;
@@ -216,6 +243,17 @@ func (e *Expr) evalData(ctx context.Context, env *Env, data any, hasData bool) (
 	if env == nil {
 		env = &Env{}
 	}
+	if e.fast != nil && ctx.Err() == nil {
+		// (A context already done is gnata's to report, as before.)
+		if v, err := e.evalFast(env, data, hasData); err != errFallback {
+			return v, err
+		}
+	}
+	return e.evalGnata(ctx, env, data, hasData)
+}
+
+// evalGnata is evalData through gnata.
+func (e *Expr) evalGnata(ctx context.Context, env *Env, data any, hasData bool) (any, error) {
 	vars := env.bindings(e.refs)
 	var in any
 	if hasData {

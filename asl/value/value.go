@@ -202,6 +202,15 @@ func (o *Object) Delete(key string) {
 	}
 }
 
+// Reset empties the object, keeping its storage, for a scratch object that
+// its builder alone holds and fills again (a shared object never changes:
+// see the package comment).
+func (o *Object) Reset() {
+	clear(o.keys)
+	clear(o.vals)
+	o.keys, o.vals, o.index = o.keys[:0], o.vals[:0], nil
+}
+
 // ShallowCopy returns a new object with the same members.
 func (o *Object) ShallowCopy() *Object {
 	// Room for one more member, as callers often add one.
