@@ -4,10 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +19,7 @@ import (
 
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine/history"
+	"github.com/stepwise/stepwise/examples/internal/dynalite"
 	stepwiseaws "github.com/stepwise/stepwise/integrations/aws"
 	"github.com/stepwise/stepwise/integrations/gofunc"
 	"github.com/stepwise/stepwise/stepwisetest"
@@ -32,56 +29,6 @@ import (
 // Go functions, the two DynamoDB updateItem states go through the real
 // integrations/aws invoker to dynalite, a local DynamoDB, and the test reads
 // the catalog back with the AWS SDK.
-
-// startDynalite starts dynalite on a free loopback port and returns its URL.
-// scripts/dynalite.sh installs it (once, into a cache directory) and prints
-// the path of its CLI, as for the integrations/aws tests. Without node the
-// test is skipped, loudly, except in CI (CI=true), where it fails.
-func startDynalite(t *testing.T) string {
-	t.Helper()
-	unavailable := func(why string) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("dynalite is required in CI: %s", why)
-		}
-		t.Skipf("SKIPPING the DynamoDB test against dynalite: %s (install node and npm, or run scripts/dynalite.sh)", why)
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		unavailable("node is not installed")
-	}
-	script, err := filepath.Abs("../../scripts/dynalite.sh")
-	require.NoError(t, err)
-	out, err := exec.Command("bash", script).Output()
-	if err != nil {
-		unavailable(fmt.Sprintf("scripts/dynalite.sh failed: %v", err))
-	}
-	cli := strings.TrimSpace(string(out))
-
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	cmd := exec.Command("node", cli, "--host", "127.0.0.1", "--port", fmt.Sprint(port), "--createTableMs", "0", "--deleteTableMs", "0")
-	cmd.Stderr = os.Stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return "http://" + addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("dynalite did not listen on %s within 20s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 // Rekognition's answers for the images of this test, as Go values whose
 // JSON has Rekognition's member names.
@@ -168,7 +115,7 @@ func (s *sns) register(reg *gofunc.Registry) {
 }
 
 func TestCatalogInDynamoDB(t *testing.T) {
-	endpoint := startDynalite(t)
+	endpoint := dynalite.Start(t)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
