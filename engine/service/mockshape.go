@@ -1,21 +1,11 @@
 package service
 
 import (
-	"reflect"
 	"strings"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/athena"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/rekognition"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/transcribe"
 
 	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/integrations/aws/model"
+	"github.com/stepwise/stepwise/integrations/aws/wire"
 )
 
 // TestState checks a mocked Task result against the response shape of the
@@ -24,25 +14,17 @@ import (
 // PRESENT checks the members present only; NONE checks nothing. Members
 // the shape does not know are allowed in every mode, as on AWS.
 //
-// The shapes are the output types of aws-sdk-go-v2, for the services it
-// is built with here; a Resource of another service is not checked.
+// The shapes are the operations' outputs in the generated AWS models of
+// integrations/aws/model (every service the aws-sdk integration reaches),
+// with the members named as Step Functions names them (wire.PublicName).
+// The models carry no enum values, so a string is not checked against its
+// enum (AWS's "is not an expected value"); linking aws-sdk-go-v2's service
+// clients for that would cost every start of stepwise their package
+// initialisation.
 
-// shapeClients are the SDK clients whose operations give the shapes, by
-// the service name of Resource ARNs (arn:aws:states:::aws-sdk:NAME:action
-// and the optimized arn:aws:states:::NAME:action).
-var shapeClients = map[string]reflect.Type{
-	"athena":      reflect.TypeOf((*athena.Client)(nil)),
-	"dynamodb":    reflect.TypeOf((*dynamodb.Client)(nil)),
-	"eventbridge": reflect.TypeOf((*eventbridge.Client)(nil)),
-	"events":      reflect.TypeOf((*eventbridge.Client)(nil)),
-	"lambda":      reflect.TypeOf((*lambda.Client)(nil)),
-	"rekognition": reflect.TypeOf((*rekognition.Client)(nil)),
-	"sfn":         reflect.TypeOf((*sfn.Client)(nil)),
-	"states":      reflect.TypeOf((*sfn.Client)(nil)),
-	"sns":         reflect.TypeOf((*sns.Client)(nil)),
-	"sqs":         reflect.TypeOf((*sqs.Client)(nil)),
-	"transcribe":  reflect.TypeOf((*transcribe.Client)(nil)),
-}
+// modelServices maps the service names of optimized integrations
+// (arn:aws:states:::NAME:action) that differ from their model's name.
+var modelServices = map[string]string{"events": "eventbridge", "states": "sfn", "bedrock": "bedrockruntime"}
 
 // requiredMembers are the members AWS's models mark required in the
 // responses of optimized integrations, by "service:action".
@@ -52,49 +34,52 @@ var requiredMembers = map[string][]string{
 }
 
 // anyMembers are members whose optimized integration returns JSON where
-// the SDK has bytes (lambda:invoke's Payload).
+// the model has bytes (lambda:invoke's Payload).
 var anyMembers = map[string]bool{"lambda:invoke.Payload": true}
 
-var (
-	timeType  = reflect.TypeOf(time.Time{})
-	bytesType = reflect.TypeOf([]byte(nil))
-)
-
-// responseShape returns the output type of a Task Resource's integration
-// and its "service:action" key.
-func responseShape(resource string) (reflect.Type, string, bool) {
+// responseShape returns the service model and output shape of a Task
+// Resource's integration, and its "service:action" key.
+func responseShape(models *model.Catalog, resource string) (*model.Service, *model.Shape, string, bool) {
 	rest, ok := strings.CutPrefix(resource, "arn:aws:states:::")
-	if !ok {
-		return nil, "", false
+	if !ok || models == nil {
+		return nil, nil, "", false
 	}
 	rest = strings.TrimPrefix(rest, "aws-sdk:")
 	svc, action, ok := strings.Cut(rest, ":")
 	if !ok || action == "" {
-		return nil, "", false
+		return nil, nil, "", false
 	}
 	if i := strings.IndexByte(action, '.'); i >= 0 {
 		if action[i+1:] != "waitForTaskToken" {
-			return nil, "", false // .sync returns another shape
+			return nil, nil, "", false // .sync returns another shape
 		}
 		action = action[:i]
 	}
-	client, ok := shapeClients[svc]
-	if !ok {
-		return nil, "", false
+	name := svc
+	if n, ok := modelServices[svc]; ok {
+		name = n
 	}
-	m, ok := client.MethodByName(strings.ToUpper(action[:1]) + action[1:])
-	if !ok || m.Type.NumOut() != 2 || m.Type.Out(0).Kind() != reflect.Pointer {
-		return nil, "", false
+	m, ok, err := models.Service(name)
+	if err != nil || !ok {
+		return nil, nil, "", false
 	}
-	return m.Type.Out(0).Elem(), svc + ":" + action, true
+	op, ok := m.Operation(strings.ToUpper(action[:1]) + action[1:])
+	if !ok || op.Output == "" {
+		return nil, nil, "", false
+	}
+	sh := m.Shape(op.Output)
+	if sh == nil || sh.Type != "structure" {
+		return nil, nil, "", false
+	}
+	return m, sh, svc + ":" + action, true
 }
 
 // checkMockShape checks a mocked result against its integration's shape.
-func checkMockShape(resource, mode string, result any) error {
+func checkMockShape(models *model.Catalog, resource, mode string, result any) error {
 	if mode == "NONE" {
 		return nil
 	}
-	t, key, ok := responseShape(resource)
+	svc, sh, key, ok := responseShape(models, resource)
 	if !ok {
 		return nil
 	}
@@ -102,7 +87,7 @@ func checkMockShape(resource, mode string, result any) error {
 	if !ok {
 		return apiErr(errValidation, "Mocked result must be a JSON object.")
 	}
-	if msg := checkShape(t, o, key); msg != "" {
+	if msg := checkShape(svc, sh, o, key); msg != "" {
 		return apiErr(errValidation, "Mock result schema validation error: %s", msg)
 	}
 	if mode == "PRESENT" {
@@ -116,114 +101,100 @@ func checkMockShape(resource, mode string, result any) error {
 	return nil
 }
 
-// checkShape checks the members of o that struct type t knows; it returns
+// checkShape checks the members of o that structure sh knows; it returns
 // AWS's message for the first that does not fit ("" when all do).
-func checkShape(t reflect.Type, o *value.Object, key string) string {
+func checkShape(svc *model.Service, sh *model.Shape, o *value.Object, key string) string {
 	for i := 0; i < o.Len(); i++ {
 		name, v := o.At(i)
-		f, ok := t.FieldByName(name)
-		if !ok || !f.IsExported() || name == "ResultMetadata" {
+		m := memberNamed(sh, name)
+		if m == nil || anyMembers[key+"."+name] {
 			continue
 		}
-		if anyMembers[key+"."+name] {
-			continue
-		}
-		if msg := checkValue(f.Type, name, v, key); msg != "" {
+		if msg := checkValue(svc, m.Target, name, v, key, 0); msg != "" {
 			return msg
 		}
 	}
 	return ""
 }
 
-// checkValue checks one value against a member's Go type.
-func checkValue(t reflect.Type, name string, v any, key string) string {
-	if v == nil {
+// memberNamed returns the member of sh that Step Functions names name.
+func memberNamed(sh *model.Shape, name string) *model.Member {
+	for i := range sh.Members {
+		if wire.PublicName(sh.Members[i].Name) == name {
+			return &sh.Members[i]
+		}
+	}
+	return nil
+}
+
+// maxShapeDepth bounds the check of recursive shapes.
+const maxShapeDepth = 64
+
+// checkValue checks one value against the shape target.
+func checkValue(svc *model.Service, target, name string, v any, key string, depth int) string {
+	if v == nil || depth > maxShapeDepth {
 		return ""
 	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
+	sh := svc.Shape(target)
+	if sh == nil {
+		return ""
 	}
-	switch {
-	case t == timeType, t == bytesType:
+	switch sh.Type {
+	case "string", "timestamp", "blob":
 		if _, ok := v.(string); !ok {
 			return "Field '" + name + "' must be a string"
 		}
-		return ""
-	}
-	switch t.Kind() {
-	case reflect.String:
-		s, ok := v.(string)
-		if !ok {
-			return "Field '" + name + "' must be a string"
-		}
-		if vals, ok := enumValues(t); ok && !contains(vals, s) {
-			return "Field '" + name + "' is not an expected value"
-		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+	case "byte", "short", "integer", "long", "float", "double", "bigInteger", "bigDecimal":
 		if !isNumber(v) {
 			return "Field '" + name + "' must be a number"
 		}
-	case reflect.Bool:
+	case "boolean":
 		if _, ok := v.(bool); !ok {
 			return "Field '" + name + "' must be a boolean"
 		}
-	case reflect.Slice:
+	case "list":
 		arr, ok := v.([]any)
 		if !ok {
 			return "Field '" + name + "' must be an array"
 		}
-		for _, e := range arr {
-			if msg := checkValue(t.Elem(), name, e, key); msg != "" {
-				return msg
+		if sh.Member != nil {
+			for _, e := range arr {
+				if msg := checkValue(svc, sh.Member.Target, name, e, key, depth+1); msg != "" {
+					return msg
+				}
 			}
 		}
-	case reflect.Map:
+	case "map":
+		m, ok := v.(*value.Object)
+		if !ok {
+			return "Field '" + name + "' must be an object"
+		}
+		if sh.Value != nil {
+			for i := 0; i < m.Len(); i++ {
+				k, e := m.At(i)
+				if msg := checkValue(svc, sh.Value.Target, k, e, key, depth+1); msg != "" {
+					return msg
+				}
+			}
+		}
+	case "structure":
 		m, ok := v.(*value.Object)
 		if !ok {
 			return "Field '" + name + "' must be an object"
 		}
 		for i := 0; i < m.Len(); i++ {
 			k, e := m.At(i)
-			if msg := checkValue(t.Elem(), k, e, key); msg != "" {
+			mem := memberNamed(sh, k)
+			if mem == nil {
+				continue
+			}
+			if msg := checkValue(svc, mem.Target, k, e, key, depth+1); msg != "" {
 				return msg
 			}
 		}
-	case reflect.Struct:
-		m, ok := v.(*value.Object)
-		if !ok {
-			return "Field '" + name + "' must be an object"
-		}
-		return checkShape(t, m, key)
 	}
-	// Interfaces (unions, documents) take any value.
+	// Unions and documents take any value.
 	return ""
-}
-
-// enumValues returns the values of an SDK enum type (its Values method).
-func enumValues(t reflect.Type) ([]string, bool) {
-	m, ok := t.MethodByName("Values")
-	if !ok || m.Type.NumIn() != 1 || m.Type.NumOut() != 1 {
-		return nil, false
-	}
-	out := m.Func.Call([]reflect.Value{reflect.Zero(t)})[0]
-	if out.Kind() != reflect.Slice {
-		return nil, false
-	}
-	vals := make([]string, out.Len())
-	for i := range vals {
-		vals[i] = out.Index(i).String()
-	}
-	return vals, true
-}
-
-func contains(vals []string, s string) bool {
-	for _, v := range vals {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // isNumber reports whether a decoded JSON value is a number.

@@ -34,6 +34,7 @@ import (
 	"github.com/stepwise/stepwise/engine/service/metrics"
 	"github.com/stepwise/stepwise/engine/service/store"
 	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/aws/model"
 	"github.com/stepwise/stepwise/integrations/items"
 	"github.com/stepwise/stepwise/integrations/mock"
 	"github.com/stepwise/stepwise/integrations/nested"
@@ -253,7 +254,10 @@ func (l *Local) Heartbeat(key, token string) error {
 // resume executions with Start, serve it as an http.Handler and stop it
 // with Shutdown.
 type Service struct {
-	opts     Options
+	opts Options
+	// models are the AWS service models TestState checks mocked results
+	// against (their shapes load when first used).
+	models   *model.Catalog
 	store    store.Store
 	backend  Backend
 	log      *slog.Logger
@@ -290,6 +294,7 @@ func New(opts Options) (*Service, error) {
 		return nil, errors.New("service: no store")
 	}
 	s := &Service{
+		models:   model.Embedded(),
 		opts:     opts,
 		store:    opts.Store,
 		backend:  opts.Backend,

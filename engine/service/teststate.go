@@ -203,7 +203,7 @@ func (s *Service) testState(ctx context.Context, in *testStateIn) (any, error) {
 	if st == nil {
 		return nil, apiErr(errValidation, "State '%s' does not exist in the definition", name)
 	}
-	if err := checkTestStateType(st, in, mock); err != nil {
+	if err := checkTestStateType(s.models, st, in, mock); err != nil {
 		return nil, err
 	}
 	inputText := "{}"

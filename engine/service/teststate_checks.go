@@ -4,6 +4,7 @@ import (
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/integrations/aws/model"
 )
 
 // The request checks of TestState, with AWS's messages.
@@ -71,7 +72,7 @@ func subGraphs(st asl.State) []*asl.Graph {
 }
 
 // checkTestStateType checks what a state of its type may be tested with.
-func checkTestStateType(st asl.State, in *testStateIn, mock *engine.Mock) error {
+func checkTestStateType(models *model.Catalog, st asl.State, in *testStateIn, mock *engine.Mock) error {
 	typ := st.Base().Type
 	switch s := st.(type) {
 	case *asl.Task:
@@ -79,7 +80,7 @@ func checkTestStateType(st asl.State, in *testStateIn, mock *engine.Mock) error 
 			return apiErr(errValidation, "RoleArn must be specified when testing a Task state")
 		}
 		if mock != nil && mock.Error == "" {
-			return checkMockShape(s.Resource, in.Mock.FieldValidationMode, mock.Result)
+			return checkMockShape(models, s.Resource, in.Mock.FieldValidationMode, mock.Result)
 		}
 	case *asl.Map, *asl.Parallel:
 		if mock == nil {

@@ -83,7 +83,10 @@ func TestTestStateFieldValidation(t *testing.T) {
 		{"arn:aws:states:::states:startExecution", `{"ExecutionArn":"a","StartDate":1}`, "Field 'StartDate' must be a string"},
 		{"arn:aws:states:::lambda:invoke", `{"StatusCode":"200"}`, "Field 'StatusCode' must be a number"},
 		{"arn:aws:states:::dynamodb:getItem", `{"ConsumedCapacity":{"CapacityUnits":"1"}}`, "Field 'CapacityUnits' must be a number"},
-		{"arn:aws:states:::aws-sdk:lambda:getFunction", `{"Configuration":{"Runtime":"cobol"}}`, "Field 'Runtime' is not an expected value"},
+		// Any service of the aws-sdk integration, from the generated models
+		// (the SDK clients checked only ten); enum values are not checked.
+		{"arn:aws:states:::aws-sdk:secretsmanager:getSecretValue", `{"VersionStages":"AWSCURRENT"}`, "Field 'VersionStages' must be an array"},
+		{"arn:aws:states:::aws-sdk:lambda:getFunction", `{"Configuration":{"MemorySize":"128"}}`, "Field 'MemorySize' must be a number"},
 	} {
 		wantRaw(t, url, "TestState", call(c.resource, c.result, ""), 400, "ValidationException", "Mock result schema validation error: "+c.msg)
 	}
