@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"sync"
+	"time"
+
+	"github.com/stepwise/stepwise/engine/history"
+)
+
+// MapRunObserver is told about the map runs of an execution's Distributed
+// Maps and their child executions (Options.MapRuns), so that a service can
+// answer DescribeMapRun, ListMapRuns and ListExecutions for them. Its
+// methods are called on the interpreter goroutine, in order, and must not
+// block long.
+type MapRunObserver interface {
+	// MapRunStarted: a map run began (after its MapRunStarted event).
+	MapRunStarted(run *MapRunInfo)
+	// ChildStarted: a child execution of run began, on child.Items items.
+	ChildStarted(run *MapRunInfo, child *MapRunChild)
+	// ChildEvent: an event of a child execution's own history (ids count
+	// from 1 in each child).
+	ChildEvent(run *MapRunInfo, child *MapRunChild, ev history.Event)
+	// ChildEnded: a child execution ended (child.Status and the rest set).
+	ChildEnded(run *MapRunInfo, child *MapRunChild)
+	// MapRunEnded: the map run ended with status (SUCCEEDED, FAILED or
+	// ABORTED), and for FAILED the error and cause.
+	MapRunEnded(run *MapRunInfo, status, errorName, cause string, stop time.Time)
+}
+
+// MapRunInfo describes a map run.
+type MapRunInfo struct {
+	Arn          string // arn:aws:states:R:A:mapRun:MACHINE/LABEL:ID
+	ExecutionArn string // the parent execution
+	// StateMachineArn is the children's: arn:aws:states:R:A:stateMachine:MACHINE/LABEL.
+	StateMachineArn string
+	StateName       string
+	Start           time.Time
+	// The settings the run started with (0 when unset); Control changes them.
+	MaxConcurrency             int
+	ToleratedFailureCount      int64
+	ToleratedFailurePercentage float64
+	// Control changes the settings of the running map run (UpdateMapRun).
+	Control *MapRunControl
+}
+
+// MapRunChild is one child execution of a map run.
+type MapRunChild struct {
+	Arn   string // arn:aws:states:R:A:execution:MACHINE/LABEL:NAME
+	Name  string
+	Items int // the items it runs on (a batch's size, or 1)
+	Input any
+	Start time.Time
+	// How it ended, once ended.
+	Status       string
+	Output       any
+	Error, Cause string
+	Stop         time.Time
+}
+
+// MapRunControl holds the settings of a running map run that UpdateMapRun
+// may change: the run reads them each time it may start a child or counts
+// a failure. It is the interpreter's one shared, locked value, written by
+// another goroutine (the service's API) and read by the run.
+type MapRunControl struct {
+	mu      sync.Mutex
+	limit   int // 0: AWS's default
+	n       int64
+	p       float64
+	hasN    bool
+	hasP    bool
+	version int
+	wake    func() // wakes the run's wait for a child, to start more
+}
+
+// MapRunUpdate is a change of a map run's settings; nil fields stay.
+type MapRunUpdate struct {
+	MaxConcurrency             *int
+	ToleratedFailureCount      *int64
+	ToleratedFailurePercentage *float64
+}
+
+// Update changes the settings; the run applies them before it next starts
+// a child or counts a failure, and starts more children at once when the
+// concurrency grew.
+func (c *MapRunControl) Update(u MapRunUpdate) {
+	c.mu.Lock()
+	if u.MaxConcurrency != nil {
+		c.limit = *u.MaxConcurrency
+	}
+	if u.ToleratedFailureCount != nil {
+		c.n, c.hasN = *u.ToleratedFailureCount, true
+	}
+	if u.ToleratedFailurePercentage != nil {
+		c.p, c.hasP = *u.ToleratedFailurePercentage, true
+	}
+	c.version++
+	wake := c.wake
+	c.mu.Unlock()
+	if wake != nil {
+		wake()
+	}
+}
+
+// Settings returns the current settings (0 when unset).
+func (c *MapRunControl) Settings() (maxConcurrency int, toleratedCount int64, toleratedPercentage float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.limit, c.n, c.p
+}
+
+// childLog records the events of a child execution's own history.
+type childLog struct {
+	n     int64
+	run   *mapRun
+	child *MapRunChild
+}
+
+// emit records an event of the child's history and returns its id.
+func (l *childLog) emit(th *thread, typ string, details any, now time.Time) int64 {
+	l.n++
+	ev := history.Event{ID: l.n, PreviousEventID: th.last, Timestamp: now, Type: typ, Details: details}
+	l.run.ex.opts.MapRuns.ChildEvent(l.run.info, l.child, ev)
+	th.last = l.n
+	return l.n
+}
