@@ -228,6 +228,8 @@ type Store interface {
 
 	// VersionStore keeps versions, aliases and execution origins.
 	VersionStore
+	// MapRunStore keeps map runs and their child executions.
+	MapRunStore
 
 	// Flush returns once every write queued before it is durable.
 	Flush(ctx context.Context) error
