@@ -279,6 +279,7 @@ type describeExecutionOut struct {
 	RedriveStatusReason string    `json:"redriveStatusReason,omitempty"`
 	StateMachineVersion string    `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAlias   string    `json:"stateMachineAliasArn,omitempty"`
+	MapRunArn           string    `json:"mapRunArn,omitempty"`
 }
 
 // redrivable says whether an execution can be redriven, and why not.
@@ -326,6 +327,12 @@ func (s *Service) describeExecution(ctx context.Context, in *executionArnIn) (an
 	} else {
 		out.RedriveStatus, out.RedriveStatusReason = "NOT_REDRIVABLE", why
 	}
+	if out.MapRunArn, err = s.store.MapRunOf(ctx, ex.ID); err != nil {
+		return nil, err
+	}
+	if out.MapRunArn != "" && out.RedriveStatusReason == "Execution failed before a state was entered and cannot be redriven" {
+		out.RedriveStatusReason = "Execution is a child execution of a Map Run and cannot be redriven on its own"
+	}
 	return out, nil
 }
 
@@ -349,6 +356,18 @@ type executionItem struct {
 	RedriveDate         *epoch `json:"redriveDate,omitempty"`
 	StateMachineVersion string `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAlias   string `json:"stateMachineAliasArn,omitempty"`
+	// With a mapRunArn: the map run, and the items the child ran on.
+	MapRunArn string `json:"mapRunArn,omitempty"`
+	ItemCount *int   `json:"itemCount,omitempty"`
+}
+
+// checkStatusFilter validates ListExecutions' statusFilter.
+func checkStatusFilter(f string) error {
+	switch f {
+	case "", engine.StatusRunning, engine.StatusSucceeded, engine.StatusFailed, engine.StatusTimedOut, engine.StatusAborted, "PENDING_REDRIVE":
+		return nil
+	}
+	return apiErr(errValidation, "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", f)
 }
 
 type listExecutionsOut struct {
@@ -358,7 +377,7 @@ type listExecutionsOut struct {
 
 func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any, error) {
 	if in.MapRunArn != "" {
-		return nil, apiErr(errResourceNotFound, "Resource not found: '%s'", in.MapRunArn)
+		return s.listMapRunExecutions(ctx, in)
 	}
 	if in.StateMachineArn == "" {
 		return nil, apiErr(errValidation, "Must provide a StateMachine ARN or MapRun ARN")
@@ -383,10 +402,8 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 	if rec.Type == "EXPRESS" {
 		return nil, apiErr(errStateMachineTypeNotSupport, "This operation is not supported by this type of state machine")
 	}
-	switch in.StatusFilter {
-	case "", engine.StatusRunning, engine.StatusSucceeded, engine.StatusFailed, engine.StatusTimedOut, engine.StatusAborted, "PENDING_REDRIVE":
-	default:
-		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", in.StatusFilter)
+	if err := checkStatusFilter(in.StatusFilter); err != nil {
+		return nil, err
 	}
 	kind := boundKind("ex", rec.Arn)
 	n, before, err := pageStart(in.MaxResults, in.NextToken, kind, parseIntToken)

@@ -1,0 +1,196 @@
+package service
+
+import (
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/engine/history"
+	"github.com/stepwise/stepwise/engine/service/store"
+)
+
+// This file records the map runs of a run's Distributed Maps and their
+// child executions in the store (engine.Options.MapRuns), and keeps the
+// running ones in memory for DescribeMapRun and UpdateMapRun.
+
+// mapRunCounts are DescribeMapRun's itemCounts or executionCounts.
+type mapRunCounts struct {
+	Aborted               int64 `json:"aborted"`
+	Failed                int64 `json:"failed"`
+	Pending               int64 `json:"pending"`
+	ResultsWritten        int64 `json:"resultsWritten"`
+	Running               int64 `json:"running"`
+	Succeeded             int64 `json:"succeeded"`
+	TimedOut              int64 `json:"timedOut"`
+	Total                 int64 `json:"total"`
+	FailuresNotRedrivable int64 `json:"failuresNotRedrivable"`
+	PendingRedrive        int64 `json:"pendingRedrive"`
+}
+
+// end moves n from running to the count of status.
+func (c *mapRunCounts) end(status string, n int64) {
+	c.Running -= n
+	switch status {
+	case engine.StatusSucceeded:
+		c.Succeeded += n
+	case engine.StatusFailed:
+		c.Failed += n
+	case engine.StatusTimedOut:
+		c.TimedOut += n
+	default:
+		c.Aborted += n
+	}
+}
+
+// mapRunTally is what the store keeps as a map run's counts.
+type mapRunTally struct {
+	Items      mapRunCounts `json:"items"`
+	Executions mapRunCounts `json:"executions"`
+}
+
+// liveMapRun is a map run going on in this process.
+type liveMapRun struct {
+	mu       sync.Mutex
+	rec      store.MapRun
+	tally    mapRunTally
+	ctl      *engine.MapRunControl
+	children map[*engine.MapRunChild]int64 // running children → their execution ids
+}
+
+// snapshot returns the map run as it is now, counts encoded.
+func (m *liveMapRun) snapshot() (store.MapRun, mapRunTally) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.rec, m.tally
+}
+
+// save queues the map run's write (m.mu held).
+func (m *liveMapRun) saveLocked(st store.Store) {
+	b, _ := json.Marshal(&m.tally)
+	m.rec.Counts = string(b)
+	st.PutMapRun(&m.rec)
+}
+
+// mapRunRecorder is a run's engine.MapRunObserver.
+type mapRunRecorder struct {
+	r *run
+}
+
+var _ engine.MapRunObserver = mapRunRecorder{}
+
+// live returns the live map run of info (nil once forgotten).
+func (o mapRunRecorder) live(info *engine.MapRunInfo) *liveMapRun {
+	s := o.r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mapRuns[info.Arn]
+}
+
+// MapRunStarted records a new map run.
+func (o mapRunRecorder) MapRunStarted(info *engine.MapRunInfo) {
+	if o.r.detached.Load() {
+		return
+	}
+	s := o.r.s
+	m := &liveMapRun{ctl: info.Control, children: map[*engine.MapRunChild]int64{}, rec: store.MapRun{
+		Arn: info.Arn, ExecutionArn: info.ExecutionArn, StateMachineArn: info.StateMachineArn, StateName: info.StateName,
+		Status: engine.StatusRunning, Start: info.Start.UTC(), MaxConcurrency: info.MaxConcurrency,
+		ToleratedFailureCount: info.ToleratedFailureCount, ToleratedFailurePercentage: info.ToleratedFailurePercentage,
+	}}
+	m.mu.Lock()
+	m.saveLocked(s.store)
+	m.mu.Unlock()
+	s.mu.Lock()
+	s.mapRuns[info.Arn] = m
+	s.mu.Unlock()
+}
+
+// ChildStarted records a new child execution.
+func (o mapRunRecorder) ChildStarted(info *engine.MapRunInfo, c *engine.MapRunChild) {
+	m := o.live(info)
+	if m == nil || o.r.detached.Load() {
+		return
+	}
+	ex := &store.Execution{Arn: c.Arn, StateMachineArn: info.StateMachineArn, Name: c.Name, RevisionID: o.r.ex.RevisionID,
+		Status: engine.StatusRunning, Input: value.EncodeString(c.Input), StartDate: c.Start.UTC()}
+	o.r.s.store.QueueChildExecution(ex, info.Arn, c.Items)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.children[c] = ex.ID
+	n := int64(c.Items)
+	m.tally.Items.Total += n
+	m.tally.Items.Running += n
+	m.tally.Executions.Total++
+	m.tally.Executions.Running++
+	m.saveLocked(o.r.s.store)
+}
+
+// childID returns the execution id of a running child (0: unknown).
+func (m *liveMapRun) childID(c *engine.MapRunChild) int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.children[c]
+}
+
+// ChildEvent records an event of a child's history.
+func (o mapRunRecorder) ChildEvent(info *engine.MapRunInfo, c *engine.MapRunChild, ev history.Event) {
+	m := o.live(info)
+	if m == nil || o.r.detached.Load() {
+		return
+	}
+	id := m.childID(c)
+	if id == 0 {
+		return
+	}
+	data, err := ev.MarshalJSON()
+	if err != nil {
+		o.r.s.log.Error("encoding a history event", "execution", c.Arn, "event", ev.ID, "error", err)
+		return
+	}
+	o.r.s.store.AppendEvent(id, store.Event{ID: ev.ID, Type: ev.Type, JSON: data})
+}
+
+// ChildEnded records how a child execution ended.
+func (o mapRunRecorder) ChildEnded(info *engine.MapRunInfo, c *engine.MapRunChild) {
+	m := o.live(info)
+	if m == nil || o.r.detached.Load() {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := m.children[c]
+	if id == 0 {
+		return
+	}
+	delete(m.children, c)
+	f := store.Finish{Status: c.Status, Error: c.Error, Cause: c.Cause, StopDate: c.Stop.UTC()}
+	if c.Status == engine.StatusSucceeded {
+		f.Output = value.EncodeString(c.Output)
+	}
+	o.r.s.store.QueueFinish(id, f)
+	m.tally.Items.end(c.Status, int64(c.Items))
+	m.tally.Executions.end(c.Status, 1)
+	m.saveLocked(o.r.s.store)
+}
+
+// MapRunEnded records the end of a map run and forgets it.
+func (o mapRunRecorder) MapRunEnded(info *engine.MapRunInfo, status, _, _ string, stop time.Time) {
+	s := o.r.s
+	s.mu.Lock()
+	m := s.mapRuns[info.Arn]
+	delete(s.mapRuns, info.Arn)
+	s.mu.Unlock()
+	if m == nil || o.r.detached.Load() {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rec.Status, m.rec.Stop = status, stop.UTC()
+	// The results of the succeeded children are written (in the Map's
+	// output, or by its ResultWriter) once the run ends.
+	m.tally.Items.ResultsWritten = m.tally.Items.Succeeded
+	m.tally.Executions.ResultsWritten = m.tally.Executions.Succeeded
+	m.saveLocked(s.store)
+}
