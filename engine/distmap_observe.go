@@ -150,3 +150,14 @@ func (r *mapRun) observeChildEnd(ctx context.Context, th *thread, c *MapRunChild
 	}
 	ex.opts.MapRuns.ChildEnded(r.info, c)
 }
+
+// plan returns the Map's distributed plan: its own or, for a Distributed
+// Map without an ItemReader, ItemBatcher or ResultWriter whose map run is
+// observed (runMap sends it here), an empty one: its items are the state
+// input's.
+func (sc *stateRun) plan() *distPlan {
+	if sc.n.dist != nil {
+		return sc.n.dist
+	}
+	return &distPlan{}
+}

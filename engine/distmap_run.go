@@ -43,7 +43,7 @@ const defaultDistributedConcurrency = 10000
 // ResultWriter; runMap's counterpart for those fields.
 func (ex *execution) runDistributed(ctx context.Context, sc *stateRun, s *asl.Map, in any) (outcome, error) {
 	sc.hasRetry = true
-	dp := sc.n.dist
+	dp := sc.plan()
 	var cfg *mapConfig
 	if dp.reader == nil {
 		// The items are the state input's (ItemsPath or Items).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -65,8 +66,14 @@ func (s *Service) getMapRun(ctx context.Context, arn string) (store.MapRun, mapR
 	var tally mapRunTally
 	if rec.Counts != "" {
 		if err := json.Unmarshal([]byte(rec.Counts), &tally); err != nil {
-			return store.MapRun{}, mapRunTally{}, nil, err
+			return store.MapRun{}, mapRunTally{}, nil, fmt.Errorf("service: the counts of map run %s: %w", arn, err)
 		}
+	}
+	if rec.Status != engine.StatusRunning {
+		// A run a restart aborted (store.AbortMapRuns) left its
+		// children's counts as they were: none runs now.
+		tally.Items.end(engine.StatusAborted, tally.Items.Running)
+		tally.Executions.end(engine.StatusAborted, tally.Executions.Running)
 	}
 	return *rec, tally, nil, nil
 }

@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -335,9 +334,42 @@ func TestMapRunAcrossRestart(t *testing.T) {
 	if err != nil || d.Status != types.MapRunStatusSucceeded || d.ItemCounts.Succeeded != 2 {
 		t.Fatalf("second map run = %+v, %v", d, err)
 	}
-	// The restart's abort is in the store, counts included.
-	b, _ := json.Marshal(d.ExecutionCounts)
-	if !strings.Contains(string(b), `"Succeeded":2`) {
-		t.Errorf("second map run's executions: %s", b)
+	if e := d.ExecutionCounts; e.Succeeded != 2 || e.Total != 2 || e.Running != 0 {
+		t.Errorf("second map run's executions: %+v", *e)
+	}
+	d, _ = c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: first})
+	if e := d.ExecutionCounts; e.Aborted != 2 || e.Total != 2 || e.Running != 0 || d.ItemCounts.Aborted != 2 {
+		t.Errorf("interrupted map run's executions: %+v, items %+v", *e, *d.ItemCounts)
+	}
+}
+
+// A Distributed Map over the state input's items (no ItemReader) has its
+// map run recorded too.
+func TestMapRunOfInputItems(t *testing.T) {
+	c := startServer(t, service.Options{}, true).client
+	sm := createMachine(t, c, "inline", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","Label":"Each",
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, "")
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"xs":[1,2,3]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := waitDone(t, c, *start.ExecutionArn); d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != "[1,2,3]" {
+		t.Fatalf("parent: %s %s", d.Status, aws.ToString(d.Output))
+	}
+	mr := onlyMapRun(t, c, *start.ExecutionArn)
+	if !strings.HasPrefix(*mr.MapRunArn, "arn:aws:states:us-east-1:123456789012:mapRun:inline/Each:") {
+		t.Errorf("map run %s", *mr.MapRunArn)
+	}
+	d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: mr.MapRunArn})
+	if err != nil || d.ItemCounts.Succeeded != 3 || d.ExecutionCounts.Total != 3 {
+		t.Fatalf("DescribeMapRun = %+v, %v", d, err)
+	}
+	l, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: mr.MapRunArn})
+	if err != nil || len(l.Executions) != 3 {
+		t.Fatalf("children = %+v, %v", l, err)
+	}
+	de, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: l.Executions[0].ExecutionArn})
+	if err != nil || aws.ToString(de.Input) != "3" || aws.ToString(de.Output) != "3" {
+		t.Fatalf("newest child = %+v, %v", de, err)
 	}
 }
