@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/service"
 	"github.com/stepwise/stepwise/engine/service/store"
 	"github.com/stepwise/stepwise/integrations/items"
@@ -372,4 +374,42 @@ func TestMapRunOfInputItems(t *testing.T) {
 	if err != nil || aws.ToString(de.Input) != "3" || aws.ToString(de.Output) != "3" {
 		t.Fatalf("newest child = %+v, %v", de, err)
 	}
+}
+
+// otherBackend runs executions without recording map runs (as the
+// Temporal backend does).
+type otherBackend struct{ local *service.Local }
+
+func (b otherBackend) Run(ctx context.Context, r *service.Run) (*engine.Result, error) {
+	return b.local.Run(ctx, r)
+}
+
+func (b otherBackend) CompleteTask(key, token string, output any, err error) error {
+	return b.local.CompleteTask(key, token, output, err)
+}
+
+func (b otherBackend) Heartbeat(key, token string) error { return b.local.Heartbeat(key, token) }
+
+// On a backend other than the local one, the Map Run API says that it
+// does not record map runs rather than answer as if there were none.
+func TestMapRunsOnAnotherBackend(t *testing.T) {
+	s := startServer(t, service.Options{Backend: otherBackend{service.NewLocal()}}, true)
+	c := s.client
+	sm := createMachine(t, c, "other", passMachine, "")
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := "arn:aws:states:us-east-1:123456789012:mapRun:other/M:0f3a3d6e-4d0b-4a3e-9a3f-6a1b2c3d4e5f"
+	msg := "Map runs are recorded only by the local (SQLite) backend of stepwise serve, not by this one"
+	for _, call := range []struct{ op, body string }{
+		{"DescribeMapRun", fmt.Sprintf(`{"mapRunArn":%q}`, mr)},
+		{"UpdateMapRun", fmt.Sprintf(`{"mapRunArn":%q,"maxConcurrency":2}`, mr)},
+		{"ListMapRuns", fmt.Sprintf(`{"executionArn":%q}`, *ex.ExecutionArn)},
+		{"ListExecutions", fmt.Sprintf(`{"mapRunArn":%q}`, mr)},
+	} {
+		wantRaw(t, s.http.URL, call.op, call.body, 400, "ValidationException", msg)
+	}
+	// A malformed ARN is still InvalidArn.
+	wantRaw(t, s.http.URL, "DescribeMapRun", `{"mapRunArn":"nope"}`, 400, "InvalidArn", "Invalid Arn: 'Invalid ARN prefix: nope'")
 }
