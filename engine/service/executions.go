@@ -599,6 +599,9 @@ type describeStateMachineForExecutionOut struct {
 	LoggingConfiguration json.RawMessage `json:"loggingConfiguration,omitempty"`
 	TracingConfiguration json.RawMessage `json:"tracingConfiguration,omitempty"`
 	RevisionID           string          `json:"revisionId,omitempty"`
+	// For a child execution of a map run: the map run and the Map's label.
+	MapRunArn string `json:"mapRunArn,omitempty"`
+	Label     string `json:"label,omitempty"`
 }
 
 func (s *Service) describeStateMachineForExecution(ctx context.Context, in *executionArnIn) (any, error) {
@@ -606,18 +609,30 @@ func (s *Service) describeStateMachineForExecution(ctx context.Context, in *exec
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.store.GetRevision(ctx, ex.StateMachineArn, ex.RevisionID)
+	mapRun, err := s.store.MapRunOf(ctx, ex.ID)
+	if err != nil {
+		return nil, err
+	}
+	// A map run's child runs in the state machine of its parent, whose ARN
+	// it names with the Map's label: MACHINE/LABEL.
+	machineArn, label := ex.StateMachineArn, ""
+	if mapRun != "" {
+		if i := strings.LastIndexByte(machineArn, '/'); i > 0 {
+			machineArn, label = machineArn[:i], machineArn[i+1:]
+		}
+	}
+	rec, err := s.store.GetRevision(ctx, machineArn, ex.RevisionID)
 	if err != nil {
 		return nil, err
 	}
 	out := &describeStateMachineForExecutionOut{
-		StateMachineArn: rec.Arn, Name: rec.Name, Definition: rec.Definition, RoleArn: rec.RoleArn,
+		StateMachineArn: ex.StateMachineArn, Name: rec.Name, MapRunArn: mapRun, Label: label, Definition: rec.Definition, RoleArn: rec.RoleArn,
 		UpdateDate: ts(rec.Updated), LoggingConfiguration: loggingOf(rec), TracingConfiguration: tracingOf(rec),
 		RevisionID: rec.RevisionID,
 	}
 	// AWS shows no revisionId for the revision a state machine was created
 	// with.
-	if cur, err := s.store.GetStateMachine(ctx, ex.StateMachineArn); err == nil && rec.Created.Equal(cur.Created) {
+	if cur, err := s.store.GetStateMachine(ctx, machineArn); err == nil && rec.Created.Equal(cur.Created) {
 		out.RevisionID = ""
 	}
 	return out, nil

@@ -169,6 +169,15 @@ func TestMapRunRecorded(t *testing.T) {
 	if f := ch.Events[4].ExecutionFailedEventDetails; aws.ToString(f.Error) != "Item.Bad" {
 		t.Errorf("ExecutionFailed = %+v", f)
 	}
+	// The state machine of a child is its parent's, named with the Map's label.
+	fe, err := c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: child})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *fe.StateMachineArn != *mr.StateMachineArn || aws.ToString(fe.MapRunArn) != *mr.MapRunArn || aws.ToString(fe.Label) != "Work" ||
+		*fe.Name != "runs" || !strings.Contains(*fe.Definition, `"Boom"`) {
+		t.Errorf("DescribeStateMachineForExecution of a child = %s %s %s %s", *fe.StateMachineArn, aws.ToString(fe.MapRunArn), aws.ToString(fe.Label), *fe.Name)
+	}
 
 	// A closed map run cannot be updated; an unknown one is not found.
 	_, err = c.UpdateMapRun(ctx, &sfn.UpdateMapRunInput{MapRunArn: mr.MapRunArn, MaxConcurrency: aws.Int32(3)})
