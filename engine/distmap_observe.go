@@ -137,7 +137,11 @@ func (r *mapRun) observeChildEnd(ctx context.Context, th *thread, c *MapRunChild
 		ex.emitAt(th, "ExecutionSucceeded", &history.ExecutionSucceededEventDetails{Output: history.Payload{Value: out}}, c.Stop)
 	case err == nil || isAbort(err) || r.stop:
 		c.Status = StatusAborted
-		ex.emitAt(th, "ExecutionAborted", &history.ErrorDetails{}, c.Stop)
+		if ctx.Err() != nil {
+			// Abort, if it was it, wrote these before it cancelled ctx.
+			c.Error, c.Cause = c.abortError, c.abortCause
+		}
+		ex.emitAt(th, "ExecutionAborted", &history.ErrorDetails{Error: c.Error, Cause: c.Cause}, c.Stop)
 	default:
 		c.Status = StatusFailed
 		var se *stateError
@@ -149,6 +153,18 @@ func (r *mapRun) observeChildEnd(ctx context.Context, th *thread, c *MapRunChild
 		ex.emitAt(th, "ExecutionFailed", &history.ErrorDetails{Error: c.Error, Cause: c.Cause}, c.Stop)
 	}
 	ex.opts.MapRuns.ChildEnded(r.info, c)
+}
+
+// childContext returns the context a child runs in: ictx, or for an
+// observed child one of its own, which Abort cancels (it ends with ictx,
+// when the run ends: the run reads the child's context after the child).
+func (r *mapRun) childContext(ictx context.Context, c *MapRunChild) context.Context {
+	if c == nil {
+		return ictx
+	}
+	cctx, cancel := r.ex.rt.WithCancel(ictx)
+	c.abort = cancel
+	return cctx
 }
 
 // plan returns the Map's distributed plan: its own or, for a Distributed

@@ -460,7 +460,7 @@ func (r *mapRun) start(ictx context.Context, input any, count int) {
 		})
 	}
 	r.running++
-	ex.rt.Go(ictx, func(c context.Context) {
+	ex.rt.Go(r.childContext(ictx, obs), func(c context.Context) {
 		defer func() { r.running-- }()
 		out, err := ex.runGraph(c, th, sc.n.proc, input)
 		r.observeChildEnd(c, th, obs, out, err)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -55,6 +56,22 @@ type MapRunChild struct {
 	Output       any
 	Error, Cause string
 	Stop         time.Time
+
+	// abort cancels the child's context (Abort); abortError and
+	// abortCause are what its ExecutionAborted event records.
+	abort                  context.CancelFunc
+	abortError, abortCause string
+}
+
+// Abort stops the child execution (StopExecution of it), which ends
+// ABORTED with errorName and cause, as a stopped execution does. The run
+// goes on with its other children, and does not count it as failed.
+func (c *MapRunChild) Abort(errorName, cause string) {
+	if c.abort == nil {
+		return
+	}
+	c.abortError, c.abortCause = errorName, cause
+	c.abort()
 }
 
 // MapRunControl holds the settings of a running map run that UpdateMapRun

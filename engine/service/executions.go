@@ -457,6 +457,15 @@ func (s *Service) stopExecution(ctx context.Context, in *stopExecutionIn) (any, 
 	if err != nil {
 		return nil, err
 	}
+	if ex.Status == engine.StatusRunning {
+		// A child execution of a map run going on here.
+		if stop, ok, err := s.stopChild(ctx, ex.Arn, in.Error, in.Cause); ok {
+			if err != nil {
+				return nil, err
+			}
+			return &stopExecutionOut{StopDate: ts(stop)}, nil
+		}
+	}
 	s.mu.Lock()
 	r := s.runs[ex.Arn]
 	s.mu.Unlock()

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"encoding/json"
 	"sync"
 	"time"
@@ -193,4 +194,47 @@ func (o mapRunRecorder) MapRunEnded(info *engine.MapRunInfo, status, _, _ string
 	m.tally.Items.ResultsWritten = m.tally.Items.Succeeded
 	m.tally.Executions.ResultsWritten = m.tally.Executions.Succeeded
 	m.saveLocked(s.store)
+}
+
+// liveChild returns the running child execution arn of a map run going
+// on in this process, and its map run (nil, nil when there is none).
+func (s *Service) liveChild(arn string) (*liveMapRun, *engine.MapRunChild) {
+	s.mu.Lock()
+	runs := make([]*liveMapRun, 0, len(s.mapRuns))
+	for _, m := range s.mapRuns {
+		runs = append(runs, m)
+	}
+	s.mu.Unlock()
+	for _, m := range runs {
+		m.mu.Lock()
+		for c := range m.children {
+			if c.Arn == arn {
+				m.mu.Unlock()
+				return m, c
+			}
+		}
+		m.mu.Unlock()
+	}
+	return nil, nil
+}
+
+// stopChild stops a running child execution of a map run and waits until
+// its end is recorded; ok is false when no such child runs here.
+func (s *Service) stopChild(ctx context.Context, arn, errorName, cause string) (stop time.Time, ok bool, err error) {
+	m, c := s.liveChild(arn)
+	if c == nil {
+		return time.Time{}, false, nil
+	}
+	c.Abort(errorName, cause)
+	for m.childID(c) != 0 {
+		select {
+		case <-ctx.Done():
+			return time.Time{}, true, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if err := s.store.Flush(ctx); err != nil {
+		return time.Time{}, true, err
+	}
+	return c.Stop, true, nil
 }

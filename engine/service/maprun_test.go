@@ -259,12 +259,31 @@ func TestUpdateMapRunConcurrency(t *testing.T) {
 	if d.MaxConcurrency != 4 || d.ToleratedFailurePercentage != 50 {
 		t.Errorf("updated map run: max %d, tolerated %v%%", d.MaxConcurrency, d.ToleratedFailurePercentage)
 	}
+
+	// StopExecution of a child aborts it alone; the run goes on.
+	l, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: mr})
+	if err != nil || len(l.Executions) != 4 {
+		t.Fatalf("children = %+v, %v", l, err)
+	}
+	child := l.Executions[0].ExecutionArn
+	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: child, Error: aws.String("Enough"), Cause: aws.String("stopped by the test")}); err != nil {
+		t.Fatal(err)
+	}
+	de, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: child})
+	if err != nil || de.Status != types.ExecutionStatusAborted || aws.ToString(de.Error) != "Enough" || aws.ToString(de.Cause) != "stopped by the test" || de.StopDate == nil {
+		t.Fatalf("stopped child = %+v, %v", de, err)
+	}
+
 	if e := waitDone(t, c, *start.ExecutionArn); e.Status != types.ExecutionStatusSucceeded {
 		t.Fatalf("parent: %s", e.Status)
 	}
 	d = describeUntil(t, c, mr, time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.Status == types.MapRunStatusSucceeded })
-	if d.ItemCounts.Succeeded != 4 || d.MaxConcurrency != 4 {
+	if d.ItemCounts.Succeeded != 3 || d.ItemCounts.Aborted != 1 || d.ExecutionCounts.Aborted != 1 || d.MaxConcurrency != 4 {
 		t.Errorf("ended map run = %+v, max %d", *d.ItemCounts, d.MaxConcurrency)
+	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: child, ReverseOrder: true, MaxResults: 1})
+	if err != nil || h.Events[0].Type != types.HistoryEventTypeExecutionAborted || aws.ToString(h.Events[0].ExecutionAbortedEventDetails.Error) != "Enough" {
+		t.Errorf("stopped child's last event = %+v, %v", h.Events, err)
 	}
 }
 
