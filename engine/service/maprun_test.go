@@ -274,8 +274,8 @@ func TestUpdateMapRunConcurrency(t *testing.T) {
 		t.Fatalf("stopped child = %+v, %v", de, err)
 	}
 
-	if e := waitDone(t, c, *start.ExecutionArn); e.Status != types.ExecutionStatusSucceeded {
-		t.Fatalf("parent: %s", e.Status)
+	if e := waitDone(t, c, *start.ExecutionArn); e.Status != types.ExecutionStatusSucceeded || strings.Count(aws.ToString(e.Output), "null") != 1 {
+		t.Fatalf("parent: %s %s", e.Status, aws.ToString(e.Output))
 	}
 	d = describeUntil(t, c, mr, time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.Status == types.MapRunStatusSucceeded })
 	if d.ItemCounts.Succeeded != 3 || d.ItemCounts.Aborted != 1 || d.ExecutionCounts.Aborted != 1 || d.MaxConcurrency != 4 {
