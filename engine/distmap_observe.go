@@ -32,6 +32,11 @@ func (r *mapRun) observeStart() {
 		ToleratedFailurePercentage: cfg.toleratedP,
 		Control:                    r.ctl,
 	}
+	if l := r.sc.th.log; l != nil {
+		// A Distributed Map inside a child execution: the child is the
+		// map run's execution.
+		r.info.ExecutionArn = l.child.Arn
+	}
 	obs.MapRunStarted(r.info)
 }
 

@@ -441,3 +441,43 @@ func TestMapRunsOnAnotherBackend(t *testing.T) {
 	// A malformed ARN is still InvalidArn.
 	wantRaw(t, s.http.URL, "DescribeMapRun", `{"mapRunArn":"nope"}`, 400, "InvalidArn", "Invalid Arn: 'Invalid ARN prefix: nope'")
 }
+
+// A Distributed Map inside a child execution has its own map run, of that
+// child.
+func TestNestedMapRun(t *testing.T) {
+	c := startServer(t, service.Options{}, true).client
+	sm := createMachine(t, c, "nest", `{"StartAt":"Outer","States":{"Outer":{"Type":"Map","ItemsPath":"$.xs",
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Inner","States":{"Inner":{"Type":"Map","ItemsPath":"$.ys",
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}},"End":true}}}`, "")
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"xs":[{"ys":[1,2]}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := waitDone(t, c, *start.ExecutionArn); d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != "[[1,2]]" {
+		t.Fatalf("parent: %s %s", d.Status, aws.ToString(d.Output))
+	}
+	outer := onlyMapRun(t, c, *start.ExecutionArn)
+	l, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: outer.MapRunArn})
+	if err != nil || len(l.Executions) != 1 {
+		t.Fatalf("outer children = %+v, %v", l, err)
+	}
+	inner := onlyMapRun(t, c, *l.Executions[0].ExecutionArn)
+	if !strings.Contains(*inner.MapRunArn, ":mapRun:nest/Inner:") {
+		t.Errorf("inner map run %s", *inner.MapRunArn)
+	}
+	d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: inner.MapRunArn})
+	if err != nil || d.ItemCounts.Succeeded != 2 || *d.ExecutionArn != *l.Executions[0].ExecutionArn {
+		t.Fatalf("inner map run = %+v, %v", d, err)
+	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: l.Executions[0].ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ev := range h.Events {
+		found = found || (ev.Type == types.HistoryEventTypeMapRunStarted && *ev.MapRunStartedEventDetails.MapRunArn == *inner.MapRunArn)
+	}
+	if !found {
+		t.Errorf("the outer child's history has no MapRunStarted of %s", *inner.MapRunArn)
+	}
+}
