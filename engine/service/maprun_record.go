@@ -74,23 +74,24 @@ func (m *liveMapRun) saveLocked(st store.Store) {
 	st.PutMapRun(&m.rec)
 }
 
-// mapRunRecorder is a run's engine.MapRunObserver.
+// mapRunRecorder is a run's engine.MapRunObserver. Its methods are
+// called on the run's interpreter goroutine, one at a time.
 type mapRunRecorder struct {
-	r *run
+	r    *run
+	runs map[*engine.MapRunInfo]*liveMapRun // the run's map runs going on
 }
 
-var _ engine.MapRunObserver = mapRunRecorder{}
+var _ engine.MapRunObserver = (*mapRunRecorder)(nil)
 
-// live returns the live map run of info (nil once forgotten).
-func (o mapRunRecorder) live(info *engine.MapRunInfo) *liveMapRun {
-	s := o.r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.mapRuns[info.Arn]
+func newMapRunRecorder(r *run) *mapRunRecorder {
+	return &mapRunRecorder{r: r, runs: map[*engine.MapRunInfo]*liveMapRun{}}
 }
+
+// live returns the live map run of info (nil once it ended).
+func (o *mapRunRecorder) live(info *engine.MapRunInfo) *liveMapRun { return o.runs[info] }
 
 // MapRunStarted records a new map run.
-func (o mapRunRecorder) MapRunStarted(info *engine.MapRunInfo) {
+func (o *mapRunRecorder) MapRunStarted(info *engine.MapRunInfo) {
 	if o.r.detached.Load() {
 		return
 	}
@@ -103,13 +104,14 @@ func (o mapRunRecorder) MapRunStarted(info *engine.MapRunInfo) {
 	m.mu.Lock()
 	m.saveLocked(s.store)
 	m.mu.Unlock()
+	o.runs[info] = m
 	s.mu.Lock()
 	s.mapRuns[info.Arn] = m
 	s.mu.Unlock()
 }
 
 // ChildStarted records a new child execution.
-func (o mapRunRecorder) ChildStarted(info *engine.MapRunInfo, c *engine.MapRunChild) {
+func (o *mapRunRecorder) ChildStarted(info *engine.MapRunInfo, c *engine.MapRunChild) {
 	m := o.live(info)
 	if m == nil || o.r.detached.Load() {
 		return
@@ -136,7 +138,7 @@ func (m *liveMapRun) childID(c *engine.MapRunChild) int64 {
 }
 
 // ChildEvent records an event of a child's history.
-func (o mapRunRecorder) ChildEvent(info *engine.MapRunInfo, c *engine.MapRunChild, ev history.Event) {
+func (o *mapRunRecorder) ChildEvent(info *engine.MapRunInfo, c *engine.MapRunChild, ev history.Event) {
 	m := o.live(info)
 	if m == nil || o.r.detached.Load() {
 		return
@@ -154,7 +156,7 @@ func (o mapRunRecorder) ChildEvent(info *engine.MapRunInfo, c *engine.MapRunChil
 }
 
 // ChildEnded records how a child execution ended.
-func (o mapRunRecorder) ChildEnded(info *engine.MapRunInfo, c *engine.MapRunChild) {
+func (o *mapRunRecorder) ChildEnded(info *engine.MapRunInfo, c *engine.MapRunChild) {
 	m := o.live(info)
 	if m == nil || o.r.detached.Load() {
 		return
@@ -177,10 +179,11 @@ func (o mapRunRecorder) ChildEnded(info *engine.MapRunInfo, c *engine.MapRunChil
 }
 
 // MapRunEnded records the end of a map run and forgets it.
-func (o mapRunRecorder) MapRunEnded(info *engine.MapRunInfo, status, _, _ string, stop time.Time) {
+func (o *mapRunRecorder) MapRunEnded(info *engine.MapRunInfo, status, _, _ string, stop time.Time) {
 	s := o.r.s
+	m := o.runs[info]
+	delete(o.runs, info)
 	s.mu.Lock()
-	m := s.mapRuns[info.Arn]
 	delete(s.mapRuns, info.Arn)
 	s.mu.Unlock()
 	if m == nil || o.r.detached.Load() {

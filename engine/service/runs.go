@@ -141,7 +141,7 @@ func (s *Service) launch(r *run, sm *asl.StateMachine, input any, testCase *mock
 	if r.ex != nil {
 		opts.OnCheckpoint = r.onCheckpoint
 		if s.mapRunsRecorded() {
-			opts.MapRuns = mapRunRecorder{r: r}
+			opts.MapRuns = newMapRunRecorder(r)
 		}
 		opts.Type = engine.TypeStandard
 		if s.opts.Tracer != nil {
