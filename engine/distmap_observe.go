@@ -78,11 +78,11 @@ func (r *mapRun) applyControl() {
 // the settings also ends, so that the run starts more children at once.
 // done releases it.
 func (r *mapRun) waitContext(ctx context.Context) (wctx context.Context, done func()) {
-	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	c := r.ctl
 	if c == nil {
-		return wctx, cancel
+		return context.WithoutCancel(ctx), func() {}
 	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	c.mu.Lock()
 	c.wake = cancel
 	changed := c.version != r.ctlVersion
