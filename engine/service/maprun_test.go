@@ -481,3 +481,43 @@ func TestNestedMapRun(t *testing.T) {
 		t.Errorf("the outer child's history has no MapRunStarted of %s", *inner.MapRunArn)
 	}
 }
+
+// StopExecution of the parent aborts its map run and the running children.
+func TestMapRunAbortedWithItsParent(t *testing.T) {
+	root := itemsRoot(t, `[{"wait":30},{"wait":30},{"wait":30}]`)
+	c := startServer(t, service.Options{Objects: items.Dir{Root: root}}, true).client
+	sm := createMachine(t, c, "stopped", mapRunMachine(`"MaxConcurrency":2,`), "")
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mr *string
+	deadline := time.Now().Add(10 * time.Second)
+	for mr == nil {
+		l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.MapRuns) > 0 {
+			mr = l.MapRuns[0].MapRunArn
+		} else if time.Now().After(deadline) {
+			t.Fatal("no map run")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	describeUntil(t, c, mr, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.ExecutionCounts.Running == 2 })
+	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitDone(t, c, *start.ExecutionArn); e.Status != types.ExecutionStatusAborted {
+		t.Fatalf("parent: %s", e.Status)
+	}
+	d := describeUntil(t, c, mr, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.Status != types.MapRunStatusRunning })
+	if d.Status != types.MapRunStatusAborted || d.StopDate == nil || d.ExecutionCounts.Aborted != 2 || d.ExecutionCounts.Running != 0 || d.ItemCounts.Total != 2 {
+		t.Fatalf("map run of a stopped parent = %s %+v %+v", d.Status, *d.ExecutionCounts, *d.ItemCounts)
+	}
+	l, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: mr, StatusFilter: types.ExecutionStatusAborted})
+	if err != nil || len(l.Executions) != 2 {
+		t.Fatalf("aborted children = %+v, %v", l, err)
+	}
+}
