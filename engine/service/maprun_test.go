@@ -521,3 +521,29 @@ func TestMapRunAbortedWithItsParent(t *testing.T) {
 		t.Fatalf("aborted children = %+v, %v", l, err)
 	}
 }
+
+// A redrive of a parent that failed in its Map runs the Map as a new map run.
+func TestMapRunOfARedrive(t *testing.T) {
+	root := itemsRoot(t, `[{"wait":0},{"fail":true,"wait":0}]`)
+	c := startServer(t, service.Options{Objects: items.Dir{Root: root}}, true).client
+	sm := createMachine(t, c, "redo", mapRunMachine(""), "")
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := waitDone(t, c, *start.ExecutionArn); e.Status != types.ExecutionStatusFailed || aws.ToString(e.Error) != "States.ExceedToleratedFailureThreshold" {
+		t.Fatalf("parent: %s %s", e.Status, aws.ToString(e.Error))
+	}
+	first := onlyMapRun(t, c, *start.ExecutionArn)
+	if d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: first.MapRunArn}); err != nil || d.Status != types.MapRunStatusFailed || d.ItemCounts.Failed != 1 {
+		t.Fatalf("failed map run = %+v, %v", d, err)
+	}
+	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, c, *start.ExecutionArn)
+	l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
+	if err != nil || len(l.MapRuns) != 2 || *l.MapRuns[0].MapRunArn != *first.MapRunArn {
+		t.Fatalf("map runs after the redrive = %+v, %v", l, err)
+	}
+}
