@@ -290,7 +290,7 @@ func TestUpdateMapRunConcurrency(t *testing.T) {
 // A restart in the middle of a map run aborts it and its running
 // children; the parent, resumed, runs the Map again as a new map run.
 func TestMapRunAcrossRestart(t *testing.T) {
-	root := itemsRoot(t, `[{"wait":1},{"wait":1}]`)
+	root := itemsRoot(t, `[{"wait":2},{"wait":2}]`)
 	path := filepath.Join(t.TempDir(), "stepwise.db")
 	open := func() (*sfn.Client, func()) {
 		st, err := store.Open(ctx, path, store.Options{OnError: func(err error) { t.Errorf("store: %v", err) }})
