@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,7 +64,8 @@ func onlyMapRun(t *testing.T, c *sfn.Client, execArn string) types.MapRunListIte
 // through ListExecutions, and a child's own description and history.
 func TestMapRunRecorded(t *testing.T) {
 	root := itemsRoot(t, `[{"id":1,"wait":0},{"id":2,"fail":true,"wait":0},{"id":3,"wait":0},{"id":4,"fail":true,"wait":0},{"id":5,"wait":0}]`)
-	c := startServer(t, service.Options{Objects: items.Dir{Root: root}}, true).client
+	srv := startServer(t, service.Options{Objects: items.Dir{Root: root}}, true)
+	c := srv.client
 	sm := createMachine(t, c, "runs", mapRunMachine(`"MaxConcurrency":2,"ToleratedFailureCount":2,`), "")
 	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
 	if err != nil {
@@ -105,6 +107,19 @@ func TestMapRunRecorded(t *testing.T) {
 	}
 	if e := d.ExecutionCounts; e.Total != 5 || e.Succeeded != 3 || e.Failed != 2 || e.Running != 0 || e.Pending != 0 || e.Aborted != 0 {
 		t.Errorf("executionCounts = %+v", *e)
+	}
+	// On the wire: every member of AWS's reference, and no other.
+	code, raw := rawCall(t, srv.http.URL, "AWSStepFunctions.DescribeMapRun", fmt.Sprintf(`{"mapRunArn":%q}`, *mr.MapRunArn))
+	var keys []string
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if code != 200 || strings.Join(keys, " ") != "executionArn executionCounts itemCounts mapRunArn maxConcurrency redriveCount startDate status stopDate toleratedFailureCount toleratedFailurePercentage" {
+		t.Errorf("DescribeMapRun answers %d %s", code, keys)
+	}
+	if ic, _ := raw["itemCounts"].(map[string]any); len(ic) != 10 {
+		t.Errorf("itemCounts = %v", raw["itemCounts"])
 	}
 
 	// ListExecutions of the map run: its five children, newest first, in pages.
