@@ -31,6 +31,10 @@ func (r *mapRun) observeStart() {
 		ToleratedFailureCount:      cfg.toleratedN,
 		ToleratedFailurePercentage: cfg.toleratedP,
 		Control:                    r.ctl,
+		Items:                      -1,
+	}
+	if r.sc.plan().reader == nil {
+		r.info.Items = len(cfg.items)
 	}
 	if l := r.sc.th.log; l != nil {
 		// A Distributed Map inside a child execution: the child is the

@@ -36,6 +36,9 @@ type MapRunInfo struct {
 	StateMachineArn string
 	StateName       string
 	Start           time.Time
+	// Items is the number of items when known at the start (the state
+	// input's), or -1 when a reader gives them as the run goes.
+	Items int
 	// The settings the run started with (0 when unset); Control changes them.
 	MaxConcurrency             int
 	ToleratedFailureCount      int64

@@ -70,10 +70,9 @@ func (s *Service) getMapRun(ctx context.Context, arn string) (store.MapRun, mapR
 		}
 	}
 	if rec.Status != engine.StatusRunning {
-		// A run a restart aborted (store.AbortMapRuns) left its
-		// children's counts as they were: none runs now.
-		tally.Items.end(engine.StatusAborted, tally.Items.Running)
-		tally.Executions.end(engine.StatusAborted, tally.Executions.Running)
+		// A run a restart aborted (store.AbortMapRuns) left its counts
+		// as they were: nothing runs or waits now.
+		tally.closeUnrun()
 	}
 	return *rec, tally, nil, nil
 }

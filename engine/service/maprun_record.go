@@ -51,13 +51,26 @@ type mapRunTally struct {
 	Executions mapRunCounts `json:"executions"`
 }
 
+// closeUnrun counts what an ended map run left pending or running (a
+// restart interrupted it, or it stopped early) as aborted.
+func (t *mapRunTally) closeUnrun() {
+	for _, c := range []*mapRunCounts{&t.Items, &t.Executions} {
+		c.Aborted += c.Pending
+		c.Pending = 0
+		c.end(engine.StatusAborted, c.Running)
+	}
+}
+
 // liveMapRun is a map run going on in this process.
 type liveMapRun struct {
-	mu       sync.Mutex
-	rec      store.MapRun
-	tally    mapRunTally
-	ctl      *engine.MapRunControl
-	children map[*engine.MapRunChild]int64 // running children → their execution ids
+	mu    sync.Mutex
+	rec   store.MapRun
+	tally mapRunTally
+	ctl   *engine.MapRunControl
+	// itemsKnown: the items were counted at the start (Items.Total), and
+	// a child's move from pending to running.
+	itemsKnown bool
+	children   map[*engine.MapRunChild]int64 // running children → their execution ids
 }
 
 // snapshot returns the map run as it is now, counts encoded.
@@ -101,6 +114,11 @@ func (o *mapRunRecorder) MapRunStarted(info *engine.MapRunInfo) {
 		Status: engine.StatusRunning, Start: info.Start.UTC(), MaxConcurrency: info.MaxConcurrency,
 		ToleratedFailureCount: info.ToleratedFailureCount, ToleratedFailurePercentage: info.ToleratedFailurePercentage,
 	}}
+	if info.Items >= 0 {
+		// Items known from the start wait as pending until their child runs.
+		m.itemsKnown = true
+		m.tally.Items.Total, m.tally.Items.Pending = int64(info.Items), int64(info.Items)
+	}
 	m.mu.Lock()
 	m.saveLocked(s.store)
 	m.mu.Unlock()
@@ -123,7 +141,11 @@ func (o *mapRunRecorder) ChildStarted(info *engine.MapRunInfo, c *engine.MapRunC
 	defer m.mu.Unlock()
 	m.children[c] = ex.ID
 	n := int64(c.Items)
-	m.tally.Items.Total += n
+	if m.itemsKnown {
+		m.tally.Items.Pending -= n
+	} else {
+		m.tally.Items.Total += n
+	}
 	m.tally.Items.Running += n
 	m.tally.Executions.Total++
 	m.tally.Executions.Running++
@@ -192,6 +214,7 @@ func (o *mapRunRecorder) MapRunEnded(info *engine.MapRunInfo, status, _, _ strin
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.rec.Status, m.rec.Stop = status, stop.UTC()
+	m.tally.closeUnrun()
 	// The results of the succeeded children are written (in the Map's
 	// output, or by its ResultWriter) once the run ends.
 	m.tally.Items.ResultsWritten = m.tally.Items.Succeeded

@@ -406,7 +406,7 @@ func TestMapRunOfInputItems(t *testing.T) {
 		t.Errorf("map run %s", *mr.MapRunArn)
 	}
 	d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: mr.MapRunArn})
-	if err != nil || d.ItemCounts.Succeeded != 3 || d.ExecutionCounts.Total != 3 {
+	if err != nil || d.ItemCounts.Succeeded != 3 || d.ItemCounts.Total != 3 || d.ItemCounts.Pending != 0 || d.ExecutionCounts.Total != 3 {
 		t.Fatalf("DescribeMapRun = %+v, %v", d, err)
 	}
 	l, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: mr.MapRunArn})
@@ -560,5 +560,42 @@ func TestMapRunOfARedrive(t *testing.T) {
 	l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
 	if err != nil || len(l.MapRuns) != 2 || *l.MapRuns[0].MapRunArn != *first.MapRunArn {
 		t.Fatalf("map runs after the redrive = %+v, %v", l, err)
+	}
+}
+
+// Items of the state input are known at the start: they wait as pending
+// until their child runs.
+func TestMapRunPendingItems(t *testing.T) {
+	c := startServer(t, service.Options{}, true).client
+	sm := createMachine(t, c, "pend", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrency":1,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"End":true}}},"End":true}}}`, "")
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"xs":[1,2,3]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mr *string
+	deadline := time.Now().Add(10 * time.Second)
+	for mr == nil {
+		l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.MapRuns) > 0 {
+			mr = l.MapRuns[0].MapRunArn
+		} else if time.Now().After(deadline) {
+			t.Fatal("no map run")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	d := describeUntil(t, c, mr, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.ItemCounts.Running == 1 })
+	if d.ItemCounts.Total != 3 || d.ItemCounts.Pending != 2 || d.ExecutionCounts.Total != 1 {
+		t.Errorf("running map run: items %+v, executions %+v", *d.ItemCounts, *d.ExecutionCounts)
+	}
+	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
+		t.Fatal(err)
+	}
+	d = describeUntil(t, c, mr, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.Status != types.MapRunStatusRunning })
+	if d.Status != types.MapRunStatusAborted || d.ItemCounts.Aborted != 3 || d.ItemCounts.Pending != 0 || d.ItemCounts.Running != 0 {
+		t.Errorf("stopped map run: %s items %+v", d.Status, *d.ItemCounts)
 	}
 }
