@@ -246,13 +246,22 @@ type executionArnIn struct {
 
 // getExecution returns an execution with AWS's errors.
 func (s *Service) getExecution(ctx context.Context, execArn string) (*store.Execution, error) {
-	if _, ok := parseARN(execArn, arnExecution); !ok {
+	a, ok := parseARN(execArn, arnExecution)
+	if !ok {
 		if _, ok := parseARN(execArn, arnExpress); ok {
 			return nil, apiErr(errInvalidArn, "Invalid Arn: 'Resource type not valid in this context: express'")
 		}
 		return nil, invalidArn(execArn, arnExecution)
 	}
 	ex, err := s.store.GetExecution(ctx, execArn)
+	if errors.Is(err, store.ErrNotFound) && strings.Contains(a.name, "/") {
+		// A map run's child (MACHINE/LABEL) is written behind its start:
+		// look again once what is queued is written.
+		if err := s.store.Flush(ctx); err != nil {
+			return nil, err
+		}
+		ex, err = s.store.GetExecution(ctx, execArn)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apiErr(errExecutionDoesNotExist, "Execution Does Not Exist: '%s'", execArn)
 	}
