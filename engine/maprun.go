@@ -121,13 +121,6 @@ func (c *MapRunControl) Update(u MapRunUpdate) {
 	}
 }
 
-// Settings returns the current settings (0 when unset).
-func (c *MapRunControl) Settings() (maxConcurrency int, toleratedCount int64, toleratedPercentage float64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.limit, c.n, c.p
-}
-
 // childLog records the events of a child execution's own history.
 type childLog struct {
 	n     int64
