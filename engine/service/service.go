@@ -329,7 +329,9 @@ func (s *Service) Start(ctx context.Context) error {
 	// ABORTED with its running children, and its parent, resumed, runs
 	// the Map again as a new map run.
 	if n, err := s.store.AbortMapRuns(ctx, time.Now().UTC()); err != nil {
-		return fmt.Errorf("service: aborting interrupted map runs: %w", err)
+		// Their children then stay RUNNING, and are not resumed (no
+		// state machine has their MACHINE/LABEL ARN).
+		s.log.Error("aborting the map runs a restart interrupted", "error", err)
 	} else if n > 0 {
 		s.log.Info("aborted map runs a restart interrupted", "count", n)
 	}
