@@ -20,7 +20,7 @@ import (
 // reader's and writer's Parameters (Arguments), MaxItems(Path) and the
 // batcher's settings.
 func (sc *stateRun) prepareRun(ctx context.Context, s *asl.Map, cfg *mapConfig, in any) (*mapRun, error) {
-	ex, dp := sc.ex, sc.n.dist
+	ex, dp := sc.ex, sc.plan()
 	r := &mapRun{ex: ex, sc: sc, s: s, cfg: cfg, in: in, label: mapLabel(s), objs: ex.opts.Objects}
 	r.arn, r.id = ex.mapRunArn(s)
 	r.limit = cfg.limit

@@ -43,7 +43,7 @@ const defaultDistributedConcurrency = 10000
 // ResultWriter; runMap's counterpart for those fields.
 func (ex *execution) runDistributed(ctx context.Context, sc *stateRun, s *asl.Map, in any) (outcome, error) {
 	sc.hasRetry = true
-	dp := sc.n.dist
+	dp := sc.plan()
 	var cfg *mapConfig
 	if dp.reader == nil {
 		// The items are the state input's (ItemsPath or Items).
@@ -83,6 +83,7 @@ func (ex *execution) runDistributed(ctx context.Context, sc *stateRun, s *asl.Ma
 			return outcome{}, err
 		}
 		ex.emit(sc.th, "MapRunStarted", &history.MapRunStartedEventDetails{MapRunArn: run.arn})
+		run.observeStart()
 		var (
 			result any
 			ferr   error
@@ -106,15 +107,18 @@ func (ex *execution) runDistributed(ctx context.Context, sc *stateRun, s *asl.Ma
 			if ferr == nil {
 				ferr = ctx.Err()
 			}
+			run.observeEnd(StatusAborted, ferr)
 			return outcome{}, ferr
 		}
 		if ferr == nil {
 			ex.emit(sc.th, "MapRunSucceeded", nil)
 			ex.emit(sc.th, "MapStateSucceeded", nil)
+			run.observeEnd(StatusSucceeded, nil)
 			return outcome{result: result}, nil
 		}
 		se := ferr.(*stateError)
 		ex.emit(sc.th, "MapRunFailed", &history.ErrorDetails{Error: se.name, Cause: se.cause})
+		run.observeEnd(StatusFailed, se)
 		retry, o, err := sc.recover(ctx, &sc.n.recovery, &rs, se)
 		if retry {
 			continue
@@ -210,6 +214,12 @@ type mapRun struct {
 	eof, stop               bool
 	failure                 error
 	cancel                  context.CancelFunc
+
+	// With Options.MapRuns (distmap_observe.go): what the observer knows
+	// of the run, and the settings UpdateMapRun changes.
+	info       *MapRunInfo
+	ctl        *MapRunControl
+	ctlVersion int
 }
 
 // itemSource yields items one at a time (io.EOF at the end).
@@ -254,6 +264,7 @@ func (r *mapRun) execute(ctx context.Context) (any, error) {
 		r.base = sc.context()
 	}
 	for {
+		r.applyControl()
 		for !r.stop && !r.eof && r.running < r.limit && ctx.Err() == nil {
 			if !r.startNext(ctx, ictx) {
 				break
@@ -262,9 +273,11 @@ func (r *mapRun) execute(ctx context.Context) (any, error) {
 		if r.running == 0 && (r.stop || r.eof || ctx.Err() != nil) {
 			break
 		}
-		_ = rt.Await(context.WithoutCancel(ctx), func() bool {
+		wctx, done := r.waitContext(ctx)
+		_ = rt.Await(wctx, func() bool {
 			return r.running == 0 || (!r.stop && ctx.Err() == nil && r.running < r.limit && !r.eof)
 		})
+		done()
 	}
 	if r.failure == nil && r.over(true) {
 		r.failure = exceeded()
@@ -304,6 +317,7 @@ func exceeded() *stateError {
 // percentage is of all items, known once the reader is exhausted (final:
 // the run is over).
 func (r *mapRun) over(final bool) bool {
+	r.applyControl()
 	cfg := r.cfg
 	if !cfg.hasN && !cfg.hasP {
 		return r.failures > 0
@@ -430,21 +444,26 @@ func (r *mapRun) start(ictx context.Context, input any, count int) {
 	th := sc.th.child(&mapItem{index: i, value: input})
 	th.silent = true
 	sc.traceChild(th, PathIteration, i)
+	var name string
+	if r.childNamed() {
+		name = ex.rt.UUID()
+	}
+	obs := r.observeChild(th, name, input, count)
 	if r.writer == nil {
 		r.results = append(r.results, nil)
 	} else {
-		name := ex.rt.UUID()
 		r.children = append(r.children, items.ChildResult{
-			ExecutionArn: "arn:aws:states:" + ex.opts.Region + ":" + ex.opts.AccountID + ":execution:" + ex.opts.StateMachineName + "/" + r.label + ":" + name,
+			ExecutionArn: r.childArn(name),
 			Name:         name,
 			Input:        input,
 			StartDate:    ex.rt.Now(),
 		})
 	}
 	r.running++
-	ex.rt.Go(ictx, func(c context.Context) {
+	ex.rt.Go(r.childContext(ictx, obs), func(c context.Context) {
 		defer func() { r.running-- }()
 		out, err := ex.runGraph(c, th, sc.n.proc, input)
+		r.observeChildEnd(c, th, obs, out, err)
 		var child *items.ChildResult
 		if r.writer != nil {
 			child = &r.children[i]

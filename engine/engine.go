@@ -70,6 +70,10 @@ type Options struct {
 	// synchronously on the interpreter goroutine (it must not block long). It is called
 	// even with DiscardEvents.
 	OnEvent func(history.Event)
+	// MapRuns, when set, is told about each map run of a Distributed Map
+	// and its child executions, with their histories (see MapRunObserver).
+	// nil: children record nothing.
+	MapRuns MapRunObserver
 	// OnCheckpoint, when set, receives the execution's durable position (see Checkpoint)
 	// each time it changes at the top level.
 	OnCheckpoint func(*Checkpoint)

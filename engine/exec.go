@@ -84,6 +84,9 @@ type thread struct {
 	item   mapItem // the storage of mapIt, for iterations run in line
 	depth  int
 	silent bool // events are not recorded (distributed Map children)
+	// log, in a silent thread, records its events in a child execution's
+	// own history instead (Options.MapRuns); nil: they are dropped.
+	log *childLog
 	// jcache keeps what JSONata converted between the thread's
 	// evaluations (a state's output read as the next state's input); made
 	// by the first JSONata evaluation, so that a JSONPath thread stays
@@ -133,7 +136,7 @@ func (t *thread) child(it *mapItem) *thread {
 
 // init makes t a new child of parent (see child).
 func (t *thread) init(parent *thread, it *mapItem) {
-	*t = thread{last: parent.last, mapIt: it, depth: parent.depth + 1, silent: parent.silent,
+	*t = thread{last: parent.last, mapIt: it, depth: parent.depth + 1, silent: parent.silent, log: parent.log,
 		traceParent: parent.traceParent, tracePath: parent.tracePath}
 	t.frame.parent = parent.vars
 	t.vars = &t.frame
@@ -147,7 +150,7 @@ func (t *thread) init(parent *thread, it *mapItem) {
 // storage of the running state (sc), which each state visit overwrites:
 // clearing all of t on every iteration cost a tenth of a small Map's time.
 func (t *thread) reset(parent *thread, it *mapItem) {
-	t.last, t.depth, t.silent = parent.last, parent.depth+1, parent.silent
+	t.last, t.depth, t.silent, t.log = parent.last, parent.depth+1, parent.silent, parent.log
 	t.frame = frame{parent: parent.vars}
 	t.vars = &t.frame
 	t.mapIt = it
@@ -269,7 +272,7 @@ func newExecution(p *Program, input any, opts Options) (*execution, error) {
 // recording reports whether events of th are kept or passed to OnEvent
 // (so worth detailing).
 func (ex *execution) recording(th *thread) bool {
-	return !th.silent && ex.keepsEvents()
+	return (!th.silent || th.log != nil) && ex.keepsEvents()
 }
 
 // keepsEvents reports whether events are kept or passed to OnEvent.
@@ -279,7 +282,7 @@ func (ex *execution) keepsEvents() bool {
 
 // emit records an event on a thread and returns its id.
 func (ex *execution) emit(th *thread, typ string, details any) int64 {
-	if th.silent {
+	if th.silent && th.log == nil {
 		return th.last
 	}
 	return ex.emitAt(th, typ, details, ex.eventTime())
@@ -298,6 +301,9 @@ func (ex *execution) eventTime() time.Time {
 // emitAt is emit with the event's time.
 func (ex *execution) emitAt(th *thread, typ string, details any, now time.Time) int64 {
 	if th.silent {
+		if th.log != nil {
+			return th.log.emit(th, typ, details, now)
+		}
 		return th.last
 	}
 	if !ex.closing && ex.maxEvents > 0 {

@@ -25,7 +25,9 @@ type mapConfig struct {
 // most MaxConcurrency at a time, and the result is the array of the
 // iterations' outputs in item order.
 func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in any) (outcome, error) {
-	if sc.n.dist != nil {
+	if sc.n.dist != nil || (ex.opts.MapRuns != nil && s.ProcessorMode == "DISTRIBUTED") {
+		// A map run that an observer records runs as one with a reader
+		// does, to tell it about each child.
 		return ex.runDistributed(ctx, sc, s, in)
 	}
 	sc.hasRetry = true

@@ -10,7 +10,9 @@
 # both versions, start-execution on the alias (describe-execution names the
 # alias and the version it ran); test-state of a Task with a mock,
 # validate-state-machine-definition, and update-map-run of a map run that
-# does not exist.
+# does not exist. Before those, a Distributed Map over its input's items:
+# list-map-runs, describe-map-run, list-executions --map-run-arn and a
+# child's history.
 #
 #   scripts/awscli-smoke.sh http://127.0.0.1:8083
 #
@@ -258,6 +260,43 @@ $(cat "$tmp/err")"
 unknown_arn="${execution_arn%:*}:no-such-execution-$suffix"
 expect_error ExecutionDoesNotExist describe-execution --execution-arn "$unknown_arn"
 expect_error TaskTimedOut send-task-success --task-token "$token" --task-output '{}'
+
+# A Distributed Map over the input's items: its map run and its children.
+map_name="smoke-map-$suffix"
+sfn create-state-machine --name "$map_name" --role-arn "arn:aws:iam::123456789012:role/stepwise-smoke" --definition \
+  '{"StartAt":"Each","States":{"Each":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrency":2,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}'
+map_machine=$(field 'r["stateMachineArn"]')
+sfn start-execution --state-machine-arn "$map_machine" --input '{"xs":[1,2,3]}'
+map_execution=$(field 'r["executionArn"]')
+deadline=$(($(now) + deadline_seconds))
+while :; do
+  sfn describe-execution --execution-arn "$map_execution"
+  [ "$(field 'r["status"]')" != RUNNING ] && break
+  [ "$(now)" -lt "$deadline" ] || fail "the Distributed Map's execution is still RUNNING after ${deadline_seconds}s"
+  sleep 0.2
+done
+check "the Distributed Map's execution succeeded" "r['status'] == 'SUCCEEDED' and json.loads(r['output']) == [1, 2, 3]"
+sfn list-map-runs --execution-arn "$map_execution"
+check "list-map-runs answers the one map run" "
+len(r['mapRuns']) == 1 and r['mapRuns'][0]['executionArn'] == '$map_execution'
+and r['mapRuns'][0]['mapRunArn'].startswith('arn:aws:states:$AWS_DEFAULT_REGION:123456789012:mapRun:$map_name/Each:')
+and r['mapRuns'][0]['stateMachineArn'] == '$map_machine/Each' and bool(r['mapRuns'][0].get('stopDate'))"
+map_run=$(field 'r["mapRuns"][0]["mapRunArn"]')
+step "list-map-runs $map_run"
+sfn describe-map-run --map-run-arn "$map_run"
+check "describe-map-run answers its status, settings and counts" "
+r['status'] == 'SUCCEEDED' and r['executionArn'] == '$map_execution' and r['maxConcurrency'] == 2
+and r['itemCounts']['succeeded'] == 3 and r['itemCounts']['total'] == 3 and r['executionCounts']['succeeded'] == 3"
+step "describe-map-run"
+sfn list-executions --map-run-arn "$map_run"
+check "list-executions of the map run answers its three children" "
+len(r['executions']) == 3 and all(e['mapRunArn'] == '$map_run' and e.get('itemCount', 1) == 1 and e['status'] == 'SUCCEEDED'
+and e['executionArn'].startswith('arn:aws:states:$AWS_DEFAULT_REGION:123456789012:execution:$map_name/Each:') for e in r['executions'])"
+child=$(field 'r["executions"][0]["executionArn"]')
+sfn get-execution-history --execution-arn "$child"
+check "a child's own history" "[e['type'] for e in r['events']] == ['ExecutionStarted', 'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded']"
+step "list-executions --map-run-arn and a child's history"
+expect_error ValidationException update-map-run --map-run-arn "$map_run" --max-concurrency 3
 
 # Versions, aliases, TestState mocks and definition validation came to the
 # CLI after Debian's 2.9.19. When the CLI lacks them, a newer Step

@@ -251,13 +251,22 @@ type executionArnIn struct {
 
 // getExecution returns an execution with AWS's errors.
 func (s *Service) getExecution(ctx context.Context, execArn string) (*store.Execution, error) {
-	if _, ok := parseARN(execArn, arnExecution); !ok {
+	a, ok := parseARN(execArn, arnExecution)
+	if !ok {
 		if _, ok := parseARN(execArn, arnExpress); ok {
 			return nil, apiErr(errInvalidArn, "Invalid Arn: 'Resource type not valid in this context: express'")
 		}
 		return nil, invalidArn(execArn, arnExecution)
 	}
 	ex, err := s.store.GetExecution(ctx, execArn)
+	if errors.Is(err, store.ErrNotFound) && strings.Contains(a.name, "/") {
+		// A map run's child (MACHINE/LABEL) is written behind its start:
+		// look again once what is queued is written.
+		if err := s.store.Flush(ctx); err != nil {
+			return nil, err
+		}
+		ex, err = s.store.GetExecution(ctx, execArn)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apiErr(errExecutionDoesNotExist, "Execution Does Not Exist: '%s'", execArn)
 	}
@@ -284,6 +293,7 @@ type describeExecutionOut struct {
 	RedriveStatusReason string    `json:"redriveStatusReason,omitempty"`
 	StateMachineVersion string    `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAlias   string    `json:"stateMachineAliasArn,omitempty"`
+	MapRunArn           string    `json:"mapRunArn,omitempty"`
 }
 
 // redrivable says whether an execution can be redriven, and why not.
@@ -331,6 +341,12 @@ func (s *Service) describeExecution(ctx context.Context, in *executionArnIn) (an
 	} else {
 		out.RedriveStatus, out.RedriveStatusReason = "NOT_REDRIVABLE", why
 	}
+	if out.MapRunArn, err = s.store.MapRunOf(ctx, ex.ID); err != nil {
+		return nil, err
+	}
+	if out.MapRunArn != "" && out.RedriveStatusReason == "Execution failed before a state was entered and cannot be redriven" {
+		out.RedriveStatusReason = "Execution is a child execution of a Map Run and cannot be redriven on its own"
+	}
 	return out, nil
 }
 
@@ -354,6 +370,18 @@ type executionItem struct {
 	RedriveDate         *epoch `json:"redriveDate,omitempty"`
 	StateMachineVersion string `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAlias   string `json:"stateMachineAliasArn,omitempty"`
+	// With a mapRunArn: the map run, and the items the child ran on.
+	MapRunArn string `json:"mapRunArn,omitempty"`
+	ItemCount *int   `json:"itemCount,omitempty"`
+}
+
+// checkStatusFilter validates ListExecutions' statusFilter.
+func checkStatusFilter(f string) error {
+	switch f {
+	case "", engine.StatusRunning, engine.StatusSucceeded, engine.StatusFailed, engine.StatusTimedOut, engine.StatusAborted, "PENDING_REDRIVE":
+		return nil
+	}
+	return apiErr(errValidation, "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", f)
 }
 
 type listExecutionsOut struct {
@@ -363,7 +391,7 @@ type listExecutionsOut struct {
 
 func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any, error) {
 	if in.MapRunArn != "" {
-		return nil, apiErr(errResourceNotFound, "Resource not found: '%s'", in.MapRunArn)
+		return s.listMapRunExecutions(ctx, in)
 	}
 	if in.StateMachineArn == "" {
 		return nil, apiErr(errValidation, "Must provide a StateMachine ARN or MapRun ARN")
@@ -388,10 +416,8 @@ func (s *Service) listExecutions(ctx context.Context, in *listExecutionsIn) (any
 	if rec.Type == "EXPRESS" {
 		return nil, apiErr(errStateMachineTypeNotSupport, "This operation is not supported by this type of state machine")
 	}
-	switch in.StatusFilter {
-	case "", engine.StatusRunning, engine.StatusSucceeded, engine.StatusFailed, engine.StatusTimedOut, engine.StatusAborted, "PENDING_REDRIVE":
-	default:
-		return nil, apiErr(errValidation, "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", in.StatusFilter)
+	if err := checkStatusFilter(in.StatusFilter); err != nil {
+		return nil, err
 	}
 	kind := boundKind("ex", rec.Arn)
 	n, before, err := pageStart(s.pages, in.MaxResults, in.NextToken, kind, intPos)
@@ -444,6 +470,15 @@ func (s *Service) stopExecution(ctx context.Context, in *stopExecutionIn) (any, 
 	ex, err := s.getExecution(ctx, in.ExecutionArn)
 	if err != nil {
 		return nil, err
+	}
+	if ex.Status == engine.StatusRunning {
+		// A child execution of a map run going on here.
+		if stop, ok, err := s.stopChild(ctx, ex.Arn, in.Error, in.Cause); ok {
+			if err != nil {
+				return nil, err
+			}
+			return &stopExecutionOut{StopDate: ts(stop)}, nil
+		}
 	}
 	s.mu.Lock()
 	r := s.runs[ex.Arn]
@@ -587,6 +622,9 @@ type describeStateMachineForExecutionOut struct {
 	LoggingConfiguration json.RawMessage `json:"loggingConfiguration,omitempty"`
 	TracingConfiguration json.RawMessage `json:"tracingConfiguration,omitempty"`
 	RevisionID           string          `json:"revisionId,omitempty"`
+	// For a child execution of a map run: the map run and the Map's label.
+	MapRunArn string `json:"mapRunArn,omitempty"`
+	Label     string `json:"label,omitempty"`
 }
 
 func (s *Service) describeStateMachineForExecution(ctx context.Context, in *executionArnIn) (any, error) {
@@ -594,18 +632,30 @@ func (s *Service) describeStateMachineForExecution(ctx context.Context, in *exec
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.store.GetRevision(ctx, ex.StateMachineArn, ex.RevisionID)
+	mapRun, err := s.store.MapRunOf(ctx, ex.ID)
+	if err != nil {
+		return nil, err
+	}
+	// A map run's child runs in the state machine of its parent, whose ARN
+	// it names with the Map's label: MACHINE/LABEL.
+	machineArn, label := ex.StateMachineArn, ""
+	if mapRun != "" {
+		if i := strings.LastIndexByte(machineArn, '/'); i > 0 {
+			machineArn, label = machineArn[:i], machineArn[i+1:]
+		}
+	}
+	rec, err := s.store.GetRevision(ctx, machineArn, ex.RevisionID)
 	if err != nil {
 		return nil, err
 	}
 	out := &describeStateMachineForExecutionOut{
-		StateMachineArn: rec.Arn, Name: rec.Name, Definition: rec.Definition, RoleArn: rec.RoleArn,
+		StateMachineArn: ex.StateMachineArn, Name: rec.Name, MapRunArn: mapRun, Label: label, Definition: rec.Definition, RoleArn: rec.RoleArn,
 		UpdateDate: ts(rec.Updated), LoggingConfiguration: loggingOf(rec), TracingConfiguration: tracingOf(rec),
 		RevisionID: rec.RevisionID,
 	}
 	// AWS shows no revisionId for the revision a state machine was created
 	// with.
-	if cur, err := s.store.GetStateMachine(ctx, ex.StateMachineArn); err == nil && rec.Created.Equal(cur.Created) {
+	if cur, err := s.store.GetStateMachine(ctx, machineArn); err == nil && rec.Created.Equal(cur.Created) {
 		out.RevisionID = ""
 	}
 	return out, nil

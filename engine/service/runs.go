@@ -140,6 +140,9 @@ func (s *Service) launch(r *run, sm *asl.StateMachine, input any, testCase *mock
 	opts.OnEvent = r.onEvent
 	if r.ex != nil {
 		opts.OnCheckpoint = r.onCheckpoint
+		if s.mapRunsRecorded() {
+			opts.MapRuns = newMapRunRecorder(r)
+		}
 		opts.Type = engine.TypeStandard
 		if s.opts.Tracer != nil {
 			opts.Tracer = s.opts.Tracer(r.key)

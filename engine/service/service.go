@@ -286,6 +286,8 @@ type Service struct {
 	logs *logSink // execution log events (nil: none)
 
 	pages *pager // signs nextTokens
+
+	mapRuns map[string]*liveMapRun // map runs going on, by ARN (maprun_record.go)
 }
 
 // New returns a service on opts.Store. It resumes nothing: call Start.
@@ -303,6 +305,7 @@ func New(opts Options) (*Service, error) {
 		account:  opts.AccountID,
 		runs:     map[string]*run{},
 		tokens:   map[string]*run{},
+		mapRuns:  map[string]*liveMapRun{},
 		shutdown: make(chan struct{}),
 	}
 	key, err := opts.Store.Secret(context.Background(), pageKeySecret, 32)
@@ -342,6 +345,16 @@ func New(opts Options) (*Service, error) {
 
 // Start resumes every execution the store lists as RUNNING.
 func (s *Service) Start(ctx context.Context) error {
+	// A map run that a restart interrupted is not taken up again: it is
+	// ABORTED with its running children, and its parent, resumed, runs
+	// the Map again as a new map run.
+	if n, err := s.store.AbortMapRuns(ctx, time.Now().UTC()); err != nil {
+		// Their children then stay RUNNING, and are not resumed (no
+		// state machine has their MACHINE/LABEL ARN).
+		s.log.Error("aborting the map runs a restart interrupted", "error", err)
+	} else if n > 0 {
+		s.log.Info("aborted map runs a restart interrupted", "count", n)
+	}
 	exs, err := s.store.RunningExecutions(ctx)
 	if err != nil {
 		return fmt.Errorf("service: listing running executions: %w", err)

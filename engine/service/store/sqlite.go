@@ -39,6 +39,8 @@ type SQLite struct {
 	cp     *sql.DB // the WAL checkpointer (nil in memory)
 	opts   Options
 	nextID atomic.Int64
+	// nextMapRunID numbers map runs (PutMapRun).
+	nextMapRunID atomic.Int64
 
 	ops      chan *op
 	stopping chan struct{} // closed when Close begins: queueing gives up
@@ -192,7 +194,7 @@ func Open(ctx context.Context, path string, opts Options) (*SQLite, error) {
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
 	}
-	if _, err := s.w.ExecContext(ctx, schema+versionSchema+secretsSchema+retentionSchema); err != nil {
+	if _, err := s.w.ExecContext(ctx, schema+versionSchema+secretsSchema+retentionSchema+mapRunSchema); err != nil {
 		s.closeDBs()
 		return nil, fmt.Errorf("store: open %s: creating the schema: %w", path, err)
 	}
@@ -220,6 +222,11 @@ func Open(ctx context.Context, path string, opts Options) (*SQLite, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	s.nextID.Store(maxID.Int64)
+	if err := s.w.QueryRowContext(ctx, `SELECT MAX(id) FROM map_runs`).Scan(&maxID); err != nil {
+		s.closeDBs()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s.nextMapRunID.Store(maxID.Int64)
 	for k, q := range statements {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {

@@ -228,6 +228,8 @@ type Store interface {
 
 	// VersionStore keeps versions, aliases and execution origins.
 	VersionStore
+	// MapRunStore keeps map runs and their child executions.
+	MapRunStore
 
 	// DeleteClosedExecutions deletes at most limit executions closed
 	// before before, oldest first, with everything recorded for them, and

@@ -1,0 +1,188 @@
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/engine/history"
+)
+
+// This file tells Options.MapRuns about a map run (distmap_run.go) and
+// its children, gives each child a history of its own, and applies the
+// settings UpdateMapRun changes while the run goes on.
+
+// observeStart tells the observer that the run began, and makes its
+// control.
+func (r *mapRun) observeStart() {
+	obs := r.ex.opts.MapRuns
+	if obs == nil {
+		return
+	}
+	ex, cfg := r.ex, r.cfg
+	r.ctl = &MapRunControl{limit: cfg.limit, n: cfg.toleratedN, p: cfg.toleratedP, hasN: cfg.hasN, hasP: cfg.hasP}
+	r.info = &MapRunInfo{
+		Arn:                        r.arn,
+		ExecutionArn:               ex.execArn,
+		StateMachineArn:            ex.smArn + "/" + r.label,
+		StateName:                  r.s.Name,
+		Start:                      ex.rt.Now(),
+		MaxConcurrency:             cfg.limit,
+		ToleratedFailureCount:      cfg.toleratedN,
+		ToleratedFailurePercentage: cfg.toleratedP,
+		Control:                    r.ctl,
+		Items:                      -1,
+	}
+	if r.sc.plan().reader == nil {
+		r.info.Items = len(cfg.items)
+	}
+	if l := r.sc.th.log; l != nil {
+		// A Distributed Map inside a child execution: the child is the
+		// map run's execution.
+		r.info.ExecutionArn = l.child.Arn
+	}
+	obs.MapRunStarted(r.info)
+}
+
+// observeEnd tells the observer how the run ended.
+func (r *mapRun) observeEnd(status string, err error) {
+	if r.info == nil {
+		return
+	}
+	var name, cause string
+	var se *stateError
+	if status == StatusFailed && errors.As(err, &se) {
+		name, cause = se.name, se.cause
+	}
+	r.ex.opts.MapRuns.MapRunEnded(r.info, status, name, cause, r.ex.rt.Now())
+}
+
+// applyControl takes the settings UpdateMapRun changed since it last ran.
+func (r *mapRun) applyControl() {
+	c := r.ctl
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version == r.ctlVersion {
+		return
+	}
+	r.ctlVersion = c.version
+	r.limit = c.limit
+	if r.limit <= 0 {
+		r.limit = defaultDistributedConcurrency
+	}
+	r.cfg.toleratedN, r.cfg.hasN = c.n, c.hasN
+	r.cfg.toleratedP, r.cfg.hasP = c.p, c.hasP
+}
+
+// waitContext returns the context the run waits for its children with:
+// ctx without its cancellation (children end first), which an update of
+// the settings also ends, so that the run starts more children at once.
+// done releases it.
+func (r *mapRun) waitContext(ctx context.Context) (wctx context.Context, done func()) {
+	c := r.ctl
+	if c == nil {
+		return context.WithoutCancel(ctx), func() {}
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	c.mu.Lock()
+	c.wake = cancel
+	changed := c.version != r.ctlVersion
+	c.mu.Unlock()
+	if changed {
+		cancel()
+	}
+	return wctx, func() {
+		c.mu.Lock()
+		c.wake = nil
+		c.mu.Unlock()
+		cancel()
+	}
+}
+
+// childNamed reports whether children get names and ARNs (for the
+// ResultWriter's files or the observer).
+func (r *mapRun) childNamed() bool { return r.writer != nil || r.info != nil }
+
+// childArn returns the ARN of the child execution named name.
+func (r *mapRun) childArn(name string) string {
+	ex := r.ex
+	return "arn:aws:states:" + ex.opts.Region + ":" + ex.opts.AccountID + ":execution:" + ex.opts.StateMachineName + "/" + r.label + ":" + name
+}
+
+// observeChild starts the history of a child execution on th, its
+// thread, and tells the observer; nil without an observer.
+func (r *mapRun) observeChild(th *thread, name string, input any, count int) *MapRunChild {
+	if r.info == nil {
+		return nil
+	}
+	ex := r.ex
+	c := &MapRunChild{Arn: r.childArn(name), Name: name, Items: count, Input: input, Start: ex.rt.Now()}
+	th.log = &childLog{run: r, child: c}
+	th.last = 0
+	ex.opts.MapRuns.ChildStarted(r.info, c)
+	ex.emitAt(th, "ExecutionStarted", &history.ExecutionStartedEventDetails{
+		Input: history.Payload{Value: input}, RoleArn: ex.opts.RoleArn,
+	}, c.Start)
+	// AWS records the first state's entered event with previous id 0.
+	th.last = 0
+	return c
+}
+
+// observeChildEnd records how a child ended (err and out are what its
+// graph returned, ctx its context) and tells the observer. It is called
+// before the run counts the child's failure.
+func (r *mapRun) observeChildEnd(ctx context.Context, th *thread, c *MapRunChild, out any, err error) {
+	if c == nil {
+		return
+	}
+	ex := r.ex
+	c.Stop = ex.rt.Now()
+	switch {
+	case err == nil && ctx.Err() == nil:
+		c.Status, c.Output = StatusSucceeded, out
+		ex.emitAt(th, "ExecutionSucceeded", &history.ExecutionSucceededEventDetails{Output: history.Payload{Value: out}}, c.Stop)
+	case err == nil || isAbort(err) || r.stop:
+		c.Status = StatusAborted
+		if ctx.Err() != nil {
+			// Abort, if it was it, wrote these before it cancelled ctx.
+			c.Error, c.Cause = c.abortError, c.abortCause
+		}
+		ex.emitAt(th, "ExecutionAborted", &history.ErrorDetails{Error: c.Error, Cause: c.Cause}, c.Stop)
+	default:
+		c.Status = StatusFailed
+		var se *stateError
+		if errors.As(err, &se) {
+			c.Error, c.Cause = se.name, se.cause
+		} else {
+			c.Error, c.Cause = fault.Runtime, err.Error()
+		}
+		ex.emitAt(th, "ExecutionFailed", &history.ErrorDetails{Error: c.Error, Cause: c.Cause}, c.Stop)
+	}
+	ex.opts.MapRuns.ChildEnded(r.info, c)
+}
+
+// childContext returns the context a child runs in: ictx, or for an
+// observed child one of its own, which Abort cancels (it ends with ictx,
+// when the run ends: the run reads the child's context after the child).
+func (r *mapRun) childContext(ictx context.Context, c *MapRunChild) context.Context {
+	if c == nil {
+		return ictx
+	}
+	cctx, cancel := r.ex.rt.WithCancel(ictx)
+	c.abort = cancel
+	return cctx
+}
+
+// plan returns the Map's distributed plan: its own or, for a Distributed
+// Map without an ItemReader, ItemBatcher or ResultWriter whose map run is
+// observed (runMap sends it here), an empty one: its items are the state
+// input's.
+func (sc *stateRun) plan() *distPlan {
+	if sc.n.dist != nil {
+		return sc.n.dist
+	}
+	return &distPlan{}
+}

@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/stepwise/stepwise/engine/history"
+)
+
+// MapRunObserver is told about the map runs of an execution's Distributed
+// Maps and their child executions (Options.MapRuns), so that a service can
+// answer DescribeMapRun, ListMapRuns and ListExecutions for them. Its
+// methods are called on the interpreter goroutine, in order, and must not
+// block long.
+type MapRunObserver interface {
+	// MapRunStarted: a map run began (after its MapRunStarted event).
+	MapRunStarted(run *MapRunInfo)
+	// ChildStarted: a child execution of run began, on child.Items items.
+	ChildStarted(run *MapRunInfo, child *MapRunChild)
+	// ChildEvent: an event of a child execution's own history (ids count
+	// from 1 in each child).
+	ChildEvent(run *MapRunInfo, child *MapRunChild, ev history.Event)
+	// ChildEnded: a child execution ended (child.Status and the rest set).
+	ChildEnded(run *MapRunInfo, child *MapRunChild)
+	// MapRunEnded: the map run ended with status (SUCCEEDED, FAILED or
+	// ABORTED), and for FAILED the error and cause.
+	MapRunEnded(run *MapRunInfo, status, errorName, cause string, stop time.Time)
+}
+
+// MapRunInfo describes a map run.
+type MapRunInfo struct {
+	Arn          string // arn:aws:states:R:A:mapRun:MACHINE/LABEL:ID
+	ExecutionArn string // the parent execution
+	// StateMachineArn is the children's: arn:aws:states:R:A:stateMachine:MACHINE/LABEL.
+	StateMachineArn string
+	StateName       string
+	Start           time.Time
+	// Items is the number of items when known at the start (the state
+	// input's), or -1 when a reader gives them as the run goes.
+	Items int
+	// The settings the run started with (0 when unset); Control changes them.
+	MaxConcurrency             int
+	ToleratedFailureCount      int64
+	ToleratedFailurePercentage float64
+	// Control changes the settings of the running map run (UpdateMapRun).
+	Control *MapRunControl
+}
+
+// MapRunChild is one child execution of a map run.
+type MapRunChild struct {
+	Arn   string // arn:aws:states:R:A:execution:MACHINE/LABEL:NAME
+	Name  string
+	Items int // the items it runs on (a batch's size, or 1)
+	Input any
+	Start time.Time
+	// How it ended, once ended.
+	Status       string
+	Output       any
+	Error, Cause string
+	Stop         time.Time
+
+	// abort cancels the child's context (Abort); abortError and
+	// abortCause are what its ExecutionAborted event records.
+	abort                  context.CancelFunc
+	abortError, abortCause string
+}
+
+// Abort stops the child execution (StopExecution of it), which ends
+// ABORTED with errorName and cause, as a stopped execution does. The run
+// goes on with its other children, and does not count it as failed.
+func (c *MapRunChild) Abort(errorName, cause string) {
+	if c.abort == nil {
+		return
+	}
+	c.abortError, c.abortCause = errorName, cause
+	c.abort()
+}
+
+// MapRunControl holds the settings of a running map run that UpdateMapRun
+// may change: the run reads them each time it may start a child or counts
+// a failure. It is the interpreter's one shared, locked value, written by
+// another goroutine (the service's API) and read by the run.
+type MapRunControl struct {
+	mu      sync.Mutex
+	limit   int // 0: AWS's default
+	n       int64
+	p       float64
+	hasN    bool
+	hasP    bool
+	version int
+	wake    func() // wakes the run's wait for a child, to start more
+}
+
+// MapRunUpdate is a change of a map run's settings; nil fields stay.
+type MapRunUpdate struct {
+	MaxConcurrency             *int
+	ToleratedFailureCount      *int64
+	ToleratedFailurePercentage *float64
+}
+
+// Update changes the settings; the run applies them before it next starts
+// a child or counts a failure, and starts more children at once when the
+// concurrency grew.
+func (c *MapRunControl) Update(u MapRunUpdate) {
+	c.mu.Lock()
+	if u.MaxConcurrency != nil {
+		c.limit = *u.MaxConcurrency
+	}
+	if u.ToleratedFailureCount != nil {
+		c.n, c.hasN = *u.ToleratedFailureCount, true
+	}
+	if u.ToleratedFailurePercentage != nil {
+		c.p, c.hasP = *u.ToleratedFailurePercentage, true
+	}
+	c.version++
+	wake := c.wake
+	c.mu.Unlock()
+	if wake != nil {
+		wake()
+	}
+}
+
+// childLog records the events of a child execution's own history.
+type childLog struct {
+	n     int64
+	run   *mapRun
+	child *MapRunChild
+}
+
+// emit records an event of the child's history and returns its id.
+func (l *childLog) emit(th *thread, typ string, details any, now time.Time) int64 {
+	l.n++
+	ev := history.Event{ID: l.n, PreviousEventID: th.last, Timestamp: now, Type: typ, Details: details}
+	l.run.ex.opts.MapRuns.ChildEvent(l.run.info, l.child, ev)
+	th.last = l.n
+	return l.n
+}
