@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -48,8 +49,15 @@ func TestServeLogLevel(t *testing.T) {
 				}
 			}
 			_, _ = client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String("not-an-arn")})
+			// The end is logged just after it is stored, so a Describe
+			// can see it first: wait (boundedly) for the wanted lines.
+			deadline := time.Now().Add(5 * time.Second)
 			got := logs.String()
 			for _, w := range c.want {
+				for !strings.Contains(got, w) && time.Now().Before(deadline) {
+					time.Sleep(10 * time.Millisecond)
+					got = logs.String()
+				}
 				if !strings.Contains(got, w) {
 					t.Errorf("no %s in\n%s", w, got)
 				}
