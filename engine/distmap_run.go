@@ -157,18 +157,11 @@ func (sc *stateRun) concurrency(ctx context.Context, s *asl.Map, in any) (*mapCo
 		return cfg, nil
 	}
 	if p := s.MaxConcurrencyPath; p != nil {
-		v, err := sc.pathValue(p, in)
+		n, err := sc.maxConcurrencyPath(p, in)
 		if err != nil {
 			return nil, err
 		}
-		n, ok := intValue(v)
-		if !ok {
-			return nil, sc.runtimeErr("The MaxConcurrencyPath field refers to value \"" + describe(v) + "\" which is not a valid integer: " + p.String())
-		}
-		if n < 0 {
-			return nil, sc.runtimeErr("MaxConcurrency cannot be negative.")
-		}
-		cfg.limit = int(n)
+		cfg.limit = n
 	}
 	return cfg, nil
 }

@@ -111,20 +111,30 @@ func (sc *stateRun) mapConfig(ctx context.Context, s *asl.Map, in any) (*mapConf
 	}
 	cfg.items = arr
 	if p := s.MaxConcurrencyPath; p != nil {
-		v, err := sc.pathValue(p, in)
+		n, err := sc.maxConcurrencyPath(p, in)
 		if err != nil {
 			return nil, err
 		}
-		n, ok := intValue(v)
-		if !ok {
-			return nil, sc.runtimeErr("The MaxConcurrencyPath field refers to value \"" + describe(v) + "\" which is not a valid integer: " + p.String())
-		}
-		if n < 0 {
-			return nil, sc.runtimeErr("MaxConcurrency cannot be negative.")
-		}
-		cfg.limit = int(n)
+		cfg.limit = n
 	}
 	return cfg, nil
+}
+
+// maxConcurrencyPath evaluates a Map's MaxConcurrencyPath on its input:
+// a non-negative integer, else a States.Runtime error.
+func (sc *stateRun) maxConcurrencyPath(p *jsonpath.Path, in any) (int, error) {
+	v, err := sc.pathValue(p, in)
+	if err != nil {
+		return 0, err
+	}
+	n, ok := intValue(v)
+	if !ok {
+		return 0, sc.runtimeErr("The MaxConcurrencyPath field refers to value \"" + describe(v) + "\" which is not a valid integer: " + p.String())
+	}
+	if n < 0 {
+		return 0, sc.runtimeErr("MaxConcurrency cannot be negative.")
+	}
+	return int(n), nil
 }
 
 // jsonataMapConfig evaluates a JSONata Map's Items (not set: the input)
