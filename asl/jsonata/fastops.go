@@ -18,7 +18,7 @@ func (n *fastNeg) eval(c *fastCtx) (any, bool, error) {
 	if err != nil || !ok {
 		return nil, false, err
 	}
-	f, isNum := toNumber(v)
+	f, isNum := value.ToFloat(v)
 	if !isNum {
 		return nil, false, errFallback // D1002
 	}
@@ -40,8 +40,8 @@ func (n *fastArith) eval(c *fastCtx) (any, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	l, lnum := toNumber(lv)
-	r, rnum := toNumber(rv)
+	l, lnum := value.ToFloat(lv)
+	r, rnum := value.ToFloat(rv)
 	if lok && !lnum || rok && !rnum {
 		return nil, false, errFallback // T2001, T2002
 	}
@@ -106,7 +106,7 @@ func concatText(v any, defined bool) (string, bool) {
 	case bool:
 		return strconv.FormatBool(x), true
 	case int64, float64:
-		f, _ := toNumber(x)
+		f, _ := value.ToFloat(x)
 		if i, isInt := numValue(f).(int64); isInt && i < 1e15 && i > -1e15 {
 			return strconv.FormatInt(i, 10), true
 		}
@@ -138,8 +138,8 @@ func (n *fastEqual) eval(c *fastCtx) (any, bool, error) {
 // deepEqual is jsonata-js's isDeepEqual over values: numbers by value,
 // objects by their members whatever the order, arrays item by item.
 func deepEqual(a, b any) bool {
-	if x, ok := toNumber(a); ok {
-		y, ok := toNumber(b)
+	if x, ok := value.ToFloat(a); ok {
+		y, ok := value.ToFloat(b)
 		return ok && x == y
 	}
 	switch x := a.(type) {
@@ -202,8 +202,8 @@ func (n *fastCompare) eval(c *fastCtx) (any, bool, error) {
 		return nil, false, nil
 	}
 	var cmp int
-	if l, ok := toNumber(lv); ok {
-		r, ok := toNumber(rv)
+	if l, ok := value.ToFloat(lv); ok {
+		r, ok := value.ToFloat(rv)
 		if !ok {
 			return nil, false, errFallback // T2009
 		}
@@ -283,17 +283,6 @@ func truthy(v any) bool {
 		}
 	}
 	return false
-}
-
-// toNumber reads a number value as the double jsonata-js sees.
-func toNumber(v any) (float64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case float64:
-		return x, true
-	}
-	return 0, false
 }
 
 // numValue is a finite double computed by the fast path: normNumber's

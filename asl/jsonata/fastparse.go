@@ -1,5 +1,7 @@
 package jsonata
 
+import "github.com/stepwise/stepwise/asl/value"
+
 // The fast path's parser: a Pratt parser with jsonata-js 2.0.6's binding
 // powers for the operators of the fast grammar (see fast.go). It runs only
 // on text gnata has already compiled, and gives up (false) on anything
@@ -132,7 +134,7 @@ func (p *fastParser) nud(t fastTok) (fastNode, bool) {
 			}
 			if c, isConst := x.(*fastConst); isConst {
 				// jsonata-js folds a negated number literal.
-				if f, isNum := toNumber(c.v); isNum {
+				if f, isNum := value.ToFloat(c.v); isNum {
 					return &fastConst{v: numValue(-f)}, true
 				}
 			}
