@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/stepwise/stepwise/engine/service"
@@ -36,12 +34,7 @@ func BenchmarkServeStartDescribe(b *testing.B) {
 func benchStartDescribe(b *testing.B, clients int) {
 	resetPeakRSS()
 	s := startServer(b, service.Options{}, false)
-	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, IdleConnTimeout: time.Minute}
-	c := sfn.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-		HTTPClient:  &http.Client{Transport: tr},
-	}, func(o *sfn.Options) { o.BaseEndpoint = aws.String(s.http.URL); o.RetryMaxAttempts = 1 })
+	c := benchClient(s.http.URL, clients)
 	sm := createMachine(b, c, "bench", fivePass, "")
 	ctx := context.Background()
 

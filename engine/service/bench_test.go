@@ -36,14 +36,20 @@ func BenchmarkServeFivePass(b *testing.B) {
 	}
 }
 
-func benchFivePass(b *testing.B, clients int) {
-	s := startServer(b, service.Options{}, false)
+// benchClient is an sfn client for url that keeps a connection per
+// client goroutine and never retries.
+func benchClient(url string, clients int) *sfn.Client {
 	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, IdleConnTimeout: time.Minute}
-	c := sfn.NewFromConfig(aws.Config{
+	return sfn.NewFromConfig(aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		HTTPClient:  &http.Client{Transport: tr},
-	}, func(o *sfn.Options) { o.BaseEndpoint = aws.String(s.http.URL); o.RetryMaxAttempts = 1 })
+	}, func(o *sfn.Options) { o.BaseEndpoint = aws.String(url); o.RetryMaxAttempts = 1 })
+}
+
+func benchFivePass(b *testing.B, clients int) {
+	s := startServer(b, service.Options{}, false)
+	c := benchClient(s.http.URL, clients)
 	sm := createMachine(b, c, "bench", fivePass, "")
 	ctx := context.Background()
 
