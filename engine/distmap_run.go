@@ -74,6 +74,9 @@ func (ex *execution) runDistributed(ctx context.Context, sc *stateRun, s *asl.Ma
 			if err := sc.tolerance(ctx, s, in, cfg); err != nil {
 				return outcome{}, err
 			}
+			if ex.test != nil {
+				ex.test.noteMap(sc, cfg, dp.reader == nil)
+			}
 		}
 		run, err := sc.prepareRun(ctx, s, cfg, in)
 		if err != nil {
@@ -89,7 +92,7 @@ func (ex *execution) runDistributed(ctx context.Context, sc *stateRun, s *asl.Ma
 			ferr   error
 		)
 		if ex.test != nil && ex.test.mocked {
-			result, ferr = ex.test.mockResults()
+			result, ferr = ex.test.mockRun(ctx, run)
 		} else {
 			result, ferr = run.execute(ctx)
 			var se *stateError
@@ -379,15 +382,21 @@ func (r *mapRun) startNext(ctx, ictx context.Context) bool {
 		if !ok {
 			return false
 		}
-		o := value.NewObject(2)
-		if r.batchInput != nil {
-			o.Append("BatchInput", r.batchInput)
-		}
-		o.Append("Items", batch)
-		input, count = o, len(batch)
+		input, count = r.batchObject(batch), len(batch)
 	}
 	r.start(ictx, input, count)
 	return true
+}
+
+// batchObject is a child's input for a batch: its BatchInput, if any, and
+// its Items.
+func (r *mapRun) batchObject(batch []any) *value.Object {
+	o := value.NewObject(2)
+	if r.batchInput != nil {
+		o.Append("BatchInput", r.batchInput)
+	}
+	o.Append("Items", batch)
+	return o
 }
 
 // nextBatch reads the items of the next batch: up to maxItems, and as

@@ -47,6 +47,9 @@ func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in an
 			if err := sc.tolerance(ctx, s, in, cfg); err != nil {
 				return outcome{}, err
 			}
+			if ex.test != nil {
+				ex.test.noteMap(sc, cfg, true)
+			}
 		}
 		if cfg.distributed {
 			arn, _ := ex.mapRunArn(s)
@@ -57,7 +60,7 @@ func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in an
 			ferr    error
 		)
 		if ex.test != nil && ex.test.mocked {
-			results, ferr = ex.test.mockResults()
+			results, ferr = ex.test.mockMap(ctx, sc, s, cfg, in)
 		} else {
 			results, ferr = ex.runIterations(ctx, sc, s, cfg, in)
 		}

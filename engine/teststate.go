@@ -10,6 +10,7 @@ import (
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine/runtime/local"
 	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/items"
 )
 
 // TestState statuses, as AWS's TestState API names them.
@@ -27,8 +28,9 @@ var (
 	// ErrNoMock: a Task state needs a mocked result or error (TestState
 	// calls no real service unless TestStateOptions.Invoker is set).
 	ErrNoMock = errors.New("a Task state needs a mocked result or error")
-	// ErrBadMock: the mocked result of a Map or Parallel is not an array.
-	ErrBadMock = errors.New("the mocked result of a Map or Parallel state must be an array")
+	// ErrBadMock: the mocked result of a Map or Parallel is not an array
+	// (for a Map with a ResultWriter: not an object).
+	ErrBadMock = errors.New("the mocked result of a Map or Parallel state must be an array (an object for a Map with a ResultWriter)")
 )
 
 // errRetriable stops a TestState run at the first retry.
@@ -36,7 +38,9 @@ var errRetriable = errors.New("retriable")
 
 // Mock is what the tested state's invocation returns instead of running:
 // the task's result or, with Error set, a failure. For a Map or Parallel
-// it replaces the iterations or branches (Result must be an array).
+// it replaces the iterations or branches (Result must be an array); for a
+// Map with a ResultWriter it is what the writer would return (an object,
+// such as {"MapRunArn":...,"ResultWriterDetails":{"Bucket":...,"Key":...}}).
 type Mock struct {
 	Result any // a value.Value
 	Error  string
@@ -60,6 +64,11 @@ type TestStateOptions struct {
 	// takes no time).
 	Runtime      Runtime
 	PayloadLimit int // as in Options
+	// MapItemReaderData, when set, is the object a Distributed Map's
+	// ItemReader reads, as found in its source (AWS's
+	// stateConfiguration.mapItemReaderData): JSON, JSON Lines or CSV text
+	// read as the reader's ReaderConfig says.
+	MapItemReaderData *string
 }
 
 // TestStateResult is the outcome of TestState, shaped like AWS's
@@ -89,6 +98,30 @@ type InspectionData struct {
 	// state's assignments applied (nil when there are none).
 	Variables    *value.Object
 	ErrorDetails *InspectionErrorDetails
+	// Map is a Map state's items and settings (nil for other states, and
+	// for a Map that failed before its items were known).
+	Map *MapInspection
+}
+
+// MapInspection is what TestState shows of a mocked Map: its settings as
+// evaluated, and its items at each stage before the iterations (which the
+// mock stands for). A stage the Map does not have is nil.
+type MapInspection struct {
+	MaxConcurrency             int64
+	ToleratedFailureCount      *int64
+	ToleratedFailurePercentage *float64
+	// AfterItemsPath is the array of items a JSONPath Map takes from its
+	// input (its ItemsPath applied); nil for JSONata and with an ItemReader.
+	AfterItemsPath *Data
+	// AfterItemsPointer is the array an ItemReader's ReaderConfig.ItemsPointer
+	// selects in MapItemReaderData.
+	AfterItemsPointer *Data
+	// AfterItemSelector is the array of the items after the ItemSelector
+	// (or Parameters), one per item.
+	AfterItemSelector *Data
+	// AfterItemBatcher is the array of the batches the ItemBatcher makes:
+	// each a child's input, {"BatchInput":...,"Items":[...]}.
+	AfterItemBatcher *Data
 }
 
 // InspectionErrorDetails says which retrier or catcher handled the error.
@@ -104,6 +137,7 @@ type testState struct {
 	mock       Mock
 	context    *value.Object
 	retryCount int
+	mapIns     *MapInspection // the tested Map's, once its items are known
 }
 
 // invoke answers a task with the mock.
@@ -121,6 +155,15 @@ func (ts *testState) mockResults() ([]any, error) {
 	}
 	arr, _ := ts.mock.Result.([]any)
 	return arr, nil
+}
+
+// mockResult stands for a Distributed Map's run: the array of the
+// children's outputs or, with a ResultWriter, the writer's object.
+func (ts *testState) mockResult() (any, error) {
+	if ts.mock.Error != "" {
+		return nil, &stateError{name: ts.mock.Error, cause: ts.mock.Cause}
+	}
+	return ts.mock.Result, nil
 }
 
 // TestState runs one state of sm alone on input, as AWS's TestState API
@@ -149,15 +192,17 @@ func TestState(ctx context.Context, sm *asl.StateMachine, stateName string, inpu
 			return nil, fmt.Errorf("engine: state %q: %w", stateName, ErrNoMock)
 		}
 	case *asl.Map, *asl.Parallel:
-		if opts.Mock != nil && opts.Mock.Error == "" {
-			if _, ok := opts.Mock.Result.([]any); !ok {
-				return nil, fmt.Errorf("engine: state %q (%s): %w", stateName, s.Base().Type, ErrBadMock)
-			}
+		if opts.Mock != nil && opts.Mock.Error == "" && !mockFits(s, opts.Mock.Result) {
+			return nil, fmt.Errorf("engine: state %q (%s): %w", stateName, s.Base().Type, ErrBadMock)
 		}
 	}
 	if opts.Mock != nil {
 		ts.mocked, ts.mock = true, *opts.Mock
 		inv = integrations.InvokerFunc(ts.invoke)
+	}
+	var objs items.Objects
+	if d := opts.MapItemReaderData; d != nil {
+		objs = readerData(*d)
 	}
 	rt := opts.Runtime
 	if rt == nil {
@@ -169,7 +214,7 @@ func TestState(ctx context.Context, sm *asl.StateMachine, stateName string, inpu
 			step = s
 		}
 	})
-	ex, err := newExecution(prog, input, Options{Runtime: rt, Invoker: inv, Tracer: tracer, DiscardEvents: true, PayloadLimit: opts.PayloadLimit})
+	ex, err := newExecution(prog, input, Options{Runtime: rt, Invoker: inv, Tracer: tracer, DiscardEvents: true, PayloadLimit: opts.PayloadLimit, Objects: objs})
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -209,6 +254,7 @@ func TestState(ctx context.Context, sm *asl.StateMachine, stateName string, inpu
 		AfterResultSelector: step.AfterResultSelector,
 		AfterResultPath:     step.AfterResultPath,
 		Variables:           variablesAfter(opts.Variables, step.Variables),
+		Map:                 ts.mapIns,
 	}}
 	if _, ok := n.state.(*asl.Parallel); ok {
 		res.Inspection.AfterArguments = nil
@@ -230,6 +276,18 @@ func TestState(ctx context.Context, sm *asl.StateMachine, stateName string, inpu
 		res.Status, res.Output, res.NextState = TestSucceeded, &Data{out}, next
 	}
 	return res, nil
+}
+
+// mockFits reports whether a mocked result has the shape the Map or
+// Parallel st returns: an array, or an object for a Map with a
+// ResultWriter.
+func mockFits(st asl.State, result any) bool {
+	if m, ok := st.(*asl.Map); ok && m.ResultWriter != nil {
+		_, isObject := result.(*value.Object)
+		return isObject
+	}
+	_, isArray := result.([]any)
+	return isArray
 }
 
 // variablesAfter is the variables given with the assigned ones applied.

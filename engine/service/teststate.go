@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/stepwise/stepwise/asl"
-	"github.com/stepwise/stepwise/asl/jsonpath"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/integrations"
@@ -63,8 +62,11 @@ type inspectionData struct {
 	AfterResultPath     *string                 `json:"afterResultPath,omitempty"`
 	Variables           *string                 `json:"variables,omitempty"`
 	ErrorDetails        *inspectionErrorDetails `json:"errorDetails,omitempty"`
-	AfterItemsPath      *string                 `json:"afterItemsPath,omitempty"`
 	// Map states.
+	AfterItemsPath             *string  `json:"afterItemsPath,omitempty"`
+	AfterItemSelector          *string  `json:"afterItemSelector,omitempty"`
+	AfterItemBatcher           *string  `json:"afterItemBatcher,omitempty"`
+	AfterItemsPointer          *string  `json:"afterItemsPointer,omitempty"`
 	MaxConcurrency             *int64   `json:"maxConcurrency,omitempty"`
 	ToleratedFailureCount      *int64   `json:"toleratedFailureCount,omitempty"`
 	ToleratedFailurePercentage *float64 `json:"toleratedFailurePercentage,omitempty"`
@@ -321,36 +323,25 @@ func inspection(st asl.State, res *engine.TestStateResult) *inspectionData {
 	if e := ins.ErrorDetails; e != nil {
 		id.ErrorDetails = &inspectionErrorDetails{CatchIndex: e.CatchIndex, RetryIndex: e.RetryIndex, RetryBackoffIntervalSeconds: e.RetryBackoffIntervalSeconds}
 	}
-	if m, ok := st.(*asl.Map); ok {
-		mc := m.MaxConcurrency
-		id.MaxConcurrency = &mc
-		id.ToleratedFailureCount, id.ToleratedFailurePercentage = m.ToleratedFailureCount, m.ToleratedFailurePercentage
-		id.AfterItemsPath = afterItemsPath(m, ins)
+	if _, ok := st.(*asl.Map); ok {
+		// AWS shows no result for a Map (the mock), nor Arguments.
+		id.Result, id.AfterArguments = nil, nil
+		inspectMap(id, ins.Map)
 	}
 	return id
 }
 
-// afterItemsPath is the array a JSONPath Map iterates over: its ItemsPath
-// (on the input) applied to the effective input (nil when it is not an
-// array, or the path reads the context or a variable).
-func afterItemsPath(m *asl.Map, ins engine.InspectionData) *string {
-	if m.QueryLanguage == "JSONata" || ins.AfterInputPath == nil {
-		return nil
+// inspectMap adds a Map's settings and items stages; none when the Map
+// failed before its items were known (AWS then shows no maxConcurrency).
+func inspectMap(id *inspectionData, m *engine.MapInspection) {
+	if m == nil {
+		return
 	}
-	items := ins.AfterInputPath.Value
-	if p := m.ItemsPath; p != nil {
-		if p.Null || p.Path == nil || p.Path.Root() != jsonpath.RootInput {
-			return nil
-		}
-		v, err := p.Path.Get(items)
-		if err != nil {
-			return nil
-		}
-		items = v
-	}
-	if _, ok := items.([]any); !ok {
-		return nil
-	}
-	s := value.EncodeString(items)
-	return &s
+	mc := m.MaxConcurrency
+	id.MaxConcurrency = &mc
+	id.ToleratedFailureCount, id.ToleratedFailurePercentage = m.ToleratedFailureCount, m.ToleratedFailurePercentage
+	id.AfterItemsPath = encodeData(m.AfterItemsPath)
+	id.AfterItemsPointer = encodeData(m.AfterItemsPointer)
+	id.AfterItemSelector = encodeData(m.AfterItemSelector)
+	id.AfterItemBatcher = encodeData(m.AfterItemBatcher)
 }

@@ -90,10 +90,11 @@ func checkTestStateType(models *model.Catalog, st asl.State, in *testStateIn, mo
 			return nil
 		}
 		if m, ok := s.(*asl.Map); ok && m.ResultWriter != nil {
+			// The mock is what the ResultWriter returns: an object.
 			if _, ok := mock.Result.(*value.Object); !ok {
 				return apiErr(errValidation, "Mocked result must be a JSON object.")
 			}
-			return apiErr(errValidation, "TestState of Map state '%s' with a ResultWriter (a Distributed Map) is not supported by Stepwise yet", st.Base().Name)
+			return nil
 		}
 		arr, ok := mock.Result.([]any)
 		if !ok {
@@ -151,12 +152,14 @@ func applyStateConfiguration(st asl.State, in *testStateIn, opts *engine.TestSta
 		if !isMap || m.ItemReader == nil {
 			return apiErr(errValidation, "TestState supports MapItemReaderData only for a Map state with an ItemReader.")
 		}
-		if jsonSyntax(*d) != nil {
-			return apiErr(errValidation, "MapItemReaderData must be valid JSON")
-		}
-		v, _ := value.DecodeString(*d)
-		if arr, ok := v.([]any); ok && iterations < 0 {
-			iterations = len(arr)
+		// The data as found in its source: JSON, JSON Lines or CSV, which
+		// the reader decodes as its ReaderConfig says (a JSON array counts
+		// its iterations here).
+		opts.MapItemReaderData = d
+		if v, err := value.DecodeString(*d); err == nil && iterations < 0 {
+			if arr, ok := v.([]any); ok {
+				iterations = len(arr)
+			}
 		}
 	}
 	if e := c.ErrorCausedByState; e != nil {
