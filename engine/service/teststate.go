@@ -102,8 +102,44 @@ type testStateOut struct {
 	InspectionData *inspectionData `json:"inspectionData,omitempty"`
 }
 
-// testStateName names the state of a single-state TestState definition.
+// testStateName names the state of a single-state TestState definition,
+// unless a state nested in it has that name (AWS accepts a Map whose
+// item processor has a state named TestState): see wrapperName.
 const testStateName = "TestState"
+
+// wrapperName is the name the single state of a TestState definition
+// gets: testStateName, or with a number added when a nested state has it.
+func wrapperName(st *value.Object) string {
+	used := map[string]bool{}
+	nestedStateNames(st, used)
+	name := testStateName
+	for i := 2; used[name]; i++ {
+		name = testStateName + strconv.Itoa(i)
+	}
+	return name
+}
+
+// nestedStateNames collects the names of the states nested in v: the keys
+// of every "States" object inside it.
+func nestedStateNames(v any, used map[string]bool) {
+	switch x := v.(type) {
+	case *value.Object:
+		for i := 0; i < x.Len(); i++ {
+			k, sub := x.At(i)
+			if states, ok := sub.(*value.Object); ok && k == "States" {
+				for j := 0; j < states.Len(); j++ {
+					name, _ := states.At(j)
+					used[name] = true
+				}
+			}
+			nestedStateNames(sub, used)
+		}
+	case []any:
+		for _, e := range x {
+			nestedStateNames(e, used)
+		}
+	}
+}
 
 // testMachine builds the state machine TestState runs: the definition
 // itself when stateName is given, else a machine around the one state
@@ -121,8 +157,9 @@ func testMachine(def, stateName string) (*asl.StateMachine, string, error) {
 	if !ok {
 		return nil, "", apiErr(errInvalidDefinition, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: the state definition must be a JSON object'")
 	}
+	name := wrapperName(st)
 	states := value.NewObject(4)
-	states.Append(testStateName, st)
+	states.Append(name, st)
 	targets := map[string]bool{}
 	collect := func(o *value.Object) {
 		if n, ok := o.Get("Next"); ok {
@@ -149,7 +186,7 @@ func testMachine(def, stateName string) (*asl.StateMachine, string, error) {
 		}
 	}
 	for t := range targets {
-		if t == testStateName {
+		if t == name {
 			continue
 		}
 		succeed := value.NewObject(1)
@@ -160,17 +197,17 @@ func testMachine(def, stateName string) (*asl.StateMachine, string, error) {
 	if ql, ok := st.Get("QueryLanguage"); ok {
 		top.Append("QueryLanguage", ql)
 	}
-	top.Append("StartAt", testStateName)
+	top.Append("StartAt", name)
 	top.Append("States", states)
 	sm, err := parseDefinition(value.EncodeString(top), "")
 	if err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) {
-			ae.Message = strings.ReplaceAll(ae.Message, "/States/"+testStateName, "")
+			ae.Message = strings.ReplaceAll(ae.Message, "/States/"+name, "")
 		}
 		return nil, "", err
 	}
-	return sm, testStateName, nil
+	return sm, name, nil
 }
 
 func encodeData(d *engine.Data) *string {
