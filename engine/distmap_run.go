@@ -434,28 +434,28 @@ func (r *mapRun) start(ictx context.Context, input any, count int) {
 	ex, sc := r.ex, r.sc
 	i := r.nChildren
 	r.nChildren++
-	th := sc.th.child(&mapItem{index: i, value: input})
+	th := sc.th.child(nil)
 	th.silent = true
+	l := r.newChildLog(th, input)
 	sc.traceChild(th, PathIteration, i)
-	var name string
-	if r.childNamed() {
-		name = ex.rt.UUID()
-	}
-	obs := r.observeChild(th, name, input, count)
+	obs := r.observeChild(th, l, count)
 	if r.writer == nil {
 		r.results = append(r.results, nil)
 	} else {
 		r.children = append(r.children, items.ChildResult{
-			ExecutionArn: r.childArn(name),
-			Name:         name,
+			ExecutionArn: l.arn(),
+			Name:         l.execName(),
 			Input:        input,
-			StartDate:    ex.rt.Now(),
+			StartDate:    l.start,
 		})
 	}
 	r.running++
-	ex.rt.Go(r.childContext(ictx, obs), func(c context.Context) {
+	ex.rt.Go(r.childContext(ictx, l), func(c context.Context) {
 		defer func() { r.running-- }()
 		out, err := ex.runGraph(c, th, sc.n.proc, input)
+		if l.over {
+			err = historyLimitError()
+		}
 		r.observeChildEnd(c, th, obs, out, err)
 		var child *items.ChildResult
 		if r.writer != nil {
