@@ -266,3 +266,14 @@ func TestDistributedMapResultWriterHeapIsFlat(t *testing.T) {
 		t.Fatalf("the heap grew with the items: %d KiB for 20,000, %d KiB for 200,000", small>>10, large>>10)
 	}
 }
+
+// BenchmarkDistributedResultWriter runs 200,000 children with a
+// ResultWriter and reports the peak heap above the start
+// (peak-heap-KiB).
+func BenchmarkDistributedResultWriter(b *testing.B) {
+	var peak uint64
+	for range b.N {
+		peak = max(peak, peakHeap(b, 200000))
+	}
+	b.ReportMetric(float64(peak>>10), "peak-heap-KiB")
+}
