@@ -90,9 +90,10 @@ func (sc *stateRun) context() *value.Object {
 	if sc.hasRetry {
 		st.Append("RetryCount", int64(sc.retryCount))
 	}
+	e, m := sc.executionContext()
 	o := value.NewObject(5)
-	o.Append("Execution", ex.ctxExecution)
-	o.Append("StateMachine", ex.ctxMachine)
+	o.Append("Execution", e)
+	o.Append("StateMachine", m)
 	o.Append("State", st)
 	if sc.token != "" {
 		t := value.NewObject(1)

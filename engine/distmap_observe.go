@@ -39,7 +39,7 @@ func (r *mapRun) observeStart() {
 	if l := r.sc.th.log; l != nil {
 		// A Distributed Map inside a child execution: the child is the
 		// map run's execution.
-		r.info.ExecutionArn = l.child.Arn
+		r.info.ExecutionArn = l.arn()
 	}
 	obs.MapRunStarted(r.info)
 }
@@ -102,29 +102,25 @@ func (r *mapRun) waitContext(ctx context.Context) (wctx context.Context, done fu
 	}
 }
 
-// childNamed reports whether children get names and ARNs (for the
-// ResultWriter's files or the observer).
-func (r *mapRun) childNamed() bool { return r.writer != nil || r.info != nil }
-
 // childArn returns the ARN of the child execution named name.
 func (r *mapRun) childArn(name string) string {
 	ex := r.ex
 	return "arn:aws:states:" + ex.opts.Region + ":" + ex.opts.AccountID + ":execution:" + ex.opts.StateMachineName + "/" + r.label + ":" + name
 }
 
-// observeChild starts the history of a child execution on th, its
+// observeChild starts the history of the child execution l on th, its
 // thread, and tells the observer; nil without an observer.
-func (r *mapRun) observeChild(th *thread, name string, input any, count int) *MapRunChild {
+func (r *mapRun) observeChild(th *thread, l *childLog, count int) *MapRunChild {
 	if r.info == nil {
 		return nil
 	}
 	ex := r.ex
-	c := &MapRunChild{Arn: r.childArn(name), Name: name, Items: count, Input: input, Start: ex.rt.Now()}
-	th.log = &childLog{run: r, child: c}
+	c := &MapRunChild{Arn: l.arn(), Name: l.execName(), Items: count, Input: l.input, Start: l.start}
+	l.child = c
 	th.last = 0
 	ex.opts.MapRuns.ChildStarted(r.info, c)
 	ex.emitAt(th, "ExecutionStarted", &history.ExecutionStartedEventDetails{
-		Input: history.Payload{Value: input}, RoleArn: ex.opts.RoleArn,
+		Input: history.Payload{Value: l.input}, RoleArn: ex.opts.RoleArn,
 	}, c.Start)
 	// AWS records the first state's entered event with previous id 0.
 	th.last = 0
@@ -138,6 +134,7 @@ func (r *mapRun) observeChildEnd(ctx context.Context, th *thread, c *MapRunChild
 	if c == nil {
 		return
 	}
+	th.log.closing = true
 	ex := r.ex
 	c.Stop = ex.rt.Now()
 	switch {
@@ -162,18 +159,6 @@ func (r *mapRun) observeChildEnd(ctx context.Context, th *thread, c *MapRunChild
 		ex.emitAt(th, "ExecutionFailed", &history.ErrorDetails{Error: c.Error, Cause: c.Cause}, c.Stop)
 	}
 	ex.opts.MapRuns.ChildEnded(r.info, c)
-}
-
-// childContext returns the context a child runs in: ictx, or for an
-// observed child one of its own, which Abort cancels (it ends with ictx,
-// when the run ends: the run reads the child's context after the child).
-func (r *mapRun) childContext(ictx context.Context, c *MapRunChild) context.Context {
-	if c == nil {
-		return ictx
-	}
-	cctx, cancel := r.ex.rt.WithCancel(ictx)
-	c.abort = cancel
-	return cctx
 }
 
 // plan returns the Map's distributed plan: its own or, for a Distributed

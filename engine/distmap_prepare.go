@@ -197,7 +197,7 @@ func (sc *stateRun) prepareReader(ctx context.Context, s *asl.Map, rp *readerPla
 	}
 	// A mocked ItemReader: the mocked result is the items.
 	if m, ok := ex.opts.Invoker.(integrations.StateMocker); ok && m.MocksState(sc.c.Name) {
-		t := &integrations.Task{StateName: sc.c.Name, Resource: rp.resource, Input: params, Execution: ex.taskExec}
+		t := &integrations.Task{StateName: sc.c.Name, Resource: rp.resource, Input: params, Execution: sc.taskExecution()}
 		return func(ctx context.Context) (itemSource, error) {
 			v, err := ex.rt.Invoke(ctx, ex.opts.Invoker, t)
 			if err != nil {

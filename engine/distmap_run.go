@@ -198,8 +198,8 @@ type mapRun struct {
 	base    *value.Object // the context object for ItemSelector
 	limit   int
 
-	results  []any               // the children's outputs, without a writer
-	children []items.ChildResult // the children, with a writer
+	results []any              // the children's outputs, without a writer
+	spool   *items.ResultSpool // the children's results, with a writer (distmap_results.go)
 
 	held    any // an item read that did not fit the last batch
 	hasHeld bool
@@ -252,6 +252,10 @@ func (r *mapRun) execute(ctx context.Context) (any, error) {
 	}
 	r.src = src
 	defer func() { _ = src.Close() }()
+	if err := r.openSpool(); err != nil {
+		return nil, err
+	}
+	defer r.closeSpool()
 	ictx, cancel := rt.WithCancel(ctx)
 	defer cancel()
 	r.cancel = cancel
@@ -279,7 +283,7 @@ func (r *mapRun) execute(ctx context.Context) (any, error) {
 		r.failure = exceeded()
 	}
 	if r.failure != nil {
-		return nil, r.failure
+		return nil, r.failedResults(ctx)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -287,21 +291,7 @@ func (r *mapRun) execute(ctx context.Context) (any, error) {
 	if r.writer == nil {
 		return r.results, nil
 	}
-	out, err := items.WriteResults(ctx, r.objs, *r.writer, r.arn, r.children)
-	if err != nil {
-		return nil, namedError(err, fault.ResultWriterFailed)
-	}
-	if o, ok := out.(*value.Object); ok && !o.Has("MapRunArn") {
-		// What the Map outputs: the map run's ARN, then where its results are.
-		full := value.NewObject(o.Len() + 1)
-		full.Append("MapRunArn", r.arn)
-		for i := 0; i < o.Len(); i++ {
-			k, v := o.At(i)
-			full.Append(k, v)
-		}
-		out = full
-	}
-	return out, nil
+	return r.writeResults(ctx)
 }
 
 // exceeded is the failure of a map run past its tolerated failures.
@@ -367,25 +357,29 @@ func (r *mapRun) fail(err error) {
 // startNext reads the next child's input (an item, or a batch) and starts
 // the child. It returns false when there was nothing to start.
 func (r *mapRun) startNext(ctx, ictx context.Context) bool {
-	var (
-		input any
-		count int
-	)
-	if !r.batching {
-		v, ok := r.next(ctx)
-		if !ok {
-			return false
-		}
-		input, count = v, 1
-	} else {
-		batch, ok := r.nextBatch(ctx)
-		if !ok {
-			return false
-		}
-		input, count = r.batchObject(batch), len(batch)
+	input, count, ok := r.nextInput(ctx)
+	if !ok {
+		return false
 	}
 	r.start(ictx, input, count)
 	return true
+}
+
+// nextInput reads the next child's input, an item or a batch of count
+// items; ok is false when there is none.
+func (r *mapRun) nextInput(ctx context.Context) (input any, count int, ok bool) {
+	if !r.batching {
+		v, ok := r.next(ctx)
+		if !ok {
+			return nil, 0, false
+		}
+		return v, 1, true
+	}
+	batch, ok := r.nextBatch(ctx)
+	if !ok {
+		return nil, 0, false
+	}
+	return r.batchObject(batch), len(batch), true
 }
 
 // batchObject is a child's input for a batch: its BatchInput, if any, and
@@ -443,55 +437,32 @@ func (r *mapRun) start(ictx context.Context, input any, count int) {
 	ex, sc := r.ex, r.sc
 	i := r.nChildren
 	r.nChildren++
-	th := sc.th.child(&mapItem{index: i, value: input})
+	th := sc.th.child(nil)
 	th.silent = true
+	l := r.newChildLog(th, input)
 	sc.traceChild(th, PathIteration, i)
-	var name string
-	if r.childNamed() {
-		name = ex.rt.UUID()
-	}
-	obs := r.observeChild(th, name, input, count)
+	obs := r.observeChild(th, l, count)
 	if r.writer == nil {
 		r.results = append(r.results, nil)
-	} else {
-		r.children = append(r.children, items.ChildResult{
-			ExecutionArn: r.childArn(name),
-			Name:         name,
-			Input:        input,
-			StartDate:    ex.rt.Now(),
-		})
 	}
 	r.running++
-	ex.rt.Go(r.childContext(ictx, obs), func(c context.Context) {
+	ex.rt.Go(r.childContext(ictx, l), func(c context.Context) {
 		defer func() { r.running-- }()
 		out, err := ex.runGraph(c, th, sc.n.proc, input)
-		r.observeChildEnd(c, th, obs, out, err)
-		var child *items.ChildResult
-		if r.writer != nil {
-			child = &r.children[i]
-			child.StopDate = ex.rt.Now()
+		if l.over {
+			err = historyLimitError()
 		}
+		r.observeChildEnd(c, th, obs, out, err)
 		switch {
 		case err == nil && c.Err() == nil:
-			if child != nil {
-				child.Status, child.Output = StatusSucceeded, out
-			} else {
+			if r.writer == nil {
 				r.results[i] = out
 			}
+			r.spoolChild(i, l, StatusSucceeded, out, nil)
 		case err == nil || isAbort(err) || r.stop:
-			if child != nil {
-				child.Status = StatusAborted
-			}
+			r.spoolChild(i, l, StatusAborted, nil, nil)
 		default:
-			if child != nil {
-				child.Status = StatusFailed
-				var se *stateError
-				if errors.As(err, &se) {
-					child.Error, child.Cause = se.name, se.cause
-				} else {
-					child.Error, child.Cause = fault.Runtime, err.Error()
-				}
-			}
+			r.spoolChild(i, l, StatusFailed, nil, err)
 			r.failures += count
 			if r.over(false) {
 				r.fail(exceeded())

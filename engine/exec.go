@@ -272,7 +272,7 @@ func newExecution(p *Program, input any, opts Options) (*execution, error) {
 // recording reports whether events of th are kept or passed to OnEvent
 // (so worth detailing).
 func (ex *execution) recording(th *thread) bool {
-	return (!th.silent || th.log != nil) && ex.keepsEvents()
+	return (!th.silent || th.log.observed()) && ex.keepsEvents()
 }
 
 // keepsEvents reports whether events are kept or passed to OnEvent.
@@ -282,7 +282,12 @@ func (ex *execution) keepsEvents() bool {
 
 // emit records an event on a thread and returns its id.
 func (ex *execution) emit(th *thread, typ string, details any) int64 {
-	if th.silent && th.log == nil {
+	if th.silent && !th.log.observed() {
+		if th.log != nil {
+			// A child execution no one observes: its events are counted
+			// for its history limit, not recorded.
+			return th.log.emit(th, typ, nil, time.Time{})
+		}
 		return th.last
 	}
 	return ex.emitAt(th, typ, details, ex.eventTime())

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine/history"
 )
 
@@ -121,18 +122,50 @@ func (c *MapRunControl) Update(u MapRunUpdate) {
 	}
 }
 
-// childLog records the events of a child execution's own history.
+// childLog is a child execution of a map run as the interpreter knows it
+// (distmap_child.go): its own identity, for its context object, and its
+// own history, whose events it counts against the history limit and, with
+// an observer (child non-nil), reports.
 type childLog struct {
 	n     int64
 	run   *mapRun
-	child *MapRunChild
+	child *MapRunChild // nil without an observer
+
+	name  string // made when first needed (execName)
+	input any
+	start time.Time
+
+	// max is the limit of the child's history (0: none); over is set once
+	// an event would have reached it, and stop then stops the child.
+	// closing lets the child's closing event through.
+	max           int64
+	over, closing bool
+	stop          context.CancelFunc
+
+	ctxExecution, ctxMachine *value.Object // $$.Execution and $$.StateMachine, once built
 }
 
-// emit records an event of the child's history and returns its id.
+// emit records an event of the child's history and returns its id. The
+// event that would be number max stops the child instead (it then fails
+// with that id, as an execution over the limit does).
 func (l *childLog) emit(th *thread, typ string, details any, now time.Time) int64 {
+	if l.max > 0 && !l.closing {
+		if l.over {
+			return th.last
+		}
+		if l.n+1 >= l.max {
+			l.over = true
+			if l.stop != nil {
+				l.stop()
+			}
+			return th.last
+		}
+	}
 	l.n++
-	ev := history.Event{ID: l.n, PreviousEventID: th.last, Timestamp: now, Type: typ, Details: details}
-	l.run.ex.opts.MapRuns.ChildEvent(l.run.info, l.child, ev)
+	if l.child != nil {
+		ev := history.Event{ID: l.n, PreviousEventID: th.last, Timestamp: now, Type: typ, Details: details}
+		l.run.ex.opts.MapRuns.ChildEvent(l.run.info, l.child, ev)
+	}
 	th.last = l.n
 	return l.n
 }

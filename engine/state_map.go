@@ -25,9 +25,11 @@ type mapConfig struct {
 // most MaxConcurrency at a time, and the result is the array of the
 // iterations' outputs in item order.
 func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in any) (outcome, error) {
-	if sc.n.dist != nil || (ex.opts.MapRuns != nil && s.ProcessorMode == "DISTRIBUTED") {
-		// A map run that an observer records runs as one with a reader
-		// does, to tell it about each child.
+	if sc.n.dist != nil || (s.ProcessorMode == "DISTRIBUTED" && (ex.opts.MapRuns != nil || ex.opts.NoObjects == "")) {
+		// A Distributed Map runs its children as executions of their own
+		// (their context object, their history limit) and, observed, tells
+		// the observer about each. The Temporal backend (NoObjects) runs
+		// them as iterations still.
 		return ex.runDistributed(ctx, sc, s, in)
 	}
 	sc.hasRetry = true

@@ -181,7 +181,7 @@ func (ex *execution) invoke(ctx context.Context, sc *stateRun, s *asl.Task, res 
 		HeartbeatSeconds: heartbeat,
 		Credentials:      creds,
 		Attempt:          sc.retryCount,
-		Execution:        ex.taskExec,
+		Execution:        sc.taskExecution(),
 	}
 	if err := ex.rt.CheckTask(ctx, ex.opts.Invoker, t); err != nil {
 		return nil, sc.runtimeErr(err.Error())

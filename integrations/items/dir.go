@@ -1,6 +1,7 @@
 package items
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/rand"
@@ -237,6 +238,16 @@ func objectInfo(root *os.Root, key string) (ObjectInfo, error) {
 // Put implements Objects. It writes a temporary file beside the object and
 // renames it, so a reader never sees half an object.
 func (d Dir) Put(ctx context.Context, bucket, key string, body []byte) error {
+	return d.put(ctx, bucket, key, bytes.NewReader(body))
+}
+
+// PutReader implements ReaderPutter: Put from a reader of size bytes.
+func (d Dir) PutReader(ctx context.Context, bucket, key string, body io.ReadSeeker, size int64) error {
+	return d.put(ctx, bucket, key, io.LimitReader(body, size))
+}
+
+// put writes the object from body, through a temporary file beside it.
+func (d Dir) put(ctx context.Context, bucket, key string, body io.Reader) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -257,7 +268,8 @@ func (d Dir) Put(ctx context.Context, bucket, key string, body []byte) error {
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:])
 	tmp := name + ".stepwise-tmp-" + hex.EncodeToString(rnd[:])
-	if err := root.WriteFile(tmp, body, 0o644); err != nil {
+	if err := writeRootFile(root, tmp, body); err != nil {
+		_ = root.Remove(tmp)
 		return fmt.Errorf("writing s3://%s/%s in %s: %w", bucket, key, d.Root, err)
 	}
 	if err := root.Rename(tmp, name); err != nil {
@@ -265,4 +277,17 @@ func (d Dir) Put(ctx context.Context, bucket, key string, body []byte) error {
 		return fmt.Errorf("writing s3://%s/%s in %s: %w", bucket, key, d.Root, err)
 	}
 	return nil
+}
+
+// writeRootFile creates the file name in root with body's bytes.
+func writeRootFile(root *os.Root, name string, body io.Reader) error {
+	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -5,7 +5,9 @@
 // it (Dir).
 //
 // Readers stream: an object is read a record at a time, so memory does not
-// grow with its size. Every failure a Map state can catch is a *fault.Error
+// grow with its size. So does the writer: a ResultSpool keeps the result
+// records in temporary files, and WriteSpooled writes each result file from
+// there (put from a temporary file with a ReaderPutter). Every failure a Map state can catch is a *fault.Error
 // named as AWS names it (States.ItemReaderFailed, States.ResultWriterFailed).
 //
 // # What follows AWS's record

@@ -75,6 +75,20 @@ func (o s3Objects) Put(ctx context.Context, bucket, key string, body []byte) err
 	return nil
 }
 
+// PutReader implements ReaderPutter with PutObject.
+func (o s3Objects) PutReader(ctx context.Context, bucket, key string, body io.ReadSeeker, size int64) error {
+	_, err := o.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(bucket),
+		Key:           aws.String(key),
+		Body:          body,
+		ContentLength: aws.Int64(size),
+	})
+	if err != nil {
+		return s3Err("PutObject", err)
+	}
+	return nil
+}
+
 // s3Err turns an error of the S3 client into an *S3Error when S3 answered
 // one, keeping the call's name.
 func s3Err(op string, err error) error {

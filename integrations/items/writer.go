@@ -1,10 +1,12 @@
 package items
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -64,101 +66,189 @@ const (
 //
 //	{"MapRunArn": ..., "ResultWriterDetails": {"Bucket": ..., "Key": ".../manifest.json"}}
 //
-// Failures are States.ResultWriterFailed.
+// Failures are States.ResultWriterFailed. It spools results (ResultSpool)
+// and writes them with WriteSpooled; a map run spools its children's as
+// they end instead.
 func WriteResults(ctx context.Context, objs Objects, cfg WriterConfig, mapRunArn string, results []ChildResult) (any, error) {
-	out, err := writeResults(ctx, objs, cfg, mapRunArn, results)
+	s, err := NewResultSpool(cfg, mapRunArn)
 	if err != nil {
-		var fe *fault.Error
-		if errors.As(err, &fe) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return nil, err
+		return nil, err
+	}
+	defer func() { _ = s.Close() }()
+	for i, r := range results {
+		if err := s.Add(i, r); err != nil {
+			return nil, writerError(err)
 		}
-		return nil, fault.New(fault.ResultWriterFailed, causeOf(err))
+	}
+	return WriteSpooled(ctx, objs, s)
+}
+
+// WriteSpooled writes the result files of the results in s, as
+// WriteResults does, streaming them from the spool: a result file is
+// built in a temporary file and put from there when objs is a
+// ReaderPutter, so that no more than a record is in memory at a time.
+func WriteSpooled(ctx context.Context, objs Objects, s *ResultSpool) (any, error) {
+	out, err := s.write(ctx, objs)
+	if err != nil {
+		return nil, writerError(err)
 	}
 	return out, nil
+}
+
+// writerError makes err States.ResultWriterFailed, unless it is another
+// fault or the context's.
+func writerError(err error) error {
+	var fe *fault.Error
+	if errors.As(err, &fe) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fault.New(fault.ResultWriterFailed, causeOf(err))
+}
+
+// ReaderPutter is implemented by Objects that write an object from a
+// reader of known size (Dir and NewS3's), which spares WriteSpooled a
+// result file's copy in memory.
+type ReaderPutter interface {
+	PutReader(ctx context.Context, bucket, key string, body io.ReadSeeker, size int64) error
 }
 
 func writerFailed(format string, args ...any) *fault.Error {
 	return fault.New(fault.ResultWriterFailed, fmt.Sprintf(format, args...))
 }
 
-func writeResults(ctx context.Context, objs Objects, cfg WriterConfig, mapRunArn string, results []ChildResult) (any, error) {
-	if cfg.Bucket == "" {
-		return nil, writerFailed("the ResultWriter's Parameters have no Bucket")
-	}
-	jsonl := false
-	switch strings.ToUpper(cfg.OutputType) {
-	case "", "JSON":
-	case "JSONL":
-		jsonl = true
-	default:
-		return nil, writerFailed("unknown WriterConfig.OutputType %q: expected JSON or JSONL", cfg.OutputType)
-	}
-	transform := strings.ToUpper(cfg.Transformation)
-	switch transform {
-	case "", "NONE", "COMPACT", "FLATTEN":
-	default:
-		return nil, writerFailed("unknown WriterConfig.Transformation %q: expected NONE, COMPACT or FLATTEN", cfg.Transformation)
-	}
-	i := strings.LastIndexByte(mapRunArn, ':')
-	if i < 0 || i == len(mapRunArn)-1 {
-		return nil, writerFailed("the map run ARN %q has no ID", mapRunArn)
-	}
-	runID := mapRunArn[i+1:]
-	dir := runID + "/"
-	if p := strings.TrimSuffix(cfg.Prefix, "/"); p != "" {
-		dir = p + "/" + runID + "/"
-	}
-	smArn := childStateMachineArn(mapRunArn)
-	limit := cfg.MaxFileBytes
+// write writes the result files and the manifest.
+func (s *ResultSpool) write(ctx context.Context, objs Objects) (any, error) {
+	limit := s.cfg.MaxFileBytes
 	if limit <= 0 {
 		limit = MaxResultFileBytes
 	}
-
-	groups := map[string][]any{}
-	for _, r := range results {
-		cat, rec, err := resultRecord(r, smArn, transform)
-		if err != nil {
-			return nil, err
-		}
-		if cat == statusSucceeded && transform == "FLATTEN" {
-			if arr, ok := rec.([]any); ok {
-				groups[cat] = append(groups[cat], arr...)
-				continue
-			}
-		}
-		groups[cat] = append(groups[cat], rec)
+	tmp, err := os.CreateTemp("", "stepwise-result-file-*")
+	if err != nil {
+		return nil, fmt.Errorf("writing results: %w", err)
 	}
-
+	defer func() { _ = removeTemp(tmp) }()
 	files := value.NewObject(3)
 	for _, cat := range []string{statusFailed, statusPending, statusSucceeded} {
 		list := []any{}
-		for n, body := range splitFiles(groups[cat], jsonl, limit) {
-			key := fmt.Sprintf("%s%s_%d.json", dir, cat, n)
-			if err := objs.Put(ctx, cfg.Bucket, key, body); err != nil {
-				return nil, fmt.Errorf("writing s3://%s/%s: %w", cfg.Bucket, key, err)
+		if sf := s.files[cat]; sf != nil {
+			rf := &resultFiles{ctx: ctx, objs: objs, bucket: s.cfg.Bucket, prefix: s.runDir + cat, jsonl: s.jsonl, limit: limit, tmp: tmp}
+			if err := sf.each(s.sortChunk, s.sortFanIn, rf.add); err != nil {
+				return nil, err
 			}
-			entry := value.NewObject(2)
-			entry.Append("Key", key)
-			entry.Append("Size", int64(len(body)))
-			list = append(list, entry)
+			if err := rf.flush(); err != nil {
+				return nil, err
+			}
+			list = rf.written
 		}
 		files.Append(cat, list)
 	}
 	manifest := value.NewObject(3)
-	manifest.Append("DestinationBucket", cfg.Bucket)
-	manifest.Append("MapRunArn", mapRunArn)
+	manifest.Append("DestinationBucket", s.cfg.Bucket)
+	manifest.Append("MapRunArn", s.mapRunArn)
 	manifest.Append("ResultFiles", files)
-	key := dir + "manifest.json"
-	if err := objs.Put(ctx, cfg.Bucket, key, value.Encode(manifest)); err != nil {
-		return nil, fmt.Errorf("writing s3://%s/%s: %w", cfg.Bucket, key, err)
+	key := s.runDir + "manifest.json"
+	if err := objs.Put(ctx, s.cfg.Bucket, key, value.Encode(manifest)); err != nil {
+		return nil, fmt.Errorf("writing s3://%s/%s: %w", s.cfg.Bucket, key, err)
 	}
 	details := value.NewObject(2)
-	details.Append("Bucket", cfg.Bucket)
+	details.Append("Bucket", s.cfg.Bucket)
 	details.Append("Key", key)
 	out := value.NewObject(2)
-	out.Append("MapRunArn", mapRunArn)
+	out.Append("MapRunArn", s.mapRunArn)
 	out.Append("ResultWriterDetails", details)
 	return out, nil
+}
+
+// resultFiles writes the result files of one category: a JSON array (or
+// JSON Lines) each, a new file started before a record that would take
+// the current one over limit. No records, no file. The file being built
+// is tmp's content.
+type resultFiles struct {
+	ctx            context.Context
+	objs           Objects
+	bucket, prefix string // prefix: .../<map run id>/<category>
+	jsonl          bool
+	limit          int64
+	tmp            *os.File
+	w              *bufio.Writer
+	size           int64
+	count          int
+	written        []any // the manifest's entries
+}
+
+// add adds a record (its JSON text) to the files.
+func (rf *resultFiles) add(rec []byte) error {
+	extra := int64(len(rec)) + 1 // a comma, a bracket or a newline
+	if rf.count > 0 && rf.size+extra+1 > rf.limit {
+		if err := rf.flush(); err != nil {
+			return err
+		}
+	}
+	if rf.w == nil {
+		rf.w = bufio.NewWriterSize(rf.tmp, 64<<10)
+	}
+	switch {
+	case rf.jsonl:
+		_, _ = rf.w.Write(rec)
+		_ = rf.w.WriteByte('\n')
+	case rf.count == 0:
+		_ = rf.w.WriteByte('[')
+		_, _ = rf.w.Write(rec)
+	default:
+		_ = rf.w.WriteByte(',')
+		_, _ = rf.w.Write(rec)
+	}
+	rf.size += extra
+	rf.count++
+	return nil
+}
+
+// flush puts the file being built, if it has records, and starts the
+// next.
+func (rf *resultFiles) flush() error {
+	if rf.count == 0 {
+		return nil
+	}
+	if !rf.jsonl {
+		_ = rf.w.WriteByte(']')
+	}
+	if err := rf.w.Flush(); err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	key := fmt.Sprintf("%s_%d.json", rf.prefix, len(rf.written))
+	size, err := rf.tmp.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	if err := putFile(rf.ctx, rf.objs, rf.bucket, key, rf.tmp, size); err != nil {
+		return fmt.Errorf("writing s3://%s/%s: %w", rf.bucket, key, err)
+	}
+	entry := value.NewObject(2)
+	entry.Append("Key", key)
+	entry.Append("Size", size)
+	rf.written = append(rf.written, entry)
+	if err := rf.tmp.Truncate(0); err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	if _, err := rf.tmp.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	rf.w.Reset(rf.tmp)
+	rf.size, rf.count = 0, 0
+	return nil
+}
+
+// putFile puts the first size bytes of f as bucket/key: streamed with a
+// ReaderPutter, else read into memory for Put.
+func putFile(ctx context.Context, objs Objects, bucket, key string, f *os.File, size int64) error {
+	if rp, ok := objs.(ReaderPutter); ok {
+		return rp.PutReader(ctx, bucket, key, io.NewSectionReader(f, 0, size), size)
+	}
+	body := make([]byte, size)
+	if _, err := f.ReadAt(body, 0); err != nil && err != io.EOF {
+		return err
+	}
+	return objs.Put(ctx, bucket, key, body)
 }
 
 // childStateMachineArn is the state machine ARN of a map run's children:
@@ -237,45 +327,4 @@ func included() *value.Object {
 // isoMillis writes a time as the result files do: 2025-02-04T01:49:50.099Z.
 func isoMillis(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
-}
-
-// splitFiles encodes records as the bodies of the result files of one
-// category: a JSON array (or JSON Lines) each, a new file started before a
-// record that would take the current one over limit. No records, no file.
-func splitFiles(records []any, jsonl bool, limit int64) [][]byte {
-	var files [][]byte
-	var cur bytes.Buffer
-	count := 0
-	flush := func() {
-		if count == 0 {
-			return
-		}
-		if !jsonl {
-			cur.WriteByte(']')
-		}
-		files = append(files, bytes.Clone(cur.Bytes()))
-		cur.Reset()
-		count = 0
-	}
-	for _, rec := range records {
-		enc := value.Encode(rec)
-		extra := int64(len(enc)) + 1 // a comma, a bracket or a newline
-		if count > 0 && int64(cur.Len())+extra+1 > limit {
-			flush()
-		}
-		switch {
-		case jsonl:
-			cur.Write(enc)
-			cur.WriteByte('\n')
-		case count == 0:
-			cur.WriteByte('[')
-			cur.Write(enc)
-		default:
-			cur.WriteByte(',')
-			cur.Write(enc)
-		}
-		count++
-	}
-	flush()
-	return files
 }
