@@ -36,6 +36,9 @@ func (r *mapRun) observeStart() {
 	if r.sc.plan().reader == nil {
 		r.info.Items = len(cfg.items)
 	}
+	if r.prior != nil {
+		r.info.Prior, r.info.Redrive, r.info.RedriveCount = r.prior, r.redrive, r.redriveCount
+	}
 	if l := r.sc.th.log; l != nil {
 		// A Distributed Map inside a child execution: the child is the
 		// map run's execution.
@@ -114,20 +117,20 @@ func (r *mapRun) childArn(name string) string {
 
 // observeChild starts the history of a child execution on th, its
 // thread, and tells the observer; nil without an observer.
-func (r *mapRun) observeChild(th *thread, name string, input any, count int) *MapRunChild {
+func (r *mapRun) observeChild(th *thread, i int, name string, input any, count int) *MapRunChild {
 	if r.info == nil {
 		return nil
 	}
 	ex := r.ex
-	c := &MapRunChild{Arn: r.childArn(name), Name: name, Items: count, Input: input, Start: ex.rt.Now()}
-	th.log = &childLog{run: r, child: c}
-	th.last = 0
+	c := &MapRunChild{Arn: r.childArn(name), Name: name, Items: count, Input: input, Start: ex.rt.Now(), Prior: r.priorChild(i)}
+	if p := c.Prior; p != nil {
+		c.RedriveCount = p.RedriveCount
+		if r.redrive {
+			c.RedriveCount++
+		}
+	}
 	ex.opts.MapRuns.ChildStarted(r.info, c)
-	ex.emitAt(th, "ExecutionStarted", &history.ExecutionStartedEventDetails{
-		Input: history.Payload{Value: input}, RoleArn: ex.opts.RoleArn,
-	}, c.Start)
-	// AWS records the first state's entered event with previous id 0.
-	th.last = 0
+	r.beginChildHistory(th, c)
 	return c
 }
 

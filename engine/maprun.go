@@ -45,6 +45,13 @@ type MapRunInfo struct {
 	ToleratedFailurePercentage float64
 	// Control changes the settings of the running map run (UpdateMapRun).
 	Control *MapRunControl
+	// Prior, when set, is the earlier run this one takes up under its
+	// ARN (see PriorMapRuns): its ended children that stand are not told
+	// again. Redrive: a redrive took it up (RedriveCount is then one
+	// more than Prior's).
+	Prior        *PriorMapRun
+	Redrive      bool
+	RedriveCount int
 }
 
 // MapRunChild is one child execution of a map run.
@@ -59,6 +66,11 @@ type MapRunChild struct {
 	Output       any
 	Error, Cause string
 	Stop         time.Time
+	// Prior, when set, is this child's record in the map run taken up:
+	// it runs again under its ARN (redriven when RedriveCount is more
+	// than Prior's).
+	Prior        *PriorChild
+	RedriveCount int
 
 	// abort cancels the child's context (Abort); abortError and
 	// abortCause are what its ExecutionAborted event records.
