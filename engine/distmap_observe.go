@@ -122,7 +122,7 @@ func (r *mapRun) observeChild(th *thread, i int, name string, input any, count i
 		return nil
 	}
 	ex := r.ex
-	c := &MapRunChild{Arn: r.childArn(name), Name: name, Items: count, Input: input, Start: ex.rt.Now(), Prior: r.priorChild(i)}
+	c := &MapRunChild{Arn: r.childArn(name), Name: name, Items: count, Input: input, Start: ex.rt.Now(), Index: i, Prior: r.priorChild(i)}
 	if p := c.Prior; p != nil {
 		c.RedriveCount = p.RedriveCount
 		if r.redrive {

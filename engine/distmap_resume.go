@@ -164,10 +164,11 @@ func (r *mapRun) priorChild(i int) *PriorChild {
 	return r.prior.Children[i]
 }
 
-// keeps reports whether a prior child's end stands: on a resume any
-// recorded end, on a redrive only a success.
-func (r *mapRun) keeps(c *PriorChild) bool {
-	if r.redrive {
+// Stands reports whether the child's recorded end stands when its map
+// run is taken up: on a resume any recorded end, on a redrive only a
+// success. A child whose end does not stand runs again.
+func (c *PriorChild) Stands(redrive bool) bool {
+	if redrive {
 		return c.Status == StatusSucceeded
 	}
 	return c.Status != StatusRunning && c.Status != ""
@@ -190,7 +191,7 @@ func (r *mapRun) childName(i int) string {
 func (r *mapRun) reuse(input any, count int) bool {
 	i := r.nChildren
 	c := r.priorChild(i)
-	if c == nil || !r.keeps(c) {
+	if c == nil || !c.Stands(r.redrive) {
 		return false
 	}
 	r.nChildren++

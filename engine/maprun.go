@@ -58,6 +58,7 @@ type MapRunInfo struct {
 type MapRunChild struct {
 	Arn   string // arn:aws:states:R:A:execution:MACHINE/LABEL:NAME
 	Name  string
+	Index int // its number in the map run, from 0 in the reader's order
 	Items int // the items it runs on (a batch's size, or 1)
 	Input any
 	Start time.Time
