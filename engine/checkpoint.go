@@ -28,7 +28,8 @@ import (
 // over, a Wait sleeps only until WaitUntil (not at all when that has passed;
 // a zero WaitUntil computes the wait anew), and a Map or Parallel state runs
 // all its iterations or branches again, from the start: what they had done
-// before the process ended is not kept.
+// before the process ended is not kept (but a Distributed Map with
+// Options.PriorMapRuns takes up its map run: see distmap_resume.go).
 //
 // Not part of a checkpoint: the runtime's random source (task tokens,
 // States.UUID, States.MathRandom and retry jitter after a resume differ from

@@ -88,7 +88,7 @@ func (l *childLog) contextObjects() (execution, machine *value.Object) {
 		e.Append("StartTime", start)
 		e.Append("Name", l.execName())
 		e.Append("RoleArn", ex.opts.RoleArn)
-		e.Append("RedriveCount", int64(0))
+		e.Append("RedriveCount", int64(l.redriveCount))
 	}
 	m := value.NewObject(2)
 	m.Append("Id", r.machineArn())

@@ -36,6 +36,9 @@ func (r *mapRun) observeStart() {
 	if r.sc.plan().reader == nil {
 		r.info.Items = len(cfg.items)
 	}
+	if r.prior != nil {
+		r.info.Prior, r.info.Redrive, r.info.RedriveCount = r.prior, r.redrive, r.redriveCount
+	}
 	if l := r.sc.th.log; l != nil {
 		// A Distributed Map inside a child execution: the child is the
 		// map run's execution.
@@ -110,20 +113,18 @@ func (r *mapRun) childArn(name string) string {
 
 // observeChild starts the history of the child execution l on th, its
 // thread, and tells the observer; nil without an observer.
-func (r *mapRun) observeChild(th *thread, l *childLog, count int) *MapRunChild {
+func (r *mapRun) observeChild(th *thread, l *childLog, i, count int) *MapRunChild {
 	if r.info == nil {
 		return nil
 	}
 	ex := r.ex
-	c := &MapRunChild{Arn: l.arn(), Name: l.execName(), Items: count, Input: l.input, Start: l.start}
+	c := &MapRunChild{
+		Arn: l.arn(), Name: l.execName(), Items: count, Input: l.input, Start: l.start,
+		Index: i, Prior: r.priorChild(i), RedriveCount: l.redriveCount,
+	}
 	l.child = c
-	th.last = 0
 	ex.opts.MapRuns.ChildStarted(r.info, c)
-	ex.emitAt(th, "ExecutionStarted", &history.ExecutionStartedEventDetails{
-		Input: history.Payload{Value: l.input}, RoleArn: ex.opts.RoleArn,
-	}, c.Start)
-	// AWS records the first state's entered event with previous id 0.
-	th.last = 0
+	r.beginChildHistory(th, l)
 	return c
 }
 

@@ -85,7 +85,11 @@ func (ex *execution) runDistributed(ctx context.Context, sc *stateRun, s *asl.Ma
 			}
 			return outcome{}, err
 		}
-		ex.emit(sc.th, "MapRunStarted", &history.MapRunStartedEventDetails{MapRunArn: run.arn})
+		if err := run.takePrior(ctx, attempt); err != nil {
+			ex.emit(sc.th, "MapStateFailed", nil)
+			return outcome{}, err
+		}
+		run.emitStart()
 		run.observeStart()
 		var (
 			result any
@@ -216,6 +220,13 @@ type mapRun struct {
 	info       *MapRunInfo
 	ctl        *MapRunControl
 	ctlVersion int
+
+	// With Options.PriorMapRuns (distmap_resume.go): the earlier run
+	// this one takes up, whether a redrive took it up (redrive) or it is
+	// recorded as redriven (redriven), and its redrive count.
+	prior             *PriorMapRun
+	redrive, redriven bool
+	redriveCount      int
 }
 
 // itemSource yields items one at a time (io.EOF at the end).
@@ -434,6 +445,9 @@ func (r *mapRun) nextBatch(ctx context.Context) ([]any, bool) {
 
 // start starts a child execution on input (count items).
 func (r *mapRun) start(ictx context.Context, input any, count int) {
+	if r.reuse(input, count) {
+		return
+	}
 	ex, sc := r.ex, r.sc
 	i := r.nChildren
 	r.nChildren++
@@ -441,7 +455,8 @@ func (r *mapRun) start(ictx context.Context, input any, count int) {
 	th.silent = true
 	l := r.newChildLog(th, input)
 	sc.traceChild(th, PathIteration, i)
-	obs := r.observeChild(th, l, count)
+	r.takePriorChild(l, i)
+	obs := r.observeChild(th, l, i, count)
 	if r.writer == nil {
 		r.results = append(r.results, nil)
 	}

@@ -74,6 +74,10 @@ type Options struct {
 	// and its child executions, with their histories (see MapRunObserver).
 	// nil: children record nothing.
 	MapRuns MapRunObserver
+	// PriorMapRuns, when set, lets a resumed or redriven execution take
+	// up the map run its Distributed Map state had begun (see
+	// PriorMapRun) rather than run it again as a new one.
+	PriorMapRuns PriorMapRuns
 	// OnCheckpoint, when set, receives the execution's durable position (see Checkpoint)
 	// each time it changes at the top level.
 	OnCheckpoint func(*Checkpoint)

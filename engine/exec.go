@@ -36,6 +36,7 @@ type execution struct {
 	maxEvents int64
 	overLimit bool
 	closing   bool               // the execution's closing event is being recorded
+	takeUp    *takeUp            // the map run the first state may take up (distmap_resume.go)
 	root      context.Context    // the execution's root context: done once it is stopped
 	stop      context.CancelFunc // stops the execution's root context
 
@@ -395,6 +396,7 @@ func (ex *execution) run(ctx context.Context) {
 		if ex.opts.Redrive {
 			ex.emit(top, "ExecutionRedriven", &history.ExecutionRedrivenEventDetails{RedriveCount: ex.opts.RedriveCount})
 		}
+		ex.takeUp = takeUpFrom(cp, ex.opts.Redrive)
 	}
 
 	var (
@@ -520,6 +522,7 @@ func (ex *execution) runTop(ctx context.Context, th *thread) (any, error) {
 			}
 			out, next, err = ex.runState(ctx, th, n, input)
 		}
+		ex.takeUp = nil // only the state resumed or redriven takes up a map run
 		if err != nil {
 			return nil, err
 		}

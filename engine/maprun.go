@@ -46,12 +46,20 @@ type MapRunInfo struct {
 	ToleratedFailurePercentage float64
 	// Control changes the settings of the running map run (UpdateMapRun).
 	Control *MapRunControl
+	// Prior, when set, is the earlier run this one takes up under its
+	// ARN (see PriorMapRuns): its ended children that stand are not told
+	// again. Redrive: a redrive took it up (RedriveCount is then one
+	// more than Prior's).
+	Prior        *PriorMapRun
+	Redrive      bool
+	RedriveCount int
 }
 
 // MapRunChild is one child execution of a map run.
 type MapRunChild struct {
 	Arn   string // arn:aws:states:R:A:execution:MACHINE/LABEL:NAME
 	Name  string
+	Index int // its number in the map run, from 0 in the reader's order
 	Items int // the items it runs on (a batch's size, or 1)
 	Input any
 	Start time.Time
@@ -60,6 +68,11 @@ type MapRunChild struct {
 	Output       any
 	Error, Cause string
 	Stop         time.Time
+	// Prior, when set, is this child's record in the map run taken up:
+	// it runs again under its ARN (redriven when RedriveCount is more
+	// than Prior's).
+	Prior        *PriorChild
+	RedriveCount int
 
 	// abort cancels the child's context (Abort); abortError and
 	// abortCause are what its ExecutionAborted event records.
@@ -131,9 +144,10 @@ type childLog struct {
 	run   *mapRun
 	child *MapRunChild // nil without an observer
 
-	name  string // made when first needed (execName)
-	input any
-	start time.Time
+	name         string // made when first needed (execName)
+	input        any
+	start        time.Time
+	redriveCount int // of a child a redrive runs again (distmap_resume.go)
 
 	// max is the limit of the child's history (0: none); over is set once
 	// an event would have reached it, and stop then stops the child.

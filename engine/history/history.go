@@ -246,3 +246,10 @@ type EvaluationFailedEventDetails struct {
 type ExecutionRedrivenEventDetails struct {
 	RedriveCount int `json:"redriveCount"`
 }
+
+// MapRunRedrivenEventDetails describes a MapRunRedriven event: a map run
+// taken up again by a redrive of its parent execution.
+type MapRunRedrivenEventDetails struct {
+	MapRunArn    string `json:"mapRunArn"`
+	RedriveCount int    `json:"redriveCount"`
+}

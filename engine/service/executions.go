@@ -344,8 +344,8 @@ func (s *Service) describeExecution(ctx context.Context, in *executionArnIn) (an
 	if out.MapRunArn, err = s.store.MapRunOf(ctx, ex.ID); err != nil {
 		return nil, err
 	}
-	if out.MapRunArn != "" && out.RedriveStatusReason == "Execution failed before a state was entered and cannot be redriven" {
-		out.RedriveStatusReason = "Execution is a child execution of a Map Run and cannot be redriven on its own"
+	if out.MapRunArn != "" {
+		childRedriveStatus(out, ex.Status)
 	}
 	return out, nil
 }

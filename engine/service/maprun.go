@@ -96,6 +96,7 @@ type describeMapRunOut struct {
 	ItemCounts                 mapRunCounts `json:"itemCounts"`
 	ExecutionCounts            mapRunCounts `json:"executionCounts"`
 	RedriveCount               int          `json:"redriveCount"`
+	RedriveDate                *epoch       `json:"redriveDate,omitempty"`
 }
 
 func (s *Service) describeMapRun(ctx context.Context, in *mapRunIn) (any, error) {
@@ -107,6 +108,7 @@ func (s *Service) describeMapRun(ctx context.Context, in *mapRunIn) (any, error)
 		MapRunArn: rec.Arn, ExecutionArn: rec.ExecutionArn, Status: rec.Status, StartDate: ts(rec.Start), StopDate: ts(rec.Stop),
 		MaxConcurrency: rec.MaxConcurrency, ToleratedFailurePercentage: rec.ToleratedFailurePercentage,
 		ToleratedFailureCount: rec.ToleratedFailureCount, ItemCounts: tally.Items, ExecutionCounts: tally.Executions,
+		RedriveCount: rec.RedriveCount, RedriveDate: ts(rec.RedriveDate),
 	}, nil
 }
 

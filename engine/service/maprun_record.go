@@ -114,7 +114,9 @@ func (o *mapRunRecorder) MapRunStarted(info *engine.MapRunInfo) {
 		Status: engine.StatusRunning, Start: info.Start.UTC(), MaxConcurrency: info.MaxConcurrency,
 		ToleratedFailureCount: info.ToleratedFailureCount, ToleratedFailurePercentage: info.ToleratedFailurePercentage,
 	}}
-	if info.Items >= 0 {
+	if info.Prior != nil {
+		m = o.takeUp(info)
+	} else if info.Items >= 0 {
 		// Items known from the start wait as pending until their child runs.
 		m.itemsKnown = true
 		m.tally.Items.Total, m.tally.Items.Pending = int64(info.Items), int64(info.Items)
@@ -134,12 +136,18 @@ func (o *mapRunRecorder) ChildStarted(info *engine.MapRunInfo, c *engine.MapRunC
 	if m == nil || o.r.detached.Load() {
 		return
 	}
-	ex := &store.Execution{Arn: c.Arn, StateMachineArn: info.StateMachineArn, Name: c.Name, RevisionID: o.r.ex.RevisionID,
-		Status: engine.StatusRunning, Input: value.EncodeString(c.Input), StartDate: c.Start.UTC()}
-	o.r.s.store.QueueChildExecution(ex, info.Arn, c.Items)
+	var id int64
+	if c.Prior != nil {
+		id = o.restartChild(c)
+	} else {
+		ex := &store.Execution{Arn: c.Arn, StateMachineArn: info.StateMachineArn, Name: c.Name, RevisionID: o.r.ex.RevisionID,
+			Status: engine.StatusRunning, Input: value.EncodeString(c.Input), StartDate: c.Start.UTC()}
+		o.r.s.store.QueueChildExecution(ex, info.Arn, c.Index, c.Items)
+		id = ex.ID
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.children[c] = ex.ID
+	m.children[c] = id
 	n := int64(c.Items)
 	if m.itemsKnown {
 		m.tally.Items.Pending -= n
@@ -213,6 +221,10 @@ func (o *mapRunRecorder) MapRunEnded(info *engine.MapRunInfo, status, _, _ strin
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if info.Prior != nil {
+		// Children of the run taken up that did not run again.
+		s.store.QueueAbortChildren(info.Arn, stop.UTC())
+	}
 	m.rec.Status, m.rec.Stop = status, stop.UTC()
 	m.tally.closeUnrun()
 	// The results of the succeeded children are written (in the Map's

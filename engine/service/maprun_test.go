@@ -302,10 +302,12 @@ func TestUpdateMapRunConcurrency(t *testing.T) {
 	}
 }
 
-// A restart in the middle of a map run aborts it and its running
-// children; the parent, resumed, runs the Map again as a new map run.
+// A restart in the middle of a map run takes it up: the parent, resumed,
+// goes on with the same map run; the child that had ended keeps its end
+// and does not run again; those that were running run again under their
+// ARNs.
 func TestMapRunAcrossRestart(t *testing.T) {
-	root := itemsRoot(t, `[{"wait":2},{"wait":2}]`)
+	root := itemsRoot(t, `[{"wait":0},{"wait":2},{"wait":2}]`)
 	path := filepath.Join(t.TempDir(), "stepwise.db")
 	open := func() (*sfn.Client, func()) {
 		st, err := store.Open(ctx, path, store.Options{OnError: func(err error) { t.Errorf("store: %v", err) }})
@@ -350,42 +352,66 @@ func TestMapRunAcrossRestart(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	describeUntil(t, c, first, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.ExecutionCounts.Running == 2 })
+	describeUntil(t, c, first, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool {
+		return d.ExecutionCounts.Running == 2 && d.ExecutionCounts.Succeeded == 1
+	})
 	closeFn()
+	restarted := time.Now()
 
 	c, closeFn = open()
 	defer closeFn()
 	if e := waitDone(t, c, *start.ExecutionArn); e.Status != types.ExecutionStatusSucceeded {
 		t.Fatalf("parent: %s %s %s", e.Status, aws.ToString(e.Error), aws.ToString(e.Cause))
 	}
-	l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn, MaxResults: 1})
-	if err != nil || len(l.MapRuns) != 1 || *l.MapRuns[0].MapRunArn != *first || l.NextToken == nil {
-		t.Fatalf("first page of map runs = %+v, %v", l, err)
+	l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
+	if err != nil || len(l.MapRuns) != 1 || *l.MapRuns[0].MapRunArn != *first {
+		t.Fatalf("map runs = %+v, %v", l, err)
 	}
-	l2, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn, MaxResults: 1, NextToken: l.NextToken})
-	if err != nil || len(l2.MapRuns) != 1 || l2.NextToken != nil {
-		t.Fatalf("second page of map runs = %+v, %v", l2, err)
-	}
-	second := l2.MapRuns[0].MapRunArn
 	d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: first})
-	if err != nil || d.Status != types.MapRunStatusAborted || d.StopDate == nil {
-		t.Fatalf("interrupted map run = %+v, %v", d, err)
+	if err != nil || d.Status != types.MapRunStatusSucceeded || d.ItemCounts.Succeeded != 3 || d.ItemCounts.Total != 3 {
+		t.Fatalf("map run taken up = %+v, %v", d, err)
+	}
+	if e := d.ExecutionCounts; e.Succeeded != 3 || e.Total != 3 || e.Running != 0 || e.Aborted != 0 {
+		t.Errorf("map run's executions: %+v", *e)
 	}
 	exs, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: first})
-	if err != nil || len(exs.Executions) != 2 || exs.Executions[0].Status != types.ExecutionStatusAborted || exs.Executions[1].Status != types.ExecutionStatusAborted {
-		t.Fatalf("interrupted children = %+v, %v", exs, err)
+	if err != nil || len(exs.Executions) != 3 {
+		t.Fatalf("children = %+v, %v", exs, err)
 	}
-	d, err = c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: second})
-	if err != nil || d.Status != types.MapRunStatusSucceeded || d.ItemCounts.Succeeded != 2 {
-		t.Fatalf("second map run = %+v, %v", d, err)
+	for _, ex := range exs.Executions {
+		h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: ex.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ex.Status != types.ExecutionStatusSucceeded || h.Events[0].Type != types.HistoryEventTypeExecutionStarted ||
+			h.Events[len(h.Events)-1].Type != types.HistoryEventTypeExecutionSucceeded || countEvents(h.Events, types.HistoryEventTypeExecutionStarted) != 1 {
+			t.Errorf("child %s: %s, %d events", aws.ToString(ex.Name), ex.Status, len(h.Events))
+		}
 	}
-	if e := d.ExecutionCounts; e.Succeeded != 2 || e.Total != 2 || e.Running != 0 {
-		t.Errorf("second map run's executions: %+v", *e)
+	// The oldest child had ended before the restart: it did not run again.
+	if oldest := exs.Executions[2]; !oldest.StopDate.Before(restarted) {
+		t.Errorf("the child that had ended stopped at %v, after the restart at %v", oldest.StopDate, restarted)
 	}
-	d, _ = c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: first})
-	if e := d.ExecutionCounts; e.Aborted != 2 || e.Total != 2 || e.Running != 0 || d.ItemCounts.Aborted != 2 {
-		t.Errorf("interrupted map run's executions: %+v, items %+v", *e, *d.ItemCounts)
+	for _, ex := range exs.Executions[:2] {
+		if !ex.StopDate.After(restarted) {
+			t.Errorf("an interrupted child stopped at %v, before the restart", ex.StopDate)
+		}
 	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: start.ExecutionArn})
+	if err != nil || countEvents(h.Events, types.HistoryEventTypeMapRunStarted) != 1 {
+		t.Fatalf("parent history has %d MapRunStarted, %v", countEvents(h.Events, types.HistoryEventTypeMapRunStarted), err)
+	}
+}
+
+// countEvents counts the events of a type.
+func countEvents(evs []types.HistoryEvent, typ types.HistoryEventType) int {
+	n := 0
+	for _, e := range evs {
+		if e.Type == typ {
+			n++
+		}
+	}
+	return n
 }
 
 // A Distributed Map over the state input's items (no ItemReader) has its
@@ -537,7 +563,9 @@ func TestMapRunAbortedWithItsParent(t *testing.T) {
 	}
 }
 
-// A redrive of a parent that failed in its Map runs the Map as a new map run.
+// A redrive of a parent that failed in its Map redrives its map run: the
+// failed child runs again under its ARN (its input read again), the
+// succeeded one does not, and the map run counts the redrive.
 func TestMapRunOfARedrive(t *testing.T) {
 	root := itemsRoot(t, `[{"wait":0},{"fail":true,"wait":0}]`)
 	c := startServer(t, service.Options{Objects: items.Dir{Root: root}}, true).client
@@ -553,13 +581,63 @@ func TestMapRunOfARedrive(t *testing.T) {
 	if d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: first.MapRunArn}); err != nil || d.Status != types.MapRunStatusFailed || d.ItemCounts.Failed != 1 {
 		t.Fatalf("failed map run = %+v, %v", d, err)
 	}
+	before, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: first.MapRunArn})
+	if err != nil || len(before.Executions) != 2 {
+		t.Fatalf("children = %+v, %v", before, err)
+	}
+	if de, _ := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: before.Executions[0].ExecutionArn}); de.RedriveStatus != types.ExecutionRedriveStatusRedrivableByMapRun {
+		t.Errorf("failed child's redrive status %s", de.RedriveStatus)
+	}
+	if err := os.WriteFile(filepath.Join(root, "bkt", "items.json"), []byte(`[{"wait":0},{"fail":false,"wait":0}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
 		t.Fatal(err)
 	}
-	waitDone(t, c, *start.ExecutionArn)
+	if e := waitDone(t, c, *start.ExecutionArn); e.Status != types.ExecutionStatusSucceeded ||
+		aws.ToString(e.Output) != `[{"wait":0},{"fail":false,"wait":0}]` {
+		t.Fatalf("redriven parent: %s %s %s", e.Status, aws.ToString(e.Error), aws.ToString(e.Output))
+	}
 	l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
-	if err != nil || len(l.MapRuns) != 2 || *l.MapRuns[0].MapRunArn != *first.MapRunArn {
+	if err != nil || len(l.MapRuns) != 1 || *l.MapRuns[0].MapRunArn != *first.MapRunArn {
 		t.Fatalf("map runs after the redrive = %+v, %v", l, err)
+	}
+	d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: first.MapRunArn})
+	if err != nil || d.Status != types.MapRunStatusSucceeded || d.RedriveCount == nil || *d.RedriveCount != 1 || d.RedriveDate == nil ||
+		d.ItemCounts.Succeeded != 2 || d.ExecutionCounts.Total != 2 || d.ExecutionCounts.Failed != 0 {
+		t.Fatalf("redriven map run = %+v, %v", d, err)
+	}
+	after, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: first.MapRunArn})
+	if err != nil || len(after.Executions) != 2 {
+		t.Fatalf("children after the redrive = %+v, %v", after, err)
+	}
+	redriven, kept := after.Executions[0], after.Executions[1]
+	if *redriven.ExecutionArn != *before.Executions[0].ExecutionArn || redriven.Status != types.ExecutionStatusSucceeded ||
+		redriven.RedriveCount == nil || *redriven.RedriveCount != 1 {
+		t.Errorf("redriven child %+v", redriven)
+	}
+	if kept.RedriveCount != nil && *kept.RedriveCount != 0 || !kept.StopDate.Equal(*before.Executions[1].StopDate) {
+		t.Errorf("succeeded child ran again: %+v", kept)
+	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: start.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if countEvents(h.Events, types.HistoryEventTypeMapRunStarted) != 1 || countEvents(h.Events, types.HistoryEventTypeMapRunRedriven) != 1 {
+		t.Errorf("parent history: %d MapRunStarted, %d MapRunRedriven", countEvents(h.Events, types.HistoryEventTypeMapRunStarted),
+			countEvents(h.Events, types.HistoryEventTypeMapRunRedriven))
+	}
+	for _, e := range h.Events {
+		if e.Type == types.HistoryEventTypeMapRunRedriven {
+			if dd := e.MapRunRedrivenEventDetails; aws.ToString(dd.MapRunArn) != *first.MapRunArn || aws.ToInt32(dd.RedriveCount) != 1 {
+				t.Errorf("MapRunRedriven %+v", dd)
+			}
+		}
+	}
+	ch, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: redriven.ExecutionArn})
+	if err != nil || countEvents(ch.Events, types.HistoryEventTypeExecutionFailed) != 1 || countEvents(ch.Events, types.HistoryEventTypeExecutionRedriven) != 1 ||
+		ch.Events[len(ch.Events)-1].Type != types.HistoryEventTypeExecutionSucceeded {
+		t.Errorf("redriven child's history: %d events, %v", len(ch.Events), err)
 	}
 }
 

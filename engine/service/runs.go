@@ -142,6 +142,9 @@ func (s *Service) launch(r *run, sm *asl.StateMachine, input any, testCase *mock
 		opts.OnCheckpoint = r.onCheckpoint
 		if s.mapRunsRecorded() {
 			opts.MapRuns = newMapRunRecorder(r)
+			if opts.Resume != nil {
+				opts.PriorMapRuns = priorMapRuns{s}
+			}
 		}
 		opts.Type = engine.TypeStandard
 		if s.opts.Tracer != nil {
@@ -173,6 +176,7 @@ func (r *run) run(sm *asl.StateMachine, input any, opts engine.Options, seed int
 		close(r.done)
 		return
 	}
+	s.closeUntakenMapRuns(r, &opts)
 	if err != nil {
 		s.log.Error("execution could not run", "execution", r.key, "error", err)
 		res = &engine.Result{Status: engine.StatusFailed, Error: fault.Runtime, Cause: err.Error(), StartTime: opts.StartTime, StopTime: time.Now().UTC()}

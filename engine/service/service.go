@@ -345,19 +345,21 @@ func New(opts Options) (*Service, error) {
 
 // Start resumes every execution the store lists as RUNNING.
 func (s *Service) Start(ctx context.Context) error {
-	// A map run that a restart interrupted is not taken up again: it is
-	// ABORTED with its running children, and its parent, resumed, runs
-	// the Map again as a new map run.
-	if n, err := s.store.AbortMapRuns(ctx, time.Now().UTC()); err != nil {
-		// Their children then stay RUNNING, and are not resumed (no
-		// state machine has their MACHINE/LABEL ARN).
+	exs, err := s.resumable(ctx)
+	if err != nil {
+		return err
+	}
+	// A map run that a restart interrupted is taken up by its parent,
+	// resumed (maprun_resume.go); one whose parent does not resume (a
+	// child's) is ABORTED with its running children.
+	keep := make([]string, len(exs))
+	for i, ex := range exs {
+		keep[i] = ex.Arn
+	}
+	if n, err := s.store.AbortMapRuns(ctx, time.Now().UTC(), keep); err != nil {
 		s.log.Error("aborting the map runs a restart interrupted", "error", err)
 	} else if n > 0 {
 		s.log.Info("aborted map runs a restart interrupted", "count", n)
-	}
-	exs, err := s.store.RunningExecutions(ctx)
-	if err != nil {
-		return fmt.Errorf("service: listing running executions: %w", err)
 	}
 	for _, ex := range exs {
 		if err := s.resume(ctx, ex); err != nil {

@@ -25,6 +25,10 @@ type MapRun struct {
 	// Counts is the JSON of the item and execution counts, as the service
 	// keeps them.
 	Counts string
+	// RedriveCount is how many times a redrive of its execution took it
+	// up again, RedriveDate the last time (zero: never).
+	RedriveCount int
+	RedriveDate  time.Time
 }
 
 // MapRunExecution is a child execution of a map run, with the number of
@@ -53,8 +57,8 @@ type MapRunStore interface {
 	// those with an ID after after, at most limit (≤ 0: all).
 	ListMapRuns(ctx context.Context, executionArn string, after int64, limit int) ([]*MapRun, error)
 	// QueueChildExecution queues a new child execution of a map run
-	// (setting ex.ID at once), on items items.
-	QueueChildExecution(ex *Execution, mapRunArn string, items int)
+	// (setting ex.ID at once): its child number index, on items items.
+	QueueChildExecution(ex *Execution, mapRunArn string, index, items int)
 	// QueueFinish queues the end of an execution (FinishExecution without
 	// waiting), in order with the writes queued before it.
 	QueueFinish(executionID int64, f Finish)
@@ -64,7 +68,10 @@ type MapRunStore interface {
 	// ("" for an execution no map run started).
 	MapRunOf(ctx context.Context, executionID int64) (string, error)
 	// AbortMapRuns marks every RUNNING map run, and its RUNNING children,
-	// ABORTED at stop (a restart interrupted them); it returns how many
-	// map runs it aborted.
-	AbortMapRuns(ctx context.Context, stop time.Time) (int, error)
+	// ABORTED at stop (a restart interrupted them), but for the map runs
+	// of the executions in keep (which resume, and take them up); it
+	// returns how many map runs it aborted.
+	AbortMapRuns(ctx context.Context, stop time.Time, keep []string) (int, error)
+	// MapRunResumeStore reads and restarts map runs for a resume or redrive.
+	MapRunResumeStore
 }

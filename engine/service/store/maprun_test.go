@@ -29,7 +29,7 @@ func TestMapRunsSurviveReopenAndAbort(t *testing.T) {
 	var kids []*store.Execution
 	for i, mr := range []string{"arn:mr:done", "arn:mr:live", "arn:mr:live"} {
 		ex := &store.Execution{Arn: "arn:ex:p/L:" + string(rune('a'+i)), StateMachineArn: "arn:sm:p/L", Name: string(rune('a' + i)), Status: "RUNNING", Input: `1`, StartDate: now}
-		s.QueueChildExecution(ex, mr, i+1)
+		s.QueueChildExecution(ex, mr, i, i+1)
 		kids = append(kids, ex)
 	}
 	s.QueueFinish(kids[0].ID, store.Finish{Status: "SUCCEEDED", Output: `2`, StopDate: now})
@@ -53,7 +53,7 @@ func TestMapRunsSurviveReopenAndAbort(t *testing.T) {
 	if next.ID <= got[1].ID {
 		t.Fatalf("new map run id %d after %d", next.ID, got[1].ID)
 	}
-	if n, err := s.AbortMapRuns(ctx, now.Add(time.Second)); err != nil || n != 1 {
+	if n, err := s.AbortMapRuns(ctx, now.Add(time.Second), nil); err != nil || n != 1 {
 		t.Fatalf("AbortMapRuns = %d, %v", n, err)
 	}
 	live, err := s.GetMapRun(ctx, "arn:mr:live")

@@ -198,6 +198,10 @@ func Open(ctx context.Context, path string, opts Options) (*SQLite, error) {
 		s.closeDBs()
 		return nil, fmt.Errorf("store: open %s: creating the schema: %w", path, err)
 	}
+	if err := migrateMapRuns(ctx, s.w); err != nil {
+		s.closeDBs()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	if s.r == nil {
 		s.r, err = sql.Open("sqlite", path+"?"+params+"&_pragma=query_only(1)")
 		if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,10 +18,10 @@ CREATE TABLE IF NOT EXISTS map_runs(
 	id INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, exec_arn TEXT NOT NULL, sm_arn TEXT NOT NULL,
 	state TEXT NOT NULL, status TEXT NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL,
 	max_concurrency INTEGER NOT NULL, tolerated_count INTEGER NOT NULL, tolerated_pct REAL NOT NULL,
-	counts TEXT NOT NULL);
+	counts TEXT NOT NULL, redrive_count INTEGER NOT NULL DEFAULT 0, redrive_date INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS map_runs_by_execution ON map_runs(exec_arn, id);
 CREATE TABLE IF NOT EXISTS map_run_children(
-	exec_id INTEGER PRIMARY KEY, map_run TEXT NOT NULL, items INTEGER NOT NULL);
+	exec_id INTEGER PRIMARY KEY, map_run TEXT NOT NULL, items INTEGER NOT NULL, idx INTEGER NOT NULL DEFAULT -1);
 CREATE INDEX IF NOT EXISTS map_run_children_by_run ON map_run_children(map_run, exec_id);
 `
 
@@ -32,9 +33,9 @@ func (s *SQLite) PutMapRun(run *MapRun) {
 	r := *run
 	_ = s.enqueue(context.Background(), &op{kind: opFunc, retry: true, fn: func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO map_runs(id, arn, exec_arn, sm_arn, state, status, start, stop,
-			max_concurrency, tolerated_count, tolerated_pct, counts) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			max_concurrency, tolerated_count, tolerated_pct, counts, redrive_count, redrive_date) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.Arn, r.ExecutionArn, r.StateMachineArn, r.StateName, r.Status, nanos(r.Start), nanos(r.Stop),
-			r.MaxConcurrency, r.ToleratedFailureCount, r.ToleratedFailurePercentage, r.Counts)
+			r.MaxConcurrency, r.ToleratedFailureCount, r.ToleratedFailurePercentage, r.Counts, r.RedriveCount, nanos(r.RedriveDate))
 		if err != nil {
 			return fmt.Errorf("store: writing map run %s: %w", r.Arn, err)
 		}
@@ -42,16 +43,17 @@ func (s *SQLite) PutMapRun(run *MapRun) {
 	}}, false)
 }
 
-const mapRunColumns = `id, arn, exec_arn, sm_arn, state, status, start, stop, max_concurrency, tolerated_count, tolerated_pct, counts`
+const mapRunColumns = `id, arn, exec_arn, sm_arn, state, status, start, stop, max_concurrency, tolerated_count, tolerated_pct, counts,
+	redrive_count, redrive_date`
 
 func scanMapRun(row interface{ Scan(...any) error }) (*MapRun, error) {
 	r := &MapRun{}
-	var start, stop int64
+	var start, stop, redrive int64
 	if err := row.Scan(&r.ID, &r.Arn, &r.ExecutionArn, &r.StateMachineArn, &r.StateName, &r.Status, &start, &stop,
-		&r.MaxConcurrency, &r.ToleratedFailureCount, &r.ToleratedFailurePercentage, &r.Counts); err != nil {
+		&r.MaxConcurrency, &r.ToleratedFailureCount, &r.ToleratedFailurePercentage, &r.Counts, &r.RedriveCount, &redrive); err != nil {
 		return nil, err
 	}
-	r.Start, r.Stop = fromNanos(start), fromNanos(stop)
+	r.Start, r.Stop, r.RedriveDate = fromNanos(start), fromNanos(stop), fromNanos(redrive)
 	return r, nil
 }
 
@@ -93,13 +95,13 @@ func (s *SQLite) ListMapRuns(ctx context.Context, executionArn string, after int
 }
 
 // QueueChildExecution queues a new child execution of a map run.
-func (s *SQLite) QueueChildExecution(ex *Execution, mapRunArn string, items int) {
+func (s *SQLite) QueueChildExecution(ex *Execution, mapRunArn string, index, items int) {
 	ex.ID = s.nextID.Add(1)
 	_ = s.enqueue(context.Background(), &op{kind: opCreateExecution, ex: ex, retry: true}, false)
 	id := ex.ID
 	_ = s.enqueue(context.Background(), &op{kind: opFunc, retry: true, fn: func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO map_run_children(exec_id, map_run, items) VALUES(?, ?, ?)`,
-			id, mapRunArn, items); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO map_run_children(exec_id, map_run, items, idx) VALUES(?, ?, ?, ?)`,
+			id, mapRunArn, items, index); err != nil {
 			return fmt.Errorf("store: linking execution %d to map run %s: %w", id, mapRunArn, err)
 		}
 		return nil
@@ -173,16 +175,21 @@ func (s *SQLite) MapRunOf(ctx context.Context, executionID int64) (string, error
 }
 
 // AbortMapRuns marks the RUNNING map runs and their RUNNING children
-// ABORTED.
-func (s *SQLite) AbortMapRuns(ctx context.Context, stop time.Time) (int, error) {
+// ABORTED, but for those of the executions in keep.
+func (s *SQLite) AbortMapRuns(ctx context.Context, stop time.Time, keep []string) (int, error) {
 	var n int64
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		kept, err := json.Marshal(append([]string{}, keep...))
+		if err != nil {
+			return fmt.Errorf("store: aborting interrupted map runs: %w", err)
+		}
+		const aborted = `m.status = 'RUNNING' AND m.exec_arn NOT IN (SELECT value FROM json_each(?))`
 		if _, err := tx.ExecContext(ctx, `UPDATE executions SET status = 'ABORTED', stop = ? WHERE status = 'RUNNING'
-			AND id IN (SELECT c.exec_id FROM map_run_children c JOIN map_runs m ON m.arn = c.map_run WHERE m.status = 'RUNNING')`,
-			nanos(stop)); err != nil {
+			AND id IN (SELECT c.exec_id FROM map_run_children c JOIN map_runs m ON m.arn = c.map_run WHERE `+aborted+`)`,
+			nanos(stop), string(kept)); err != nil {
 			return fmt.Errorf("store: aborting the children of interrupted map runs: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE map_runs SET status = 'ABORTED', stop = ? WHERE status = 'RUNNING'`, nanos(stop))
+		res, err := tx.ExecContext(ctx, `UPDATE map_runs AS m SET status = 'ABORTED', stop = ? WHERE `+aborted, nanos(stop), string(kept))
 		if err != nil {
 			return fmt.Errorf("store: aborting interrupted map runs: %w", err)
 		}
