@@ -22,12 +22,11 @@ import (
 // result files). Child executions record no events in the parent's
 // history, as AWS keeps them in executions of their own.
 //
-// Reading items and writing results is I/O the interpreter does itself,
-// through Options.Objects rather than the Runtime: it reads a batch when a
-// child may start, in the Map's goroutine, while the execution's other
-// goroutines wait (the local runtime runs one at a time). A runtime that
-// replays its interpreter (Temporal) cannot allow that and sets
-// Options.NoObjects.
+// Reading items and writing results go through the Runtime (ReadItems,
+// WriteResults): the local runtime reads Options.Objects in process, in
+// the Map's goroutine, while the execution's other goroutines wait; the
+// Temporal runtime reads pages of items and writes results in activities
+// on its workers, so that the workflow, which replays, does no I/O.
 //
 // AWS's order of events: MapStateStarted (length 0 when the items come
 // from a reader, as they are not known yet), then the evaluation of the
@@ -284,7 +283,7 @@ func (r *mapRun) execute(ctx context.Context) (any, error) {
 	if r.writer == nil {
 		return r.results, nil
 	}
-	out, err := items.WriteResults(ctx, r.objs, *r.writer, r.arn, r.children)
+	out, err := r.ex.rt.WriteResults(ctx, r.objs, *r.writer, r.arn, r.children)
 	if err != nil {
 		return nil, namedError(err, fault.ResultWriterFailed)
 	}
