@@ -209,3 +209,32 @@ func TestDevServerItemsWithoutObjects(t *testing.T) {
 		t.Fatalf("got %s %s %s", got.Status, got.Error, got.Cause)
 	}
 }
+
+// A map run of many unbatched children (3,000 rows, one child each) keeps
+// the workflow's Temporal history short: children of Pass states are
+// workflow coroutines that record no Temporal event, and the items come
+// in pages (DefaultPageItems), so the history grows by the pages' few
+// activity events, not by the children.
+func TestDevServerManyChildrenBoundedHistory(t *testing.T) {
+	c := devServer(t)
+	const rows, tq, id = 3000, "stepwise-many-children", "many-children"
+	dir := t.TempDir()
+	writeCSV(t, dir, rows)
+	startItemsWorker(t, c, tq, items.Dir{Root: dir})
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map",
+		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"},"Parameters":{"Bucket":"bkt","Key":"orders.csv"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{"P":{"Type":"Pass","OutputPath":"$.customer","End":true}}},
+		"ResultSelector":{"n.$":"States.ArrayLength($)","last.$":"$[2999]"},"End":true}}}`
+	got, _ := execute(t, c, tq, id, ExecutionInput{Definition: def, Runtime: RuntimeOptions{PageItems: 1000}})
+	if got.Status != engine.StatusSucceeded || string(got.Output) != `{"n":3000,"last":"customer-68"}` {
+		t.Fatalf("got %s %s %s %s", got.Status, got.Error, got.Cause, got.Output)
+	}
+	h := temporalHistory(t, c, id, "")
+	if n := len(h.Events); n > 40 {
+		for _, e := range h.Events {
+			t.Logf("%d %s", e.GetEventId(), e.GetEventType())
+		}
+		t.Fatalf("%d Temporal events for %d children", n, rows)
+	}
+	t.Logf("%d children: %d Temporal events", rows, len(h.Events))
+}
