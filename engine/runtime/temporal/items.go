@@ -151,14 +151,18 @@ func (r *Runtime) ReadItems(ctx context.Context, objs items.Objects, cfg items.R
 	return &pagedReader{rt: r, req: ReadItemsRequest{Reader: wireReader(cfg), Stream: stream, MaxItems: r.opts.PageItems}}, nil
 }
 
-// pagedReader is the workflow's items.Reader over pages of items.
+// pagedReader is the workflow's items.Reader over pages of items. The
+// next page is asked for as soon as a page arrives, so that reading it
+// overlaps the children of this one.
 type pagedReader struct {
-	rt   *Runtime
-	req  ReadItemsRequest
-	page []any
-	next int
-	eof  bool
-	err  error // sticky: the reader failed
+	rt    *Runtime
+	req   ReadItemsRequest
+	page  []any
+	next  int
+	eof   bool
+	err   error           // sticky: the reader failed
+	ahead workflow.Future // the activity reading the page at req.Cursor
+	stop  workflow.CancelFunc
 }
 
 // Next returns the next item, reading the next page when the current one
@@ -181,24 +185,33 @@ func (p *pagedReader) Next(ctx context.Context) (any, error) {
 	return v, nil
 }
 
-// fetch reads the page at the cursor.
-func (p *pagedReader) fetch(ctx context.Context) error {
+// request starts the activity reading the page at the cursor.
+func (p *pagedReader) request() {
 	r := p.rt
-	actx, cancel := workflow.WithCancel(r.current)
+	actx, cancel := workflow.WithCancel(r.base)
 	actx = workflow.WithActivityOptions(actx, workflow.ActivityOptions{
 		TaskQueue:           r.opts.TaskQueue,
 		StartToCloseTimeout: 5 * time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
 		Summary:             fmt.Sprintf("read items from %d", p.req.Cursor),
 	})
-	f := workflow.ExecuteActivity(actx, ReadItemsActivityName, p.req)
+	p.ahead, p.stop = workflow.ExecuteActivity(actx, ReadItemsActivityName, p.req), cancel
+}
+
+// fetch waits for the page at the cursor, and asks for the next one.
+func (p *pagedReader) fetch(ctx context.Context) error {
+	r := p.rt
+	if p.ahead == nil {
+		p.request()
+	}
+	f := p.ahead
 	r.wait(func() bool { return f.IsReady() || ctx.Err() != nil })
 	if !f.IsReady() {
-		cancel()
-		return ctx.Err()
+		return ctx.Err() // the activity goes on: a later Next waits for it
 	}
+	p.ahead = nil
 	var page ItemsPage
-	if err := f.Get(actx, &page); err != nil {
+	if err := f.Get(r.base, &page); err != nil {
 		p.err = activityFault(err, fault.ItemReaderFailed)
 		return p.err
 	}
@@ -214,12 +227,21 @@ func (p *pagedReader) fetch(ctx context.Context) error {
 	}
 	p.page, p.next = arr, 0
 	p.req.Cursor, p.eof = page.Next, page.EOF
+	if !p.eof {
+		p.request()
+	}
 	return nil
 }
 
-// Close does nothing: the worker closes the reader at its end, or when it
-// has been idle for a while.
-func (p *pagedReader) Close() error { return nil }
+// Close cancels the reading of a page nobody will read; the worker closes
+// its reader at the end of the items, or when it has been idle a while.
+func (p *pagedReader) Close() error {
+	if p.ahead != nil {
+		p.stop()
+		p.ahead = nil
+	}
+	return nil
+}
 
 // activityFault is the fault of an object-store activity's error: an
 // application error's type and message are the error and cause; anything
