@@ -217,7 +217,7 @@ func (sc *stateRun) prepareReader(ctx context.Context, s *asl.Map, rp *readerPla
 		if rcfg.MaxItems < 0 {
 			return nil, &stateError{name: fault.ItemReaderFailed, cause: "field MaxItems must be positive"}
 		}
-		rd, err := items.NewReader(ctx, ex.opts.Objects, rcfg)
+		rd, err := ex.rt.ReadItems(ctx, ex.opts.Objects, rcfg)
 		if err != nil {
 			return nil, readerError(err)
 		}

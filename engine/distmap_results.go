@@ -25,7 +25,7 @@ func (r *mapRun) openSpool() error {
 	if r.writer == nil {
 		return nil
 	}
-	s, err := items.NewResultSpool(*r.writer, r.arn)
+	s, err := r.ex.rt.ResultSink(*r.writer, r.arn)
 	if err != nil {
 		return namedError(err, fault.ResultWriterFailed)
 	}
@@ -95,7 +95,7 @@ func (r *mapRun) spoolPending(ctx context.Context) {
 // writeResults writes the result files of the run, and returns what the
 // Map outputs: the map run's ARN, then where its results are.
 func (r *mapRun) writeResults(ctx context.Context) (any, error) {
-	out, err := items.WriteSpooled(ctx, r.objs, r.spool)
+	out, err := r.spool.Write(ctx, r.objs)
 	if err != nil {
 		return nil, namedError(err, fault.ResultWriterFailed)
 	}

@@ -22,12 +22,12 @@ import (
 // result files). Child executions record no events in the parent's
 // history, as AWS keeps them in executions of their own.
 //
-// Reading items and writing results is I/O the interpreter does itself,
-// through Options.Objects rather than the Runtime: it reads a batch when a
-// child may start, in the Map's goroutine, while the execution's other
-// goroutines wait (the local runtime runs one at a time). A runtime that
-// replays its interpreter (Temporal) cannot allow that and sets
-// Options.NoObjects.
+// Reading items and writing results go through the Runtime (ReadItems,
+// ResultSink): the local runtime reads Options.Objects in process, in
+// the Map's goroutine, while the execution's other goroutines wait, and
+// spools results to temporary files; the Temporal runtime reads pages of
+// items and writes results in activities on its workers, so that the
+// workflow, which replays, does no I/O.
 //
 // AWS's order of events: MapStateStarted (length 0 when the items come
 // from a reader, as they are not known yet), then the evaluation of the
@@ -202,8 +202,8 @@ type mapRun struct {
 	base    *value.Object // the context object for ItemSelector
 	limit   int
 
-	results []any              // the children's outputs, without a writer
-	spool   *items.ResultSpool // the children's results, with a writer (distmap_results.go)
+	results []any            // the children's outputs, without a writer
+	spool   items.ResultSink // the children's results, with a writer (distmap_results.go)
 
 	held    any // an item read that did not fit the last batch
 	hasHeld bool

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stepwise/stepwise/engine/runtime/local"
 	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/items"
 )
 
 // Runtime is the seam between the interpreter and the world. The
@@ -55,6 +56,20 @@ type Runtime interface {
 	// most timeout and with at most heartbeat between heartbeats (0: no
 	// limit), failing with States.Timeout or States.HeartbeatTimeout.
 	AwaitTask(ctx context.Context, token string, timeout, heartbeat time.Duration) (any, error)
+
+	// ReadItems opens the items of a Distributed Map's ItemReader; the
+	// reader's Next blocks the calling goroutine like any runtime call.
+	// objs is Options.Objects: a runtime that reads in process reads it;
+	// one that reads elsewhere (Temporal: activities on the workers' object
+	// store, a page at a time) is given its own stand-in there. Errors are
+	// *fault.Error (States.ItemReaderFailed) or the context's.
+	ReadItems(ctx context.Context, objs items.Objects, cfg items.ReaderConfig) (items.Reader, error)
+	// ResultSink returns what collects a map run's child results as they
+	// end and then writes its ResultWriter's files and manifest: the local
+	// runtime spools them to temporary files (items.ResultSpool) and
+	// writes them in process; the Temporal runtime writes them in an
+	// activity. Its Write's objs is as for ReadItems.
+	ResultSink(cfg items.WriterConfig, mapRunArn string) (items.ResultSink, error)
 
 	// UUID and Int63 are the randomness behind task tokens, States.UUID,
 	// States.MathRandom and retry jitter (intrinsic.Random).

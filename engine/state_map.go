@@ -28,8 +28,8 @@ func (ex *execution) runMap(ctx context.Context, sc *stateRun, s *asl.Map, in an
 	if sc.n.dist != nil || (s.ProcessorMode == "DISTRIBUTED" && (ex.opts.MapRuns != nil || ex.opts.NoObjects == "")) {
 		// A Distributed Map runs its children as executions of their own
 		// (their context object, their history limit) and, observed, tells
-		// the observer about each. The Temporal backend (NoObjects) runs
-		// them as iterations still.
+		// the observer about each. Only a runtime that can read no items
+		// (NoObjects) runs them as iterations.
 		return ex.runDistributed(ctx, sc, s, in)
 	}
 	sc.hasRetry = true

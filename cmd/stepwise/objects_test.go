@@ -74,8 +74,8 @@ func noCredentials(t *testing.T) {
 	t.Setenv("AWS_REGION", "us-east-1")
 }
 
-// The Temporal backend cannot read items: --s3-root is refused there
-// rather than ignored.
+// On the Temporal backend the workers read items: --s3-root is refused
+// where no worker runs in process, rather than ignored.
 func TestS3RootNeedsTheLocalBackend(t *testing.T) {
 	def := writeFile(t, "m.asl.json", orderBatches)
 	root := t.TempDir()
@@ -83,7 +83,10 @@ func TestS3RootNeedsTheLocalBackend(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "--s3-root needs the local backend") {
 		t.Fatalf("run: code %d, stderr %q", code, errs)
 	}
-	if _, err := parseServeFlags([]string{"--s3-root", root, "--backend", "temporal"}); err == nil || !strings.Contains(err.Error(), "--s3-root needs the local backend") {
+	if _, err := parseServeFlags([]string{"--s3-root", root, "--backend", "temporal"}); err != nil {
+		t.Fatalf("serve with its worker: %v", err)
+	}
+	if _, err := parseServeFlags([]string{"--s3-root", root, "--backend", "temporal", "--temporal-worker=false"}); err == nil || !strings.Contains(err.Error(), "--s3-root needs the local backend") {
 		t.Fatalf("serve: %v", err)
 	}
 }

@@ -181,7 +181,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 		return nil, errors.New("--html needs the local backend")
 	}
 	if f.objects.root != "" && f.backend != "local" {
-		return nil, errors.New("--s3-root needs the local backend: the Temporal backend cannot read items yet")
+		return nil, errors.New("--s3-root needs the local backend: on the Temporal backend the workers read items and write results, so give --s3-root to stepwise worker")
 	}
 	return f, nil
 }

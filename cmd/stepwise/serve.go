@@ -173,8 +173,8 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	if err := f.temporal.check(); err != nil {
 		return nil, err
 	}
-	if f.objects.root != "" && f.temporal.backend == "temporal" {
-		return nil, errors.New("--s3-root needs the local backend: the Temporal backend cannot read items yet")
+	if f.objects.root != "" && f.temporal.backend == "temporal" && !f.temporal.worker {
+		return nil, errors.New("--s3-root needs the local backend or --temporal-worker: on the Temporal backend the workers read items and write results, so give --s3-root to stepwise worker")
 	}
 	if err := f.console.check(); err != nil {
 		return nil, err

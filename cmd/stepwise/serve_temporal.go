@@ -90,7 +90,7 @@ func startTemporalBackend(ctx context.Context, f *serveTemporalFlags, opts *serv
 	}
 	w := worker.New(c, f.taskQueue, worker.Options{})
 	// The worker queues activity tasks on the service (be.WorkerInvoker).
-	temporal.Register(w, &temporal.Tasks{Invoker: be.WorkerInvoker(opts.Invoker), Mocks: opts.Mocks})
+	temporal.Register(w, &temporal.Tasks{Invoker: be.WorkerInvoker(opts.Invoker), Mocks: opts.Mocks, Objects: opts.Objects})
 	started := false
 	startWorker = func() error {
 		if err := w.Start(); err != nil {

@@ -22,8 +22,10 @@ import (
 const workerUsage = `usage: stepwise worker [flags]
 
 Runs a Temporal worker for Stepwise executions: the workflow
-stepwise.Execution (the interpreter), its batch child workflow and the
-activity stepwise.task (the Task states). It runs until interrupted
+stepwise.Execution (the interpreter), its batch child workflow, the
+activity stepwise.task (the Task states) and the activities that read
+Distributed Maps' items and write their results (stepwise.readItems,
+stepwise.writeResults, over --s3-root or S3). It runs until interrupted
 (SIGINT or SIGTERM). Start executions with stepwise run --backend temporal,
 or with stepwise serve --backend temporal --temporal-worker=false.
 
@@ -44,7 +46,7 @@ flags:
                         through the Go API (engine/temporal) that name a test case
                         (RuntimeOptions.MockTestCase) without carrying its responses
   --verbose             log the SDK's messages (warnings and errors only otherwise)
-`
+` + objectsServeUsage
 
 // temporalConn are the flags that reach a Temporal server.
 type temporalConn struct {
@@ -92,6 +94,7 @@ func cmdWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(io.Discard)
 	conn := addConnFlags(fs)
 	mocks := fs.String("mocks", "", "")
+	objects := addObjectsFlag(fs)
 	verbose := fs.Bool("verbose", false, "")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "stepwise worker: %v\n\n%s", err, workerUsage)
@@ -104,6 +107,12 @@ func cmdWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// The same integrations as stepwise run: AWS (and no in-process
 	// nested machines: states:startExecution tasks call Step Functions).
 	tasks := &temporal.Tasks{Invoker: integrationsFallback(nil, nil)}
+	objs, err := objects.objects()
+	if err != nil {
+		fmt.Fprintf(stderr, "stepwise worker: %v\n", err)
+		return 2
+	}
+	tasks.Objects = objs
 	if *mocks != "" {
 		cfg, err := mock.Load(*mocks)
 		if err != nil {

@@ -3,6 +3,7 @@ package items
 import (
 	"bufio"
 	"container/heap"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -13,6 +14,21 @@ import (
 
 	"github.com/stepwise/stepwise/asl/value"
 )
+
+// ResultSink collects the results of a map run's children as they end
+// and writes its ResultWriter's files at the end of the run. ResultSpool
+// is the one that writes in process; a runtime that writes elsewhere (the
+// Temporal backend: an activity on a worker) has its own.
+type ResultSink interface {
+	// Add takes the result of the child at index (its place in the run,
+	// from 0; children may end in any order).
+	Add(index int, r ChildResult) error
+	// Write writes the result files and manifest to objs and returns
+	// what the Map outputs (ResultWriterDetails).
+	Write(ctx context.Context, objs Objects) (any, error)
+	// Close releases what the sink holds; it writes nothing.
+	Close() error
+}
 
 // ResultSpool keeps the result records of a map run's children in
 // temporary files, one per result category, as the children end, so that

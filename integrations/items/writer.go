@@ -88,6 +88,12 @@ func WriteResults(ctx context.Context, objs Objects, cfg WriterConfig, mapRunArn
 // built in a temporary file and put from there when objs is a
 // ReaderPutter, so that no more than a record is in memory at a time.
 func WriteSpooled(ctx context.Context, objs Objects, s *ResultSpool) (any, error) {
+	return s.Write(ctx, objs)
+}
+
+// Write writes the result files of the results in the spool
+// (WriteSpooled); it makes *ResultSpool a ResultSink.
+func (s *ResultSpool) Write(ctx context.Context, objs Objects) (any, error) {
 	out, err := s.write(ctx, objs)
 	if err != nil {
 		return nil, writerError(err)

@@ -23,12 +23,15 @@ type Registry interface {
 
 // Register registers ExecutionWorkflow, BatchWorkflow and the activities
 // of tasks under their names (WorkflowName, BatchWorkflowName,
-// ActivityName, CheckActivityName).
+// ActivityName, CheckActivityName, ReadItemsActivityName,
+// WriteResultsActivityName).
 func Register(r Registry, tasks *Tasks) {
 	r.RegisterWorkflowWithOptions(ExecutionWorkflow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterWorkflowWithOptions(BatchWorkflow, workflow.RegisterOptions{Name: BatchWorkflowName})
 	r.RegisterActivityWithOptions(tasks.Run, activity.RegisterOptions{Name: ActivityName})
 	r.RegisterActivityWithOptions(tasks.CheckResource, activity.RegisterOptions{Name: CheckActivityName})
+	r.RegisterActivityWithOptions(tasks.ReadItems, activity.RegisterOptions{Name: ReadItemsActivityName})
+	r.RegisterActivityWithOptions(tasks.WriteResults, activity.RegisterOptions{Name: WriteResultsActivityName})
 }
 
 // Start starts an execution as the workflow WorkflowName.

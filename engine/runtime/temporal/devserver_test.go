@@ -29,7 +29,7 @@ import (
 
 // devServer starts a Temporal dev server (with extra CLI arguments) and
 // returns a client. Without the CLI the test fails, except with -short.
-func devServer(t *testing.T, extraArgs ...string) client.Client {
+func devServer(t testing.TB, extraArgs ...string) client.Client {
 	t.Helper()
 	path := temporaltest.CLI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -89,7 +89,7 @@ func execute(t *testing.T, c client.Client, taskQueue, id string, in ExecutionIn
 }
 
 // temporalHistory fetches the Temporal history of one run.
-func temporalHistory(t *testing.T, c client.Client, id, runID string) *historypb.History {
+func temporalHistory(t testing.TB, c client.Client, id, runID string) *historypb.History {
 	t.Helper()
 	it := c.GetWorkflowHistory(context.Background(), id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}

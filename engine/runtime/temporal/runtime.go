@@ -56,6 +56,9 @@ type RuntimeOptions struct {
 	// state sets no HeartbeatSeconds: a worker that dies during a task is
 	// noticed after it, and the task is run again (0: DefaultLiveness).
 	Liveness time.Duration
+	// PageItems is the most items of a page an ItemReader reads in one
+	// activity (0: DefaultPageItems; pages also stop at DefaultPageBytes).
+	PageItems int `json:",omitempty"`
 	// Seed seeds the random source behind UUIDs, task tokens, jitter and
 	// States.MathRandom (0: drawn once through workflow.SideEffect).
 	Seed int64
@@ -106,6 +109,7 @@ type Runtime struct {
 	dispatch bool      // the dispatcher coroutine runs
 	calls    map[string]int
 	tokens   map[string]*token
+	readers  int // ItemReaders opened (ReadItems), which name their streams
 	// stateLabel names the top-level state running, for timer summaries.
 	stateLabel func() string
 }

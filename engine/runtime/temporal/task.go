@@ -19,6 +19,7 @@ import (
 	"github.com/stepwise/stepwise/asl/fault"
 	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/integrations"
+	"github.com/stepwise/stepwise/integrations/items"
 	"github.com/stepwise/stepwise/integrations/mock"
 )
 
@@ -312,6 +313,12 @@ type Tasks struct {
 	// MockTestCase from that test case (of the execution's state machine
 	// name); states the test case does not mock go to Invoker.
 	Mocks *mock.Config
+	// Objects is the object store of Distributed Maps' ItemReaders and
+	// ResultWriters (ReadItems, WriteResults activities); nil: they fail with
+	// States.Runtime.
+	Objects items.Objects
+
+	streams streams // readers kept open between pages
 }
 
 // Run runs one task. Errors are *temporal.ApplicationError whose type is

@@ -272,9 +272,9 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 		Resume:           resume,
 		Redrive:          in.Redrive && resume != nil,
 		RedriveCount:     in.RedriveCount,
-		// A workflow cannot read objects itself (it would not replay);
-		// reading items through activities is not built yet.
-		NoObjects: NoObjectsReason,
+		// A workflow cannot read objects itself (it would not replay): the
+		// Runtime reads and writes them through the workers' activities.
+		Objects: workerObjects{},
 		OnEvent: func(e history.Event) {
 			st.events = append(st.events, e)
 			st.status.Events = e.ID
@@ -433,7 +433,3 @@ func unpackEvents(packed []byte) ([]json.RawMessage, error) {
 	}
 	return events, nil
 }
-
-// NoObjectsReason is why a Distributed Map's ItemReader or ResultWriter
-// fails on the Temporal backend (engine.Options.NoObjects).
-const NoObjectsReason = "the Temporal backend cannot read items from or write results to an object store yet; run the state machine in process (stepwise run --s3-root DIR, or stepwise serve without --backend temporal)"

@@ -1,0 +1,356 @@
+package temporal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/integrations/items"
+)
+
+// This file is the workflow's side of a Distributed Map's ItemReader and
+// ResultWriter: the workflow does no I/O, so it reads items a page at a
+// time through the activity ReadItemsActivityName and writes results
+// through WriteResultsActivityName, both run by a worker with its object
+// store (Tasks.Objects). Pages are recorded in the history like any
+// activity result, so a replay reads the same items.
+
+// Names of the object-store activities.
+const (
+	ReadItemsActivityName    = "stepwise.readItems"    // Tasks.ReadItems
+	WriteResultsActivityName = "stepwise.writeResults" // Tasks.WriteResults
+)
+
+// Bounds of a page of items: Temporal refuses an activity result over 2
+// MB (the dev server's default), and the page's JSON travels as a string,
+// whose escaping can double its size.
+const (
+	// DefaultPageItems is the most items of one page.
+	DefaultPageItems = 5000
+	// DefaultPageBytes is the size of a page's JSON from which no more
+	// items are added (a page holds at least one item).
+	DefaultPageBytes = 384 << 10
+	// maxWriteBytes bounds the results given to one WriteResults activity.
+	maxWriteBytes = 1536 << 10
+)
+
+// ReadItemsRequest asks for the next page of a reader's items. The cursor
+// is the number of items read before the page: a worker that holds the
+// reader open at that position (it read the previous page) goes on from
+// there; any other opens the object again and skips that many items.
+type ReadItemsRequest struct {
+	Reader ReaderConfig
+	// Stream names the reader across its pages (the workflow run and the
+	// reader's number in it).
+	Stream string
+	Cursor int64
+	// MaxItems and MaxBytes bound the page (0: the defaults).
+	MaxItems int `json:",omitempty"`
+	MaxBytes int `json:",omitempty"`
+}
+
+// ReaderConfig is items.ReaderConfig as it travels: Raw (Parameters the
+// reader passes on) as JSON text.
+type ReaderConfig struct {
+	items.ReaderConfig
+	Raw rawText `json:",omitempty"`
+}
+
+// ItemsPage is a page of items: a JSON array, the cursor of the next page,
+// and whether the reader has no more items.
+type ItemsPage struct {
+	Items rawText
+	Next  int64
+	EOF   bool `json:",omitempty"`
+}
+
+// wireReader returns cfg as it travels.
+func wireReader(cfg items.ReaderConfig) ReaderConfig {
+	w := ReaderConfig{ReaderConfig: cfg}
+	w.ReaderConfig.Raw = nil
+	if len(cfg.Raw) > 0 {
+		keys := make([]string, 0, len(cfg.Raw))
+		for k := range cfg.Raw {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		o := value.NewObject(len(keys))
+		for _, k := range keys {
+			o.Append(k, cfg.Raw[k])
+		}
+		w.Raw = value.Encode(o)
+	}
+	return w
+}
+
+// config returns the items.ReaderConfig of w.
+func (w *ReaderConfig) config() (items.ReaderConfig, error) {
+	cfg := w.ReaderConfig
+	if len(w.Raw) == 0 {
+		return cfg, nil
+	}
+	v, err := value.Decode(w.Raw)
+	if err != nil {
+		return cfg, fmt.Errorf("the reader's parameters: %w", err)
+	}
+	o, ok := v.(*value.Object)
+	if !ok {
+		return cfg, fmt.Errorf("the reader's parameters are %s, not an object", value.TypeName(v))
+	}
+	cfg.Raw = make(map[string]any, o.Len())
+	for i := 0; i < o.Len(); i++ {
+		k, v := o.At(i)
+		cfg.Raw[k] = v
+	}
+	return cfg, nil
+}
+
+// workerObjects stands for the workers' object store in the workflow's
+// engine.Options.Objects: the interpreter sees a store, and the Runtime
+// reads and writes through activities. Its methods are never called.
+type workerObjects struct{}
+
+var errWorkerObjects = errors.New("temporal: the object store is the workers': the workflow reads and writes it through activities")
+
+func (workerObjects) Open(context.Context, string, string, string) (io.ReadCloser, error) {
+	return nil, errWorkerObjects
+}
+
+func (workerObjects) List(context.Context, string, string, string) (items.ListPage, error) {
+	return items.ListPage{}, errWorkerObjects
+}
+
+func (workerObjects) Put(context.Context, string, string, []byte) error { return errWorkerObjects }
+
+// checkObjects refuses an object store given to the workflow's engine: the
+// workers' is the one used.
+func checkObjects(objs items.Objects) error {
+	if _, ok := objs.(workerObjects); ok || objs == nil {
+		return nil
+	}
+	return fault.New(fault.Runtime, "the Temporal backend reads and writes the workers' object store: engine.Options.Objects must not be set")
+}
+
+// ReadItems returns a reader whose pages come from the activity
+// ReadItemsActivityName, one page at a time as the interpreter asks.
+func (r *Runtime) ReadItems(ctx context.Context, objs items.Objects, cfg items.ReaderConfig) (items.Reader, error) {
+	if err := checkObjects(objs); err != nil {
+		return nil, err
+	}
+	r.readers++
+	info := workflow.GetInfo(r.root)
+	stream := fmt.Sprintf("%s/%s/%d", info.WorkflowExecution.ID, info.WorkflowExecution.RunID, r.readers)
+	return &pagedReader{rt: r, req: ReadItemsRequest{Reader: wireReader(cfg), Stream: stream, MaxItems: r.opts.PageItems}}, nil
+}
+
+// pagedReader is the workflow's items.Reader over pages of items. The
+// next page is asked for as soon as a page arrives, so that reading it
+// overlaps the children of this one.
+type pagedReader struct {
+	rt    *Runtime
+	req   ReadItemsRequest
+	page  []any
+	next  int
+	eof   bool
+	err   error           // sticky: the reader failed
+	ahead workflow.Future // the activity reading the page at req.Cursor
+	stop  workflow.CancelFunc
+}
+
+// Next returns the next item, reading the next page when the current one
+// is used up.
+func (p *pagedReader) Next(ctx context.Context) (any, error) {
+	for p.next >= len(p.page) {
+		if p.err != nil {
+			return nil, p.err
+		}
+		if p.eof {
+			return nil, io.EOF
+		}
+		if err := p.fetch(ctx); err != nil {
+			return nil, err
+		}
+	}
+	v := p.page[p.next]
+	p.page[p.next] = nil
+	p.next++
+	return v, nil
+}
+
+// request starts the activity reading the page at the cursor.
+func (p *pagedReader) request() {
+	r := p.rt
+	actx, cancel := workflow.WithCancel(r.base)
+	actx = workflow.WithActivityOptions(actx, workflow.ActivityOptions{
+		TaskQueue:           r.opts.TaskQueue,
+		StartToCloseTimeout: 5 * time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+		Summary:             fmt.Sprintf("read items from %d", p.req.Cursor),
+	})
+	p.ahead, p.stop = workflow.ExecuteActivity(actx, ReadItemsActivityName, p.req), cancel
+}
+
+// fetch waits for the page at the cursor, and asks for the next one.
+func (p *pagedReader) fetch(ctx context.Context) error {
+	r := p.rt
+	if p.ahead == nil {
+		p.request()
+	}
+	f := p.ahead
+	r.wait(func() bool { return f.IsReady() || ctx.Err() != nil })
+	if !f.IsReady() {
+		return ctx.Err() // the activity goes on: a later Next waits for it
+	}
+	p.ahead = nil
+	var page ItemsPage
+	if err := f.Get(r.base, &page); err != nil {
+		p.err = activityFault(err, fault.ItemReaderFailed)
+		return p.err
+	}
+	v, err := value.Decode(page.Items)
+	if err != nil {
+		p.err = fault.New(fault.ItemReaderFailed, "a page of items: "+err.Error())
+		return p.err
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		p.err = fault.New(fault.ItemReaderFailed, "a page of items is "+value.TypeName(v)+", not an array")
+		return p.err
+	}
+	p.page, p.next = arr, 0
+	p.req.Cursor, p.eof = page.Next, page.EOF
+	if !p.eof {
+		p.request()
+	}
+	return nil
+}
+
+// Close cancels the reading of a page nobody will read; the worker closes
+// its reader at the end of the items, or when it has been idle a while.
+func (p *pagedReader) Close() error {
+	if p.ahead != nil {
+		p.stop()
+		p.ahead = nil
+	}
+	return nil
+}
+
+// activityFault is the fault of an object-store activity's error: an
+// application error's type and message are the error and cause; anything
+// else (a timeout, a lost worker) is name with the error as cause.
+func activityFault(err error, name string) *fault.Error {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && ae.Type() != "" {
+		return fault.New(ae.Type(), ae.Message())
+	}
+	return fault.New(name, err.Error())
+}
+
+// WriteResultsRequest asks a worker to write a map run's results.
+type WriteResultsRequest struct {
+	Config    items.WriterConfig
+	MapRunArn string
+	Results   []ChildResult
+}
+
+// ChildResult is items.ChildResult as it travels: input and output as
+// JSON text.
+type ChildResult struct {
+	items.ChildResult
+	Input  rawText `json:",omitempty"`
+	Output rawText `json:",omitempty"`
+}
+
+// ResultSink returns the list of a map run's results that its Write
+// gives to the activity WriteResultsActivityName (the workflow does no
+// I/O). The results travel in the activity's input: more than
+// maxWriteBytes of them fail with States.Runtime.
+func (r *Runtime) ResultSink(cfg items.WriterConfig, mapRunArn string) (items.ResultSink, error) {
+	return &resultList{rt: r, req: WriteResultsRequest{Config: cfg, MapRunArn: mapRunArn}}, nil
+}
+
+// resultList is the Temporal runtime's items.ResultSink: the results as
+// they travel, with their indexes, until they are over maxWriteBytes
+// (then only their size is counted).
+type resultList struct {
+	rt      *Runtime
+	req     WriteResultsRequest
+	indexes []int
+	size    int
+}
+
+// Add keeps the result of the child at index as it travels.
+func (l *resultList) Add(index int, c items.ChildResult) error {
+	w := ChildResult{ChildResult: c}
+	w.ChildResult.Input, w.ChildResult.Output = nil, nil
+	w.Input = value.Encode(c.Input)
+	if c.Status == "SUCCEEDED" {
+		w.Output = value.Encode(c.Output)
+	}
+	l.size += len(w.Input) + len(w.Output) + len(c.Cause) + 256
+	if l.size > maxWriteBytes {
+		l.req.Results, l.indexes = nil, nil
+		return nil
+	}
+	l.req.Results = append(l.req.Results, w)
+	l.indexes = append(l.indexes, index)
+	return nil
+}
+
+// Close drops the results.
+func (l *resultList) Close() error {
+	l.req.Results, l.indexes = nil, nil
+	return nil
+}
+
+// Len, Less and Swap order the results by index (sort.Interface).
+func (l *resultList) Len() int           { return len(l.indexes) }
+func (l *resultList) Less(i, j int) bool { return l.indexes[i] < l.indexes[j] }
+func (l *resultList) Swap(i, j int) {
+	l.indexes[i], l.indexes[j] = l.indexes[j], l.indexes[i]
+	l.req.Results[i], l.req.Results[j] = l.req.Results[j], l.req.Results[i]
+}
+
+// Write writes the results, in the children's order, in the activity
+// WriteResultsActivityName and returns its output (the Map's).
+func (l *resultList) Write(ctx context.Context, objs items.Objects) (any, error) {
+	r := l.rt
+	if err := checkObjects(objs); err != nil {
+		return nil, err
+	}
+	if l.size > maxWriteBytes {
+		return nil, fault.New(fault.Runtime, fmt.Sprintf("The field 'ResultWriter' cannot run here: the results of the map run (about %d bytes) exceed what the Temporal backend passes to one activity (%d bytes)", l.size, maxWriteBytes))
+	}
+	sort.Stable(l)
+	req, results := l.req, l.req.Results
+	actx, cancel := workflow.WithCancel(r.current)
+	actx = workflow.WithActivityOptions(actx, workflow.ActivityOptions{
+		TaskQueue:           r.opts.TaskQueue,
+		StartToCloseTimeout: 10 * time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+		Summary:             fmt.Sprintf("write the results of %d children", len(results)),
+	})
+	f := workflow.ExecuteActivity(actx, WriteResultsActivityName, req)
+	r.wait(func() bool { return f.IsReady() || ctx.Err() != nil })
+	if !f.IsReady() {
+		cancel()
+		return nil, ctx.Err()
+	}
+	var out rawText
+	if err := f.Get(actx, &out); err != nil {
+		return nil, activityFault(err, fault.ResultWriterFailed)
+	}
+	v, err := value.Decode(out)
+	if err != nil {
+		return nil, fault.New(fault.ResultWriterFailed, "the writer's output: "+err.Error())
+	}
+	return v, nil
+}

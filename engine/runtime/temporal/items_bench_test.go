@@ -1,0 +1,57 @@
+package temporal
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/integrations/items"
+)
+
+// BenchmarkDevServerDistributedCSV is BenchmarkDistributedCSV (engine) on
+// the Temporal dev server: a 100,000-row CSV on items.Dir, read in pages
+// by activities, batched by 1,000, each batch a child of one Pass state,
+// 10 at a time. It reports items/s and the Temporal events of the
+// execution's workflow.
+//
+//	go test -run '^$' -bench DevServerDistributedCSV -benchtime 3x ./engine/runtime/temporal
+func BenchmarkDevServerDistributedCSV(b *testing.B) {
+	const rows = 100_000
+	dir := b.TempDir()
+	writeCSV(b, dir, rows)
+	c := devServer(b)
+	const tq = "stepwise-bench-csv"
+	startItemsWorker(b, c, tq, items.Dir{Root: dir})
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map",
+		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"},"Parameters":{"Bucket":"bkt","Key":"orders.csv"}},
+		"ItemBatcher":{"MaxItemsPerBatch":1000},"MaxConcurrency":10,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"n.$":"States.ArrayLength($.Items)"},"End":true}}},
+		"ResultSelector":{"batches.$":"States.ArrayLength($)"},"End":true}}}`
+	ctx := context.Background()
+	events := 0
+	i := 0
+	for b.Loop() {
+		i++
+		id := fmt.Sprintf("bench-csv-%d-%d", time.Now().UnixNano(), i)
+		run, err := Start(ctx, c, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, ExecutionInput{Definition: def})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := Result(ctx, run)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Status != engine.StatusSucceeded || string(res.Output) != `{"batches":100}` {
+			b.Fatalf("%s %s %s %s", res.Status, res.Error, res.Cause, res.Output)
+		}
+		b.StopTimer()
+		events = len(temporalHistory(b, c, id, "").Events)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+	b.ReportMetric(float64(events), "temporal-events")
+}
