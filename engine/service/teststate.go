@@ -240,7 +240,7 @@ func (s *Service) testState(ctx context.Context, in *testStateIn) (any, error) {
 	}
 	st := findTestState(&sm.Graph, name)
 	if st == nil {
-		return nil, apiErr(errValidation, "State '%s' does not exist in the definition", name)
+		return nil, apiErr(errValidation, "State not found in definition")
 	}
 	if err := checkTestStateType(s.models, st, in, mock); err != nil {
 		return nil, err
@@ -285,7 +285,7 @@ func (s *Service) testState(ctx context.Context, in *testStateIn) (any, error) {
 	if err != nil {
 		switch {
 		case errors.Is(err, engine.ErrUnknownState):
-			return nil, apiErr(errValidation, "State '%s' does not exist in the definition", name)
+			return nil, apiErr(errValidation, "State not found in definition")
 		case errors.Is(err, engine.ErrNoMock):
 			return nil, apiErr(errValidation, "RoleArn must be specified when testing a Task state")
 		case errors.Is(err, engine.ErrBadMock):

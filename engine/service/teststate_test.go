@@ -57,6 +57,12 @@ func TestTestStateMockRules(t *testing.T) {
 		"Map iteration failure count must be less than or equal to the number of Map iterations")
 	// test_base_lambda_service_task_state_no_role_arn_validation.
 	wantRaw(t, url, "TestState", fmt.Sprintf(`{"definition":%q}`, task), 400, "ValidationException", "RoleArn must be specified when testing a Task state")
+	// test_base_state_name_validation_failures[dne] and [invalid].
+	machine := `{"StartAt":"State0","States":{"State0":{"Type":"Pass","End":true}}}`
+	for _, name := range []string{"dne", `"invalid"`} {
+		wantRaw(t, url, "TestState", fmt.Sprintf(`{"definition":%q,"stateName":%q,"input":"{}"}`, machine, name), 400, "ValidationException",
+			"State not found in definition")
+	}
 	wantRaw(t, url, "TestState", call(task, `,"inspectionLevel":"LOUD"`), 400, "ValidationException", "")
 	wantRaw(t, url, "TestState", call(task, `,"mock":{"result":"{}","fieldValidationMode":"LAX"}`), 400, "ValidationException", "")
 }
