@@ -88,7 +88,7 @@ func startTemporalBackend(ctx context.Context, f *serveTemporalFlags, opts *serv
 		log.Info("running executions on Temporal", "address", f.address, "namespace", f.namespace, "taskQueue", f.taskQueue)
 		return func() error { return nil }, c.Close, nil
 	}
-	w := worker.New(c, f.taskQueue, worker.Options{})
+	w := worker.New(c, f.taskQueue, temporal.WorkerOptions())
 	// The worker queues activity tasks on the service (be.WorkerInvoker).
 	temporal.Register(w, &temporal.Tasks{Invoker: be.WorkerInvoker(opts.Invoker), Mocks: opts.Mocks, Objects: opts.Objects})
 	started := false

@@ -117,7 +117,7 @@ func TestServeTemporal(t *testing.T) {
 		}
 		return nil, fault.New(fault.TaskFailed, "unexpected resource "+task.Resource)
 	})
-	w := worker.New(tc, queue, worker.Options{})
+	w := worker.New(tc, queue, temporal.WorkerOptions())
 	temporal.Register(w, &temporal.Tasks{Invoker: inv, Mocks: cfg})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)

@@ -129,7 +129,7 @@ func cmdWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	defer c.Close()
-	w := worker.New(c, conn.taskQueue, worker.Options{})
+	w := worker.New(c, conn.taskQueue, temporal.WorkerOptions())
 	temporal.Register(w, tasks)
 	if err := w.Start(); err != nil {
 		fmt.Fprintf(stderr, "stepwise worker: %v\n", err)

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/stepwise/stepwise/asl/fault"
@@ -32,6 +34,21 @@ func Register(r Registry, tasks *Tasks) {
 	r.RegisterActivityWithOptions(tasks.CheckResource, activity.RegisterOptions{Name: CheckActivityName})
 	r.RegisterActivityWithOptions(tasks.ReadItems, activity.RegisterOptions{Name: ReadItemsActivityName})
 	r.RegisterActivityWithOptions(tasks.WriteResults, activity.RegisterOptions{Name: WriteResultsActivityName})
+}
+
+// DeadlockDetectionTimeout is how long a workflow task of a worker made
+// with WorkerOptions may run before the SDK calls it a deadlock: the
+// workflow task timeout's default, 10 s, where the SDK's default is 1 s.
+// A workflow task may interpret much at once (the iterations of a large
+// Map, a page of a Distributed Map's items), which on a loaded machine
+// takes over a second; past the SDK's default, the task fails and is
+// retried, and so is each retry.
+const DeadlockDetectionTimeout = 10 * time.Second
+
+// WorkerOptions returns the options of a worker that runs ExecutionWorkflow
+// and BatchWorkflow (DeadlockDetectionTimeout).
+func WorkerOptions() worker.Options {
+	return worker.Options{DeadlockDetectionTimeout: DeadlockDetectionTimeout}
 }
 
 // Start starts an execution as the workflow WorkflowName.

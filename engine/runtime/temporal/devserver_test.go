@@ -56,7 +56,7 @@ func devServer(t testing.TB, extraArgs ...string) client.Client {
 // startWorker runs a worker on taskQueue for the test's duration.
 func startWorker(t *testing.T, c client.Client, taskQueue string, inv integrations.Invoker) {
 	t.Helper()
-	w := worker.New(c, taskQueue, worker.Options{})
+	w := worker.New(c, taskQueue, WorkerOptions())
 	Register(w, &Tasks{Invoker: inv})
 	if err := w.Start(); err != nil {
 		t.Fatalf("worker: %v", err)

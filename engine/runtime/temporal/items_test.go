@@ -41,7 +41,7 @@ func writeCSV(t testing.TB, dir string, rows int) {
 // startItemsWorker runs a worker whose object store is objs.
 func startItemsWorker(t testing.TB, c client.Client, taskQueue string, objs items.Objects) {
 	t.Helper()
-	w := worker.New(c, taskQueue, worker.Options{})
+	w := worker.New(c, taskQueue, WorkerOptions())
 	Register(w, &Tasks{Objects: objs})
 	if err := w.Start(); err != nil {
 		t.Fatalf("worker: %v", err)

@@ -40,6 +40,7 @@ func newEnv(t testing.TB, inv integrations.Invoker) *testsuite.TestWorkflowEnvir
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(testStart)
 	env.SetTestTimeout(2 * time.Minute)
+	env.SetWorkerOptions(WorkerOptions())
 	Register(env, &Tasks{Invoker: inv})
 	return env
 }

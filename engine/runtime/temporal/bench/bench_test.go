@@ -128,7 +128,7 @@ func setup(cli string) (*env, error) {
 		return nil, fmt.Errorf("dev server: %w\n%s", err, e.logs.String())
 	}
 	e.client = e.srv.Client()
-	e.worker = worker.New(e.client, e.taskQueue, worker.Options{})
+	e.worker = worker.New(e.client, e.taskQueue, temporal.WorkerOptions())
 	temporal.Register(e.worker, &temporal.Tasks{Invoker: registry(funcs)})
 	registerHandWritten(e.worker, funcs)
 	if err := e.worker.Start(); err != nil {

@@ -50,11 +50,11 @@ func TestHelperWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	w := worker.New(c, cfg.TaskQueue, worker.Options{
-		// A workflow task meant for a killed worker's cache goes to the
-		// others after a second.
-		StickyScheduleToStartTimeout: time.Second,
-	})
+	opts := temporal.WorkerOptions()
+	// A workflow task meant for a killed worker's cache goes to the others
+	// after a second.
+	opts.StickyScheduleToStartTimeout = time.Second
+	w := worker.New(c, cfg.TaskQueue, opts)
 	temporal.Register(w, &temporal.Tasks{Invoker: newInvoker(cfg)})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
