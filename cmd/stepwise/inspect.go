@@ -22,6 +22,9 @@ does, and prints what it did as JSON on stdout:
    "inspectionData": {"input", "afterInputPath", "afterParameters", "result",
                       "afterResultSelector", "afterResultPath", "variables",
                       "afterArguments" (JSONata states instead of the After*Path ones),
+                      a Map's "afterItemsPath", "afterItemsPointer", "afterItemSelector",
+                      "afterItemBatcher", "maxConcurrency", "toleratedFailureCount",
+                      "toleratedFailurePercentage",
                       "errorDetails": {"retryIndex", "retryBackoffIntervalSeconds",
                                        "catchIndex"}}}
 
@@ -206,6 +209,9 @@ func testStateJSON(res *engine.TestStateResult) *value.Object {
 	if in.Variables.Len() > 0 {
 		d.Append("variables", in.Variables)
 	}
+	if m := in.Map; m != nil {
+		appendMapInspection(d, m)
+	}
 	if ed := in.ErrorDetails; ed != nil {
 		e := value.NewObject(3)
 		if ed.CatchIndex != nil {
@@ -221,4 +227,26 @@ func testStateJSON(res *engine.TestStateResult) *value.Object {
 	}
 	o.Append("inspectionData", d)
 	return o
+}
+
+// appendMapInspection adds a Map's items stages and evaluated settings to
+// the inspection data d, as TestState's inspectionData has them.
+func appendMapInspection(d *value.Object, m *engine.MapInspection) {
+	for _, st := range []stage{
+		{"afterItemsPath", m.AfterItemsPath},
+		{"afterItemsPointer", m.AfterItemsPointer},
+		{"afterItemSelector", m.AfterItemSelector},
+		{"afterItemBatcher", m.AfterItemBatcher},
+	} {
+		if st.data != nil {
+			d.Append(st.name, st.data.Value)
+		}
+	}
+	d.Append("maxConcurrency", m.MaxConcurrency)
+	if m.ToleratedFailureCount != nil {
+		d.Append("toleratedFailureCount", *m.ToleratedFailureCount)
+	}
+	if m.ToleratedFailurePercentage != nil {
+		d.Append("toleratedFailurePercentage", *m.ToleratedFailurePercentage)
+	}
 }

@@ -212,3 +212,27 @@ func TestInspectJSONata(t *testing.T) {
 		"afterResultPath":     "",
 	})
 }
+
+// A mocked Map shows its items stages and evaluated settings, as
+// TestState's inspectionData does.
+func TestInspectMap(t *testing.T) {
+	def := writeFile(t, "sm.asl.json", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
+		"ItemSelector":{"value.$":"$$.Map.Item.Value","tag.$":"$.tag"},"MaxConcurrencyPath":"$.width","ToleratedFailureCount":1,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+		"ResultPath":"$.out","End":true}}}`)
+	code, out, errs := inspectCLI(t, def, "--state", "M", "--input", `{"items":[1,2],"tag":"t","width":3}`, "--mock-result", `[10,20]`)
+	if code != 0 {
+		t.Fatalf("code %d, stderr %s", code, errs)
+	}
+	doc := decodeOut(t, out)
+	wantFields(t, doc, map[string]string{"status": `"SUCCEEDED"`, "output": `{"items":[1,2],"tag":"t","width":3,"out":[10,20]}`})
+	wantFields(t, field(t, doc, "inspectionData"), map[string]string{
+		"afterItemsPath":             `[1,2]`,
+		"afterItemSelector":          `[{"value":1,"tag":"t"},{"value":2,"tag":"t"}]`,
+		"afterItemBatcher":           "",
+		"afterItemsPointer":          "",
+		"maxConcurrency":             `3`,
+		"toleratedFailureCount":      `1`,
+		"toleratedFailurePercentage": "",
+	})
+}
