@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/fault"
@@ -112,6 +113,11 @@ func (sc *stateRun) mapConfig(ctx context.Context, s *asl.Map, in any) (*mapConf
 	}
 	arr, ok := items.([]any)
 	if !ok {
+		if p := s.ItemsPath; sc.ex.test != nil && p != nil && p.Path != nil && strings.HasPrefix(p.Path.String(), "$$") {
+			// TestState's message for an ItemsPath into the context
+			// object, which names the path inside it (AWS's record).
+			return nil, &stateError{name: fault.Runtime, cause: "Reference path \"" + p.Path.String()[1:] + "\" must point to array."}
+		}
 		return nil, sc.runtimeErr("Map state input must be an array but was: " + value.EncodeString(items))
 	}
 	cfg.items = arr

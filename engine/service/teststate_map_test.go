@@ -42,8 +42,8 @@ func wantString(t *testing.T, name string, got *string, want string) {
 // The ItemsPath of the context object, as LocalStack's AWS recording
 // test_state_map_context_object[EXECUTION_INPUT_VALUES] does it (TRACE):
 // afterItemsPath, afterResultSelector and afterResultPath, maxConcurrency,
-// no result; and a path to no array fails with no maxConcurrency
-// (test_state_map_context_object[EXECUTION_INPUT]).
+// no result; and a path to no array fails with no maxConcurrency and
+// AWS's cause (test_state_map_context_object[EXECUTION_INPUT] and [ALL]).
 func TestTestStateMapContextItemsPath(t *testing.T) {
 	s := startServer(t, service.Options{}, true)
 	def := func(path string) *string {
@@ -71,8 +71,15 @@ func TestTestStateMapContextItemsPath(t *testing.T) {
 	bad := testMap(t, s.client, &sfn.TestStateInput{Definition: def("$$.Execution.Input"), Input: in, Context: context,
 		InspectionLevel: types.InspectionLevelTrace, Mock: mock})
 	if bad.Status != types.TestExecutionStatusFailed || aws.ToString(bad.Error) != "States.Runtime" || bad.InspectionData.MaxConcurrency != nil ||
-		aws.ToString(bad.InspectionData.AfterInputPath) != `["fire","electricity","grass"]` {
+		aws.ToString(bad.InspectionData.AfterInputPath) != `["fire","electricity","grass"]` ||
+		aws.ToString(bad.Cause) != `Reference path "$.Execution.Input" must point to array.` {
 		t.Errorf("bad = %+v %+v", bad, bad.InspectionData)
+	}
+	// test_state_map_context_object[ALL]: the whole context object.
+	all := testMap(t, s.client, &sfn.TestStateInput{Definition: def("$$"), Input: in, Context: context,
+		InspectionLevel: types.InspectionLevelTrace, Mock: mock})
+	if all.Status != types.TestExecutionStatusFailed || aws.ToString(all.Cause) != `Reference path "$" must point to array.` {
+		t.Errorf("all = %+v", all)
 	}
 }
 
