@@ -213,3 +213,49 @@ func TestEncryptionAndTagLimits(t *testing.T) {
 	_, err = c.TagResource(ctx, &sfn.TagResourceInput{ResourceArn: act.ActivityArn, Tags: []types.Tag{{Key: aws.String("one-more"), Value: aws.String("v")}}})
 	wantCode(t, err, "TooManyTags")
 }
+
+// Recorded answers the other tests did not check: ListExecutions of an
+// EXPRESS machine (test_sfn_api_express
+// test_start_async_describe_history_execution), ListStateMachineAliases'
+// maxResults (test_sfn_api_aliasing
+// test_list_state_machine_aliases_pagination_max_results[0]), and the
+// empty executionAbortedEventDetails of a stop without error or cause
+// (test_sfn_api test_stop_execution: ExecutionStarted, WaitStateEntered,
+// ExecutionAborted).
+func TestRecordedListAndStopAnswers(t *testing.T) {
+	s := startServer(t, service.Options{}, true)
+	url := s.http.URL
+	express := createMachine(t, s.client, "fast", passMachine, types.StateMachineTypeExpress)
+	wantRaw(t, url, "ListExecutions", fmt.Sprintf(`{"stateMachineArn":%q}`, express), 400, "StateMachineTypeNotSupported",
+		"This operation is not supported by this type of state machine")
+	sm := createMachine(t, s.client, "slow", waitMachine, "")
+	wantRaw(t, url, "ListStateMachineAliases", fmt.Sprintf(`{"stateMachineArn":%q,"maxResults":1001}`, sm), 400, "ValidationException",
+		"1 validation error detected: Value '1001' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000")
+
+	start, err := s.client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(start.ExecutionArn)
+	waitEntered(t, s.client, arn)
+	if code, out := rawCall(t, url, "AWSStepFunctions.StopExecution", fmt.Sprintf(`{"executionArn":%q}`, arn)); code != 200 {
+		t.Fatalf("StopExecution: %d %v", code, out)
+	}
+	waitDone(t, s.client, arn)
+	code, out := rawCall(t, url, "AWSStepFunctions.GetExecutionHistory", fmt.Sprintf(`{"executionArn":%q}`, arn))
+	events, _ := out["events"].([]any)
+	if code != 200 || len(events) != 3 {
+		t.Fatalf("history: %d %v", code, out)
+	}
+	var kinds []string
+	for _, e := range events {
+		kinds = append(kinds, fmt.Sprint(e.(map[string]any)["type"]))
+	}
+	if got := strings.Join(kinds, " "); got != "ExecutionStarted WaitStateEntered ExecutionAborted" {
+		t.Errorf("events %s", got)
+	}
+	details, ok := events[2].(map[string]any)["executionAbortedEventDetails"].(map[string]any)
+	if !ok || len(details) != 0 {
+		t.Errorf("executionAbortedEventDetails = %v, want {}", events[2].(map[string]any)["executionAbortedEventDetails"])
+	}
+}
