@@ -12,8 +12,9 @@ import (
 	"github.com/stepwise/stepwise/engine/service"
 )
 
-// Each expected message below is AWS's, as recorded in LocalStack's
-// AWS-validated snapshots (tests/aws/services/stepfunctions/v2).
+// The expected messages below are AWS's, as recorded in LocalStack's
+// AWS-validated snapshots (tests/aws/services/stepfunctions/v2), except
+// where a comment says otherwise.
 
 func TestInvalidArnMessages(t *testing.T) {
 	s := startServer(t, service.Options{}, true)
@@ -74,6 +75,8 @@ func TestExecutionInputErrors(t *testing.T) {
 			t.Errorf("input %s: output %s", in, aws.ToString(d.Output))
 		}
 	}
+	// Not recorded: the trailing comma's message follows Jackson's
+	// wording, as AWS's recorded messages do (jackson_test.go).
 	_, err := s.client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"a":1,}`)})
 	wantCode(t, err, "InvalidExecutionInput")
 	if !strings.Contains(err.Error(), "Unexpected character ('}' (code 125)): was expecting double-quote to start field name") {
@@ -133,7 +136,8 @@ func TestValidateDefinitionAsAWS(t *testing.T) {
 	actDef := `{"StartAt":"ActivityTask","States":{"ActivityTask":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","End":true}}}`
 	wantRaw(t, url, "CreateStateMachine", create("e3", actDef), 400, "InvalidDefinition",
 		"Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support Activity ARN at /States/ActivityTask/Resource'")
-	// Inside a Parallel branch too.
+	// Inside a Parallel branch too (not recorded: the location extends
+	// the recorded one).
 	par := `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[` + actDef + `],"End":true}}}`
 	wantRaw(t, url, "CreateStateMachine", create("e4", par), 400, "InvalidDefinition",
 		"Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support Activity ARN at /States/P/Branches/0/States/ActivityTask/Resource'")
@@ -193,6 +197,7 @@ func TestEncryptionAndTagLimits(t *testing.T) {
 		t.Errorf("DescribeActivity = %+v, %v", d, err)
 	}
 	url := s.http.URL
+	// Stepwise's own refusal: it keeps no customer-managed keys.
 	wantRaw(t, url, "CreateActivity", `{"name":"kms","encryptionConfiguration":{"type":"CUSTOMER_MANAGED_KMS_KEY","kmsKeyId":"k"}}`, 400, "ValidationException",
 		"encryptionConfiguration of activity 'kms': Stepwise does not support CUSTOMER_MANAGED_KMS_KEY (its data stays in the local store); use AWS_OWNED_KEY")
 	code, _ := rawCall(t, url, "AWSStepFunctions.CreateActivity", `{"name":"owned","encryptionConfiguration":{"type":"AWS_OWNED_KEY"}}`)
@@ -201,6 +206,8 @@ func TestEncryptionAndTagLimits(t *testing.T) {
 	}
 	wantRaw(t, url, "CreateStateMachine", fmt.Sprintf(`{"name":"kms","definition":%q,"roleArn":%q,"encryptionConfiguration":{"type":"CUSTOMER_MANAGED_KMS_KEY"}}`, passMachine, role),
 		400, "ValidationException", "")
+	// Not recorded (boto refused the empty key before sending it): the
+	// message follows AWS's form for the API reference's constraint.
 	wantRaw(t, url, "TagResource", fmt.Sprintf(`{"resourceArn":%q,"tags":[{"key":"","value":"v"}]}`, *act.ActivityArn), 400, "ValidationException",
 		"1 validation error detected: Value '' at 'tags.1.member.key' failed to satisfy constraint: Member must have length between 1 and 128")
 	var tags []types.Tag
