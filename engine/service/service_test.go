@@ -159,8 +159,10 @@ func TestValidateStateMachineDefinition(t *testing.T) {
 	if dg.Severity != types.ValidateStateMachineDefinitionSeverityError || *dg.Code != "MISSING_TRANSITION_TARGET" || aws.ToString(dg.Location) != "/States/A/Next" {
 		t.Errorf("diagnostic = %+v code %s at %s", dg, *dg.Code, aws.ToString(dg.Location))
 	}
-	// A JSONata expression that does not parse: AWS's code and message at
-	// the field, from ValidateStateMachineDefinition and CreateStateMachine.
+	// A JSONata expression that does not parse: the code and message at the
+	// field, from ValidateStateMachineDefinition and CreateStateMachine (no
+	// AWS recording has this case: the code is the one AWS documents for
+	// JSONata, the message jsonata-js's).
 	badExpr := `{"QueryLanguage":"JSONata","StartAt":"E","States":{"E":{"Type":"Pass","Output":{"v":"{% a[1,2) %}"},"End":true}}}`
 	jv, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(badExpr)})
 	if err != nil {
@@ -789,8 +791,9 @@ func TestHistoryLimit(t *testing.T) {
 	if aws.ToString(d.Cause) != engine.HistoryLimitCause {
 		t.Errorf("cause %q, want %q", aws.ToString(d.Cause), engine.HistoryLimitCause)
 	}
-	// As AWS records it: event 25000 is the ExecutionFailed, after the
-	// last event the machine produced (24999), with no gap.
+	// Event 25000 is the ExecutionFailed, after the last event the machine
+	// produced (24999), with no gap: Stepwise's reading of AWS's documented
+	// limit of 25,000 events (no recording shows the last events).
 	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: out.ExecutionArn, ReverseOrder: true, MaxResults: 2})
 	if err != nil || len(h.Events) != 2 {
 		t.Fatalf("last events: %+v %v", h.Events, err)

@@ -150,13 +150,17 @@ func TestTestStateConfigurationAndInspection(t *testing.T) {
 	base, err := c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(mapState), RoleArn: aws.String(role), Input: in,
 		InspectionLevel: types.InspectionLevelDebug, Mock: &types.MockInput{Result: aws.String(`[0,0,1]`)},
 		StateConfiguration: &types.TestStateConfiguration{MapIterationFailureCount: aws.Int32(2)}})
-	// test_state_machine_with_state_error records afterItemsPath.
+	// afterItemsPath as in LocalStack's test_state_machine_with_state_error
+	// (in test_state_configuration.snapshot.json, not among its
+	// AWS-validated entries).
 	if err != nil || base.Status != types.TestExecutionStatusSucceeded || aws.ToInt32(base.InspectionData.MaxConcurrency) != 0 || base.InspectionData.ToleratedFailureCount != nil ||
 		aws.ToString(base.InspectionData.AfterItemsPath) != `["first","second","third"]` {
 		t.Errorf("base = %+v, %v", base, err)
 	}
-	// A mocked error wins over the failure count (test_state_configuration_map_iteration_failure_count_with_state_error),
-	// and errorCausedByState names a state inside the Map.
+	// A mocked error wins over the failure count, and errorCausedByState
+	// names a state inside the Map (as LocalStack's
+	// test_state_configuration_map_iteration_failure_count_with_state_error
+	// has it, an entry not among its AWS-validated ones).
 	failed, err := c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(mapState), RoleArn: aws.String(role), Input: in,
 		Mock:               &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("MockException"), Cause: aws.String("Mock the error cause.")}},
 		StateConfiguration: &types.TestStateConfiguration{MapIterationFailureCount: aws.Int32(2), ErrorCausedByState: aws.String("HandleItem")}})
