@@ -266,3 +266,16 @@ func TestRecordedListAndStopAnswers(t *testing.T) {
 		t.Errorf("executionAbortedEventDetails = %v, want {}", events[2].(map[string]any)["executionAbortedEventDetails"])
 	}
 }
+
+// A task token Stepwise never issued gets AWS's InvalidToken message, as
+// AWS answered the unknown token NoSuchTaskToken (test_aws_sdk_task_service
+// test_sfn_send_task_outcome_with_no_such_token, through aws-sdk:sfn).
+func TestUnknownTaskTokenMessage(t *testing.T) {
+	s := startServer(t, service.Options{}, true)
+	url := s.http.URL
+	for _, tok := range []string{"NoSuchTaskToken", "00000000-0000-4000-8000-000000000000"} {
+		wantRaw(t, url, "SendTaskSuccess", fmt.Sprintf(`{"taskToken":%q,"output":"{}"}`, tok), 400, "InvalidToken", "Invalid Token: 'Invalid token'")
+		wantRaw(t, url, "SendTaskFailure", fmt.Sprintf(`{"taskToken":%q,"error":"E"}`, tok), 400, "InvalidToken", "Invalid Token: 'Invalid token'")
+		wantRaw(t, url, "SendTaskHeartbeat", fmt.Sprintf(`{"taskToken":%q}`, tok), 400, "InvalidToken", "Invalid Token: 'Invalid token'")
+	}
+}

@@ -412,7 +412,7 @@ func (s *Service) completeTask(ctx context.Context, token string, output any, ta
 	if r == nil {
 		rec, err := s.store.GetTaskToken(ctx, token)
 		if errors.Is(err, store.ErrNotFound) {
-			return apiErr(errInvalidToken, "Invalid Token: 'Task token not found'")
+			return apiErr(errInvalidToken, "Invalid Token: 'Invalid token'")
 		}
 		if err != nil {
 			return err
