@@ -233,3 +233,32 @@ func TestMapRunChildRedrivenWithoutCheckpoint(t *testing.T) {
 		t.Errorf("redriven child's history %s", got)
 	}
 }
+
+// A child resumed in a Wait state it had entered sleeps only until the
+// deadline its checkpoint recorded, without entering the state again.
+func TestMapRunChildResumesWait(t *testing.T) {
+	def := distMap(`"ItemsPath":"$"`, `"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"Next":"P"},"P":{"Type":"Pass","End":true}}`)
+	o := &observer{}
+	runDist(t, def, `[1]`, engine.Options{MapRuns: o})
+	cps := o.checkpoints[o.started[0]]
+	if len(cps) < 2 || cps[1].State != "W" || !cps[1].Entered || !cps[1].WaitUntil.Equal(cps[1].EnteredTime.Add(100*time.Second)) {
+		t.Fatalf("checkpoints of a waiting child %v", cps)
+	}
+	cp := *cps[1]
+	cp.EnteredTime, cp.WaitUntil = t0.Add(-95*time.Second), t0.Add(5*time.Second)
+	prior := priorChild(0, engine.StatusRunning)
+	prior.Resume, prior.Events = &cp, cp.EventCount
+	runs := &priorRuns{run: &engine.PriorMapRun{Arn: priorArn, Status: engine.StatusRunning, Start: t0.Add(-time.Minute),
+		Children: []*engine.PriorChild{prior}}}
+	o = &observer{}
+	pcp := &engine.Checkpoint{State: "M", Entered: true, Input: mustValue(t, `[1]`), EnteredTime: t0.Add(-time.Minute), EventCount: 2, LastEventID: 2}
+	res := runDist(t, def, `[1]`, engine.Options{MapRuns: o, PriorMapRuns: runs, Resume: pcp})
+	wantSucceeded(t, res, `[1]`)
+	c := o.started[0]
+	if d := c.Stop.Sub(t0); d < 5*time.Second || d > 10*time.Second {
+		t.Errorf("resumed child stopped %v after the resume, want about 5 s", d)
+	}
+	if got := strings.Join(o.events[c], " "); !strings.HasPrefix(got, "3:2:WaitStateExited 4:3:PassStateEntered") {
+		t.Errorf("resumed child's history %s", got)
+	}
+}
