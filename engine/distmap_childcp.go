@@ -40,10 +40,10 @@ func (ex *execution) runChildGraph(ctx context.Context, th *thread, gp *graphPla
 }
 
 // childFrom returns the checkpoint the child p of the prior map run goes
-// on from: on a resume its last one, on a redrive the one before the
-// state it ended in, after its kept events (events, the last
-// ExecutionRedriven's id before the one the redrive records). nil: it
-// starts at StartAt.
+// on from: on a resume its last one; on a redrive the one taken before
+// the state it ended in was entered, its counts moved past all the
+// child's recorded events (p.Events), after which the redrive records
+// ExecutionRedriven. nil: it starts at StartAt.
 func childFrom(p *PriorChild, redrive bool) *Checkpoint {
 	if p == nil {
 		return nil
