@@ -20,7 +20,10 @@ import (
 // (Entered false) and one right after its entered event is recorded
 // (Entered true; for a Wait state, once its deadline is known). States
 // inside Parallel branches and Map iterations have none: they belong to
-// their top-level state.
+// their top-level state. The child executions of a Distributed Map's map
+// run have their own, of the states at their top level, handed to
+// Options.MapRuns (MapRunObserver.ChildCheckpoint) and given back for a
+// resume or redrive in PriorChild (see distmap_childcp.go).
 //
 // Options.Resume continues from one. From an Entered checkpoint the state's
 // body runs again without its entered event being recorded again: a Task is
@@ -29,7 +32,8 @@ import (
 // a zero WaitUntil computes the wait anew), and a Map or Parallel state runs
 // all its iterations or branches again, from the start: what they had done
 // before the process ended is not kept (but a Distributed Map with
-// Options.PriorMapRuns takes up its map run: see distmap_resume.go).
+// Options.PriorMapRuns takes up its map run, its interrupted children going
+// on from their checkpoints: see distmap_resume.go).
 //
 // Not part of a checkpoint: the runtime's random source (task tokens,
 // States.UUID, States.MathRandom and retry jitter after a resume differ from

@@ -17,13 +17,16 @@ import (
 //
 //   - On a resume, the map run goes on under its ARN. A child whose end
 //     was recorded (succeeded, failed, aborted or timed out) keeps it and
-//     does not run again; a child that was running runs again (at least
-//     once: what it did before the process ended is not kept), under its
-//     own ARN; the items no child had started start.
+//     does not run again; a child that was running goes on, under its own
+//     ARN, from its last checkpoint (the states it had completed do not
+//     run again; the one it was in runs again, at least once) or, with
+//     none, runs again from its first state; the items no child had
+//     started start.
 //   - On a redrive, the map run is redriven (MapRunRedriven, its redrive
 //     count one more): succeeded children keep their results, the
 //     others (failed, aborted, timed out, or interrupted) are redriven
-//     under their ARN, and the items never started start.
+//     under their ARN from the state they ended in (distmap_childcp.go),
+//     and the items never started start.
 //
 // Children are numbered in the reader's order, and the reader, the
 // ItemSelector and the batcher give child i the same input on the same
@@ -71,10 +74,17 @@ type PriorChild struct {
 	Start  time.Time
 	Stop   time.Time
 	// Events is how many events of its history stay: all of them for an
-	// ended child; for an interrupted one, those up to its last
-	// ExecutionRedriven (0: it starts over with ExecutionStarted).
+	// ended child; for an interrupted one, those up to Resume's
+	// EventCount or, without Resume, up to its last ExecutionRedriven (0:
+	// it starts over with ExecutionStarted).
 	Events       int64
 	RedriveCount int
+	// Resume is the child's last checkpoint (MapRunObserver.ChildCheckpoint):
+	// an interrupted child goes on from it (nil: it starts over). Redrive
+	// is its last checkpoint taken before a state was entered: a redrive
+	// enters that state again, after ExecutionRedriven (nil: it runs from
+	// its first state). See distmap_childcp.go.
+	Resume, Redrive *Checkpoint
 }
 
 // takeUp is what the execution's first top-level state may take up: the
@@ -228,6 +238,7 @@ func (r *mapRun) beginChildHistory(th *thread, l *childLog) {
 	ex := r.ex
 	th.last = 0
 	p := l.child.Prior
+	l.from = childFrom(p, r.redrive)
 	switch {
 	case p == nil || p.Events == 0 && !r.redrive:
 		ex.emitAt(th, "ExecutionStarted", &history.ExecutionStartedEventDetails{
@@ -238,6 +249,9 @@ func (r *mapRun) beginChildHistory(th *thread, l *childLog) {
 	case r.redrive:
 		l.n, th.last = p.Events, p.Events
 		ex.emitAt(th, "ExecutionRedriven", &history.ExecutionRedrivenEventDetails{RedriveCount: l.redriveCount}, l.start)
+	case l.from != nil:
+		// Interrupted after a checkpoint: its history goes on from there.
+		l.n, th.last = p.Events, l.from.LastEventID
 	default:
 		// Interrupted in a redrive: its ExecutionRedriven stays.
 		l.n, th.last = p.Events, p.Events

@@ -71,12 +71,13 @@ type Options struct {
 	// even with DiscardEvents.
 	OnEvent func(history.Event)
 	// MapRuns, when set, is told about each map run of a Distributed Map
-	// and its child executions, with their histories (see MapRunObserver).
-	// nil: children record nothing.
+	// and its child executions, with their histories and checkpoints (see
+	// MapRunObserver). nil: children record nothing.
 	MapRuns MapRunObserver
 	// PriorMapRuns, when set, lets a resumed or redriven execution take
 	// up the map run its Distributed Map state had begun (see
-	// PriorMapRun) rather than run it again as a new one.
+	// PriorMapRun) rather than run it again as a new one; its children go
+	// on from their checkpoints (PriorChild.Resume, PriorChild.Redrive).
 	PriorMapRuns PriorMapRuns
 	// OnCheckpoint, when set, receives the execution's durable position (see Checkpoint)
 	// each time it changes at the top level.

@@ -492,8 +492,15 @@ func (ex *execution) runTop(ctx context.Context, th *thread) (any, error) {
 	if ex.opts.Resume == nil && ex.opts.OnCheckpoint == nil {
 		return ex.runGraph(ctx, th, gp, ex.input)
 	}
-	name, input := gp.graph.StartAt, ex.input
-	cp := ex.opts.Resume
+	return ex.runFrom(ctx, th, gp, ex.input, ex.opts.Resume)
+}
+
+// runFrom runs the states of gp on th, the top-level thread of the
+// execution or of a map run's child execution (distmap_childcp.go): from
+// the graph's StartAt on input, or from cp. When th takes checkpoints
+// (checkpoints), it hands one over before each state is entered.
+func (ex *execution) runFrom(ctx context.Context, th *thread, gp *graphPlan, input any, cp *Checkpoint) (any, error) {
+	name := gp.graph.StartAt
 	if cp != nil {
 		name, input = cp.State, cp.Input
 		if !cp.Entered {
@@ -517,12 +524,14 @@ func (ex *execution) runTop(ctx context.Context, th *thread) (any, error) {
 			out, next, err = ex.resumeState(ctx, th, n, cp)
 			cp = nil
 		} else {
-			if ex.opts.OnCheckpoint != nil {
+			if ex.checkpoints(th) {
 				ex.checkpoint(th, name, input, false, time.Time{}, time.Time{})
 			}
 			out, next, err = ex.runState(ctx, th, n, input)
 		}
-		ex.takeUp = nil // only the state resumed or redriven takes up a map run
+		if th.log == nil {
+			ex.takeUp = nil // only the state resumed or redriven takes up a map run
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -539,9 +548,20 @@ func missingState(name string) error {
 	return &stateError{name: fault.Runtime, cause: "The state '" + name + "' does not exist.", terminal: true}
 }
 
-// checkpoint hands Options.OnCheckpoint the position of the top-level
-// thread th: before state is entered with input or, entered, since at (and
-// a Wait state until until).
+// checkpoints reports whether th hands over checkpoints: the top level
+// with Options.OnCheckpoint, or the top-level thread of an observed child
+// execution of a map run (distmap_childcp.go).
+func (ex *execution) checkpoints(th *thread) bool {
+	if th.depth == 0 {
+		return ex.opts.OnCheckpoint != nil
+	}
+	return th.log != nil && th.log.top == th
+}
+
+// checkpoint hands Options.OnCheckpoint (or, for a child execution, the
+// map run's observer) the position of the top-level thread th: before
+// state is entered with input or, entered, since at (and a Wait state
+// until until).
 func (ex *execution) checkpoint(th *thread, state string, input any, entered bool, at, until time.Time) {
 	cp := &Checkpoint{State: state, Entered: entered, Input: input, EventCount: ex.nEvents, LastEventID: th.last}
 	if entered {
@@ -549,6 +569,11 @@ func (ex *execution) checkpoint(th *thread, state string, input any, entered boo
 	}
 	if len(th.frame.vars) > 0 {
 		cp.Variables = maps.Clone(th.frame.vars)
+	}
+	if l := th.log; l != nil {
+		cp.EventCount = l.n
+		ex.opts.MapRuns.ChildCheckpoint(l.run.info, l.child, cp)
+		return
 	}
 	ex.opts.OnCheckpoint(cp)
 }
@@ -583,7 +608,7 @@ func (ex *execution) runState(ctx context.Context, th *thread, n *node, input an
 	// The entered time is needed for the event, a checkpoint, or
 	// $$.State.EnteredTime.
 	var now time.Time
-	if n.readsContext || ex.opts.OnCheckpoint != nil {
+	if n.readsContext || ex.opts.OnCheckpoint != nil || ex.checkpoints(th) {
 		now = ex.rt.Now()
 	} else {
 		now = ex.eventTime()
@@ -596,7 +621,7 @@ func (ex *execution) runState(ctx context.Context, th *thread, n *node, input an
 	} else {
 		id = ex.emitAt(th, n.entered, nil, now)
 	}
-	if th.depth == 0 && ex.opts.OnCheckpoint != nil {
+	if ex.checkpoints(th) {
 		// A Wait state's checkpoint comes once its deadline is known.
 		if _, wait := n.state.(*asl.Wait); !wait {
 			ex.checkpoint(th, c.Name, input, true, now, time.Time{})
@@ -613,7 +638,11 @@ func (ex *execution) resumeState(ctx context.Context, th *thread, n *node, cp *C
 	sc := &th.sc
 	*sc = stateRun{ex: ex, th: th, n: n, c: n.c, enteredID: cp.LastEventID, entered: cp.EnteredTime, raw: cp.Input}
 	if _, wait := n.state.(*asl.Wait); wait {
-		ex.waitUntil = cp.WaitUntil
+		if th.log != nil {
+			th.log.waitUntil = cp.WaitUntil
+		} else {
+			ex.waitUntil = cp.WaitUntil
+		}
 	}
 	return ex.runBody(ctx, sc)
 }

@@ -22,6 +22,13 @@ type MapRunObserver interface {
 	// ChildEvent: an event of a child execution's own history (ids count
 	// from 1 in each child).
 	ChildEvent(run *MapRunInfo, child *MapRunChild, ev history.Event)
+	// ChildCheckpoint: where a child execution stands at its top level
+	// (the states of the ItemProcessor its thread runs), as
+	// Options.OnCheckpoint is told for an execution: before each state is
+	// entered and once it is entered. EventCount and LastEventID count
+	// in the child's own history. Kept, it is what PriorChild.Resume and
+	// PriorChild.Redrive give back for a resume or redrive.
+	ChildCheckpoint(run *MapRunInfo, child *MapRunChild, cp *Checkpoint)
 	// ChildEnded: a child execution ended (child.Status and the rest set).
 	ChildEnded(run *MapRunInfo, child *MapRunChild)
 	// MapRunEnded: the map run ended with status (SUCCEEDED, FAILED or
@@ -157,6 +164,14 @@ type childLog struct {
 	stop          context.CancelFunc
 
 	ctxExecution, ctxMachine *value.Object // $$.Execution and $$.StateMachine, once built
+
+	// With an observer (distmap_childcp.go): top is the child's top-level
+	// thread, whose states hand over checkpoints; from is the checkpoint
+	// a child taken up goes on from (nil: it starts at StartAt);
+	// waitUntil is the deadline of a Wait state it resumes.
+	top       *thread
+	from      *Checkpoint
+	waitUntil time.Time
 }
 
 // emit records an event of the child's history and returns its id. The

@@ -15,10 +15,12 @@ type observer struct {
 	runs    []*engine.MapRunInfo
 	started []*engine.MapRunChild
 	events  map[*engine.MapRunChild][]string
-	ended   []string
-	running int
-	most    int // the most children running at once
-	onStart func(run *engine.MapRunInfo, c *engine.MapRunChild)
+	// checkpoints are each child's (ChildCheckpoint).
+	checkpoints map[*engine.MapRunChild][]*engine.Checkpoint
+	ended       []string
+	running     int
+	most        int // the most children running at once
+	onStart     func(run *engine.MapRunInfo, c *engine.MapRunChild)
 }
 
 func (o *observer) MapRunStarted(run *engine.MapRunInfo) { o.runs = append(o.runs, run) }
@@ -37,6 +39,13 @@ func (o *observer) ChildEvent(_ *engine.MapRunInfo, c *engine.MapRunChild, ev hi
 		o.events = map[*engine.MapRunChild][]string{}
 	}
 	o.events[c] = append(o.events[c], fmt.Sprintf("%d:%d:%s", ev.ID, ev.PreviousEventID, ev.Type))
+}
+
+func (o *observer) ChildCheckpoint(_ *engine.MapRunInfo, c *engine.MapRunChild, cp *engine.Checkpoint) {
+	if o.checkpoints == nil {
+		o.checkpoints = map[*engine.MapRunChild][]*engine.Checkpoint{}
+	}
+	o.checkpoints[c] = append(o.checkpoints[c], cp)
 }
 
 func (o *observer) ChildEnded(_ *engine.MapRunInfo, c *engine.MapRunChild) {

@@ -67,12 +67,11 @@ func (ex *execution) runWait(ctx context.Context, sc *stateRun, s *asl.Wait, in 
 		}
 		d = t.Sub(ex.rt.Now())
 	}
-	switch {
-	case sc.th.depth == 0 && !ex.waitUntil.IsZero():
+	switch until := ex.resumedWait(sc.th); {
+	case !until.IsZero():
 		// Resumed: the deadline was set when the state was entered.
-		d = max(0, ex.waitUntil.Sub(ex.rt.Now()))
-		ex.waitUntil = time.Time{}
-	case sc.th.depth == 0 && ex.opts.OnCheckpoint != nil:
+		d = max(0, until.Sub(ex.rt.Now()))
+	case ex.checkpoints(sc.th):
 		ex.checkpoint(sc.th, sc.c.Name, sc.raw, true, sc.entered, ex.rt.Now().Add(d))
 	}
 	if err := ex.rt.Sleep(ctx, d); err != nil {
@@ -93,4 +92,21 @@ func parseTimestamp(s string) (time.Time, error) {
 		return time.Time{}, errors.New("invalid timestamp")
 	}
 	return t, nil
+}
+
+// resumedWait returns, and clears, the deadline of the Wait state th
+// resumes (a top-level one, or a child execution's): zero when none.
+func (ex *execution) resumedWait(th *thread) time.Time {
+	var t *time.Time
+	switch {
+	case th.depth == 0:
+		t = &ex.waitUntil
+	case th.log != nil && th.log.top == th:
+		t = &th.log.waitUntil
+	default:
+		return time.Time{}
+	}
+	until := *t
+	*t = time.Time{}
+	return until
 }

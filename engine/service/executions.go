@@ -682,6 +682,13 @@ func (s *Service) redriveExecution(ctx context.Context, in *redriveExecutionIn) 
 	if ok, why := redrivable(ex, d); !ok {
 		return nil, apiErr(errExecutionNotRedrivable, "%s", why)
 	}
+	if mr, err := s.store.MapRunOf(ctx, ex.ID); err != nil {
+		return nil, err
+	} else if mr != "" {
+		// Its checkpoints are its map run's, which a redrive of its
+		// parent takes up.
+		return nil, apiErr(errExecutionNotRedrivable, "Execution is a child execution of a Map Run and cannot be redriven on its own")
+	}
 	cp, err := decodeCheckpoint(d.Redrive)
 	if err != nil {
 		return nil, err

@@ -92,12 +92,15 @@ func (m *liveMapRun) saveLocked(st store.Store) {
 type mapRunRecorder struct {
 	r    *run
 	runs map[*engine.MapRunInfo]*liveMapRun // the run's map runs going on
+	// redriveCP is, for each running child, its last checkpoint taken
+	// before a state was entered: where a redrive enters again.
+	redriveCP map[*engine.MapRunChild][]byte
 }
 
 var _ engine.MapRunObserver = (*mapRunRecorder)(nil)
 
 func newMapRunRecorder(r *run) *mapRunRecorder {
-	return &mapRunRecorder{r: r, runs: map[*engine.MapRunInfo]*liveMapRun{}}
+	return &mapRunRecorder{r: r, runs: map[*engine.MapRunInfo]*liveMapRun{}, redriveCP: map[*engine.MapRunChild][]byte{}}
 }
 
 // live returns the live map run of info (nil once it ended).
@@ -139,6 +142,12 @@ func (o *mapRunRecorder) ChildStarted(info *engine.MapRunInfo, c *engine.MapRunC
 	var id int64
 	if c.Prior != nil {
 		id = o.restartChild(c)
+		if cp := c.Prior.Redrive; cp != nil {
+			// Until the child enters a state again.
+			if data, err := cp.MarshalJSON(); err == nil {
+				o.redriveCP[c] = data
+			}
+		}
 	} else {
 		ex := &store.Execution{Arn: c.Arn, StateMachineArn: info.StateMachineArn, Name: c.Name, RevisionID: o.r.ex.RevisionID,
 			Status: engine.StatusRunning, Input: value.EncodeString(c.Input), StartDate: c.Start.UTC()}
@@ -185,8 +194,33 @@ func (o *mapRunRecorder) ChildEvent(info *engine.MapRunInfo, c *engine.MapRunChi
 	o.r.s.store.AppendEvent(id, store.Event{ID: ev.ID, Type: ev.Type, JSON: data})
 }
 
+// ChildCheckpoint records where a child execution stands, as an
+// execution's checkpoint is (run.onCheckpoint): where a restart goes on
+// with it, and where a redrive enters again.
+func (o *mapRunRecorder) ChildCheckpoint(info *engine.MapRunInfo, c *engine.MapRunChild, cp *engine.Checkpoint) {
+	m := o.live(info)
+	if m == nil || o.r.detached.Load() {
+		return
+	}
+	id := m.childID(c)
+	if id == 0 {
+		return
+	}
+	data, err := cp.MarshalJSON()
+	if err != nil {
+		o.r.s.log.Error("encoding a checkpoint", "execution", c.Arn, "error", err)
+		return
+	}
+	if !cp.Entered {
+		o.redriveCP[c] = data
+	}
+	d := durable{Resume: data, Redrive: o.redriveCP[c]}
+	o.r.s.store.SaveCheckpoint(id, d.encode())
+}
+
 // ChildEnded records how a child execution ended.
 func (o *mapRunRecorder) ChildEnded(info *engine.MapRunInfo, c *engine.MapRunChild) {
+	delete(o.redriveCP, c)
 	m := o.live(info)
 	if m == nil || o.r.detached.Load() {
 		return

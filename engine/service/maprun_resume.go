@@ -65,9 +65,34 @@ func (p priorMapRuns) PriorMapRun(ctx context.Context, executionArn, stateName s
 func priorChild(k store.MapRunChildRecord) (*engine.PriorChild, error) {
 	c := &engine.PriorChild{Key: k.ID, Arn: k.Arn, Name: k.Name, Items: k.Items, Status: k.Status, Error: k.Error, Cause: k.Cause,
 		Start: k.StartDate, Stop: k.StopDate, Events: k.Events, RedriveCount: k.RedriveCount}
+	d, err := decodeDurable(k.Checkpoint)
+	if err != nil {
+		return nil, fmt.Errorf("service: the checkpoint of %s: %w", k.Arn, err)
+	}
+	resume, err := decodeCheckpoint(d.Resume)
+	if err != nil {
+		return nil, fmt.Errorf("service: the checkpoint of %s: %w", k.Arn, err)
+	}
+	if c.Redrive, err = decodeCheckpoint(d.Redrive); err != nil {
+		return nil, fmt.Errorf("service: the checkpoint of %s: %w", k.Arn, err)
+	}
+	c.Resume = resume
 	if k.Status == engine.StatusRunning {
-		// Interrupted: it starts again after its last redrive, or anew.
-		c.Events = k.LastRedriven
+		// Interrupted: it goes on from its last checkpoint, its events
+		// after it dropped. Without one (or with one from before its last
+		// redrive, which was being recorded when the process ended), it
+		// goes on where that redrive entered again, or starts over after
+		// its last redrive, or anew.
+		switch {
+		case resume != nil && resume.EventCount >= k.LastRedriven && resume.EventCount <= k.Events:
+			c.Events = resume.EventCount
+		case c.Redrive != nil && k.LastRedriven > 0:
+			cp := *c.Redrive
+			cp.EventCount, cp.LastEventID = k.LastRedriven, k.LastRedriven
+			c.Resume, c.Events = &cp, k.LastRedriven
+		default:
+			c.Resume, c.Events = nil, k.LastRedriven
+		}
 	}
 	if k.Status == engine.StatusSucceeded {
 		out, err := value.DecodeString(k.Output)

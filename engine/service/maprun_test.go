@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,9 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/service"
 	"github.com/stepwise/stepwise/engine/service/store"
+	"github.com/stepwise/stepwise/integrations"
 	"github.com/stepwise/stepwise/integrations/items"
 )
 
@@ -45,6 +50,69 @@ func mapRunMachine(settings string) string {
 		"Nap":{"Type":"Wait","SecondsPath":"$.wait","Next":"Done"},
 		"Done":{"Type":"Pass","End":true},
 		"Boom":{"Type":"Fail","Error":"Item.Bad","Cause":"a bad item"}}},"End":true}}}`
+}
+
+// taskMapRunMachine is a Distributed Map over s3://bkt/items.json whose
+// children run two Tasks, First then Second, with a Wait of the item's
+// "wait" seconds between them; taskCounter answers them.
+const taskMapRunMachine = `{"StartAt":"Work","States":{"Work":{"Type":"Map",
+	"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"bkt","Key":"items.json"}},
+	"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"First","States":{
+		"First":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:first","ResultPath":null,"Next":"Nap"},
+		"Nap":{"Type":"Wait","SecondsPath":"$.wait","Next":"Second"},
+		"Second":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:second","ResultPath":null,"End":true}}},"End":true}}}`
+
+// taskCounter is an Invoker that counts the calls of each Task state by
+// item ("First a": First on the item whose id is a); Second fails on an
+// item with "fail" while failing is set.
+type taskCounter struct {
+	mu      sync.Mutex
+	calls   map[string]int
+	failing atomic.Bool
+}
+
+func (tc *taskCounter) Invoke(_ context.Context, tk *integrations.Task) (any, error) {
+	in := tk.Input.(*value.Object)
+	id, _ := in.Get("id")
+	_, fail := in.Get("fail")
+	tc.mu.Lock()
+	if tc.calls == nil {
+		tc.calls = map[string]int{}
+	}
+	tc.calls[fmt.Sprint(tk.StateName, " ", id)]++
+	tc.mu.Unlock()
+	if tk.StateName == "Second" && fail && tc.failing.Load() {
+		return nil, fault.New("Item.Bad", "a bad item")
+	}
+	return value.NewObject(0), nil
+}
+
+// count returns the calls of a Task state on an item.
+func (tc *taskCounter) count(key string) int {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	return tc.calls[key]
+}
+
+// enteredStates lists the states entered in a history, in order.
+func enteredStates(evs []types.HistoryEvent) []string {
+	var names []string
+	for _, e := range evs {
+		if d := e.StateEnteredEventDetails; d != nil {
+			names = append(names, aws.ToString(d.Name))
+		}
+	}
+	return names
+}
+
+// consecutive reports whether a history's event ids are 1, 2, 3...
+func consecutive(evs []types.HistoryEvent) bool {
+	for i, e := range evs {
+		if e.Id != int64(i+1) {
+			return false
+		}
+	}
+	return true
 }
 
 // onlyMapRun returns the one map run of an execution.
@@ -304,17 +372,19 @@ func TestUpdateMapRunConcurrency(t *testing.T) {
 
 // A restart in the middle of a map run takes it up: the parent, resumed,
 // goes on with the same map run; the child that had ended keeps its end
-// and does not run again; those that were running run again under their
-// ARNs.
+// and does not run again; those that were running go on under their ARNs
+// from their checkpoints: their first Task, done before the restart, is
+// not invoked again, and their histories go on.
 func TestMapRunAcrossRestart(t *testing.T) {
-	root := itemsRoot(t, `[{"wait":0},{"wait":2},{"wait":2}]`)
+	root := itemsRoot(t, `[{"id":"a","wait":0},{"id":"b","wait":2},{"id":"c","wait":2}]`)
 	path := filepath.Join(t.TempDir(), "stepwise.db")
+	tasks := &taskCounter{}
 	open := func() (*sfn.Client, func()) {
 		st, err := store.Open(ctx, path, store.Options{OnError: func(err error) { t.Errorf("store: %v", err) }})
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc, err := service.New(service.Options{Store: st, Objects: items.Dir{Root: root}})
+		svc, err := service.New(service.Options{Store: st, Objects: items.Dir{Root: root}, Invoker: tasks})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -333,7 +403,7 @@ func TestMapRunAcrossRestart(t *testing.T) {
 		}
 	}
 	c, closeFn := open()
-	sm := createMachine(t, c, "again", mapRunMachine(""), "")
+	sm := createMachine(t, c, "again", taskMapRunMachine, "")
 	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
 	if err != nil {
 		t.Fatal(err)
@@ -386,6 +456,19 @@ func TestMapRunAcrossRestart(t *testing.T) {
 		if ex.Status != types.ExecutionStatusSucceeded || h.Events[0].Type != types.HistoryEventTypeExecutionStarted ||
 			h.Events[len(h.Events)-1].Type != types.HistoryEventTypeExecutionSucceeded || countEvents(h.Events, types.HistoryEventTypeExecutionStarted) != 1 {
 			t.Errorf("child %s: %s, %d events", aws.ToString(ex.Name), ex.Status, len(h.Events))
+		}
+		// Each state entered once (Nap, entered before the restart, goes
+		// on without being entered again), the ids one after another.
+		if got := strings.Join(enteredStates(h.Events), " "); got != "First Nap Second" || !consecutive(h.Events) {
+			t.Errorf("child %s: states entered %s, %d events", aws.ToString(ex.Name), got, len(h.Events))
+		}
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		if n := tasks.count("First " + id); n != 1 {
+			t.Errorf("First ran %d times on item %s", n, id)
+		}
+		if n := tasks.count("Second " + id); n != 1 {
+			t.Errorf("Second ran %d times on item %s", n, id)
 		}
 	}
 	// The oldest child had ended before the restart: it did not run again.
@@ -564,12 +647,15 @@ func TestMapRunAbortedWithItsParent(t *testing.T) {
 }
 
 // A redrive of a parent that failed in its Map redrives its map run: the
-// failed child runs again under its ARN (its input read again), the
-// succeeded one does not, and the map run counts the redrive.
+// failed child goes on under its ARN from the state it failed in (its
+// first Task, which had succeeded, is not invoked again), the succeeded
+// one does not run again, and the map run counts the redrive.
 func TestMapRunOfARedrive(t *testing.T) {
-	root := itemsRoot(t, `[{"wait":0},{"fail":true,"wait":0}]`)
-	c := startServer(t, service.Options{Objects: items.Dir{Root: root}}, true).client
-	sm := createMachine(t, c, "redo", mapRunMachine(""), "")
+	root := itemsRoot(t, `[{"id":"a","wait":0},{"id":"b","fail":true,"wait":0}]`)
+	tasks := &taskCounter{}
+	tasks.failing.Store(true)
+	c := startServer(t, service.Options{Objects: items.Dir{Root: root}, Invoker: tasks}, true).client
+	sm := createMachine(t, c, "redo", taskMapRunMachine, "")
 	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
 	if err != nil {
 		t.Fatal(err)
@@ -588,15 +674,19 @@ func TestMapRunOfARedrive(t *testing.T) {
 	if de, _ := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: before.Executions[0].ExecutionArn}); de.RedriveStatus != types.ExecutionRedriveStatusRedrivableByMapRun {
 		t.Errorf("failed child's redrive status %s", de.RedriveStatus)
 	}
-	if err := os.WriteFile(filepath.Join(root, "bkt", "items.json"), []byte(`[{"wait":0},{"fail":false,"wait":0}]`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	// A child is redriven with its map run, not on its own.
+	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: before.Executions[0].ExecutionArn})
+	wantCode(t, err, "ExecutionNotRedrivable")
+	tasks.failing.Store(false)
 	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
 		t.Fatal(err)
 	}
 	if e := waitDone(t, c, *start.ExecutionArn); e.Status != types.ExecutionStatusSucceeded ||
-		aws.ToString(e.Output) != `[{"wait":0},{"fail":false,"wait":0}]` {
+		aws.ToString(e.Output) != `[{"id":"a","wait":0},{"id":"b","fail":true,"wait":0}]` {
 		t.Fatalf("redriven parent: %s %s %s", e.Status, aws.ToString(e.Error), aws.ToString(e.Output))
+	}
+	if tasks.count("First a") != 1 || tasks.count("First b") != 1 || tasks.count("Second a") != 1 || tasks.count("Second b") != 2 {
+		t.Errorf("task calls %v: want First once on each item, Second twice on b", tasks.calls)
 	}
 	l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
 	if err != nil || len(l.MapRuns) != 1 || *l.MapRuns[0].MapRunArn != *first.MapRunArn {
@@ -637,7 +727,20 @@ func TestMapRunOfARedrive(t *testing.T) {
 	ch, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: redriven.ExecutionArn})
 	if err != nil || countEvents(ch.Events, types.HistoryEventTypeExecutionFailed) != 1 || countEvents(ch.Events, types.HistoryEventTypeExecutionRedriven) != 1 ||
 		ch.Events[len(ch.Events)-1].Type != types.HistoryEventTypeExecutionSucceeded {
-		t.Errorf("redriven child's history: %d events, %v", len(ch.Events), err)
+		t.Fatalf("redriven child's history: %d events, %v", len(ch.Events), err)
+	}
+	// Its events stay; after ExecutionRedriven, the state it failed in is
+	// entered again.
+	if got := strings.Join(enteredStates(ch.Events), " "); got != "First Nap Second Second" || !consecutive(ch.Events) {
+		t.Errorf("redriven child: states entered %s", got)
+	}
+	for i, e := range ch.Events {
+		if e.Type == types.HistoryEventTypeExecutionRedriven {
+			if next := ch.Events[i+1]; next.StateEnteredEventDetails == nil || aws.ToString(next.StateEnteredEventDetails.Name) != "Second" ||
+				next.PreviousEventId != e.Id || aws.ToInt32(e.ExecutionRedrivenEventDetails.RedriveCount) != 1 {
+				t.Errorf("after ExecutionRedriven (%d): %s %d (previous %d)", e.Id, next.Type, next.Id, next.PreviousEventId)
+			}
+		}
 	}
 }
 

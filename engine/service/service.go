@@ -8,7 +8,9 @@
 // events, checkpoints, their outcome — goes to the store.Store. On Start,
 // every execution the store lists as RUNNING resumes from its last
 // checkpoint: a Wait sleeps until its stored deadline, an interrupted Task
-// is invoked again, a Map or Parallel state runs again.
+// is invoked again, a Map or Parallel state runs again, but for a
+// Distributed Map, whose map run is taken up: its children that ended keep
+// their ends, those that were running go on from their own checkpoints.
 //
 // Task states on arn:aws:states:::states:startExecution (and its .sync,
 // .sync:2 and .waitForTaskToken forms) start executions of this service,

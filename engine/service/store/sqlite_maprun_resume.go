@@ -14,7 +14,9 @@ import (
 // restarts a child that runs again under its ARN.
 
 // MapRunChildRecord is a child execution of a map run as recorded, with
-// its child number and the size of its history.
+// its child number and the size of its history. Its Checkpoint is the
+// child's, kept as an execution's is (SaveCheckpoint): where a resume
+// goes on with it and a redrive enters again.
 type MapRunChildRecord struct {
 	MapRunExecution
 	Index int // its number in the map run (-1: recorded before numbers were)
@@ -32,7 +34,8 @@ type MapRunResumeStore interface {
 	// MapRunChildren returns every child of a map run, by child number.
 	MapRunChildren(ctx context.Context, mapRunArn string) ([]MapRunChildRecord, error)
 	// QueueRestartChild queues the restart of a child execution that runs
-	// again: RUNNING, its end cleared, its history cut after keepEvents;
+	// again: RUNNING, its end cleared, its history cut after keepEvents
+	// (those up to the checkpoint it goes on from), its checkpoint kept;
 	// redriveCount and redriveDate when a redrive reruns it (zero date:
 	// they stay).
 	QueueRestartChild(executionID, keepEvents int64, redriveCount int, redriveDate time.Time)

@@ -114,3 +114,59 @@ func TestMapRunSchemaMigrates(t *testing.T) {
 		t.Fatalf("LatestMapRun = %+v, %v", r, err)
 	}
 }
+
+// A child's checkpoint is kept in its execution's row: MapRunChildren
+// returns it after a reopen (a restart), and a restart of the child from
+// it cuts its history after the checkpoint's events, the checkpoint
+// staying until the child records a newer one.
+func TestMapRunChildCheckpoints(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := open(t, path)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	s.PutMapRun(&store.MapRun{Arn: "arn:mr:cp", ExecutionArn: "arn:ex:p", StateName: "M", Status: "RUNNING", Start: now, Counts: `{}`})
+	var kids []*store.Execution
+	for i := range 2 {
+		ex := &store.Execution{Arn: "arn:ex:p/L:" + string(rune('a'+i)), StateMachineArn: "arn:sm:p/L", Name: string(rune('a' + i)),
+			Status: "RUNNING", Input: `1`, StartDate: now}
+		s.QueueChildExecution(ex, "arn:mr:cp", i, 1)
+		kids = append(kids, ex)
+	}
+	for id, typ := range []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited",
+		"TaskStateEntered", "TaskScheduled"} {
+		s.AppendEvent(kids[0].ID, store.Event{ID: int64(id + 1), Type: typ, JSON: []byte(`{}`)})
+		switch id + 1 {
+		case 2:
+			s.SaveCheckpoint(kids[0].ID, []byte(`{"resume":{"state":"A","entered":true}}`))
+		case 6:
+			s.SaveCheckpoint(kids[0].ID, []byte(`{"resume":{"state":"B","eventCount":6}}`))
+		case 7:
+			s.SaveCheckpoint(kids[0].ID, []byte(`{"resume":{"state":"B","entered":true,"eventCount":7}}`))
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path)
+	defer s.Close()
+	children, err := s.MapRunChildren(ctx, "arn:mr:cp")
+	if err != nil || len(children) != 2 {
+		t.Fatalf("MapRunChildren = %+v, %v", children, err)
+	}
+	if c := children[0]; string(c.Checkpoint) != `{"resume":{"state":"B","entered":true,"eventCount":7}}` || c.Events != 8 {
+		t.Errorf("child 0: checkpoint %s, %d events", c.Checkpoint, c.Events)
+	}
+	if c := children[1]; len(c.Checkpoint) != 0 {
+		t.Errorf("child 1 without checkpoints read back %s", c.Checkpoint)
+	}
+	s.QueueRestartChild(kids[0].ID, 7, 0, time.Time{})
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.History(ctx, store.HistoryQuery{ExecutionID: kids[0].ID})
+	if err != nil || len(evs) != 7 || evs[6].Type != "TaskStateEntered" {
+		t.Fatalf("restarted child kept %d events (%v), want 7", len(evs), err)
+	}
+	if ex, _ := s.GetExecution(ctx, kids[0].Arn); ex.Status != "RUNNING" || string(ex.Checkpoint) != `{"resume":{"state":"B","entered":true,"eventCount":7}}` {
+		t.Errorf("restarted child = %s, checkpoint %s", ex.Status, ex.Checkpoint)
+	}
+}
