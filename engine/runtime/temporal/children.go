@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
@@ -28,6 +29,12 @@ import (
 const (
 	ChildShardWorkflowName = "stepwise.ChildShard" // ChildShardWorkflow
 	cancelChildrenSignal   = "stepwise.cancelChildren"
+	// childFailuresSignal carries a ChildFailures from a shard to its
+	// parent.
+	childFailuresSignal = "stepwise.childFailures"
+	// failureReportInterval is the least time between two of a shard's
+	// ChildFailures signals.
+	failureReportInterval = time.Second
 )
 
 // Defaults of RuntimeOptions for child executions.
@@ -58,6 +65,16 @@ type ChildOutcome struct {
 	Status       string
 	Output       json.RawMessage `json:",omitempty"`
 	Error, Cause string          `json:",omitempty"`
+}
+
+// ChildFailures is the signal childFailuresSignal: children of the shard
+// Shard (its workflow ID) that failed, by their index in its input, sent
+// as they fail (at most one signal a second) so that the map run counts
+// them against its tolerance before the shard ends.
+type ChildFailures struct {
+	Shard    string
+	Index    []int
+	Outcomes []ChildOutcome
 }
 
 // childCall is a child execution waiting for its outcome.
@@ -246,11 +263,19 @@ func (r *Runtime) startShard(calls []*childCall) {
 	})
 	f := workflow.ExecuteChildWorkflow(sctx, ChildShardWorkflowName, in)
 	started := f.GetChildWorkflowExecution()
+	if r.shards == nil {
+		r.shards = map[string][]*childCall{}
+		workflow.Go(r.base, r.receiveFailures)
+	}
+	r.shards[id] = calls
 	workflow.Go(r.base, func(ctx workflow.Context) {
 		cancelled := false
 		toCancel := func() (all bool, ids []string) {
 			all = true
 			for _, c := range calls {
+				if c.done {
+					continue
+				}
 				if !c.abandon {
 					all = false
 				} else if !c.signalled {
@@ -280,16 +305,18 @@ func (r *Runtime) startShard(calls []*childCall) {
 				continue
 			}
 			for _, c := range calls {
-				if c.abandon {
+				if c.abandon && !c.done {
 					c.signalled = true
 				}
 			}
 			_ = workflow.SignalExternalWorkflow(ctx, id, "", cancelChildrenSignal, ids).Get(ctx, nil)
 		}
+		delete(r.shards, id)
 		var out []ChildOutcome
 		err := f.Get(ctx, &out)
 		for i, c := range calls {
 			switch {
+			case c.done: // reported by a ChildFailures signal
 			case err != nil:
 				c.out = ChildOutcome{Status: engine.StatusFailed, Error: fault.Runtime, Cause: "child shard workflow " + id + ": " + err.Error()}
 			case i < len(out):
@@ -302,15 +329,49 @@ func (r *Runtime) startShard(calls []*childCall) {
 	})
 }
 
+// receiveFailures hands the children that ChildFailures signals report
+// their outcomes.
+func (r *Runtime) receiveFailures(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, childFailuresSignal)
+	for {
+		var s ChildFailures
+		ch.Receive(ctx, &s)
+		calls := r.shards[s.Shard]
+		for k, i := range s.Index {
+			if i >= 0 && i < len(calls) && k < len(s.Outcomes) && !calls[i].done {
+				calls[i].out, calls[i].done = s.Outcomes[k], true
+			}
+		}
+	}
+}
+
 // ChildShardWorkflow runs the child executions of its input as child
 // workflows (ExecutionWorkflow), all at once (the map run bounds how many
 // run), and returns their outcomes in order. It is registered as
 // ChildShardWorkflowName. Cancelling it cancels them all; the signal
-// cancelChildrenSignal (a list of workflow IDs) cancels some.
+// cancelChildrenSignal (a list of workflow IDs) cancels some. Children
+// that fail are reported to the parent as they fail (ChildFailures), at
+// most one signal every failureReportInterval.
 func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcome, error) {
 	out := make([]ChildOutcome, len(in.Children))
 	left := len(in.Children)
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	info := workflow.GetInfo(ctx)
+	var failed []int // failed children not reported yet
+	if parent := info.ParentWorkflowExecution; parent != nil {
+		workflow.Go(dctx, func(c workflow.Context) {
+			for {
+				_ = workflow.Await(c, func() bool { return len(failed) > 0 })
+				s := ChildFailures{Shard: info.WorkflowExecution.ID, Index: failed}
+				failed = nil
+				for _, i := range s.Index {
+					s.Outcomes = append(s.Outcomes, out[i])
+				}
+				_ = workflow.SignalExternalWorkflow(c, parent.ID, parent.RunID, childFailuresSignal, s).Get(c, nil)
+				_ = workflow.Sleep(c, failureReportInterval)
+			}
+		})
+	}
 	cancels := make(map[string]workflow.CancelFunc, len(in.Children))
 	for i := range in.Children {
 		req := &in.Children[i]
@@ -319,6 +380,9 @@ func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcom
 		f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(cctx, childOptions(req)), WorkflowName, req.Execution)
 		workflow.Go(dctx, func(c workflow.Context) {
 			out[i] = childWorkflowResult(c, f)
+			if st := out[i].Status; st == engine.StatusFailed || st == engine.StatusTimedOut {
+				failed = append(failed, i)
+			}
 			left--
 		})
 	}

@@ -122,6 +122,7 @@ type Runtime struct {
 	// child dispatcher, and whether it runs.
 	childPending  []*childCall
 	childDispatch bool
+	shards        map[string][]*childCall // running shard workflows' children, by shard ID
 	// stateLabel names the top-level state running, for timer summaries.
 	stateLabel func() string
 }
