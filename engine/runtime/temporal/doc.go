@@ -52,16 +52,16 @@
 //     shard's children are abandoned, or by a signal that names it. The
 //     parent's history grows by a few events per direct child or shard
 //     and by the pages: 100,000 CSV rows in batches of 1,000, 10 at a
-//     time, record 539 events; 3,000 unbatched children 71 events in the
-//     parent and at most 2,725 in each of their 6 shards. Children not
-//     started ChildShardThreshold or more together (a MaxConcurrency
-//     below it) cost the parent about five events each, so such a run is
-//     bounded to about 10,000 children by Temporal's 51,200 events (a
-//     shard that takes more children by signal is not built). Each page and
-//     the children's outputs (the Map's result without a ResultWriter)
-//     are in the parent's history, so the items of one map run are
-//     bounded by the 50 MB history size (a few hundred thousand CSV
-//     rows).
+//     time, record about 550 events (8 in each child); 3,000 unbatched
+//     children 71 events in the parent and at most 2,725 in each of
+//     their 6 shards. Children not started ChildShardThreshold or more
+//     together (a MaxConcurrency below it) cost the parent about five
+//     events each, so such a run is bounded to about 10,000 children by
+//     Temporal's 51,200 events (a shard that takes more children by
+//     signal is not built). Each page and the children's outputs (the
+//     Map's result without a ResultWriter) are in the parent's history,
+//     so the items of one map run are bounded by the 50 MB history size
+//     (a few hundred thousand CSV rows).
 //   - .waitForTaskToken tasks wait for a signal (CompleteTask, Heartbeat).
 //   - At a top-level checkpoint, when Temporal suggests it, the workflow
 //     continues as new from the engine's Checkpoint, carrying the earlier
