@@ -196,3 +196,49 @@ func TestDevServerChildWorkflowsCancelled(t *testing.T) {
 		})
 	}
 }
+
+// Stopping the execution (cancelling its workflow) cancels its running
+// child workflows, which end ABORTED, and the execution ends ABORTED.
+func TestDevServerChildWorkflowsStopped(t *testing.T) {
+	c := devServer(t)
+	const tq, id = "stepwise-child-stop", "child-stop"
+	startItemsWorker(t, c, tq, nil)
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W","States":{
+			"W":{"Type":"Wait","Seconds":300,"End":true}}},
+		"End":true}}}`
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	run, err := Start(ctx, c, client.StartWorkflowOptions{ID: id, TaskQueue: tq},
+		ExecutionInput{Definition: def, Input: json.RawMessage(`{"items":[1,2,3]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for len(ids) < 3 {
+		if ctx.Err() != nil {
+			t.Fatalf("the children did not start: %v", ids)
+		}
+		time.Sleep(100 * time.Millisecond)
+		ids = nil
+		for _, e := range temporalHistory(t, c, id, "").GetEvents() {
+			if a := e.GetChildWorkflowExecutionStartedEventAttributes(); a != nil {
+				ids = append(ids, a.GetWorkflowExecution().GetWorkflowId())
+			}
+		}
+	}
+	if err := c.CancelWorkflow(ctx, id, ""); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Result(ctx, run)
+	if err != nil || res.Status != engine.StatusAborted {
+		t.Fatalf("got %+v, %v", res, err)
+	}
+	for _, wid := range ids {
+		status, parent := describe(t, c, wid)
+		cres, err := Result(ctx, c.GetWorkflow(ctx, wid, ""))
+		if err != nil || status != enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED || parent != id || cres.Status != engine.StatusAborted {
+			t.Errorf("child workflow %s: %s, parent %q, %+v %v", wid, status, parent, cres, err)
+		}
+	}
+}
