@@ -242,3 +242,46 @@ func TestDevServerChildWorkflowsStopped(t *testing.T) {
 		}
 	}
 }
+
+// A shard that holds the children of two map runs (two Distributed Maps in
+// a Parallel, started together) cancels, by signal, only the children of
+// the run that fails past its tolerance; the other run's child completes.
+func TestDevServerShardCancelsSomeChildren(t *testing.T) {
+	c := devServer(t)
+	const tq, id = "stepwise-shard-some", "shard-some"
+	startItemsWorker(t, c, tq, nil)
+	def := `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"A","States":{"A":{"Type":"Map","ItemsPath":"$.a",
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"C","States":{
+				"C":{"Type":"Choice","Choices":[{"Variable":"$.fail","BooleanEquals":true,"Next":"F"}],"Default":"W"},
+				"F":{"Type":"Fail","Error":"Bad"},
+				"W":{"Type":"Wait","Seconds":300,"End":true}}},
+			"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},
+			"Caught":{"Type":"Pass","Result":"caught","End":true}}},
+		{"StartAt":"B","States":{"B":{"Type":"Map","ItemsPath":"$.b",
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W3","States":{
+				"W3":{"Type":"Wait","Seconds":3,"End":true}}},"End":true}}}]}}}`
+	start := time.Now()
+	got, _ := execute(t, c, tq, id, ExecutionInput{Definition: def, Input: json.RawMessage(`{"a":[{"fail":true},{"fail":false}],"b":[7]}`),
+		Runtime: RuntimeOptions{ChildShardThreshold: 2}})
+	if got.Status != engine.StatusSucceeded || string(got.Output) != `["caught",[7]]` {
+		t.Fatalf("got %s %s %s %s", got.Status, got.Error, got.Cause, got.Output)
+	}
+	if d := time.Since(start); d > time.Minute {
+		t.Fatalf("the run took %s: the failed run's waiting child was not cancelled", d)
+	}
+	h := temporalHistory(t, c, id, "")
+	shards := childWorkflowIDs(h, ChildShardWorkflowName)
+	if len(shards) != 1 || len(childWorkflowIDs(h, WorkflowName)) != 0 {
+		t.Fatalf("shards %v, direct children %v", shards, childWorkflowIDs(h, WorkflowName))
+	}
+	count := map[string]int{}
+	for _, wid := range childWorkflowIDs(temporalHistory(t, c, shards[0], ""), WorkflowName) {
+		status, _ := describe(t, c, wid)
+		count[status.String()]++
+	}
+	if count["Failed"] != 1 || count["Canceled"] != 1 || count["Completed"] != 1 {
+		t.Fatalf("children's statuses %v, want one failed, one cancelled, one completed", count)
+	}
+	replayAndRecord(t, c, id, "", "distributed-shard-cancels-some")
+}
