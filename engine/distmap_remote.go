@@ -21,13 +21,19 @@ import (
 
 // ChildRunner is an optional capability of a Runtime: it runs a whole
 // child execution of a Distributed Map elsewhere and returns its outcome.
-// The engine type-asserts its Runtime on it; ok false (or a runtime that
-// does not implement it) runs the child in process.
+// The engine type-asserts its Runtime on it; a runtime that does not
+// implement it (the local one), or whose RunsChildren is false, has the
+// child run in process.
 type ChildRunner interface {
+	// RunsChildren reports whether RunChild runs this execution's
+	// children (asked, in the child's goroutine, before anything of the
+	// child is decided: a Temporal workflow started before child
+	// workflows keeps running its children in process).
+	RunsChildren() bool
 	// RunChild runs the child execution c to its end. When ctx ends
 	// first (the map run fails or is aborted, or the execution stops),
 	// the child is cancelled and its outcome is ABORTED.
-	RunChild(ctx context.Context, c *ChildExecution) (out ChildOutcome, ok bool)
+	RunChild(ctx context.Context, c *ChildExecution) ChildOutcome
 }
 
 // ChildExecution is a child execution of a map run, as an execution of its
@@ -75,7 +81,7 @@ type ChildOutcome struct {
 func (r *mapRun) runChild(ctx context.Context, th *thread, l *childLog, input any) (any, error) {
 	ex := r.ex
 	cr, ok := ex.rt.(ChildRunner)
-	if !ok || l.observed() {
+	if !ok || l.observed() || !cr.RunsChildren() {
 		return ex.runGraph(ctx, th, r.sc.n.proc, input)
 	}
 	def, err := processorDefinition(ex.prog.sm.Raw, r.sc.n.proc.graph)
@@ -86,7 +92,7 @@ func (r *mapRun) runChild(ctx context.Context, th *thread, l *childLog, input an
 	if r.s.ExecutionType == TypeExpress {
 		typ = TypeExpress
 	}
-	o, ok := cr.RunChild(ctx, &ChildExecution{
+	o := cr.RunChild(ctx, &ChildExecution{
 		Definition:       def,
 		Input:            input,
 		ExecutionName:    l.execName(),
@@ -101,9 +107,6 @@ func (r *mapRun) runChild(ctx context.Context, th *thread, l *childLog, input an
 		MaxHistoryEvents: l.max,
 		PayloadLimit:     ex.opts.PayloadLimit,
 	})
-	if !ok {
-		return ex.runGraph(ctx, th, r.sc.n.proc, input)
-	}
 	switch o.Status {
 	case StatusSucceeded:
 		return o.Output, nil

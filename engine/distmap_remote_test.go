@@ -21,12 +21,14 @@ type childRunner struct {
 	children []*engine.ChildExecution
 }
 
-func (r *childRunner) RunChild(ctx context.Context, c *engine.ChildExecution) (engine.ChildOutcome, bool) {
+func (r *childRunner) RunsChildren() bool { return true }
+
+func (r *childRunner) RunChild(ctx context.Context, c *engine.ChildExecution) engine.ChildOutcome {
 	r.children = append(r.children, c)
 	sm, err := asl.Parse(c.Definition)
 	if err != nil {
 		r.t.Errorf("child definition %s: %v", c.Definition, err)
-		return engine.ChildOutcome{Status: engine.StatusFailed, Error: fault.Runtime, Cause: err.Error()}, true
+		return engine.ChildOutcome{Status: engine.StatusFailed, Error: fault.Runtime, Cause: err.Error()}
 	}
 	res, err := engine.Run(ctx, sm, c.Input, engine.Options{
 		Runtime:          local.New(local.Options{VirtualClock: true, Start: c.StartTime, Seed: 1}),
@@ -42,9 +44,9 @@ func (r *childRunner) RunChild(ctx context.Context, c *engine.ChildExecution) (e
 	})
 	if err != nil {
 		r.t.Errorf("child run: %v", err)
-		return engine.ChildOutcome{Status: engine.StatusFailed, Error: fault.Runtime, Cause: err.Error()}, true
+		return engine.ChildOutcome{Status: engine.StatusFailed, Error: fault.Runtime, Cause: err.Error()}
 	}
-	return engine.ChildOutcome{Status: res.Status, Output: res.Output, Error: res.Error, Cause: res.Cause}, true
+	return engine.ChildOutcome{Status: res.Status, Output: res.Output, Error: res.Error, Cause: res.Cause}
 }
 
 // runRemote runs def with its children run by a childRunner.

@@ -91,13 +91,31 @@ type childCall struct {
 
 var _ engine.ChildRunner = (*Runtime)(nil)
 
+// childWorkflowsVersion marks the workflows whose map runs' children are
+// child workflows; those started before run them as workflow coroutines,
+// as they did, so that they replay.
+const childWorkflowsVersion = "stepwise-child-workflows"
+
+// RunsChildren reports whether the execution's map runs' children run as
+// child workflows: in a workflow started before they did, they run in
+// process. The version is asked once, when the first child starts.
+func (r *Runtime) RunsChildren() bool {
+	if r.childVersion == 0 {
+		r.childVersion = 1
+		if workflow.GetVersion(r.current, childWorkflowsVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+			r.childVersion = 2
+		}
+	}
+	return r.childVersion == 2
+}
+
 // RunChild runs a map run's child execution as a child workflow
 // (ExecutionWorkflow) with the workflow ID PARENT/NAME, directly or in a
 // shard workflow, and returns its outcome. When ctx ends first, the child
 // workflow is cancelled and RunChild returns once it has ended (ABORTED).
-func (r *Runtime) RunChild(ctx context.Context, c *engine.ChildExecution) (engine.ChildOutcome, bool) {
+func (r *Runtime) RunChild(ctx context.Context, c *engine.ChildExecution) engine.ChildOutcome {
 	if ctx.Err() != nil {
-		return engine.ChildOutcome{Status: engine.StatusAborted}, true
+		return engine.ChildOutcome{Status: engine.StatusAborted}
 	}
 	cc := &childCall{req: r.childRequest(c)}
 	cc.size = len(c.Definition) + len(cc.req.Execution.Input) + 512
@@ -109,7 +127,7 @@ func (r *Runtime) RunChild(ctx context.Context, c *engine.ChildExecution) (engin
 	r.wait(func() bool { return cc.assigned || ctx.Err() != nil })
 	if !cc.assigned {
 		cc.abandon = true
-		return engine.ChildOutcome{Status: engine.StatusAborted}, true
+		return engine.ChildOutcome{Status: engine.StatusAborted}
 	}
 	if cc.direct {
 		cc.out = r.runChildDirect(ctx, cc)
@@ -121,7 +139,7 @@ func (r *Runtime) RunChild(ctx context.Context, c *engine.ChildExecution) (engin
 			r.wait(func() bool { return cc.done })
 		}
 	}
-	return engineOutcome(cc.out), true
+	return engineOutcome(cc.out)
 }
 
 // childRequest is the child workflow that runs c.

@@ -123,6 +123,7 @@ type Runtime struct {
 	childPending  []*childCall
 	childDispatch bool
 	shards        map[string][]*childCall // running shard workflows' children, by shard ID
+	childVersion  int                     // 0: not asked yet; 1: children in process; 2: child workflows
 	// stateLabel names the top-level state running, for timer summaries.
 	stateLabel func() string
 }
