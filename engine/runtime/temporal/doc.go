@@ -39,6 +39,9 @@
 //     $$.StateMachine are what an in-process child sees), the parent's
 //     mocks and task queue, and a history of its own. The map run keeps
 //     the accounting (results, tolerated failures, the ResultWriter).
+//     Workflows started before child workflows (the version
+//     "stepwise-child-workflows") keep running their children as
+//     workflow coroutines, so that they replay.
 //     Fewer than ChildShardThreshold (64) children started together are
 //     child workflows of the execution; more, or any once the history
 //     passes HistoryBudget, go into shard workflows
