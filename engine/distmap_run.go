@@ -463,7 +463,7 @@ func (r *mapRun) start(ictx context.Context, input any, count int) {
 	r.running++
 	ex.rt.Go(r.childContext(ictx, l), func(c context.Context) {
 		defer func() { r.running-- }()
-		out, err := ex.runChildGraph(c, th, sc.n.proc, input, l.from)
+		out, err := r.runChild(c, th, l, input)
 		if l.over {
 			err = historyLimitError()
 		}

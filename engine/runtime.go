@@ -13,7 +13,9 @@ import (
 // interpreter never starts goroutines, uses channels or locks, reads the
 // clock, draws random numbers or calls a task itself: it asks the runtime.
 // Everything the interpreter needs is in this interface; it reaches for
-// nothing else by type assertion.
+// nothing else by type assertion but one optional capability, ChildRunner
+// (distmap_remote.go: a runtime that runs a Distributed Map's child
+// executions elsewhere, as Temporal child workflows).
 //
 // Interpreter code runs one goroutine at a time (as Temporal runs workflow
 // coroutines): a goroutine started with Go runs only while the others are

@@ -30,6 +30,7 @@ type Registry interface {
 func Register(r Registry, tasks *Tasks) {
 	r.RegisterWorkflowWithOptions(ExecutionWorkflow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterWorkflowWithOptions(BatchWorkflow, workflow.RegisterOptions{Name: BatchWorkflowName})
+	r.RegisterWorkflowWithOptions(ChildShardWorkflow, workflow.RegisterOptions{Name: ChildShardWorkflowName})
 	r.RegisterActivityWithOptions(tasks.Run, activity.RegisterOptions{Name: ActivityName})
 	r.RegisterActivityWithOptions(tasks.CheckResource, activity.RegisterOptions{Name: CheckActivityName})
 	r.RegisterActivityWithOptions(tasks.ReadItems, activity.RegisterOptions{Name: ReadItemsActivityName})

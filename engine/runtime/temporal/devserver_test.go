@@ -111,7 +111,7 @@ func replayAndRecord(t *testing.T, c client.Client, id, runID, name string) {
 	h := temporalHistory(t, c, id, runID)
 	r := worker.NewWorkflowReplayer()
 	registerReplayer(r)
-	if err := r.ReplayWorkflowHistory(temporaltest.QuietLogger(), h); err != nil {
+	if err := replayHistory(r, h); err != nil {
 		t.Fatalf("replaying %s: %v", id, err)
 	}
 	if os.Getenv("STEPWISE_RECORD_HISTORIES") != "1" {

@@ -31,18 +31,40 @@
 //     not the run. The results go to one WriteResults activity in its
 //     input, which is bounded (about 1.5 MB of children's inputs and
 //     outputs; beyond, the Map fails with States.Runtime saying so).
-//   - The children of a map run are workflow coroutines, like inline Map
-//     iterations: a child of Pass, Choice or other in-workflow states
-//     records no Temporal event, and a child's Tasks go to activities or
-//     batch child workflows as any Task does. The history of a map run
-//     grows by its pages (three events each) and the children's
-//     activities or batches, not by the number of children: 100,000 CSV
-//     rows in batches of 1,000 with Pass children is about 140 events.
-//     Each page and the children's outputs (the Map's result without a
-//     ResultWriter) are in the history, so the items of one map run are
-//     bounded by the 50 MB history size (a few hundred thousand CSV
-//     rows); children as child workflows of their own, in a map-run
-//     workflow that continues as new, are not built yet.
+//   - Each child execution of a map run (an item, or a batch) is a child
+//     workflow of its own (Runtime.RunChild, engine.ChildRunner): an
+//     ExecutionWorkflow of the ItemProcessor with the workflow ID
+//     PARENT/NAME, the child's execution name and ARN, MACHINE/LABEL,
+//     type, start time and redrive count (so its $$.Execution and
+//     $$.StateMachine are what an in-process child sees), the parent's
+//     mocks and task queue, and a history of its own. The map run keeps
+//     the accounting (results, tolerated failures, the ResultWriter).
+//     Workflows started before child workflows (the version
+//     "stepwise-child-workflows") keep running their children as
+//     workflow coroutines, so that they replay.
+//     Fewer than ChildShardThreshold (64) children started together are
+//     child workflows of the execution; more, or any once the history
+//     passes HistoryBudget, go into shard workflows
+//     ("stepwise.ChildShard", PARENT/shard/NAME) of at most
+//     ChildShardSize (500) children and about 1 MB of inputs, which start
+//     them as their own child workflows, signal failed children to the
+//     parent as they fail (at most once a second) and return every
+//     outcome when they end. A child the map run stops waiting for (the
+//     run failed, was aborted, or the execution stops) is cancelled and
+//     ends ABORTED: directly, by cancelling its shard when all of the
+//     shard's children are abandoned, or by a signal that names it. The
+//     parent's history grows by a few events per direct child or shard
+//     and by the pages: 100,000 CSV rows in batches of 1,000, 10 at a
+//     time, record about 550 events (8 in each child); 3,000 unbatched
+//     children 71–73 events in the parent and 2,725–3,446 in each of
+//     their 6 shards (at most nine per child, 4,600 for 500). Children not started ChildShardThreshold or more
+//     together (a MaxConcurrency below it) cost the parent about five
+//     events each, so such a run is bounded to about 10,000 children by
+//     Temporal's 51,200 events (a shard that takes more children by
+//     signal is not built). Each page and the children's outputs (the
+//     Map's result without a ResultWriter) are in the parent's history,
+//     so the items of one map run are bounded by the 50 MB history size
+//     (a few hundred thousand CSV rows).
 //   - .waitForTaskToken tasks wait for a signal (CompleteTask, Heartbeat).
 //   - At a top-level checkpoint, when Temporal suggests it, the workflow
 //     continues as new from the engine's Checkpoint, carrying the earlier

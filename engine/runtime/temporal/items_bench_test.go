@@ -15,8 +15,9 @@ import (
 // BenchmarkDevServerDistributedCSV is BenchmarkDistributedCSV (engine) on
 // the Temporal dev server: a 100,000-row CSV on items.Dir, read in pages
 // by activities, batched by 1,000, each batch a child of one Pass state,
-// 10 at a time. It reports items/s and the Temporal events of the
-// execution's workflow.
+// 10 at a time, each batch a child workflow. It reports items/s, the
+// Temporal events of the execution's workflow and those of its first
+// child's.
 //
 //	go test -run '^$' -bench DevServerDistributedCSV -benchtime 3x ./engine/runtime/temporal
 func BenchmarkDevServerDistributedCSV(b *testing.B) {
@@ -32,7 +33,7 @@ func BenchmarkDevServerDistributedCSV(b *testing.B) {
 		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"n.$":"States.ArrayLength($.Items)"},"End":true}}},
 		"ResultSelector":{"batches.$":"States.ArrayLength($)"},"End":true}}}`
 	ctx := context.Background()
-	events := 0
+	events, childEvents := 0, 0
 	i := 0
 	for b.Loop() {
 		i++
@@ -49,9 +50,16 @@ func BenchmarkDevServerDistributedCSV(b *testing.B) {
 			b.Fatalf("%s %s %s %s", res.Status, res.Error, res.Cause, res.Output)
 		}
 		b.StopTimer()
-		events = len(temporalHistory(b, c, id, "").Events)
+		h := temporalHistory(b, c, id, "")
+		events = len(h.Events)
+		children := childWorkflowIDs(h, WorkflowName)
+		if len(children) != 100 {
+			b.Fatalf("%d child workflows, want 100", len(children))
+		}
+		childEvents = len(temporalHistory(b, c, children[0], "").Events)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
 	b.ReportMetric(float64(events), "temporal-events")
+	b.ReportMetric(float64(childEvents), "child-events")
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
@@ -210,11 +211,14 @@ func TestDevServerItemsWithoutObjects(t *testing.T) {
 	}
 }
 
-// A map run of many unbatched children (3,000 rows, one child each) keeps
-// the workflow's Temporal history short: children of Pass states are
-// workflow coroutines that record no Temporal event, and the items come
-// in pages (DefaultPageItems), so the history grows by the pages' few
-// activity events, not by the children.
+// A map run of many unbatched children (3,000 rows, one child each, pages
+// of 1,000 items) keeps every workflow's Temporal history short: the
+// children are child workflows, but the 1,000 started together with each
+// page go into shard workflows of DefaultChildShardSize, so the parent's
+// history grows by the pages and the shards (a few events each), a
+// shard's by its children (three events each, plus the workflow tasks
+// their starts and ends cause: at most nine each), and each child's is
+// its own.
 func TestDevServerManyChildrenBoundedHistory(t *testing.T) {
 	c := devServer(t)
 	const rows, tq, id = 3000, "stepwise-many-children", "many-children"
@@ -230,13 +234,42 @@ func TestDevServerManyChildrenBoundedHistory(t *testing.T) {
 		t.Fatalf("got %s %s %s %s", got.Status, got.Error, got.Cause, got.Output)
 	}
 	h := temporalHistory(t, c, id, "")
-	if n := len(h.Events); n > 40 {
+	if n := len(h.Events); n > 100 {
 		for _, e := range h.Events {
 			t.Logf("%d %s", e.GetEventId(), e.GetEventType())
 		}
 		t.Fatalf("%d Temporal events for %d children", n, rows)
 	}
-	t.Logf("%d children: %d Temporal events", rows, len(h.Events))
+	if direct := childWorkflowIDs(h, WorkflowName); len(direct) != 0 {
+		t.Fatalf("%d children started by the parent, want all in shards", len(direct))
+	}
+	shards := childWorkflowIDs(h, ChildShardWorkflowName)
+	if want := rows / DefaultChildShardSize; len(shards) != want {
+		t.Fatalf("%d shards, want %d", len(shards), want)
+	}
+	children, longest := 0, 0
+	for _, s := range shards {
+		sh := temporalHistory(t, c, s, "")
+		ids := childWorkflowIDs(sh, WorkflowName)
+		children += len(ids)
+		longest = max(longest, len(sh.Events))
+		// A child's three events, and at worst a workflow task (three
+		// events) for its start and one for its end: 4,500 for 500, below
+		// Temporal's warning at 10,240.
+		if n := len(sh.Events); n > 9*len(ids)+100 || n > 10240 {
+			t.Fatalf("shard %s: %d Temporal events for %d children", s, n, len(ids))
+		}
+		if status, parent := describe(t, c, s); status != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED || parent != id {
+			t.Fatalf("shard %s: %s, parent %q", s, status, parent)
+		}
+		if n := len(temporalHistory(t, c, ids[0], "").Events); n > 20 {
+			t.Fatalf("child %s: %d Temporal events", ids[0], n)
+		}
+	}
+	if children != rows {
+		t.Fatalf("%d child workflows in the shards, want %d", children, rows)
+	}
+	t.Logf("%d children: %d Temporal events in the parent, %d shards of at most %d events", rows, len(h.Events), len(shards), longest)
 }
 
 // The children of a Distributed Map on Temporal are executions of their

@@ -1,18 +1,46 @@
 package temporal
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
-	"github.com/stepwise/stepwise/engine/runtime/temporal/temporaltest"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/stepwise/stepwise/engine/runtime/temporal/temporaltest"
 )
 
 // registerReplayer registers the workflows on a replayer.
 func registerReplayer(r worker.WorkflowReplayer) {
 	r.RegisterWorkflowWithOptions(ExecutionWorkflow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterWorkflowWithOptions(BatchWorkflow, workflow.RegisterOptions{Name: BatchWorkflowName})
+	r.RegisterWorkflowWithOptions(ChildShardWorkflow, workflow.RegisterOptions{Name: ChildShardWorkflowName})
+}
+
+// replayHistory replays h on r under the workflow ID it ran with, which
+// the IDs of its child executions' workflows (ID/NAME) and shards
+// (ID/shard/NAME) start with; a history with none replays under the
+// replayer's own ID.
+func replayHistory(r worker.WorkflowReplayer, h *historypb.History) error {
+	var opts worker.ReplayWorkflowHistoryOptions
+	for _, e := range h.GetEvents() {
+		a := e.GetStartChildWorkflowExecutionInitiatedEventAttributes()
+		if a == nil || a.GetWorkflowType().GetName() == BatchWorkflowName {
+			continue
+		}
+		id := a.GetWorkflowId()
+		if i := strings.Index(id, "/shard/"); i > 0 {
+			opts.OriginalExecution.ID = id[:i]
+		} else if i := strings.LastIndexByte(id, '/'); i > 0 {
+			opts.OriginalExecution.ID = id[:i]
+		}
+		break
+	}
+	return r.ReplayWorkflowHistoryWithOptions(temporaltest.QuietLogger(), h, opts)
 }
 
 // TestReplayRecordedHistories replays the workflow histories recorded from
@@ -31,7 +59,16 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			registerReplayer(r)
-			if err := r.ReplayWorkflowHistoryFromJSONFile(temporaltest.QuietLogger(), f); err != nil {
+			data, err := os.Open(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = data.Close() }()
+			h, err := client.HistoryFromJSON(data, client.HistoryJSONOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := replayHistory(r, h); err != nil {
 				t.Fatalf("replay: %v", err)
 			}
 		})

@@ -59,6 +59,14 @@ type RuntimeOptions struct {
 	// PageItems is the most items of a page an ItemReader reads in one
 	// activity (0: DefaultPageItems; pages also stop at DefaultPageBytes).
 	PageItems int `json:",omitempty"`
+	// ChildShardThreshold is how many child executions of map runs
+	// started together make them run in shard workflows, ChildShardSize
+	// at most per shard (0: DefaultChildShardThreshold and
+	// DefaultChildShardSize; a negative threshold: never, unless the
+	// history is past HistoryBudget). Fewer are child workflows of the
+	// execution itself.
+	ChildShardThreshold int `json:",omitempty"`
+	ChildShardSize      int `json:",omitempty"`
 	// Seed seeds the random source behind UUIDs, task tokens, jitter and
 	// States.MathRandom (0: drawn once through workflow.SideEffect).
 	Seed int64
@@ -110,6 +118,12 @@ type Runtime struct {
 	calls    map[string]int
 	tokens   map[string]*token
 	readers  int // ItemReaders opened (ReadItems), which name their streams
+	// Child executions of map runs (children.go): those waiting for the
+	// child dispatcher, and whether it runs.
+	childPending  []*childCall
+	childDispatch bool
+	shards        map[string][]*childCall // running shard workflows' children, by shard ID
+	childVersion  int                     // 0: not asked yet; 1: children in process; 2: child workflows
 	// stateLabel names the top-level state running, for timer summaries.
 	stateLabel func() string
 }

@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/value"
+)
+
+// This file lets a runtime run a map run's child executions elsewhere (the
+// Temporal runtime: as child workflows), through the optional ChildRunner
+// capability. The map run keeps its accounting (results, failures against
+// the tolerance, the ResultWriter's spool): only the child's graph runs
+// elsewhere. A runtime without it (the local one) runs children in
+// process.
+
+// ChildRunner is an optional capability of a Runtime: it runs a whole
+// child execution of a Distributed Map elsewhere and returns its outcome.
+// The engine type-asserts its Runtime on it; a runtime that does not
+// implement it (the local one), or whose RunsChildren is false, has the
+// child run in process.
+type ChildRunner interface {
+	// RunsChildren reports whether RunChild runs this execution's
+	// children (asked, in the child's goroutine, before anything of the
+	// child is decided: a Temporal workflow started before child
+	// workflows keeps running its children in process).
+	RunsChildren() bool
+	// RunChild runs the child execution c to its end. When ctx ends
+	// first (the map run fails or is aborted, or the execution stops),
+	// the child is cancelled and its outcome is ABORTED.
+	RunChild(ctx context.Context, c *ChildExecution) ChildOutcome
+}
+
+// ChildExecution is a child execution of a map run, as an execution of its
+// own: its state machine (the ItemProcessor) and the names and settings
+// that make its context object ($$.Execution, $$.StateMachine) what an
+// in-process child sees.
+type ChildExecution struct {
+	// Definition is the ItemProcessor as a state machine: JSON text with
+	// its QueryLanguage, StartAt and States.
+	Definition []byte
+	// Input is the child's input: its item, or its batch object.
+	Input any
+	// ExecutionName is the child's name, ExecutionArn its ARN
+	// ($$.Execution.Id), StateMachineName the map run's MACHINE/LABEL.
+	ExecutionName    string
+	ExecutionArn     string
+	StateMachineName string
+	Region           string
+	AccountID        string
+	RoleArn          string
+	// Type is TypeStandard or TypeExpress.
+	Type string
+	// StartTime is $$.Execution.StartTime.
+	StartTime time.Time
+	// RedriveCount is $$.Execution.RedriveCount (STANDARD).
+	RedriveCount int
+	// MaxHistoryEvents is the child's history limit (0: none).
+	MaxHistoryEvents int64
+	// PayloadLimit is Options.PayloadLimit.
+	PayloadLimit int
+}
+
+// ChildOutcome is how a child execution ended: Status is StatusSucceeded
+// (with Output), StatusFailed or StatusTimedOut (with Error and Cause), or
+// StatusAborted.
+type ChildOutcome struct {
+	Status       string
+	Output       any
+	Error, Cause string
+}
+
+// runChild runs the child of thread th (its log l) on input: through the
+// runtime's ChildRunner when it has one and the child needs nothing only
+// the process has (an observer of its events), in process otherwise.
+func (r *mapRun) runChild(ctx context.Context, th *thread, l *childLog, input any) (any, error) {
+	ex := r.ex
+	cr, ok := ex.rt.(ChildRunner)
+	if !ok || l.observed() || l.from != nil || !cr.RunsChildren() {
+		// In process: from its checkpoint, for a child a resume or
+		// redrive takes up (distmap_childcp.go).
+		return ex.runChildGraph(ctx, th, r.sc.n.proc, input, l.from)
+	}
+	def, err := processorDefinition(ex.prog.sm.Raw, r.sc.n.proc.graph)
+	if err != nil {
+		return nil, &stateError{name: fault.Runtime, cause: r.sc.prefix() + err.Error()}
+	}
+	typ := TypeStandard
+	if r.s.ExecutionType == TypeExpress {
+		typ = TypeExpress
+	}
+	o := cr.RunChild(ctx, &ChildExecution{
+		Definition:       def,
+		Input:            input,
+		ExecutionName:    l.execName(),
+		ExecutionArn:     l.arn(),
+		StateMachineName: r.machineName(),
+		Region:           ex.opts.Region,
+		AccountID:        ex.opts.AccountID,
+		RoleArn:          ex.opts.RoleArn,
+		Type:             typ,
+		StartTime:        l.start,
+		RedriveCount:     l.redriveCount,
+		MaxHistoryEvents: l.max,
+		PayloadLimit:     ex.opts.PayloadLimit,
+	})
+	switch o.Status {
+	case StatusSucceeded:
+		return o.Output, nil
+	case StatusAborted:
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, context.Canceled
+	case StatusFailed, StatusTimedOut:
+		return nil, &stateError{name: o.Error, cause: o.Cause}
+	default:
+		return nil, &stateError{name: fault.Runtime, cause: fmt.Sprintf("%sthe child execution %s ended %q", r.sc.prefix(), l.execName(), o.Status)}
+	}
+}
+
+// processorDefinition returns the item processor g of the definition def
+// as a state machine of its own: its QueryLanguage, StartAt and States.
+func processorDefinition(def any, g *asl.Graph) ([]byte, error) {
+	node := def
+	if g.Location != "" {
+		for _, seg := range strings.Split(g.Location[1:], "/") {
+			node = member(node, unescapePointer(seg))
+		}
+	}
+	states := member(node, "States")
+	if states == nil {
+		return nil, errors.New("the item processor's definition was not found at " + g.Location)
+	}
+	o := value.NewObject(3)
+	if g.QueryLanguage != "" {
+		o.Append("QueryLanguage", g.QueryLanguage)
+	}
+	o.Append("StartAt", g.StartAt)
+	o.Append("States", states)
+	return value.Encode(o), nil
+}

@@ -1,0 +1,452 @@
+package temporal
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/stepwise/stepwise/asl/fault"
+	"github.com/stepwise/stepwise/asl/value"
+	"github.com/stepwise/stepwise/engine"
+)
+
+// This file runs a Distributed Map's child executions as child workflows
+// (Runtime.RunChild, engine.ChildRunner): each child execution, or batch,
+// is an ExecutionWorkflow of its own, with its own history. Few children
+// started together are child workflows of the execution; many (or any,
+// once the execution's history is long) go into shard workflows
+// (ChildShardWorkflowName), each of which starts up to ChildShardSize of
+// them as its own child workflows and returns their outcomes, so that the
+// execution's history grows by a few events per shard, not per child.
+
+// Names of the shard workflow and of the signal that cancels some of a
+// shard's children.
+const (
+	ChildShardWorkflowName = "stepwise.ChildShard" // ChildShardWorkflow
+	cancelChildrenSignal   = "stepwise.cancelChildren"
+	// childFailuresSignal carries a ChildFailures from a shard to its
+	// parent.
+	childFailuresSignal = "stepwise.childFailures"
+	// failureReportInterval is the least time between two of a shard's
+	// ChildFailures signals.
+	failureReportInterval = time.Second
+)
+
+// Defaults of RuntimeOptions for child executions.
+const (
+	DefaultChildShardThreshold = 64
+	DefaultChildShardSize      = 500
+	// childShardBytes closes a shard at about this much input, far below
+	// the 2 MB limit of a workflow's input.
+	childShardBytes = 1 << 20
+)
+
+// ChildRequest is one child execution to run as a child workflow.
+type ChildRequest struct {
+	// WorkflowID is the child workflow's ID: the parent's workflow ID, a
+	// slash and the child's execution name.
+	WorkflowID string
+	Execution  ExecutionInput
+}
+
+// ChildShardInput is ChildShardWorkflow's input.
+type ChildShardInput struct {
+	Children []ChildRequest
+}
+
+// ChildOutcome is how a child execution ended (a ChildShardWorkflow's
+// result lists them in the order of its input).
+type ChildOutcome struct {
+	Status       string
+	Output       json.RawMessage `json:",omitempty"`
+	Error, Cause string          `json:",omitempty"`
+}
+
+// ChildFailures is the signal childFailuresSignal: children of the shard
+// Shard (its workflow ID) that failed, by their index in its input, sent
+// as they fail (at most one signal a second) so that the map run counts
+// them against its tolerance before the shard ends.
+type ChildFailures struct {
+	Shard    string
+	Index    []int
+	Outcomes []ChildOutcome
+}
+
+// childCall is a child execution waiting for its outcome.
+type childCall struct {
+	req       ChildRequest
+	size      int
+	assigned  bool // started directly (direct) or in a shard
+	direct    bool
+	done      bool
+	abandon   bool // the caller stopped waiting for the outcome
+	signalled bool // its shard was asked to cancel it
+	out       ChildOutcome
+}
+
+var _ engine.ChildRunner = (*Runtime)(nil)
+
+// childWorkflowsVersion marks the workflows whose map runs' children are
+// child workflows; those started before run them as workflow coroutines,
+// as they did, so that they replay.
+const childWorkflowsVersion = "stepwise-child-workflows"
+
+// RunsChildren reports whether the execution's map runs' children run as
+// child workflows: in a workflow started before they did, they run in
+// process. The version is asked once, when the first child starts.
+func (r *Runtime) RunsChildren() bool {
+	if r.childVersion == 0 {
+		r.childVersion = 1
+		if workflow.GetVersion(r.current, childWorkflowsVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+			r.childVersion = 2
+		}
+	}
+	return r.childVersion == 2
+}
+
+// RunChild runs a map run's child execution as a child workflow
+// (ExecutionWorkflow) with the workflow ID PARENT/NAME, directly or in a
+// shard workflow, and returns its outcome. When ctx ends first, the child
+// workflow is cancelled and RunChild returns once it has ended (ABORTED).
+func (r *Runtime) RunChild(ctx context.Context, c *engine.ChildExecution) engine.ChildOutcome {
+	if ctx.Err() != nil {
+		return engine.ChildOutcome{Status: engine.StatusAborted}
+	}
+	cc := &childCall{req: r.childRequest(c)}
+	cc.size = len(c.Definition) + len(cc.req.Execution.Input) + 512
+	r.childPending = append(r.childPending, cc)
+	if !r.childDispatch {
+		r.childDispatch = true
+		workflow.Go(r.base, r.childDispatcher)
+	}
+	r.wait(func() bool { return cc.assigned || ctx.Err() != nil })
+	if !cc.assigned {
+		cc.abandon = true
+		return engine.ChildOutcome{Status: engine.StatusAborted}
+	}
+	if cc.direct {
+		cc.out = r.runChildDirect(ctx, cc)
+	} else {
+		r.wait(func() bool { return cc.done || ctx.Err() != nil })
+		if !cc.done {
+			// The shard's watcher cancels it; its outcome says how it ended.
+			cc.abandon = true
+			r.wait(func() bool { return cc.done })
+		}
+	}
+	return engineOutcome(cc.out)
+}
+
+// childRequest is the child workflow that runs c.
+func (r *Runtime) childRequest(c *engine.ChildExecution) ChildRequest {
+	opts := r.opts
+	opts.Calls = nil
+	if opts.Seed != 0 {
+		// A fixed seed (tests): each child's is its own.
+		h := fnv.New64a()
+		_, _ = h.Write([]byte(c.ExecutionName))
+		if opts.Seed ^= int64(h.Sum64() >> 1); opts.Seed == 0 {
+			opts.Seed = 1
+		}
+	}
+	limit := c.MaxHistoryEvents
+	if limit == 0 {
+		limit = -1
+	}
+	return ChildRequest{
+		WorkflowID: workflow.GetInfo(r.root).WorkflowExecution.ID + "/" + c.ExecutionName,
+		Execution: ExecutionInput{
+			Definition:       string(c.Definition),
+			Input:            value.Encode(c.Input),
+			ExecutionName:    c.ExecutionName,
+			StateMachineName: c.StateMachineName,
+			Region:           c.Region,
+			AccountID:        c.AccountID,
+			RoleArn:          c.RoleArn,
+			Type:             c.Type,
+			ExecutionArn:     c.ExecutionArn,
+			StartTime:        c.StartTime,
+			PayloadLimit:     c.PayloadLimit,
+			MaxHistoryEvents: limit,
+			RedriveCount:     c.RedriveCount,
+			Runtime:          opts,
+		},
+	}
+}
+
+// childOptions are the options of the child workflow of req: it runs on
+// the task queue of its tasks, a cancellation waits for it to end, and it
+// is cancelled if its parent closes first.
+func childOptions(req *ChildRequest) workflow.ChildWorkflowOptions {
+	return workflow.ChildWorkflowOptions{
+		WorkflowID:          req.WorkflowID,
+		TaskQueue:           req.Execution.Runtime.TaskQueue,
+		WaitForCancellation: true,
+		ParentClosePolicy:   enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+		StaticSummary:       "child execution " + req.Execution.ExecutionName + " of " + req.Execution.StateMachineName,
+	}
+}
+
+// childDispatcher hands out pending child executions once every
+// interpreter coroutine is blocked: few run as child workflows of the
+// execution, started by their callers; many (or all, once the history is
+// long) go into shard workflows.
+func (r *Runtime) childDispatcher(ctx workflow.Context) {
+	for {
+		_ = workflow.Await(ctx, func() bool { return len(r.childPending) > 0 && r.active == 0 })
+		live := r.childPending[:0:0]
+		for _, c := range r.childPending {
+			if !c.abandon {
+				live = append(live, c)
+			}
+		}
+		r.childPending = nil
+		if !r.sharding(len(live)) {
+			for _, c := range live {
+				c.direct, c.assigned = true, true
+			}
+			continue
+		}
+		size := r.opts.ChildShardSize
+		if size <= 0 {
+			size = DefaultChildShardSize
+		}
+		for start := 0; start < len(live); {
+			end, bytes := start, 0
+			for end < len(live) && end-start < size && (end == start || bytes+live[end].size <= childShardBytes) {
+				bytes += live[end].size
+				end++
+			}
+			r.startShard(live[start:end])
+			start = end
+		}
+		for _, c := range live {
+			c.assigned = true
+		}
+	}
+}
+
+// sharding reports whether n child executions pending together run in
+// shard workflows.
+func (r *Runtime) sharding(n int) bool {
+	t := r.opts.ChildShardThreshold
+	if t == 0 {
+		t = DefaultChildShardThreshold
+	}
+	if t > 0 && n >= t {
+		return true
+	}
+	return r.opts.HistoryBudget > 0 && workflow.GetInfo(r.root).GetCurrentHistoryLength() >= r.opts.HistoryBudget
+}
+
+// runChildDirect runs the child of c as a child workflow of the execution,
+// in the caller's coroutine, and cancels it when ctx ends first.
+func (r *Runtime) runChildDirect(ctx context.Context, c *childCall) ChildOutcome {
+	cur := r.current
+	cctx, cancel := workflow.WithCancel(cur)
+	defer cancel()
+	f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(cctx, childOptions(&c.req)), WorkflowName, c.req.Execution)
+	r.wait(func() bool { return f.IsReady() || ctx.Err() != nil })
+	if !f.IsReady() {
+		cancel()
+		r.wait(f.IsReady)
+	}
+	return childWorkflowResult(cur, f)
+}
+
+// startShard runs calls in one shard workflow, whose ID is the execution's
+// workflow ID, "/shard/" and its first child's name, and hands each call
+// its outcome when the shard ends. Its watcher cancels the shard once
+// every call is abandoned, or asks it to cancel the children of the
+// abandoned ones when only some are.
+func (r *Runtime) startShard(calls []*childCall) {
+	in := ChildShardInput{Children: make([]ChildRequest, len(calls))}
+	for i, c := range calls {
+		in.Children[i] = c.req
+	}
+	first := calls[0].req.Execution
+	id := workflow.GetInfo(r.root).WorkflowExecution.ID + "/shard/" + first.ExecutionName
+	sctx, cancel := workflow.WithCancel(r.base)
+	sctx = workflow.WithChildOptions(sctx, workflow.ChildWorkflowOptions{
+		WorkflowID:          id,
+		TaskQueue:           first.Runtime.TaskQueue,
+		WaitForCancellation: true,
+		ParentClosePolicy:   enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+		StaticSummary:       fmt.Sprintf("%d child executions of %s", len(calls), first.StateMachineName),
+	})
+	f := workflow.ExecuteChildWorkflow(sctx, ChildShardWorkflowName, in)
+	started := f.GetChildWorkflowExecution()
+	if r.shards == nil {
+		r.shards = map[string][]*childCall{}
+		workflow.Go(r.base, r.receiveFailures)
+	}
+	r.shards[id] = calls
+	workflow.Go(r.base, func(ctx workflow.Context) {
+		cancelled := false
+		toCancel := func() (all bool, ids []string) {
+			all = true
+			for _, c := range calls {
+				if c.done {
+					continue
+				}
+				if !c.abandon {
+					all = false
+				} else if !c.signalled {
+					ids = append(ids, c.req.WorkflowID)
+				}
+			}
+			return all, ids
+		}
+		for {
+			_ = workflow.Await(ctx, func() bool {
+				if f.IsReady() {
+					return true
+				}
+				if cancelled || r.active != 0 {
+					return false
+				}
+				all, ids := toCancel()
+				return all || len(ids) > 0 && started.IsReady()
+			})
+			if f.IsReady() {
+				break
+			}
+			all, ids := toCancel()
+			if all {
+				cancel()
+				cancelled = true
+				continue
+			}
+			for _, c := range calls {
+				if c.abandon && !c.done {
+					c.signalled = true
+				}
+			}
+			_ = workflow.SignalExternalWorkflow(ctx, id, "", cancelChildrenSignal, ids).Get(ctx, nil)
+		}
+		delete(r.shards, id)
+		var out []ChildOutcome
+		err := f.Get(ctx, &out)
+		for i, c := range calls {
+			switch {
+			case c.done: // reported by a ChildFailures signal
+			case err != nil:
+				c.out = ChildOutcome{Status: engine.StatusFailed, Error: fault.Runtime, Cause: "child shard workflow " + id + ": " + err.Error()}
+			case i < len(out):
+				c.out = out[i]
+			default:
+				c.out = ChildOutcome{Status: engine.StatusFailed, Error: fault.Runtime, Cause: "child shard workflow " + id + " returned too few outcomes"}
+			}
+			c.done = true
+		}
+	})
+}
+
+// receiveFailures hands the children that ChildFailures signals report
+// their outcomes.
+func (r *Runtime) receiveFailures(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, childFailuresSignal)
+	for {
+		var s ChildFailures
+		ch.Receive(ctx, &s)
+		calls := r.shards[s.Shard]
+		for k, i := range s.Index {
+			if i >= 0 && i < len(calls) && k < len(s.Outcomes) && !calls[i].done {
+				calls[i].out, calls[i].done = s.Outcomes[k], true
+			}
+		}
+	}
+}
+
+// ChildShardWorkflow runs the child executions of its input as child
+// workflows (ExecutionWorkflow), all at once (the map run bounds how many
+// run), and returns their outcomes in order. It is registered as
+// ChildShardWorkflowName. Cancelling it cancels them all; the signal
+// cancelChildrenSignal (a list of workflow IDs) cancels some. Children
+// that fail are reported to the parent as they fail (ChildFailures), at
+// most one signal every failureReportInterval.
+func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcome, error) {
+	out := make([]ChildOutcome, len(in.Children))
+	left := len(in.Children)
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	info := workflow.GetInfo(ctx)
+	var failed []int // failed children not reported yet
+	if parent := info.ParentWorkflowExecution; parent != nil {
+		workflow.Go(dctx, func(c workflow.Context) {
+			for {
+				_ = workflow.Await(c, func() bool { return len(failed) > 0 })
+				s := ChildFailures{Shard: info.WorkflowExecution.ID, Index: failed}
+				failed = nil
+				for _, i := range s.Index {
+					s.Outcomes = append(s.Outcomes, out[i])
+				}
+				_ = workflow.SignalExternalWorkflow(c, parent.ID, parent.RunID, childFailuresSignal, s).Get(c, nil)
+				_ = workflow.Sleep(c, failureReportInterval)
+			}
+		})
+	}
+	cancels := make(map[string]workflow.CancelFunc, len(in.Children))
+	for i := range in.Children {
+		req := &in.Children[i]
+		cctx, cancel := workflow.WithCancel(ctx)
+		cancels[req.WorkflowID] = cancel
+		f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(cctx, childOptions(req)), WorkflowName, req.Execution)
+		workflow.Go(dctx, func(c workflow.Context) {
+			out[i] = childWorkflowResult(c, f)
+			if st := out[i].Status; st == engine.StatusFailed || st == engine.StatusTimedOut {
+				failed = append(failed, i)
+			}
+			left--
+		})
+	}
+	signals := workflow.GetSignalChannel(ctx, cancelChildrenSignal)
+	workflow.Go(dctx, func(c workflow.Context) {
+		for {
+			var ids []string
+			signals.Receive(c, &ids)
+			for _, id := range ids {
+				if cancel := cancels[id]; cancel != nil {
+					cancel()
+				}
+			}
+		}
+	})
+	_ = workflow.Await(dctx, func() bool { return left == 0 })
+	return out, nil
+}
+
+// childWorkflowResult reads the outcome of an ended ExecutionWorkflow child.
+func childWorkflowResult(ctx workflow.Context, f workflow.ChildWorkflowFuture) ChildOutcome {
+	var res ExecutionResult
+	err := f.Get(ctx, &res)
+	if err == nil {
+		return ChildOutcome{Status: res.Status, Output: res.Output, Error: res.Error, Cause: res.Cause}
+	}
+	if er, ok := ResultFromError(err); ok {
+		return ChildOutcome{Status: er.Status, Output: er.Output, Error: er.Error, Cause: er.Cause}
+	}
+	return ChildOutcome{Status: engine.StatusFailed, Error: fault.Runtime, Cause: "child workflow: " + err.Error()}
+}
+
+// engineOutcome is the engine's form of a child's outcome.
+func engineOutcome(r ChildOutcome) engine.ChildOutcome {
+	o := engine.ChildOutcome{Status: r.Status, Error: r.Error, Cause: r.Cause}
+	if r.Status != engine.StatusSucceeded {
+		return o
+	}
+	if len(r.Output) == 0 {
+		o.Output = nil
+		return o
+	}
+	v, err := value.Decode(r.Output)
+	if err != nil {
+		return engine.ChildOutcome{Status: engine.StatusFailed, Error: fault.Runtime, Cause: fmt.Sprintf("the child's output: %v", err)}
+	}
+	o.Output = v
+	return o
+}
