@@ -57,8 +57,9 @@
 //     and by the pages: 100,000 CSV rows in batches of 1,000, 10 at a
 //     time, record about 550 events (8 in each child); 3,000 unbatched
 //     children 71–73 events in the parent and 2,725–3,446 in each of
-//     their 6 shards (at most nine per child, 4,600 for 500). Children not started ChildShardThreshold or more
-//     together (a MaxConcurrency below it) cost the parent about five
+//     their 6 shards (at most nine per child, 4,600 for 500). Children
+//     not started ChildShardThreshold or more together (a
+//     MaxConcurrency below it) cost the parent about five
 //     events each, so such a run is bounded to about 10,000 children by
 //     Temporal's 51,200 events (a shard that takes more children by
 //     signal is not built). Each page and the children's outputs (the
