@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/stepwise/stepwise/asl"
 	"github.com/stepwise/stepwise/asl/diag"
@@ -34,6 +35,13 @@ type graphPlan struct {
 	// nonBlocking: every state is a Pass, Choice, Succeed or Fail, so
 	// running the graph never waits on the runtime.
 	nonBlocking bool
+
+	// A Distributed Map's item processor as a state machine of its own
+	// (processorDefinition), for a runtime that runs its children
+	// elsewhere (ChildRunner): made once, when first asked.
+	asMachine    sync.Once
+	machineJSON  []byte
+	machineError error
 }
 
 // Kinds of state (node.kind), so that running a state switches on a small

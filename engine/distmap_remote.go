@@ -86,7 +86,7 @@ func (r *mapRun) runChild(ctx context.Context, th *thread, l *childLog, input an
 		// redrive takes up (distmap_childcp.go).
 		return ex.runChildGraph(ctx, th, r.sc.n.proc, input, l.from)
 	}
-	def, err := processorDefinition(ex.prog.sm.Raw, r.sc.n.proc.graph)
+	def, err := ex.machineOf(r.sc.n.proc)
 	if err != nil {
 		return nil, &stateError{name: fault.Runtime, cause: r.sc.prefix() + err.Error()}
 	}
@@ -122,6 +122,16 @@ func (r *mapRun) runChild(ctx context.Context, th *thread, l *childLog, input an
 	default:
 		return nil, &stateError{name: fault.Runtime, cause: fmt.Sprintf("%sthe child execution %s ended %q", r.sc.prefix(), l.execName(), o.Status)}
 	}
+}
+
+// machineOf returns the item processor gp as a state machine of its own
+// (processorDefinition), made once per compiled program rather than per
+// child.
+func (ex *execution) machineOf(gp *graphPlan) ([]byte, error) {
+	gp.asMachine.Do(func() {
+		gp.machineJSON, gp.machineError = processorDefinition(ex.prog.sm.Raw, gp.graph)
+	})
+	return gp.machineJSON, gp.machineError
 }
 
 // processorDefinition returns the item processor g of the definition def

@@ -176,13 +176,20 @@ func (m *liveMapRun) childID(c *engine.MapRunChild) int64 {
 	return m.children[c]
 }
 
-// ChildEvent records an event of a child's history.
-func (o *mapRunRecorder) ChildEvent(info *engine.MapRunInfo, c *engine.MapRunChild, ev history.Event) {
+// recordedChild returns the execution id of the running child c of the
+// map run info, to record to; 0 when it is not recorded (an unknown run,
+// a detached recorder, or a child not started or already ended).
+func (o *mapRunRecorder) recordedChild(info *engine.MapRunInfo, c *engine.MapRunChild) int64 {
 	m := o.live(info)
 	if m == nil || o.r.detached.Load() {
-		return
+		return 0
 	}
-	id := m.childID(c)
+	return m.childID(c)
+}
+
+// ChildEvent records an event of a child's history.
+func (o *mapRunRecorder) ChildEvent(info *engine.MapRunInfo, c *engine.MapRunChild, ev history.Event) {
+	id := o.recordedChild(info, c)
 	if id == 0 {
 		return
 	}
@@ -198,11 +205,7 @@ func (o *mapRunRecorder) ChildEvent(info *engine.MapRunInfo, c *engine.MapRunChi
 // execution's checkpoint is (run.onCheckpoint): where a restart goes on
 // with it, and where a redrive enters again.
 func (o *mapRunRecorder) ChildCheckpoint(info *engine.MapRunInfo, c *engine.MapRunChild, cp *engine.Checkpoint) {
-	m := o.live(info)
-	if m == nil || o.r.detached.Load() {
-		return
-	}
-	id := m.childID(c)
+	id := o.recordedChild(info, c)
 	if id == 0 {
 		return
 	}
