@@ -302,11 +302,17 @@ expect_error ValidationException update-map-run --map-run-arn "$map_run" --max-c
 # CLI after Debian's 2.9.19. When the CLI lacks them, a newer Step
 # Functions model (botocore's stepfunctions service-2.json, gzipped or not)
 # is loaded through AWS_DATA_PATH: $STEPWISE_SFN_MODEL, or the model of a
-# botocore that python3 on PATH imports. Without one these steps are
-# skipped, loudly.
+# botocore that python3 on PATH imports. TestAWSCLI sets
+# $STEPWISE_SFN_MODEL to cmd/stepwise/testdata/sfn-model/service-2.json.
+# Without a model these steps are skipped, loudly.
+# The skeleton is read whole before it is searched: with pipefail, `grep -q`
+# leaving early can kill the CLI with SIGPIPE and fail the pipeline. What
+# the CLI says on stderr is kept for the failure message.
 knows_new_operations() {
-  "$aws_cli" stepfunctions test-state --generate-cli-skeleton input 2>/dev/null | grep -q '"mock"' &&
-    "$aws_cli" stepfunctions validate-state-machine-definition help >/dev/null 2>&1
+  local skeleton
+  skeleton=$("$aws_cli" stepfunctions test-state --generate-cli-skeleton input 2>"$tmp/new-operations.err") || return 1
+  [[ $skeleton == *'"mock"'* ]] || { echo "test-state's input has no mock member" >"$tmp/new-operations.err"; return 1; }
+  "$aws_cli" stepfunctions validate-state-machine-definition --generate-cli-skeleton input >/dev/null 2>"$tmp/new-operations.err"
 }
 new_operations=yes
 if ! knows_new_operations; then
@@ -332,7 +338,7 @@ for op in m["operations"].values():
 json.dump(m, sys.stdout)
 ' >"$tmp/models/stepfunctions/2016-11-23/service-2.json" || fail "reading the model $model"
     export AWS_DATA_PATH="$tmp/models"
-    knows_new_operations || fail "the model $model lacks the newer operations (TestState mocks, validate-state-machine-definition)"
+    knows_new_operations || fail "the model $model lacks the newer operations (TestState mocks, validate-state-machine-definition): $(cat "$tmp/new-operations.err")"
     step "using the Step Functions model $model"
   else
     new_operations=no

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -19,10 +20,11 @@ const awscliDefault = "/usr/bin/aws"
 // which drives the real AWS CLI through create-activity,
 // create-state-machine, start-execution, describe-execution,
 // get-activity-task, send-task-success, get-execution-history,
-// list-executions and two error answers; then, when the CLI or a newer
-// Step Functions model it can load knows them (see the script), versions,
-// aliases, start-execution on an alias, test-state with a mock,
-// validate-state-machine-definition and update-map-run.
+// list-executions and two error answers; then, with the Step Functions
+// model in testdata/sfn-model loaded into the CLI, versions, aliases,
+// start-execution on an alias, test-state with a mock,
+// validate-state-machine-definition and update-map-run. It fails if the
+// script skips those steps.
 func TestAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds cmd/stepwise and runs the AWS CLI some twenty times")
@@ -49,10 +51,21 @@ func TestAWSCLI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bash, script, endpoint)
-	cmd.Env = append(os.Environ(), "STEPWISE_AWS_CLI="+cli)
+	model, err := filepath.Abs(filepath.Join("testdata", "sfn-model", "service-2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The model is given whatever botocore the machine has: Debian's CLI
+	// 2.9.19 predates versions, TestState mocks and
+	// ValidateStateMachineDefinition, and without a model the script would
+	// leave those steps out.
+	cmd.Env = append(os.Environ(), "STEPWISE_AWS_CLI="+cli, "STEPWISE_SFN_MODEL="+model)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("scripts/awscli-smoke.sh %s: %v\n%s\n--- stepwise serve log ---\n%s", endpoint, err, out, serverLog())
+	}
+	if strings.Contains(string(out), "awscli-smoke: SKIP") {
+		t.Fatalf("scripts/awscli-smoke.sh skipped steps:\n%s", out)
 	}
 	t.Logf("scripts/awscli-smoke.sh %s:\n%s", endpoint, out)
 }
