@@ -36,6 +36,25 @@ type ChildRunner interface {
 	RunChild(ctx context.Context, c *ChildExecution) ChildOutcome
 }
 
+// ChildQueue is an optional capability of a ChildRunner: it takes more of
+// a map run's children than may run at a time and runs at most the run's
+// MaxConcurrency of them at once (ChildExecution.MaxConcurrency), so that
+// it can hand many to a place of its own (the Temporal runtime: a shard
+// workflow) even when few run at a time.
+type ChildQueue interface {
+	// ChildQueueDepth returns how many children of a map run whose
+	// MaxConcurrency is limit the engine may hand to RunChild at once:
+	// limit, when the runner does not queue them, or more. It is asked
+	// once per map run, before its first child, when every child of the
+	// run is to go to RunChild.
+	ChildQueueDepth(limit int) int
+}
+
+// ChildNotStarted is the Status of a ChildOutcome whose child the runner
+// held in its queue and never started: the map run ended first. The child
+// has no execution; its item counts as not started (PENDING).
+const ChildNotStarted = "PENDING"
+
 // ChildExecution is a child execution of a map run, as an execution of its
 // own: its state machine (the ItemProcessor) and the names and settings
 // that make its context object ($$.Execution, $$.StateMachine) what an
@@ -64,6 +83,11 @@ type ChildExecution struct {
 	MaxHistoryEvents int64
 	// PayloadLimit is Options.PayloadLimit.
 	PayloadLimit int
+	// MapRunArn is the map run's ARN. MaxConcurrency is how many of its
+	// children may run at once when the engine hands the runner more
+	// (ChildQueue); 0 when the engine hands no more than may run.
+	MapRunArn      string
+	MaxConcurrency int
 }
 
 // ChildOutcome is how a child execution ended: Status is StatusSucceeded
@@ -108,10 +132,17 @@ func (r *mapRun) runChild(ctx context.Context, th *thread, l *childLog, input an
 		RedriveCount:     l.redriveCount,
 		MaxHistoryEvents: l.max,
 		PayloadLimit:     ex.opts.PayloadLimit,
+		MapRunArn:        r.arn,
+		MaxConcurrency:   r.gate,
 	})
 	switch o.Status {
 	case StatusSucceeded:
 		return o.Output, nil
+	case ChildNotStarted:
+		if r.gate == 0 {
+			return nil, &stateError{name: fault.Runtime, cause: fmt.Sprintf("%sthe child execution %s was not started", r.sc.prefix(), l.execName())}
+		}
+		return nil, errChildNotStarted
 	case StatusAborted:
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -121,6 +152,28 @@ func (r *mapRun) runChild(ctx context.Context, th *thread, l *childLog, input an
 		return nil, &stateError{name: o.Error, cause: o.Cause}
 	default:
 		return nil, &stateError{name: fault.Runtime, cause: fmt.Sprintf("%sthe child execution %s ended %q", r.sc.prefix(), l.execName(), o.Status)}
+	}
+}
+
+// errChildNotStarted is runChild's error for a child its runner's queue
+// never started (ChildNotStarted).
+var errChildNotStarted = errors.New("the child execution was not started")
+
+// queueDepth sets how many children the run hands its runtime at once
+// (r.window), and r.gate when that is more than r.limit: with a runtime
+// that queues children (ChildQueue) and runs every child of this run
+// itself, none observed or taken up from an earlier run.
+func (r *mapRun) queueDepth() {
+	r.window = r.limit
+	cq, ok := r.ex.rt.(ChildQueue)
+	if !ok || r.info != nil || r.prior != nil {
+		return
+	}
+	if cr, ok := r.ex.rt.(ChildRunner); !ok || !cr.RunsChildren() {
+		return
+	}
+	if d := cq.ChildQueueDepth(r.limit); d > r.limit {
+		r.window, r.gate = d, r.limit
 	}
 }
 

@@ -72,6 +72,20 @@ func (r *mapRun) spoolChild(i int, l *childLog, status string, out any, err erro
 	}
 }
 
+// spoolNotStarted spools child i, which its runtime's queue never started
+// (ChildNotStarted), as PENDING when the run failed past its tolerated
+// failures, as the children spoolPending lists; a run that failed
+// otherwise lists no pending children.
+func (r *mapRun) spoolNotStarted(i int, input any) {
+	var se *stateError
+	if r.spool == nil || !errors.As(r.failure, &se) || se.name != fault.ExceedToleratedFailureThreshold {
+		return
+	}
+	if err := r.spool.Add(i, items.ChildResult{Status: "PENDING", Input: input}); err != nil {
+		r.fail(namedError(err, fault.ResultWriterFailed))
+	}
+}
+
 // spoolPending lists the children a run that failed past its tolerated
 // failures did not start: it reads the rest of the items (and batches)
 // and spools each as PENDING.

@@ -200,7 +200,11 @@ type mapRun struct {
 
 	selects bool          // the Map has an ItemSelector
 	base    *value.Object // the context object for ItemSelector
-	limit   int
+	limit   int           // MaxConcurrency
+	// window is how many children run, or wait in the runtime's queue, at
+	// once: limit, or more with a runtime that queues children
+	// (ChildQueue), which then runs at most gate (the limit) at a time.
+	window, gate int
 
 	results []any            // the children's outputs, without a writer
 	spool   items.ResultSink // the children's results, with a writer (distmap_results.go)
@@ -274,9 +278,12 @@ func (r *mapRun) execute(ctx context.Context) (any, error) {
 	if r.selects {
 		r.base = sc.context()
 	}
+	r.queueDepth()
 	for {
-		r.applyControl()
-		for !r.stop && !r.eof && r.running < r.limit && ctx.Err() == nil {
+		if r.applyControl(); r.gate == 0 {
+			r.window = r.limit
+		}
+		for !r.stop && !r.eof && r.running < r.window && ctx.Err() == nil {
 			if !r.startNext(ctx, ictx) {
 				break
 			}
@@ -286,7 +293,7 @@ func (r *mapRun) execute(ctx context.Context) (any, error) {
 		}
 		wctx, done := r.waitContext(ctx)
 		_ = rt.Await(wctx, func() bool {
-			return r.running == 0 || (!r.stop && ctx.Err() == nil && r.running < r.limit && !r.eof)
+			return r.running == 0 || (!r.stop && ctx.Err() == nil && r.running < r.window && !r.eof)
 		})
 		done()
 	}
@@ -469,6 +476,8 @@ func (r *mapRun) start(ictx context.Context, input any, count int) {
 		}
 		r.observeChildEnd(c, th, obs, out, err)
 		switch {
+		case err == errChildNotStarted:
+			r.spoolNotStarted(i, input)
 		case err == nil && c.Err() == nil:
 			if r.writer == nil {
 				r.results[i] = out
