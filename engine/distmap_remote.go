@@ -42,11 +42,16 @@ type ChildRunner interface {
 // it can hand many to a place of its own (the Temporal runtime: a shard
 // workflow) even when few run at a time.
 type ChildQueue interface {
-	// ChildQueueDepth returns how many children of a map run whose
-	// MaxConcurrency is limit the engine may hand to RunChild at once:
-	// limit, when the runner does not queue them, or more. It is asked
-	// once per map run, before its first child, when every child of the
-	// run is to go to RunChild.
+	// ChildQueueDepth returns how many children of one item each, of a
+	// map run whose MaxConcurrency is limit, the engine may hand to
+	// RunChild at once: limit, when the runner does not queue them, or
+	// more. A run whose children are batches of up to k items hands
+	// depth/k of them (a run batched by bytes alone hands no more than
+	// limit), so that what waits in the queue stays small. It is asked
+	// once per map run, before its first child, when no child of the run
+	// needs to run in process (none is observed or taken up from an
+	// earlier run); a runner whose RunsChildren may be false must then
+	// answer limit.
 	ChildQueueDepth(limit int) int
 }
 
@@ -137,6 +142,7 @@ func (r *mapRun) runChild(ctx context.Context, th *thread, l *childLog, input an
 	})
 	switch o.Status {
 	case StatusSucceeded:
+		l.succeeded = true
 		return o.Output, nil
 	case ChildNotStarted:
 		if r.gate == 0 {
@@ -161,19 +167,26 @@ var errChildNotStarted = errors.New("the child execution was not started")
 
 // queueDepth sets how many children the run hands its runtime at once
 // (r.window), and r.gate when that is more than r.limit: with a runtime
-// that queues children (ChildQueue) and runs every child of this run
-// itself, none observed or taken up from an earlier run.
+// that queues children (ChildQueue), none of them observed or taken up
+// from an earlier run.
 func (r *mapRun) queueDepth() {
 	r.window = r.limit
 	cq, ok := r.ex.rt.(ChildQueue)
 	if !ok || r.info != nil || r.prior != nil {
 		return
 	}
-	if cr, ok := r.ex.rt.(ChildRunner); !ok || !cr.RunsChildren() {
+	if _, ok := r.ex.rt.(ChildRunner); !ok {
 		return
 	}
-	if d := cq.ChildQueueDepth(r.limit); d > r.limit {
-		r.window, r.gate = d, r.limit
+	perChild := int64(1)
+	if r.batching {
+		if r.maxItems <= 0 {
+			return // batches of unknown size
+		}
+		perChild = r.maxItems
+	}
+	if d := int64(cq.ChildQueueDepth(r.limit)) / perChild; d > int64(r.limit) {
+		r.window, r.gate = int(d), r.limit
 	}
 }
 

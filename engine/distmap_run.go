@@ -478,7 +478,7 @@ func (r *mapRun) start(ictx context.Context, input any, count int) {
 		switch {
 		case err == errChildNotStarted:
 			r.spoolNotStarted(i, input)
-		case err == nil && c.Err() == nil:
+		case err == nil && (c.Err() == nil || l.succeeded):
 			if r.writer == nil {
 				r.results[i] = out
 			}

@@ -163,6 +163,10 @@ type childLog struct {
 	over, closing bool
 	stop          context.CancelFunc
 
+	// succeeded is set when a ChildRunner reports the child SUCCEEDED: it
+	// did, even if the run stopped waiting for it meanwhile.
+	succeeded bool
+
 	ctxExecution, ctxMachine *value.Object // $$.Execution and $$.StateMachine, once built
 
 	// With an observer (distmap_childcp.go): top is the child's top-level

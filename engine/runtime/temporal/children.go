@@ -57,6 +57,11 @@ type ChildRequest struct {
 // ChildShardInput is ChildShardWorkflow's input.
 type ChildShardInput struct {
 	Children []ChildRequest
+	// Concurrency is how many of the children run at once, started in
+	// order as others end (0: all at once). A child cancelled, or the
+	// shard cancelled, before the child started is not started
+	// (engine.ChildNotStarted).
+	Concurrency int `json:",omitempty"`
 }
 
 // ChildOutcome is how a child execution ended (a ChildShardWorkflow's
@@ -86,7 +91,92 @@ type childCall struct {
 	done      bool
 	abandon   bool // the caller stopped waiting for the outcome
 	signalled bool // its shard was asked to cancel it
+	gate      *childGate
 	out       ChildOutcome
+}
+
+// childGate bounds the children of one map run that the engine hands over
+// more of than may run (engine.ChildQueue) to its MaxConcurrency: either
+// up to limit of them run as direct child workflows, or one shard
+// workflow runs them, limit at a time.
+type childGate struct {
+	limit  int
+	direct int  // direct child workflows running
+	shard  bool // a shard workflow of the run's children runs
+}
+
+// childQueueVersion marks the workflows that queue a map run's children
+// (ChildQueueDepth); those started before hand over no more than run.
+const childQueueVersion = "stepwise-child-queue"
+
+var _ engine.ChildQueue = (*Runtime)(nil)
+
+// ChildQueueDepth lets a map run whose MaxConcurrency is below
+// ChildShardThreshold hand over ChildShardSize children at once: they go
+// into one shard workflow at a time that runs the limit of them at once,
+// so that the execution's history grows by a few events per shard rather
+// than per child, however long the run.
+func (r *Runtime) ChildQueueDepth(limit int) int {
+	t := r.opts.ChildShardThreshold
+	if t == 0 {
+		t = DefaultChildShardThreshold
+	}
+	if limit <= 0 || t <= 0 || limit >= t || r.childVersion == 1 {
+		return limit
+	}
+	// A workflow that records this version is new enough to run its
+	// children as child workflows too (RunsChildren); one started before
+	// it never queues, not even in a later map run. RunsChildren is not
+	// asked here: in a workflow started before the queue, that would ask
+	// it earlier than its history recorded the answer.
+	if r.queueVersion == 0 {
+		r.queueVersion = 1
+		if workflow.GetVersion(r.current, childQueueVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+			r.queueVersion = 2
+		}
+	}
+	if r.queueVersion != 2 {
+		return limit
+	}
+	return max(limit, r.shardSize())
+}
+
+// shardSize is the most children of a shard workflow.
+func (r *Runtime) shardSize() int {
+	if r.opts.ChildShardSize > 0 {
+		return r.opts.ChildShardSize
+	}
+	return DefaultChildShardSize
+}
+
+// gateOf returns the gate of the map run mapRunArn, made with limit.
+func (r *Runtime) gateOf(mapRunArn string, limit int) *childGate {
+	if r.gates == nil {
+		r.gates = map[string]*childGate{}
+	}
+	g := r.gates[mapRunArn]
+	if g == nil {
+		g = &childGate{limit: limit}
+		r.gates[mapRunArn] = g
+	}
+	return g
+}
+
+// gateAction says what the dispatcher does with n pending children of
+// gate g: start a shard of them (when more are pending than may run, or
+// the history is long), or start some as direct child workflows (start of
+// them; 0: none now).
+func (r *Runtime) gateAction(g *childGate, n int) (shard bool, start int) {
+	if g.shard || n == 0 {
+		return false, 0
+	}
+	if n > g.limit || r.sharding(n) {
+		if g.direct > 0 {
+			return false, 0 // the shard waits for them to end
+		}
+		return true, min(n, r.shardSize())
+	}
+	return false, min(n, max(g.limit-g.direct, 0))
 }
 
 var _ engine.ChildRunner = (*Runtime)(nil)
@@ -119,6 +209,9 @@ func (r *Runtime) RunChild(ctx context.Context, c *engine.ChildExecution) engine
 	}
 	cc := &childCall{req: r.childRequest(c)}
 	cc.size = len(c.Definition) + len(cc.req.Execution.Input) + 512
+	if c.MaxConcurrency > 0 {
+		cc.gate = r.gateOf(c.MapRunArn, c.MaxConcurrency)
+	}
 	r.childPending = append(r.childPending, cc)
 	if !r.childDispatch {
 		r.childDispatch = true
@@ -127,10 +220,16 @@ func (r *Runtime) RunChild(ctx context.Context, c *engine.ChildExecution) engine
 	r.wait(func() bool { return cc.assigned || ctx.Err() != nil })
 	if !cc.assigned {
 		cc.abandon = true
+		if cc.gate != nil {
+			return engine.ChildOutcome{Status: engine.ChildNotStarted}
+		}
 		return engine.ChildOutcome{Status: engine.StatusAborted}
 	}
 	if cc.direct {
 		cc.out = r.runChildDirect(ctx, cc)
+		if cc.gate != nil {
+			cc.gate.direct--
+		}
 	} else {
 		r.wait(func() bool { return cc.done || ctx.Err() != nil })
 		if !cc.done {
@@ -198,37 +297,122 @@ func childOptions(req *ChildRequest) workflow.ChildWorkflowOptions {
 // long) go into shard workflows.
 func (r *Runtime) childDispatcher(ctx workflow.Context) {
 	for {
-		_ = workflow.Await(ctx, func() bool { return len(r.childPending) > 0 && r.active == 0 })
+		_ = workflow.Await(ctx, func() bool { return r.active == 0 && r.childStartable() })
 		live := r.childPending[:0:0]
+		var gated []*childCall
 		for _, c := range r.childPending {
-			if !c.abandon {
+			switch {
+			case c.abandon:
+			case c.gate != nil:
+				gated = append(gated, c)
+			default:
 				live = append(live, c)
 			}
 		}
-		r.childPending = nil
+		r.childPending = r.dispatchGated(gated)
+		if len(live) == 0 {
+			continue
+		}
 		if !r.sharding(len(live)) {
 			for _, c := range live {
 				c.direct, c.assigned = true, true
 			}
 			continue
 		}
-		size := r.opts.ChildShardSize
-		if size <= 0 {
-			size = DefaultChildShardSize
-		}
+		size := r.shardSize()
 		for start := 0; start < len(live); {
-			end, bytes := start, 0
-			for end < len(live) && end-start < size && (end == start || bytes+live[end].size <= childShardBytes) {
-				bytes += live[end].size
-				end++
-			}
-			r.startShard(live[start:end])
+			end := shardEnd(live, start, size)
+			r.startShard(live[start:end], nil)
 			start = end
 		}
 		for _, c := range live {
 			c.assigned = true
 		}
 	}
+}
+
+// shardEnd is where the shard that starts at calls[start] ends: after at
+// most size calls and about childShardBytes of input.
+func shardEnd(calls []*childCall, start, size int) int {
+	end, bytes := start, 0
+	for end < len(calls) && end-start < size && (end == start || bytes+calls[end].size <= childShardBytes) {
+		bytes += calls[end].size
+		end++
+	}
+	return end
+}
+
+// gatedRuns groups pending gated calls by their gate, in the order of
+// their first call.
+func gatedRuns(calls []*childCall) (gates []*childGate, byGate map[*childGate][]*childCall) {
+	byGate = map[*childGate][]*childCall{}
+	for _, c := range calls {
+		if c.gate == nil || c.abandon {
+			continue
+		}
+		if _, ok := byGate[c.gate]; !ok {
+			gates = append(gates, c.gate)
+		}
+		byGate[c.gate] = append(byGate[c.gate], c)
+	}
+	return gates, byGate
+}
+
+// childStartable reports whether the dispatcher has something to do: a
+// pending call that is abandoned or not gated, or a gate that lets some
+// of its pending calls start.
+func (r *Runtime) childStartable() bool {
+	gatedOnly := true
+	for _, c := range r.childPending {
+		if c.abandon || c.gate == nil {
+			gatedOnly = false
+			break
+		}
+	}
+	if len(r.childPending) == 0 {
+		return false
+	}
+	if !gatedOnly {
+		return true
+	}
+	gates, byGate := gatedRuns(r.childPending)
+	for _, g := range gates {
+		if shard, n := r.gateAction(g, len(byGate[g])); shard || n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// dispatchGated starts what the gates of the pending gated calls let
+// start, a shard or direct child workflows, and returns the calls left
+// pending, in order.
+func (r *Runtime) dispatchGated(calls []*childCall) []*childCall {
+	if len(calls) == 0 {
+		return nil
+	}
+	gates, byGate := gatedRuns(calls)
+	var held []*childCall
+	for _, g := range gates {
+		list := byGate[g]
+		shard, n := r.gateAction(g, len(list))
+		switch {
+		case shard:
+			n = shardEnd(list, 0, n)
+			g.shard = true
+			r.startShard(list[:n], g)
+			for _, c := range list[:n] {
+				c.assigned = true
+			}
+		case n > 0:
+			for _, c := range list[:n] {
+				c.direct, c.assigned = true, true
+				g.direct++
+			}
+		}
+		held = append(held, list[n:]...)
+	}
+	return held
 }
 
 // sharding reports whether n child executions pending together run in
@@ -264,8 +448,11 @@ func (r *Runtime) runChildDirect(ctx context.Context, c *childCall) ChildOutcome
 // its outcome when the shard ends. Its watcher cancels the shard once
 // every call is abandoned, or asks it to cancel the children of the
 // abandoned ones when only some are.
-func (r *Runtime) startShard(calls []*childCall) {
+func (r *Runtime) startShard(calls []*childCall, gate *childGate) {
 	in := ChildShardInput{Children: make([]ChildRequest, len(calls))}
+	if gate != nil {
+		in.Concurrency = gate.limit
+	}
 	for i, c := range calls {
 		in.Children[i] = c.req
 	}
@@ -330,6 +517,9 @@ func (r *Runtime) startShard(calls []*childCall) {
 			_ = workflow.SignalExternalWorkflow(ctx, id, "", cancelChildrenSignal, ids).Get(ctx, nil)
 		}
 		delete(r.shards, id)
+		if gate != nil {
+			gate.shard = false
+		}
 		var out []ChildOutcome
 		err := f.Get(ctx, &out)
 		for i, c := range calls {
@@ -391,19 +581,28 @@ func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcom
 		})
 	}
 	cancels := make(map[string]workflow.CancelFunc, len(in.Children))
-	for i := range in.Children {
+	running := 0
+	start := func(i int) {
 		req := &in.Children[i]
 		cctx, cancel := workflow.WithCancel(ctx)
 		cancels[req.WorkflowID] = cancel
 		f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(cctx, childOptions(req)), WorkflowName, req.Execution)
+		running++
 		workflow.Go(dctx, func(c workflow.Context) {
 			out[i] = childWorkflowResult(c, f)
 			if st := out[i].Status; st == engine.StatusFailed || st == engine.StatusTimedOut {
 				failed = append(failed, i)
 			}
+			running--
 			left--
 		})
 	}
+	if in.Concurrency <= 0 {
+		for i := range in.Children {
+			start(i)
+		}
+	}
+	skip := map[string]bool{} // cancelled before they started
 	signals := workflow.GetSignalChannel(ctx, cancelChildrenSignal)
 	workflow.Go(dctx, func(c workflow.Context) {
 		for {
@@ -412,10 +611,26 @@ func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcom
 			for _, id := range ids {
 				if cancel := cancels[id]; cancel != nil {
 					cancel()
+				} else {
+					skip[id] = true
 				}
 			}
 		}
 	})
+	if in.Concurrency > 0 {
+		// In order, Concurrency at a time.
+		workflow.Go(dctx, func(c workflow.Context) {
+			for i := range in.Children {
+				_ = workflow.Await(c, func() bool { return running < in.Concurrency || ctx.Err() != nil })
+				if ctx.Err() != nil || skip[in.Children[i].WorkflowID] {
+					out[i] = ChildOutcome{Status: engine.ChildNotStarted}
+					left--
+					continue
+				}
+				start(i)
+			}
+		})
+	}
 	_ = workflow.Await(dctx, func() bool { return left == 0 })
 	return out, nil
 }

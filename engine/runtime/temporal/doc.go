@@ -57,13 +57,21 @@
 //     and by the pages: 100,000 CSV rows in batches of 1,000, 10 at a
 //     time, record about 550 events (8 in each child); 3,000 unbatched
 //     children 71–73 events in the parent and 2,725–3,446 in each of
-//     their 6 shards (at most nine per child, 4,600 for 500). Children
-//     not started ChildShardThreshold or more together (a
-//     MaxConcurrency below it) cost the parent about five
-//     events each, so such a run is bounded to about 10,000 children by
-//     Temporal's 51,200 events (a shard that takes more children by
-//     signal is not built). Each page and the children's outputs (the
-//     Map's result without a ResultWriter) are in the parent's history,
+//     their 6 shards (at most nine per child, 4,600 for 500). A map run
+//     whose MaxConcurrency is below ChildShardThreshold hands over
+//     ChildShardSize children at once (engine.ChildQueue,
+//     ChildQueueDepth, the workflow version "stepwise-child-queue"): they
+//     go into one shard at a time, which starts them in order,
+//     MaxConcurrency at once; the last few, no more than may run, are
+//     direct child workflows, MaxConcurrency at once. A child the shard
+//     had not started when the run stopped waiting is never started
+//     (engine.ChildNotStarted: PENDING in the ResultWriter's files). A
+//     run batched by MaxItemsPerBatch k hands over ChildShardSize/k
+//     batches (none more than may run when that is fewer, or when batched
+//     by bytes alone). So 122 children, 3 at a time, shards of 40, cost
+//     the parent 51 events, where each direct child costs about five.
+//     Each page and the children's outputs (the Map's result without a
+//     ResultWriter) are in the parent's history,
 //     so the items of one map run are bounded by the 50 MB history size
 //     (a few hundred thousand CSV rows).
 //   - .waitForTaskToken tasks wait for a signal (CompleteTask, Heartbeat).

@@ -83,7 +83,7 @@ func resultFiles(t *testing.T, dir string) (map[string]string, string) {
 	}
 	base := filepath.Join(dir, "out", "res", runs[0].Name())
 	files := map[string]string{}
-	for _, cat := range []string{"SUCCEEDED", "FAILED"} {
+	for _, cat := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
 		data, err := os.ReadFile(filepath.Join(base, cat+"_0.json"))
 		if err == nil {
 			files[cat] = string(data)

@@ -124,6 +124,8 @@ type Runtime struct {
 	childDispatch bool
 	shards        map[string][]*childCall // running shard workflows' children, by shard ID
 	childVersion  int                     // 0: not asked yet; 1: children in process; 2: child workflows
+	queueVersion  int                     // 0: not asked yet; 1: no queue; 2: ChildQueueDepth queues
+	gates         map[string]*childGate   // map runs' gates, by map run ARN (ChildQueueDepth)
 	// stateLabel names the top-level state running, for timer summaries.
 	stateLabel func() string
 }
