@@ -117,10 +117,7 @@ var _ engine.ChildQueue = (*Runtime)(nil)
 // so that the execution's history grows by a few events per shard rather
 // than per child, however long the run.
 func (r *Runtime) ChildQueueDepth(limit int) int {
-	t := r.opts.ChildShardThreshold
-	if t == 0 {
-		t = DefaultChildShardThreshold
-	}
+	t := r.shardThreshold()
 	if limit <= 0 || t <= 0 || limit >= t || r.childVersion == 1 {
 		return limit
 	}
@@ -139,6 +136,15 @@ func (r *Runtime) ChildQueueDepth(limit int) int {
 		return limit
 	}
 	return max(limit, r.shardSize())
+}
+
+// shardThreshold is how many children pending together go into shards
+// (negative: never, but for the history budget).
+func (r *Runtime) shardThreshold() int {
+	if r.opts.ChildShardThreshold != 0 {
+		return r.opts.ChildShardThreshold
+	}
+	return DefaultChildShardThreshold
 }
 
 // shardSize is the most children of a shard workflow.
@@ -418,11 +424,7 @@ func (r *Runtime) dispatchGated(calls []*childCall) []*childCall {
 // sharding reports whether n child executions pending together run in
 // shard workflows.
 func (r *Runtime) sharding(n int) bool {
-	t := r.opts.ChildShardThreshold
-	if t == 0 {
-		t = DefaultChildShardThreshold
-	}
-	if t > 0 && n >= t {
+	if t := r.shardThreshold(); t > 0 && n >= t {
 		return true
 	}
 	return r.opts.HistoryBudget > 0 && workflow.GetInfo(r.root).GetCurrentHistoryLength() >= r.opts.HistoryBudget
