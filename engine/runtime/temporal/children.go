@@ -35,6 +35,17 @@ const (
 	// failureReportInterval is the least time between two of a shard's
 	// ChildFailures signals.
 	failureReportInterval = time.Second
+	// shardOutcomesVersion marks the shard workflows that keep their
+	// result small: past shardResultBytes of outcomes, they report the
+	// rest to the parent by signal (see ChildShardWorkflow). Shards
+	// started before keep every outcome in their result.
+	shardOutcomesVersion = "stepwise-shard-outcomes"
+	// shardResultBytes is about the most of its children's outcomes a
+	// shard keeps in its result, far below Temporal's 2 MB limit of a
+	// payload.
+	shardResultBytes = 512 << 10
+	// shardSignalBytes is about the most outcomes one signal carries.
+	shardSignalBytes = 1 << 20
 )
 
 // Defaults of RuntimeOptions for child executions.
@@ -70,12 +81,22 @@ type ChildOutcome struct {
 	Status       string
 	Output       json.RawMessage `json:",omitempty"`
 	Error, Cause string          `json:",omitempty"`
+	// Reported: the shard's result leaves the outcome out, because a
+	// ChildFailures signal delivered it to the parent already.
+	Reported bool `json:",omitempty"`
+}
+
+// size is about how many bytes the outcome takes in a payload.
+func (o *ChildOutcome) size() int {
+	return len(o.Output) + len(o.Error) + len(o.Cause) + 64
 }
 
 // ChildFailures is the signal childFailuresSignal: children of the shard
-// Shard (its workflow ID) that failed, by their index in its input, sent
-// as they fail (at most one signal a second) so that the map run counts
-// them against its tolerance before the shard ends.
+// Shard (its workflow ID) that ended, by their index in its input, with
+// their outcomes. A shard sends those that failed as they fail (at most
+// one signal a second), so that the map run counts them against its
+// tolerance before the shard ends, and those whose outcomes do not fit
+// in its result (shardResultBytes).
 type ChildFailures struct {
 	Shard    string
 	Index    []int
@@ -518,12 +539,25 @@ func (r *Runtime) startShard(calls []*childCall, gate *childGate) {
 			}
 			_ = workflow.SignalExternalWorkflow(ctx, id, "", cancelChildrenSignal, ids).Get(ctx, nil)
 		}
+		var out []ChildOutcome
+		err := f.Get(ctx, &out)
+		if err == nil {
+			// The outcomes the shard's result leaves out reached the
+			// execution by signals sent before the shard ended, which
+			// receiveFailures may not have handed out yet.
+			_ = workflow.Await(ctx, func() bool {
+				for i, c := range calls {
+					if i < len(out) && out[i].Reported && !c.done {
+						return false
+					}
+				}
+				return true
+			})
+		}
 		delete(r.shards, id)
 		if gate != nil {
 			gate.shard = false
 		}
-		var out []ChildOutcome
-		err := f.Get(ctx, &out)
 		for i, c := range calls {
 			switch {
 			case c.done: // reported by a ChildFailures signal
@@ -556,29 +590,59 @@ func (r *Runtime) receiveFailures(ctx workflow.Context) {
 }
 
 // ChildShardWorkflow runs the child executions of its input as child
-// workflows (ExecutionWorkflow), all at once (the map run bounds how many
-// run), and returns their outcomes in order. It is registered as
+// workflows (ExecutionWorkflow), all at once or Concurrency at a time, and
+// returns their outcomes in order. It is registered as
 // ChildShardWorkflowName. Cancelling it cancels them all; the signal
 // cancelChildrenSignal (a list of workflow IDs) cancels some. Children
 // that fail are reported to the parent as they fail (ChildFailures), at
-// most one signal every failureReportInterval.
+// most one signal every failureReportInterval. So that its result stays
+// far below Temporal's limit of a payload, the outcomes past the first
+// shardResultBytes are reported too, as the children end, and the result
+// leaves out every outcome the parent has received (Reported).
 func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcome, error) {
 	out := make([]ChildOutcome, len(in.Children))
 	left := len(in.Children)
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	info := workflow.GetInfo(ctx)
-	var failed []int // failed children not reported yet
-	if parent := info.ParentWorkflowExecution; parent != nil {
+	parent := info.ParentWorkflowExecution
+	small := workflow.GetVersion(ctx, shardOutcomesVersion, workflow.DefaultVersion, 1) == 1 && parent != nil
+	var (
+		report   []int // ended children not reported yet: failed, or past the result's budget
+		kept     int   // bytes of the outcomes kept for the result
+		sending  bool  // a signal is on its way
+		reported = make([]bool, len(in.Children))
+	)
+	if parent != nil {
 		workflow.Go(dctx, func(c workflow.Context) {
 			for {
-				_ = workflow.Await(c, func() bool { return len(failed) > 0 })
-				s := ChildFailures{Shard: info.WorkflowExecution.ID, Index: failed}
-				failed = nil
+				_ = workflow.Await(c, func() bool { return len(report) > 0 })
+				s := ChildFailures{Shard: info.WorkflowExecution.ID}
+				if small {
+					size := 0
+					n := 0
+					for n < len(report) && (n == 0 || size+out[report[n]].size() <= shardSignalBytes) {
+						size += out[report[n]].size()
+						n++
+					}
+					s.Index = append([]int(nil), report[:n]...)
+					report = report[n:]
+				} else {
+					s.Index, report = report, nil
+				}
 				for _, i := range s.Index {
 					s.Outcomes = append(s.Outcomes, out[i])
 				}
-				_ = workflow.SignalExternalWorkflow(c, parent.ID, parent.RunID, childFailuresSignal, s).Get(c, nil)
-				_ = workflow.Sleep(c, failureReportInterval)
+				sending = true
+				err := workflow.SignalExternalWorkflow(c, parent.ID, parent.RunID, childFailuresSignal, s).Get(c, nil)
+				sending = false
+				if small && err == nil {
+					for _, i := range s.Index {
+						reported[i] = true
+					}
+				}
+				if !small || len(report) == 0 {
+					_ = workflow.Sleep(c, failureReportInterval)
+				}
 			}
 		})
 	}
@@ -592,8 +656,13 @@ func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcom
 		running++
 		workflow.Go(dctx, func(c workflow.Context) {
 			out[i] = childWorkflowResult(c, f)
-			if st := out[i].Status; st == engine.StatusFailed || st == engine.StatusTimedOut {
-				failed = append(failed, i)
+			switch st := out[i].Status; {
+			case st == engine.StatusFailed || st == engine.StatusTimedOut:
+				report = append(report, i)
+			case small && kept+out[i].size() > shardResultBytes:
+				report = append(report, i)
+			case small:
+				kept += out[i].size()
 			}
 			running--
 			left--
@@ -633,7 +702,18 @@ func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcom
 			}
 		})
 	}
-	_ = workflow.Await(dctx, func() bool { return left == 0 })
+	if !small {
+		_ = workflow.Await(dctx, func() bool { return left == 0 })
+		return out, nil
+	}
+	// Every report goes before the shard ends (a signal that fails leaves
+	// its outcomes in the result).
+	_ = workflow.Await(dctx, func() bool { return left == 0 && len(report) == 0 && !sending })
+	for i := range out {
+		if reported[i] {
+			out[i] = ChildOutcome{Reported: true}
+		}
+	}
 	return out, nil
 }
 

@@ -1,0 +1,64 @@
+package temporal
+
+import (
+	"testing"
+
+	"github.com/stepwise/stepwise/engine"
+)
+
+// bigOutputs is a Distributed Map of 70 children, all in one shard, each
+// of whose outputs is about 56 KB (eight arrays of 1,000 six-digit
+// numbers): about 3.9 MB in all, twice Temporal's limit of a payload.
+const bigOutputs = `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":100,
+	"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{
+		"n.$":"$.n",
+		"a0.$":"States.ArrayRange(100001, 101000, 1)","a1.$":"States.ArrayRange(100001, 101000, 1)",
+		"a2.$":"States.ArrayRange(100001, 101000, 1)","a3.$":"States.ArrayRange(100001, 101000, 1)",
+		"a4.$":"States.ArrayRange(100001, 101000, 1)","a5.$":"States.ArrayRange(100001, 101000, 1)",
+		"a6.$":"States.ArrayRange(100001, 101000, 1)","a7.$":"States.ArrayRange(100001, 101000, 1)"},"End":true}}},
+	"ResultSelector":{"count.$":"States.ArrayLength($)","first.$":"$[0].n","last.$":"$[69].n","tail.$":"$[69].a7[999]"},"End":true}}}`
+
+// A shard whose children's outputs pass Temporal's 2 MB limit of a
+// payload keeps only the first shardResultBytes of them in its result and
+// hands the parent the others by signal as they end: the run succeeds
+// with every output in place. Before, the shard's result was refused and
+// every child counted as failed (States.ExceedToleratedFailureThreshold).
+func TestDevServerShardOutcomesPastPayloadLimit(t *testing.T) {
+	c := devServer(t)
+	const tq, id, n = "stepwise-shard-outcomes", "shard-outcomes", 70
+	startItemsWorker(t, c, tq, nil)
+	got, _ := execute(t, c, tq, id, ExecutionInput{Definition: bigOutputs, Input: itemsInput(n, -1)})
+	if got.Status != engine.StatusSucceeded || string(got.Output) != `{"count":70,"first":0,"last":69,"tail":101000}` {
+		t.Fatalf("got %s %s %s %s", got.Status, got.Error, got.Cause, got.Output)
+	}
+	h := temporalHistory(t, c, id, "")
+	shards := childWorkflowIDs(h, ChildShardWorkflowName)
+	if len(shards) != 1 {
+		t.Fatalf("%d shards, want all 70 children in one", len(shards))
+	}
+	signals := 0
+	for _, e := range h.GetEvents() {
+		if a := e.GetWorkflowExecutionSignaledEventAttributes(); a != nil && a.GetSignalName() == childFailuresSignal {
+			signals++
+		}
+	}
+	// About 3.4 MB past the result's budget, at most 1 MB a signal.
+	if signals < 3 {
+		t.Fatalf("%d outcome signals reached the parent, want at least 3", signals)
+	}
+	sh := temporalHistory(t, c, shards[0], "")
+	last := sh.GetEvents()[len(sh.GetEvents())-1]
+	done := last.GetWorkflowExecutionCompletedEventAttributes()
+	if done == nil {
+		t.Fatalf("the shard ended with %s", last.GetEventType())
+	}
+	size := 0
+	for _, p := range done.GetResult().GetPayloads() {
+		size += len(p.GetData())
+	}
+	if size > shardResultBytes+64<<10 {
+		t.Fatalf("the shard's result is %d bytes, want no more than about %d", size, shardResultBytes)
+	}
+	t.Logf("%d children of about 56 KB output: %d signals, a shard result of %d bytes", n, signals, size)
+	replayAndRecord(t, c, id, "", "distributed-shard-outcomes")
+}
