@@ -1,6 +1,10 @@
 package temporal
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stepwise/stepwise/engine"
@@ -61,4 +65,38 @@ func TestDevServerShardOutcomesPastPayloadLimit(t *testing.T) {
 	}
 	t.Logf("%d children of about 56 KB output: %d signals, a shard result of %d bytes", n, signals, size)
 	replayAndRecord(t, c, id, "", "distributed-shard-outcomes")
+}
+
+// The Step Functions history of an execution whose events pass 2 MB in
+// all comes page by page, each page below Temporal's 2 MB limit of a
+// query's result: eight Pass states of 175 KB of input and output.
+func TestDevServerHistoryPastQueryLimit(t *testing.T) {
+	c := devServer(t)
+	const tq, id = "stepwise-big-history", "big-history"
+	startWorker(t, c, tq, incInvoker())
+	var states strings.Builder
+	for i := range 8 {
+		next := fmt.Sprintf(`"Next":"P%d"`, i+1)
+		if i == 7 {
+			next = `"End":true`
+		}
+		fmt.Fprintf(&states, `%s"P%d":{"Type":"Pass","ResultPath":"$.i","Result":%d,%s}`,
+			map[bool]string{true: "", false: ","}[i == 0], i, i, next)
+	}
+	def := `{"StartAt":"P0","States":{` + states.String() + `}}`
+	in := json.RawMessage(`{"s":"` + strings.Repeat("s", 175<<10) + `"}`)
+	got, events := execute(t, c, tq, id, ExecutionInput{Definition: def, Input: in})
+	if got.Status != engine.StatusSucceeded {
+		t.Fatalf("got %s %s %s", got.Status, got.Error, got.Cause)
+	}
+	if len(events) != 18 {
+		t.Fatalf("%d events, want 18", len(events))
+	}
+	raw, _ := json.Marshal(events)
+	if len(raw) < 2<<20 {
+		t.Fatalf("the history is %d bytes: the test wants more than 2 MB", len(raw))
+	}
+	if _, err := c.QueryWorkflow(context.Background(), id, "", QueryHistory); err == nil || !strings.Contains(err.Error(), "size") {
+		t.Fatalf("the whole history in one query: %v, want refused for its size", err)
+	}
 }

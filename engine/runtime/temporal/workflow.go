@@ -122,7 +122,9 @@ type Status struct {
 }
 
 // HistoryPageRequest asks QueryHistoryPage for at most Limit events from
-// index From (0-based).
+// index From (0-based). A page also ends past historyPageBytes (it holds
+// at least one event), so that it stays below Temporal's 2 MB limit of a
+// query's result whatever the size of the events.
 type HistoryPageRequest struct {
 	From  int
 	Limit int
@@ -145,6 +147,11 @@ type execState struct {
 	redrive json.RawMessage
 }
 
+// historyPageBytes is about the most bytes of events a page holds.
+const historyPageBytes = 1 << 20
+
+// historyJSON is the whole history (QueryHistory): Temporal refuses it
+// past 2 MB, where QueryHistoryPage (History) answers.
 func (s *execState) historyJSON() (json.RawMessage, error) {
 	p, err := s.page(HistoryPageRequest{})
 	if err != nil {
@@ -162,15 +169,22 @@ func (s *execState) page(req HistoryPageRequest) (HistoryPage, error) {
 		to = min(n, from+req.Limit)
 	}
 	list := make([]json.RawMessage, 0, to-from)
+	size := 0
 	for i := from; i < to; i++ {
+		b := json.RawMessage(nil)
 		if i < len(s.prev) {
-			list = append(list, s.prev[i])
-			continue
+			b = s.prev[i]
+		} else {
+			var err error
+			if b, err = s.events[i-len(s.prev)].MarshalJSON(); err != nil {
+				return HistoryPage{}, err
+			}
 		}
-		b, err := s.events[i-len(s.prev)].MarshalJSON()
-		if err != nil {
-			return HistoryPage{}, err
+		if req.Limit > 0 && len(list) > 0 && size+len(b) > historyPageBytes {
+			to = i
+			break
 		}
+		size += len(b) + 1
 		list = append(list, b)
 	}
 	data, err := json.Marshal(list)

@@ -483,3 +483,54 @@ func TestHistoryPages(t *testing.T) {
 		t.Fatalf("history %s %v", all, err)
 	}
 }
+
+// A page ends past historyPageBytes, whatever Limit asks, so that no
+// query's result passes Temporal's 2 MB limit; an event larger than that
+// still comes, alone.
+func TestHistoryPagesBoundedInBytes(t *testing.T) {
+	big := `"` + strings.Repeat("x", 700<<10) + `"`
+	st := &execState{}
+	for id := int64(1); id <= 5; id++ {
+		d := json.RawMessage(`{"output":` + big + `}`)
+		if id == 3 {
+			d = json.RawMessage(`{"output":"` + strings.Repeat("y", 1200<<10) + `"}`)
+		}
+		st.events = append(st.events, history.Event{ID: id, PreviousEventID: id - 1, Timestamp: testStart, Type: "PassStateExited", Details: d})
+	}
+	var sizes []string
+	for from := 0; from >= 0; {
+		p, err := st.page(HistoryPageRequest{From: from, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var events []json.RawMessage
+		if err := json.Unmarshal(p.Events, &events); err != nil {
+			t.Fatal(err)
+		}
+		if len(events) == 0 {
+			t.Fatalf("an empty page from %d, next %d", from, p.Next)
+		}
+		if len(events) > 1 && len(p.Events) > historyPageBytes {
+			t.Fatalf("a page of %d events and %d bytes", len(events), len(p.Events))
+		}
+		sizes = append(sizes, fmt.Sprint(len(events)))
+		from = p.Next
+	}
+	// 700 KB, 700 KB: two pass 1 MB; the 1.2 MB event comes alone.
+	if got := strings.Join(sizes, ","); got != "1,1,1,1,1" {
+		t.Fatalf("pages of %s events", got)
+	}
+	st.events = st.events[:0]
+	for id := int64(1); id <= 10; id++ {
+		st.events = append(st.events, history.Event{ID: id, PreviousEventID: id - 1, Timestamp: testStart, Type: "PassStateExited",
+			Details: json.RawMessage(`{"output":"` + strings.Repeat("z", 300<<10) + `"}`)})
+	}
+	p, err := st.page(HistoryPageRequest{From: 0, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []json.RawMessage
+	if err := json.Unmarshal(p.Events, &events); err != nil || len(events) != 3 || p.Next != 3 {
+		t.Fatalf("a page of %d events of 300 KB, next %d (%v): want 3, next 3", len(events), p.Next, err)
+	}
+}
