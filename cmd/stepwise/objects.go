@@ -106,6 +106,19 @@ func (s *sdkS3) load(ctx context.Context) (items.Objects, error) {
 	return s.objs, s.err
 }
 
+// Delete implements items.Deleter.
+func (s *sdkS3) Delete(ctx context.Context, bucket, key string) error {
+	objs, err := s.load(ctx)
+	if err != nil {
+		return err
+	}
+	d, ok := objs.(items.Deleter)
+	if !ok {
+		return nil
+	}
+	return d.Delete(ctx, bucket, key)
+}
+
 // Open implements items.Objects.
 func (s *sdkS3) Open(ctx context.Context, bucket, key, versionID string) (io.ReadCloser, error) {
 	objs, err := s.load(ctx)

@@ -279,6 +279,32 @@ func (d Dir) put(ctx context.Context, bucket, key string, body io.Reader) error 
 	return nil
 }
 
+// Delete implements Deleter: it removes the object's file, and the
+// directories above it that it leaves empty (S3 has no directories).
+func (d Dir) Delete(ctx context.Context, bucket, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	root, err := d.bucket(bucket)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if err := checkKey(bucket, key); err != nil {
+		return err
+	}
+	name := filepath.FromSlash(key)
+	if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("deleting s3://%s/%s in %s: %w", bucket, key, d.Root, err)
+	}
+	for dir := filepath.Dir(name); dir != "." && dir != string(filepath.Separator); dir = filepath.Dir(dir) {
+		if root.Remove(dir) != nil {
+			break // not empty, or gone
+		}
+	}
+	return nil
+}
+
 // writeRootFile creates the file name in root with body's bytes.
 func writeRootFile(root *os.Root, name string, body io.Reader) error {
 	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)

@@ -1,6 +1,8 @@
 package items
 
 import (
+	"io/fs"
+
 	"context"
 	"errors"
 	"io"
@@ -175,4 +177,42 @@ func FuzzDirKeys(f *testing.F) {
 			t.Fatalf("key %q listed as %+v, %v", key, page.Objects, err)
 		}
 	})
+}
+
+// Delete removes the object, and in a Dir the directories it leaves
+// empty, not the other objects; a missing object is no error. Over a Dir
+// and over S3 (gofakes3).
+func TestDelete(t *testing.T) {
+	ctx := context.Background()
+	for _, st := range stores(t) {
+		t.Run(st.name, func(t *testing.T) {
+			st.mkBucket(t, "bkt")
+			for _, key := range []string{"run/staged/part-1", "run/staged/part-2", "run/manifest.json"} {
+				if err := st.objs.Put(ctx, "bkt", key, []byte("x")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d, ok := st.objs.(Deleter)
+			if !ok {
+				t.Fatalf("%T cannot delete", st.objs)
+			}
+			for _, key := range []string{"run/staged/part-1", "run/staged/part-2", "run/staged/part-2"} {
+				if err := d.Delete(ctx, "bkt", key); err != nil {
+					t.Fatalf("delete %s: %v", key, err)
+				}
+			}
+			page, err := st.objs.List(ctx, "bkt", "run/", "")
+			if err != nil || len(page.Objects) != 1 || page.Objects[0].Key != "run/manifest.json" {
+				t.Fatalf("after the deletes: %+v %v", page.Objects, err)
+			}
+			if dir, ok := st.objs.(Dir); ok {
+				if _, err := os.Stat(filepath.Join(dir.Root, "bkt", "run", "staged")); !errors.Is(err, fs.ErrNotExist) {
+					t.Fatalf("the emptied directory stays: %v", err)
+				}
+				if err := dir.Delete(ctx, "bkt", "../escape"); err == nil {
+					t.Fatal("a key out of the bucket was deleted")
+				}
+			}
+		})
+	}
 }

@@ -23,6 +23,12 @@ type Objects interface {
 	Put(ctx context.Context, bucket, key string, body []byte) error
 }
 
+// Deleter is Objects that can delete an object (S3's DeleteObject); an
+// object that does not exist is no error.
+type Deleter interface {
+	Delete(ctx context.Context, bucket, key string) error
+}
+
 // ListPage is one page of a listing.
 type ListPage struct {
 	Objects []ObjectInfo

@@ -61,6 +61,14 @@ func (o s3Objects) List(ctx context.Context, bucket, prefix, continuationToken s
 	return page, nil
 }
 
+// Delete implements Deleter with DeleteObject.
+func (o s3Objects) Delete(ctx context.Context, bucket, key string) error {
+	if _, err := o.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}); err != nil {
+		return s3Err("DeleteObject", err)
+	}
+	return nil
+}
+
 // Put implements Objects with PutObject.
 func (o s3Objects) Put(ctx context.Context, bucket, key string, body []byte) error {
 	_, err := o.client.PutObject(ctx, &s3.PutObjectInput{

@@ -98,17 +98,27 @@ func NewResultSpool(cfg WriterConfig, mapRunArn string) (*ResultSpool, error) {
 	default:
 		return nil, writerFailed("unknown WriterConfig.Transformation %q: expected NONE, COMPACT or FLATTEN", cfg.Transformation)
 	}
-	i := strings.LastIndexByte(mapRunArn, ':')
-	if i < 0 || i == len(mapRunArn)-1 {
-		return nil, writerFailed("the map run ARN %q has no ID", mapRunArn)
+	dir, err := ResultDir(cfg.Prefix, mapRunArn)
+	if err != nil {
+		return nil, err
 	}
-	runID := mapRunArn[i+1:]
-	s.runDir = runID + "/"
-	if p := strings.TrimSuffix(cfg.Prefix, "/"); p != "" {
-		s.runDir = p + "/" + runID + "/"
-	}
+	s.runDir = dir
 	s.smArn = childStateMachineArn(mapRunArn)
 	return s, nil
+}
+
+// ResultDir is where a ResultWriter with prefix writes the files of the
+// map run mapRunArn: "PREFIX/<map run id>/" (no prefix: "<id>/").
+func ResultDir(prefix, mapRunArn string) (string, error) {
+	i := strings.LastIndexByte(mapRunArn, ':')
+	if i < 0 || i == len(mapRunArn)-1 {
+		return "", writerFailed("the map run ARN %q has no ID", mapRunArn)
+	}
+	runID := mapRunArn[i+1:]
+	if p := strings.TrimSuffix(prefix, "/"); p != "" {
+		return p + "/" + runID + "/", nil
+	}
+	return runID + "/", nil
 }
 
 // Add spools the result of the child at index (its place in the run, from

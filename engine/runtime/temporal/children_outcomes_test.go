@@ -3,11 +3,19 @@ package temporal
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/stepwise/stepwise/asl"
+	"github.com/stepwise/stepwise/asl/value"
 	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/engine/runtime/local"
+	"github.com/stepwise/stepwise/integrations/items"
 )
 
 // bigOutputs is a Distributed Map of 70 children, all in one shard, each
@@ -49,6 +57,11 @@ func TestDevServerShardOutcomesPastPayloadLimit(t *testing.T) {
 	// About 3.4 MB past the result's budget, at most 1 MB a signal.
 	if signals < 3 {
 		t.Fatalf("%d outcome signals reached the parent, want at least 3", signals)
+	}
+	for _, e := range h.GetEvents() {
+		if a := e.GetWorkflowTaskFailedEventAttributes(); a != nil {
+			t.Fatalf("a workflow task failed: %s", a.GetFailure().GetMessage())
+		}
 	}
 	sh := temporalHistory(t, c, shards[0], "")
 	last := sh.GetEvents()[len(sh.GetEvents())-1]
@@ -99,4 +112,77 @@ func TestDevServerHistoryPastQueryLimit(t *testing.T) {
 	if _, err := c.QueryWorkflow(context.Background(), id, "", QueryHistory); err == nil || !strings.Contains(err.Error(), "size") {
 		t.Fatalf("the whole history in one query: %v, want refused for its size", err)
 	}
+}
+
+// A ResultWriter whose results pass what one activity takes (about 2.8 MB
+// here: 200 children of about 14 KB) stages them in the object store a
+// megabyte at a time and writes the files from there: the files are the
+// local runtime's, and nothing staged is left. Before, such a Map failed
+// with States.Runtime (the Temporal backend passed the results to one
+// activity).
+func TestDevServerStagedResults(t *testing.T) {
+	c := devServer(t)
+	const tq, id, n = "stepwise-staged-results", "staged-results", 200
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"res"},"WriterConfig":{"Transformation":"COMPACT"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{
+			"n.$":"$.n","a0.$":"States.ArrayRange(100001, 101000, 1)","a1.$":"States.ArrayRange(100001, 101000, 1)"},"End":true}}},"End":true}}}`
+	input := itemsInput(n, -1)
+	localDir, tempDir := t.TempDir(), t.TempDir()
+	writeCSV(t, localDir, 0)
+	writeCSV(t, tempDir, 0)
+	sm, err := asl.Parse([]byte(def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := value.Decode(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := engine.Run(context.Background(), sm, in, engine.Options{Runtime: local.New(local.Options{}), Objects: items.Dir{Root: localDir}})
+	if err != nil || want.Status != engine.StatusSucceeded {
+		t.Fatalf("in process: %v %+v", err, want)
+	}
+	startItemsWorker(t, c, tq, items.Dir{Root: tempDir})
+	// Three shards report outcomes at once.
+	got, _ := execute(t, c, tq, id, ExecutionInput{Definition: def, Input: input, Runtime: RuntimeOptions{ChildShardSize: 70}})
+	if got.Status != engine.StatusSucceeded {
+		t.Fatalf("got %s %s %s", got.Status, got.Error, got.Cause)
+	}
+	if g, w := outputShape(string(got.Output)), outputShape(value.EncodeString(want.Output)); g != w {
+		t.Fatalf("output %s, want %s", g, w)
+	}
+	gotFiles, gotManifest := resultFiles(t, tempDir)
+	wantFiles, wantManifest := resultFiles(t, localDir)
+	if gotManifest != wantManifest {
+		t.Fatalf("manifest's files %s, want %s", gotManifest, wantManifest)
+	}
+	if gotFiles["SUCCEEDED"] != wantFiles["SUCCEEDED"] || len(gotFiles["SUCCEEDED"]) < 2<<20 {
+		t.Fatalf("SUCCEEDED_0.json: %d bytes, want the local runtime's %d (more than 2 MB)", len(gotFiles["SUCCEEDED"]), len(wantFiles["SUCCEEDED"]))
+	}
+	runs, err := os.ReadDir(filepath.Join(tempDir, "out", "res"))
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("map runs under out/res: %v %v", runs, err)
+	}
+	if _, err := os.Stat(filepath.Join(tempDir, "out", "res", runs[0].Name(), "stepwise-staged")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the staged results are left behind: %v", err)
+	}
+	stages := 0
+	for _, e := range temporalHistory(t, c, id, "").GetEvents() {
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == StageResultsActivityName {
+			stages++
+			if size := len(a.GetInput().GetPayloads()[0].GetData()); size > stageBytes+64<<10 {
+				t.Fatalf("a staging of %d bytes", size)
+			}
+		}
+		// A workflow task whose commands pass 4 MB fails, and again.
+		if a := e.GetWorkflowTaskFailedEventAttributes(); a != nil {
+			t.Fatalf("a workflow task failed: %s", a.GetFailure().GetMessage())
+		}
+	}
+	if stages < 2 {
+		t.Fatalf("%d stagings of results, want at least 2 of about 1 MB", stages)
+	}
+	t.Logf("%d bytes of results written from %d staged parts", len(gotFiles["SUCCEEDED"]), stages)
+	replayAndRecord(t, c, id, "", "distributed-staged-results")
 }

@@ -26,7 +26,7 @@ type Registry interface {
 // Register registers ExecutionWorkflow, BatchWorkflow and the activities
 // of tasks under their names (WorkflowName, BatchWorkflowName,
 // ActivityName, CheckActivityName, ReadItemsActivityName,
-// WriteResultsActivityName).
+// WriteResultsActivityName, StageResultsActivityName).
 func Register(r Registry, tasks *Tasks) {
 	r.RegisterWorkflowWithOptions(ExecutionWorkflow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterWorkflowWithOptions(BatchWorkflow, workflow.RegisterOptions{Name: BatchWorkflowName})
@@ -35,6 +35,7 @@ func Register(r Registry, tasks *Tasks) {
 	r.RegisterActivityWithOptions(tasks.CheckResource, activity.RegisterOptions{Name: CheckActivityName})
 	r.RegisterActivityWithOptions(tasks.ReadItems, activity.RegisterOptions{Name: ReadItemsActivityName})
 	r.RegisterActivityWithOptions(tasks.WriteResults, activity.RegisterOptions{Name: WriteResultsActivityName})
+	r.RegisterActivityWithOptions(tasks.StageResults, activity.RegisterOptions{Name: StageResultsActivityName})
 }
 
 // DeadlockDetectionTimeout is how long a workflow task of a worker made

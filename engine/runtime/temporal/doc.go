@@ -28,9 +28,14 @@
 //     page keeps its reader open at that position (up to 64 readers, each
 //     closed after 10 idle minutes), any other worker opens the object
 //     again and skips that many items, so a lost worker costs a re-read,
-//     not the run. The results go to one WriteResults activity in its
-//     input, which is bounded (about 1.5 MB of children's inputs and
-//     outputs; beyond, the Map fails with States.Runtime saying so).
+//     not the run. The results are staged in the object store about a
+//     megabyte at a time as they pass 1 MB ("stepwise.stageResults",
+//     one staging at a time, so that no workflow task's commands pass
+//     Temporal's 4 MB), and the WriteResults activity writes the files
+//     from the staged objects and the rest, then deletes the staged
+//     objects. (Workflows started before staging give all the results to
+//     WriteResults, up to about 1.5 MB; beyond, the Map fails with
+//     States.Runtime saying so.)
 //   - Each child execution of a map run (an item, or a batch) is a child
 //     workflow of its own (Runtime.RunChild, engine.ChildRunner): an
 //     ExecutionWorkflow of the ItemProcessor with the workflow ID
@@ -48,8 +53,11 @@
 //     ("stepwise.ChildShard", PARENT/shard/NAME) of at most
 //     ChildShardSize (500) children and about 1 MB of inputs, which start
 //     them as their own child workflows, signal failed children to the
-//     parent as they fail (at most once a second) and return every
-//     outcome when they end. A child the map run stops waiting for (the
+//     parent as they fail (at most once a second) and return the
+//     outcomes when they end: the first 512 KB of them (shard workflows
+//     of the version "stepwise-shard-outcomes"), the others signalled to
+//     the parent as their children end, at most 1 MB a signal, so that no
+//     payload passes Temporal's 2 MB. A child the map run stops waiting for (the
 //     run failed, was aborted, or the execution stops) is cancelled and
 //     ends ABORTED: directly, by cancelling its shard when all of the
 //     shard's children are abandoned, or by a signal that names it. The
@@ -77,7 +85,10 @@
 //   - .waitForTaskToken tasks wait for a signal (CompleteTask, Heartbeat).
 //   - At a top-level checkpoint, when Temporal suggests it, the workflow
 //     continues as new from the engine's Checkpoint, carrying the earlier
-//     events (compressed) so that the "history" query stays complete.
+//     events (compressed) so that the history stays complete: the
+//     "historyPage" query answers it a page at a time (at most 1 MB of
+//     events a page); the "history" query answers it whole, which
+//     Temporal refuses past 2 MB.
 //
 // A worker registers everything with Register; clients start executions
 // with Start and wait with Result.

@@ -27,6 +27,7 @@ import (
 const (
 	ReadItemsActivityName    = "stepwise.readItems"    // Tasks.ReadItems
 	WriteResultsActivityName = "stepwise.writeResults" // Tasks.WriteResults
+	StageResultsActivityName = "stepwise.stageResults" // Tasks.StageResults
 )
 
 // Bounds of a page of items: Temporal refuses an activity result over 2
@@ -40,7 +41,15 @@ const (
 	DefaultPageBytes = 384 << 10
 	// maxWriteBytes bounds the results given to one WriteResults activity.
 	maxWriteBytes = 1536 << 10
+	// stageBytes is about the most results the workflow holds before it
+	// stages them in the object store (StageResultsActivityName).
+	stageBytes = 1 << 20
 )
+
+// stagedResultsVersion marks the workflows that stage a ResultWriter's
+// results in the object store as they pass stageBytes; those started
+// before hold them all, up to maxWriteBytes.
+const stagedResultsVersion = "stepwise-staged-results"
 
 // ReadItemsRequest asks for the next page of a reader's items. The cursor
 // is the number of items read before the page: a worker that holds the
@@ -254,11 +263,28 @@ func activityFault(err error, name string) *fault.Error {
 	return fault.New(name, err.Error())
 }
 
-// WriteResultsRequest asks a worker to write a map run's results.
+// WriteResultsRequest asks a worker to write a map run's results: those
+// staged in the objects Parts (StageResultsActivityName), then Results.
 type WriteResultsRequest struct {
 	Config    items.WriterConfig
 	MapRunArn string
 	Results   []ChildResult
+	// Indexes are the children's indexes of Results, in the map run (none:
+	// Results are in the children's order, with no gaps).
+	Indexes []int `json:",omitempty"`
+	// Parts are the keys, in Config.Bucket, of the results staged before.
+	Parts []string `json:",omitempty"`
+}
+
+// StageResultsRequest asks a worker to keep some of a map run's results in
+// the object store until WriteResultsRequest's Parts reads them: the
+// object's key is items.ResultDir's, "stepwise-staged/part-" and Part.
+type StageResultsRequest struct {
+	Config    items.WriterConfig
+	MapRunArn string
+	Part      int
+	Results   []ChildResult
+	Indexes   []int
 }
 
 // ChildResult is items.ChildResult as it travels: input and output as
@@ -271,23 +297,37 @@ type ChildResult struct {
 
 // ResultSink returns the list of a map run's results that its Write
 // gives to the activity WriteResultsActivityName (the workflow does no
-// I/O). The results travel in the activity's input: more than
-// maxWriteBytes of them fail with States.Runtime.
+// I/O). Past stageBytes, the results it holds go to the object store
+// (the activity StageResultsActivityName) and are read from there when
+// the files are written, so that no activity's input passes Temporal's
+// limit of a payload and the workflow does not hold them all. (A workflow
+// started before staging holds them all: more than maxWriteBytes fail
+// with States.Runtime.)
 func (r *Runtime) ResultSink(cfg items.WriterConfig, mapRunArn string) (items.ResultSink, error) {
 	return &resultList{rt: r, req: WriteResultsRequest{Config: cfg, MapRunArn: mapRunArn}}, nil
 }
 
 // resultList is the Temporal runtime's items.ResultSink: the results as
-// they travel, with their indexes, until they are over maxWriteBytes
-// (then only their size is counted).
+// they travel, with their indexes, until they pass stageBytes (then they
+// are staged) or, without staging, maxWriteBytes (then only their size is
+// counted).
 type resultList struct {
 	rt      *Runtime
 	req     WriteResultsRequest
 	indexes []int
-	size    int
+	size    int // of all the results (without staging)
+	held    int // of the results held
+	staging int // 0: not asked yet; 1: no; 2: yes (stagedResultsVersion)
+	// staging runs in one coroutine at a time (children end in coroutines
+	// of their own), one activity at a time, so that a workflow task
+	// schedules no more than one part: Temporal refuses a workflow task's
+	// commands past 4 MB.
+	inflight bool
+	stageErr error // the first staging that failed
 }
 
-// Add keeps the result of the child at index as it travels.
+// Add keeps the result of the child at index as it travels, and stages
+// the results held once they pass stageBytes.
 func (l *resultList) Add(index int, c items.ChildResult) error {
 	w := ChildResult{ChildResult: c}
 	w.ChildResult.Input, w.ChildResult.Output = nil, nil
@@ -295,14 +335,69 @@ func (l *resultList) Add(index int, c items.ChildResult) error {
 	if c.Status == "SUCCEEDED" {
 		w.Output = value.Encode(c.Output)
 	}
-	l.size += len(w.Input) + len(w.Output) + len(c.Cause) + 256
-	if l.size > maxWriteBytes {
+	n := resultBytes(&w)
+	l.size += n
+	if l.size > maxWriteBytes && !l.stages() {
 		l.req.Results, l.indexes = nil, nil
 		return nil
 	}
 	l.req.Results = append(l.req.Results, w)
 	l.indexes = append(l.indexes, index)
+	if l.held += n; l.held > stageBytes && l.stages() && !l.inflight {
+		return l.stage()
+	}
 	return nil
+}
+
+// resultBytes is about the size of a result as it travels.
+func resultBytes(w *ChildResult) int {
+	return len(w.Input) + len(w.Output) + len(w.Cause) + 256
+}
+
+// stages reports whether the workflow stages results (asked once, the
+// first time the results pass a bound).
+func (l *resultList) stages() bool {
+	if l.staging == 0 {
+		l.staging = 1
+		if workflow.GetVersion(l.rt.current, stagedResultsVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+			l.staging = 2
+		}
+	}
+	return l.staging == 2
+}
+
+// stage hands the results held to the activity StageResultsActivityName,
+// about stageBytes at a time, until less is held, and keeps the keys of
+// the objects it wrote in order.
+func (l *resultList) stage() error {
+	r := l.rt
+	l.inflight = true
+	defer func() { l.inflight = false }()
+	for l.held > stageBytes && l.stageErr == nil {
+		n, size := 0, 0
+		for n < len(l.req.Results) && (n == 0 || size+resultBytes(&l.req.Results[n]) <= stageBytes) {
+			size += resultBytes(&l.req.Results[n])
+			n++
+		}
+		req := StageResultsRequest{Config: l.req.Config, MapRunArn: l.req.MapRunArn, Part: len(l.req.Parts),
+			Results: l.req.Results[:n:n], Indexes: l.indexes[:n:n]}
+		l.req.Results, l.indexes, l.held = l.req.Results[n:], l.indexes[n:], l.held-size
+		actx := workflow.WithActivityOptions(r.current, workflow.ActivityOptions{
+			TaskQueue:           r.opts.TaskQueue,
+			StartToCloseTimeout: 10 * time.Minute,
+			RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+			Summary:             fmt.Sprintf("stage the results of %d children", n),
+		})
+		f := workflow.ExecuteActivity(actx, StageResultsActivityName, req)
+		r.wait(f.IsReady)
+		var key string
+		if err := f.Get(actx, &key); err != nil {
+			l.stageErr = activityFault(err, fault.ResultWriterFailed)
+			return l.stageErr
+		}
+		l.req.Parts = append(l.req.Parts, key)
+	}
+	return l.stageErr
 }
 
 // Close drops the results.
@@ -326,11 +421,18 @@ func (l *resultList) Write(ctx context.Context, objs items.Objects) (any, error)
 	if err := checkObjects(objs); err != nil {
 		return nil, err
 	}
-	if l.size > maxWriteBytes {
+	if l.size > maxWriteBytes && l.staging != 2 {
 		return nil, fault.New(fault.Runtime, fmt.Sprintf("The field 'ResultWriter' cannot run here: the results of the map run (about %d bytes) exceed what the Temporal backend passes to one activity (%d bytes)", l.size, maxWriteBytes))
+	}
+	r.wait(func() bool { return !l.inflight })
+	if l.stageErr != nil {
+		return nil, l.stageErr
 	}
 	sort.Stable(l)
 	req, results := l.req, l.req.Results
+	if len(req.Parts) > 0 {
+		req.Indexes = l.indexes
+	}
 	actx, cancel := workflow.WithCancel(r.current)
 	actx = workflow.WithActivityOptions(actx, workflow.ActivityOptions{
 		TaskQueue:           r.opts.TaskQueue,

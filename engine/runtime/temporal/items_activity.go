@@ -1,8 +1,12 @@
 package temporal
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -15,7 +19,8 @@ import (
 )
 
 // This file is the workers' side of ItemReaders and ResultWriters: the
-// activities ReadItemsActivityName and WriteResultsActivityName over
+// activities ReadItemsActivityName, StageResultsActivityName and
+// WriteResultsActivityName over
 // Tasks.Objects.
 
 // Bounds of the readers a worker keeps open between pages.
@@ -168,28 +173,154 @@ func readPage(ctx context.Context, st *stream, req ReadItemsRequest) (*ItemsPage
 }
 
 // WriteResults is the activity WriteResultsActivityName: it writes a map
-// run's result files and manifest and returns the Map's output (JSON).
+// run's result files and manifest, from the results staged in req.Parts
+// and those of req.Results, and returns the Map's output (JSON). The
+// staged objects are deleted once the files are written, when the object
+// store can delete (items.Deleter).
 func (a *Tasks) WriteResults(ctx context.Context, req WriteResultsRequest) (rawText, error) {
 	if a.Objects == nil {
 		return nil, faultError(errNoObjects)
 	}
-	results := make([]items.ChildResult, len(req.Results))
-	for i, w := range req.Results {
-		c := w.ChildResult
-		var err error
-		if c.Input, err = decodeText(w.Input); err != nil {
-			return nil, faultError(fault.New(fault.ResultWriterFailed, "a child's input: "+err.Error()))
+	if len(req.Parts) == 0 && len(req.Indexes) == 0 {
+		results := make([]items.ChildResult, len(req.Results))
+		for i, w := range req.Results {
+			c, err := w.decode()
+			if err != nil {
+				return nil, faultError(err)
+			}
+			results[i] = c
 		}
-		if c.Output, err = decodeText(w.Output); err != nil {
-			return nil, faultError(fault.New(fault.ResultWriterFailed, "a child's output: "+err.Error()))
+		out, err := items.WriteResults(ctx, a.Objects, req.Config, req.MapRunArn, results)
+		if err != nil {
+			return nil, faultError(err)
 		}
-		results[i] = c
+		return value.Encode(out), nil
 	}
-	out, err := items.WriteResults(ctx, a.Objects, req.Config, req.MapRunArn, results)
+	spool, err := items.NewResultSpool(req.Config, req.MapRunArn)
 	if err != nil {
 		return nil, faultError(err)
 	}
+	defer func() { _ = spool.Close() }()
+	for _, key := range req.Parts {
+		if err := a.unstage(ctx, spool, req.Config.Bucket, key); err != nil {
+			return nil, faultError(err)
+		}
+	}
+	if err := spoolResults(spool, req.Results, req.Indexes); err != nil {
+		return nil, faultError(err)
+	}
+	out, err := items.WriteSpooled(ctx, a.Objects, spool)
+	if err != nil {
+		return nil, faultError(err)
+	}
+	if d, ok := a.Objects.(items.Deleter); ok {
+		for _, key := range req.Parts {
+			_ = d.Delete(ctx, req.Config.Bucket, key) // what is left costs room, not results
+		}
+	}
 	return value.Encode(out), nil
+}
+
+// StageResults is the activity StageResultsActivityName: it writes some of
+// a map run's results to an object of their own, as JSON lines of
+// {"Index": i, "Result": ChildResult}, and returns its key.
+func (a *Tasks) StageResults(ctx context.Context, req StageResultsRequest) (string, error) {
+	if a.Objects == nil {
+		return "", faultError(errNoObjects)
+	}
+	if len(req.Indexes) != len(req.Results) {
+		return "", faultError(fault.New(fault.ResultWriterFailed, fmt.Sprintf("%d results with %d indexes to stage", len(req.Results), len(req.Indexes))))
+	}
+	dir, err := items.ResultDir(req.Config.Prefix, req.MapRunArn)
+	if err != nil {
+		return "", faultError(err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for i, r := range req.Results {
+		if err := enc.Encode(stagedResult{Index: req.Indexes[i], Result: r}); err != nil {
+			return "", faultError(fault.New(fault.ResultWriterFailed, "staging a result: "+err.Error()))
+		}
+	}
+	key := fmt.Sprintf("%sstepwise-staged/part-%06d.jsonl", dir, req.Part)
+	if err := a.Objects.Put(ctx, req.Config.Bucket, key, buf.Bytes()); err != nil {
+		return "", faultError(writerFault("staging results in s3://"+req.Config.Bucket+"/"+key, err))
+	}
+	return key, nil
+}
+
+// stagedResult is a line of a staged object.
+type stagedResult struct {
+	Index  int
+	Result ChildResult
+}
+
+// unstage spools the results staged in the object key.
+func (a *Tasks) unstage(ctx context.Context, spool *items.ResultSpool, bucket, key string) error {
+	body, err := a.Objects.Open(ctx, bucket, key, "")
+	if err != nil {
+		return writerFault("reading staged results s3://"+bucket+"/"+key, err)
+	}
+	defer body.Close()
+	dec := json.NewDecoder(bufio.NewReader(body))
+	for {
+		var line stagedResult
+		err := dec.Decode(&line)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return writerFault("reading staged results s3://"+bucket+"/"+key, err)
+		}
+		c, err := line.Result.decode()
+		if err != nil {
+			return err
+		}
+		if err := spool.Add(line.Index, c); err != nil {
+			return writerFault("spooling staged results", err)
+		}
+	}
+}
+
+// spoolResults spools results, at indexes (none: their positions).
+func spoolResults(spool *items.ResultSpool, results []ChildResult, indexes []int) error {
+	for i, w := range results {
+		c, err := w.decode()
+		if err != nil {
+			return err
+		}
+		at := i
+		if i < len(indexes) {
+			at = indexes[i]
+		}
+		if err := spool.Add(at, c); err != nil {
+			return writerFault("spooling results", err)
+		}
+	}
+	return nil
+}
+
+// decode is the result with its input and output as engine values.
+func (w *ChildResult) decode() (items.ChildResult, error) {
+	c := w.ChildResult
+	var err error
+	if c.Input, err = decodeText(w.Input); err != nil {
+		return c, fault.New(fault.ResultWriterFailed, "a child's input: "+err.Error())
+	}
+	if c.Output, err = decodeText(w.Output); err != nil {
+		return c, fault.New(fault.ResultWriterFailed, "a child's output: "+err.Error())
+	}
+	return c, nil
+}
+
+// writerFault is err as States.ResultWriterFailed, unless it is a fault or
+// the context's already (retried then).
+func writerFault(what string, err error) error {
+	var fe *fault.Error
+	if errors.As(err, &fe) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fault.New(fault.ResultWriterFailed, what+": "+err.Error())
 }
 
 // decodeText decodes JSON text; none is null.
