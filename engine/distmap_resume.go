@@ -57,6 +57,10 @@ type PriorMapRun struct {
 	// Children are its child executions in start order: Children[i] is
 	// child i. The ones not listed had not started.
 	Children []*PriorChild
+	// Settings, when set, are what UpdateMapRun changed of the run's
+	// settings: the run taken up goes on with them, not with the
+	// definition's.
+	Settings *MapRunUpdate
 }
 
 // PriorChild is a child execution of a PriorMapRun as recorded.
@@ -144,6 +148,9 @@ func (r *mapRun) takePrior(ctx context.Context, attempt int) error {
 	}
 	r.prior, r.arn = p, p.Arn
 	r.id = p.Arn[strings.LastIndexByte(p.Arn, ':')+1:]
+	if p.Settings != nil {
+		r.applySettings(*p.Settings)
+	}
 	r.redriveCount = p.RedriveCount
 	switch {
 	case t.redrive:
@@ -154,6 +161,27 @@ func (r *mapRun) takePrior(ctx context.Context, attempt int) error {
 		r.redriven = true
 	}
 	return nil
+}
+
+// applySettings makes the run's settings those u changes (UpdateMapRun's,
+// before a restart or a redrive), on a copy of its configuration, which
+// later attempts of the state do not share.
+func (r *mapRun) applySettings(u MapRunUpdate) {
+	c := *r.cfg
+	if u.MaxConcurrency != nil {
+		c.limit = *u.MaxConcurrency
+		r.limit = c.limit
+		if r.limit <= 0 {
+			r.limit = defaultDistributedConcurrency
+		}
+	}
+	if u.ToleratedFailureCount != nil {
+		c.toleratedN, c.hasN = *u.ToleratedFailureCount, true
+	}
+	if u.ToleratedFailurePercentage != nil {
+		c.toleratedP, c.hasP = *u.ToleratedFailurePercentage, true
+	}
+	r.cfg = &c
 }
 
 // emitStart records MapRunStarted, or MapRunRedriven for a map run a

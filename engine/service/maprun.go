@@ -131,14 +131,21 @@ func (s *Service) updateMapRun(ctx context.Context, in *mapRunIn) (any, error) {
 	m.ctl.Update(engine.MapRunUpdate{MaxConcurrency: in.MaxConcurrency,
 		ToleratedFailureCount: in.ToleratedFailureCount, ToleratedFailurePercentage: in.ToleratedFailurePercentage})
 	m.mu.Lock()
+	if m.tally.Updated == nil {
+		m.tally.Updated = &engine.MapRunUpdate{}
+	}
+	u := m.tally.Updated
 	if in.MaxConcurrency != nil {
 		m.rec.MaxConcurrency = *in.MaxConcurrency
+		u.MaxConcurrency = in.MaxConcurrency
 	}
 	if in.ToleratedFailureCount != nil {
 		m.rec.ToleratedFailureCount = *in.ToleratedFailureCount
+		u.ToleratedFailureCount = in.ToleratedFailureCount
 	}
 	if in.ToleratedFailurePercentage != nil {
 		m.rec.ToleratedFailurePercentage = *in.ToleratedFailurePercentage
+		u.ToleratedFailurePercentage = in.ToleratedFailurePercentage
 	}
 	m.saveLocked(s.store)
 	m.mu.Unlock()

@@ -45,10 +45,13 @@ func (c *mapRunCounts) end(status string, n int64) {
 	}
 }
 
-// mapRunTally is what the store keeps as a map run's counts.
+// mapRunTally is what the store keeps as a map run's counts, with the
+// settings UpdateMapRun changed (a run taken up after a restart or a
+// redrive goes on with them).
 type mapRunTally struct {
-	Items      mapRunCounts `json:"items"`
-	Executions mapRunCounts `json:"executions"`
+	Items      mapRunCounts         `json:"items"`
+	Executions mapRunCounts         `json:"executions"`
+	Updated    *engine.MapRunUpdate `json:"updated,omitempty"`
 }
 
 // closeUnrun counts what an ended map run left pending or running (a

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -46,6 +47,13 @@ func (p priorMapRuns) PriorMapRun(ctx context.Context, executionArn, stateName s
 		return nil, err
 	}
 	run := &engine.PriorMapRun{Arn: rec.Arn, Status: rec.Status, Start: rec.Start, RedriveCount: rec.RedriveCount, RedriveDate: rec.RedriveDate}
+	if rec.Counts != "" {
+		var tally mapRunTally
+		if err := json.Unmarshal([]byte(rec.Counts), &tally); err != nil {
+			return nil, fmt.Errorf("service: the counts of map run %s: %w", rec.Arn, err)
+		}
+		run.Settings = tally.Updated
+	}
 	for i, k := range kids {
 		if k.Index != i {
 			// Numbered from here on by an earlier release (or not at
@@ -123,6 +131,7 @@ func (o *mapRunRecorder) takeUp(info *engine.MapRunInfo) *liveMapRun {
 	if info.Redrive {
 		m.rec.RedriveCount, m.rec.RedriveDate = info.RedriveCount, info.Start.UTC()
 	}
+	m.tally.Updated = info.Prior.Settings
 	var kept int64
 	for _, c := range info.Prior.Children {
 		if !c.Stands(info.Redrive) {

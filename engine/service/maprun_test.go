@@ -377,31 +377,8 @@ func TestUpdateMapRunConcurrency(t *testing.T) {
 // not invoked again, and their histories go on.
 func TestMapRunAcrossRestart(t *testing.T) {
 	root := itemsRoot(t, `[{"id":"a","wait":0},{"id":"b","wait":2},{"id":"c","wait":2}]`)
-	path := filepath.Join(t.TempDir(), "stepwise.db")
 	tasks := &taskCounter{}
-	open := func() (*sfn.Client, func()) {
-		st, err := store.Open(ctx, path, store.Options{OnError: func(err error) { t.Errorf("store: %v", err) }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc, err := service.New(service.Options{Store: st, Objects: items.Dir{Root: root}, Invoker: tasks})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := svc.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		hs := httptest.NewServer(svc)
-		return newClient(hs.URL), func() {
-			hs.Close()
-			if err := svc.Shutdown(ctx); err != nil {
-				t.Error(err)
-			}
-			if err := st.Close(); err != nil {
-				t.Error(err)
-			}
-		}
-	}
+	open := reopener(t, root, tasks)
 	c, closeFn := open()
 	sm := createMachine(t, c, "again", taskMapRunMachine, "")
 	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
@@ -483,6 +460,88 @@ func TestMapRunAcrossRestart(t *testing.T) {
 	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: start.ExecutionArn})
 	if err != nil || countEvents(h.Events, types.HistoryEventTypeMapRunStarted) != 1 {
 		t.Fatalf("parent history has %d MapRunStarted, %v", countEvents(h.Events, types.HistoryEventTypeMapRunStarted), err)
+	}
+}
+
+// reopener returns a function that opens the service on one SQLite
+// store (the same each time) and the objects of root, and returns a client
+// and what shuts the service down.
+func reopener(t *testing.T, root string, inv integrations.Invoker) func() (*sfn.Client, func()) {
+	path := filepath.Join(t.TempDir(), "stepwise.db")
+	return func() (*sfn.Client, func()) {
+		st, err := store.Open(ctx, path, store.Options{OnError: func(err error) { t.Errorf("store: %v", err) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := service.New(service.Options{Store: st, Objects: items.Dir{Root: root}, Invoker: inv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(svc)
+		return newClient(hs.URL), func() {
+			hs.Close()
+			if err := svc.Shutdown(ctx); err != nil {
+				t.Error(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
+
+// What UpdateMapRun changed outlives a restart: the map run taken up goes
+// on with the updated MaxConcurrency and tolerated failures, not the
+// definition's, and DescribeMapRun says so. (They were lost: the run went
+// on one child at a time.)
+func TestUpdateMapRunAcrossRestart(t *testing.T) {
+	root := itemsRoot(t, `[{"wait":2},{"wait":2},{"wait":2},{"wait":2},{"wait":2},{"wait":2},{"wait":2},{"wait":2}]`)
+	open := reopener(t, root, nil)
+	c, closeFn := open()
+	sm := createMachine(t, c, "updated", mapRunMachine(`"MaxConcurrency":1,"ToleratedFailureCount":0,`), "")
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mr *string
+	deadline := time.Now().Add(10 * time.Second)
+	for mr == nil {
+		l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.MapRuns) > 0 {
+			mr = l.MapRuns[0].MapRunArn
+		} else if time.Now().After(deadline) {
+			t.Fatal("no map run")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	describeUntil(t, c, mr, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.ExecutionCounts.Running == 1 })
+	if _, err := c.UpdateMapRun(ctx, &sfn.UpdateMapRunInput{MapRunArn: mr, MaxConcurrency: aws.Int32(3), ToleratedFailureCount: aws.Int64(5)}); err != nil {
+		t.Fatal(err)
+	}
+	describeUntil(t, c, mr, 2*time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.ExecutionCounts.Running == 3 })
+	closeFn()
+
+	c, closeFn = open()
+	defer closeFn()
+	// Taken up: the three interrupted children go on, three at a time.
+	d := describeUntil(t, c, mr, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool {
+		return d.Status == types.MapRunStatusRunning && d.ExecutionCounts.Running == 3
+	})
+	if d.MaxConcurrency != 3 || d.ToleratedFailureCount != 5 || d.ToleratedFailurePercentage != 0 {
+		t.Errorf("taken up: max %d, tolerated %d and %v%%; want 3, 5 and 0%%", d.MaxConcurrency, d.ToleratedFailureCount, d.ToleratedFailurePercentage)
+	}
+	if e := waitDone(t, c, *start.ExecutionArn); e.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("parent: %s %s %s", e.Status, aws.ToString(e.Error), aws.ToString(e.Cause))
+	}
+	d, err = c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: mr})
+	if err != nil || d.Status != types.MapRunStatusSucceeded || d.ItemCounts.Succeeded != 8 || d.MaxConcurrency != 3 {
+		t.Fatalf("ended: %+v, %v", d, err)
 	}
 }
 
