@@ -34,10 +34,13 @@ import (
 // one. The Map's result, and what the ResultWriter writes, are an
 // uninterrupted run's.
 //
-// Only a Distributed Map that is a top-level state is taken up (the
-// state the checkpoint resumes or the redrive restarts); one inside a
-// Parallel branch, an inline Map or a child execution runs anew, as a
-// Retry of the Map does.
+// A Distributed Map is taken up when it is the top-level state the
+// checkpoint resumes or the redrive restarts, or in that state's Parallel
+// branches (state names are unique in a machine, so its latest map run is
+// its own); one inside an inline Map's iterations or a child execution,
+// where one state has many map runs, runs anew, as a Retry of the Map
+// does. A run taken up goes on with the settings UpdateMapRun gave it
+// (PriorMapRun.Settings).
 
 // PriorMapRuns gives the map run a state of an execution began earlier
 // (Options.PriorMapRuns), for a resume or redrive to take up.
@@ -92,11 +95,15 @@ type PriorChild struct {
 }
 
 // takeUp is what the execution's first top-level state may take up: the
-// map run of the state it resumes or redrives.
+// map run of the state it resumes or redrives, or those of the
+// Distributed Maps in its Parallel branches (not in a Map's iterations
+// nor in a child execution, where one state has many map runs), each
+// once.
 type takeUp struct {
 	state   string
 	since   time.Time // a resume: when the state was entered
 	redrive bool
+	taken   map[string]bool // the states that took theirs up (or found none)
 }
 
 // takeUpFrom returns what a run resumed from cp (redriven when redrive)
@@ -133,12 +140,15 @@ func (t *takeUp) accepts(p *PriorMapRun) bool {
 // resumes or redrives there (the first attempt of the state's first run).
 func (r *mapRun) takePrior(ctx context.Context, attempt int) error {
 	ex := r.ex
-	t := ex.takeUp
-	if t == nil || attempt > 0 || ex.opts.PriorMapRuns == nil || t.state != r.s.Name ||
-		r.sc.th.depth != 0 || r.sc.th.log != nil {
+	t, th := ex.takeUp, r.sc.th
+	if t == nil || attempt > 0 || ex.opts.PriorMapRuns == nil || th.log != nil || th.silent || th.mapIt != nil ||
+		(th.depth == 0 && t.state != r.s.Name) || t.taken[r.s.Name] {
 		return nil
 	}
-	ex.takeUp = nil
+	if t.taken == nil {
+		t.taken = map[string]bool{}
+	}
+	t.taken[r.s.Name] = true
 	p, err := ex.opts.PriorMapRuns.PriorMapRun(ctx, ex.execArn, r.s.Name)
 	if err != nil {
 		return &stateError{name: fault.Runtime, cause: r.sc.prefix() + "The map run to resume could not be read: " + err.Error()}

@@ -529,8 +529,10 @@ func (ex *execution) runFrom(ctx context.Context, th *thread, gp *graphPlan, inp
 			}
 			out, next, err = ex.runState(ctx, th, n, input)
 		}
-		if th.log == nil {
-			ex.takeUp = nil // only the state resumed or redriven takes up a map run
+		if th.log == nil && th.depth == 0 {
+			// Only the state resumed or redriven, and the Parallel
+			// branches in it, take up map runs.
+			ex.takeUp = nil
 		}
 		if err != nil {
 			return nil, err

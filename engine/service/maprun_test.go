@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -545,6 +546,82 @@ func TestUpdateMapRunAcrossRestart(t *testing.T) {
 	}
 }
 
+// inParallel returns def's state Work in the first branch of a Parallel,
+// after a Pass; the second branch is a Pass. The Parallel's output is
+// [Work's output, {}] for the input {}.
+func inParallel(t *testing.T, def string) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(def), &m); err != nil {
+		t.Fatal(err)
+	}
+	work := m["States"].(map[string]any)["Work"]
+	branch := map[string]any{"StartAt": "Before", "States": map[string]any{"Before": map[string]any{"Type": "Pass", "Next": "Work"}, "Work": work}}
+	nested, err := json.Marshal(map[string]any{"StartAt": "Both", "States": map[string]any{"Both": map[string]any{"Type": "Parallel", "End": true,
+		"Branches": []any{branch, map[string]any{"StartAt": "Other", "States": map[string]any{"Other": map[string]any{"Type": "Pass", "End": true}}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(nested)
+}
+
+// A Distributed Map in a Parallel branch is taken up by a restart as a
+// top-level one is: the branch runs again up to it, and the map run goes
+// on under its ARN, its children each running their Tasks once. (It ran a
+// new map run, and its children's Tasks again.)
+func TestNestedMapRunAcrossRestart(t *testing.T) {
+	root := itemsRoot(t, `[{"id":"a","wait":0},{"id":"b","wait":2},{"id":"c","wait":2}]`)
+	tasks := &taskCounter{}
+	open := reopener(t, root, tasks)
+	c, closeFn := open()
+	sm := createMachine(t, c, "nested-again", inParallel(t, taskMapRunMachine), "")
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first *string
+	deadline := time.Now().Add(10 * time.Second)
+	for first == nil {
+		l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.MapRuns) > 0 {
+			first = l.MapRuns[0].MapRunArn
+		} else if time.Now().After(deadline) {
+			t.Fatal("no map run")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	describeUntil(t, c, first, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool {
+		return d.ExecutionCounts.Running == 2 && d.ExecutionCounts.Succeeded == 1
+	})
+	closeFn()
+
+	c, closeFn = open()
+	defer closeFn()
+	if e := waitDone(t, c, *start.ExecutionArn); e.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("parent: %s %s %s", e.Status, aws.ToString(e.Error), aws.ToString(e.Cause))
+	}
+	l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
+	if err != nil || len(l.MapRuns) != 1 || *l.MapRuns[0].MapRunArn != *first {
+		t.Fatalf("map runs = %+v, %v; want the one of before the restart", l, err)
+	}
+	d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: first})
+	if err != nil || d.Status != types.MapRunStatusSucceeded || d.ExecutionCounts.Succeeded != 3 || d.ExecutionCounts.Total != 3 {
+		t.Fatalf("map run taken up = %+v, %v", d, err)
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		if n, m := tasks.count("First "+id), tasks.count("Second "+id); n != 1 || m != 1 {
+			t.Errorf("item %s: First ran %d times, Second %d", id, n, m)
+		}
+	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: start.ExecutionArn})
+	if err != nil || countEvents(h.Events, types.HistoryEventTypeMapRunStarted) != 1 {
+		t.Fatalf("parent history has %d MapRunStarted, %v", countEvents(h.Events, types.HistoryEventTypeMapRunStarted), err)
+	}
+}
+
 // countEvents counts the events of a type.
 func countEvents(evs []types.HistoryEvent, typ types.HistoryEventType) int {
 	n := 0
@@ -710,11 +787,19 @@ func TestMapRunAbortedWithItsParent(t *testing.T) {
 // first Task, which had succeeded, is not invoked again), the succeeded
 // one does not run again, and the map run counts the redrive.
 func TestMapRunOfARedrive(t *testing.T) {
+	const items = `[{"id":"a","wait":0},{"id":"b","fail":true,"wait":0}]`
+	t.Run("top-level", func(t *testing.T) { testMapRunOfARedrive(t, taskMapRunMachine, items) })
+	// In a Parallel branch, the redrive runs the branch again up to the
+	// Map, which redrives its map run.
+	t.Run("in-a-parallel", func(t *testing.T) { testMapRunOfARedrive(t, inParallel(t, taskMapRunMachine), "["+items+",{}]") })
+}
+
+func testMapRunOfARedrive(t *testing.T, def, wantOutput string) {
 	root := itemsRoot(t, `[{"id":"a","wait":0},{"id":"b","fail":true,"wait":0}]`)
 	tasks := &taskCounter{}
 	tasks.failing.Store(true)
 	c := startServer(t, service.Options{Objects: items.Dir{Root: root}, Invoker: tasks}, true).client
-	sm := createMachine(t, c, "redo", taskMapRunMachine, "")
+	sm := createMachine(t, c, "redo", def, "")
 	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
 	if err != nil {
 		t.Fatal(err)
@@ -740,8 +825,7 @@ func TestMapRunOfARedrive(t *testing.T) {
 	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
 		t.Fatal(err)
 	}
-	if e := waitDone(t, c, *start.ExecutionArn); e.Status != types.ExecutionStatusSucceeded ||
-		aws.ToString(e.Output) != `[{"id":"a","wait":0},{"id":"b","fail":true,"wait":0}]` {
+	if e := waitDone(t, c, *start.ExecutionArn); e.Status != types.ExecutionStatusSucceeded || aws.ToString(e.Output) != wantOutput {
 		t.Fatalf("redriven parent: %s %s %s", e.Status, aws.ToString(e.Error), aws.ToString(e.Output))
 	}
 	if tasks.count("First a") != 1 || tasks.count("First b") != 1 || tasks.count("Second a") != 1 || tasks.count("Second b") != 2 {
