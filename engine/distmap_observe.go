@@ -44,6 +44,9 @@ func (r *mapRun) observeStart() {
 		// map run's execution.
 		r.info.ExecutionArn = l.arn()
 	}
+	if so, ok := obs.(MapRunSummaryObserver); ok && so.SummaryOnly() {
+		r.summary = true
+	}
 	obs.MapRunStarted(r.info)
 }
 
@@ -117,6 +120,9 @@ func (r *mapRun) observeChild(th *thread, l *childLog, i, count int) *MapRunChil
 	if r.info == nil {
 		return nil
 	}
+	if r.summary {
+		return r.observeBrief(l, i, count)
+	}
 	ex := r.ex
 	c := &MapRunChild{
 		Arn: l.arn(), Name: l.execName(), Items: count, Input: l.input, Start: l.start,
@@ -133,6 +139,10 @@ func (r *mapRun) observeChild(th *thread, l *childLog, i, count int) *MapRunChil
 // before the run counts the child's failure.
 func (r *mapRun) observeChildEnd(ctx context.Context, th *thread, c *MapRunChild, out any, err error) {
 	if c == nil {
+		return
+	}
+	if r.summary {
+		r.observeBriefEnd(ctx, th.log, c, out, err)
 		return
 	}
 	th.log.closing = true
@@ -158,6 +168,41 @@ func (r *mapRun) observeChildEnd(ctx context.Context, th *thread, c *MapRunChild
 			c.Error, c.Cause = fault.Runtime, err.Error()
 		}
 		ex.emitAt(th, "ExecutionFailed", &history.ErrorDetails{Error: c.Error, Cause: c.Cause}, c.Stop)
+	}
+	ex.opts.MapRuns.ChildEnded(r.info, c)
+}
+
+// observeBrief tells a MapRunSummaryObserver that the child l started
+// (its number i, on count items). The child is not observed: it runs as
+// without an observer, and is not named here, as naming draws on the
+// runtime's randomness (runChild names it).
+func (r *mapRun) observeBrief(l *childLog, i, count int) *MapRunChild {
+	c := &MapRunChild{Items: count, Input: l.input, Start: l.start, Index: i, RedriveCount: l.redriveCount}
+	l.brief = c
+	r.ex.opts.MapRuns.ChildStarted(r.info, c)
+	return c
+}
+
+// observeBriefEnd tells a MapRunSummaryObserver how the child c (its log
+// l) ended, as the run counts it, without recording events of it.
+func (r *mapRun) observeBriefEnd(ctx context.Context, l *childLog, c *MapRunChild, out any, err error) {
+	ex := r.ex
+	c.Stop = ex.rt.Now()
+	if l.name != "" {
+		c.Name, c.Arn = l.name, l.arn()
+	}
+	var se *stateError
+	switch {
+	case err == errChildNotStarted:
+		c.Status = ChildNotStarted
+	case err == nil && (ctx.Err() == nil || l.succeeded):
+		c.Status, c.Output = StatusSucceeded, out
+	case err == nil || isAbort(err) || r.stop:
+		c.Status = StatusAborted
+	case errors.As(err, &se):
+		c.Status, c.Error, c.Cause = StatusFailed, se.name, se.cause
+	default:
+		c.Status, c.Error, c.Cause = StatusFailed, fault.Runtime, err.Error()
 	}
 	ex.opts.MapRuns.ChildEnded(r.info, c)
 }

@@ -123,11 +123,15 @@ func (r *mapRun) runChild(ctx context.Context, th *thread, l *childLog, input an
 	if r.s.ExecutionType == TypeExpress {
 		typ = TypeExpress
 	}
+	name, arn := l.execName(), l.arn()
+	if c := l.brief; c != nil {
+		c.Name, c.Arn = name, arn
+	}
 	o := cr.RunChild(ctx, &ChildExecution{
 		Definition:       def,
 		Input:            input,
-		ExecutionName:    l.execName(),
-		ExecutionArn:     l.arn(),
+		ExecutionName:    name,
+		ExecutionArn:     arn,
 		StateMachineName: r.machineName(),
 		Region:           ex.opts.Region,
 		AccountID:        ex.opts.AccountID,
@@ -167,12 +171,12 @@ var errChildNotStarted = errors.New("the child execution was not started")
 
 // queueDepth sets how many children the run hands its runtime at once
 // (r.window), and r.gate when that is more than r.limit: with a runtime
-// that queues children (ChildQueue), none of them observed or taken up
-// from an earlier run.
+// that queues children (ChildQueue), none of them observed (but in
+// summary) or taken up from an earlier run.
 func (r *mapRun) queueDepth() {
 	r.window = r.limit
 	cq, ok := r.ex.rt.(ChildQueue)
-	if !ok || r.info != nil || r.prior != nil {
+	if !ok || (r.info != nil && !r.summary) || r.prior != nil {
 		return
 	}
 	if _, ok := r.ex.rt.(ChildRunner); !ok {

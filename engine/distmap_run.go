@@ -224,6 +224,7 @@ type mapRun struct {
 	info       *MapRunInfo
 	ctl        *MapRunControl
 	ctlVersion int
+	summary    bool // the observer wants a summary only (MapRunSummaryObserver)
 
 	// With Options.PriorMapRuns (distmap_resume.go): the earlier run
 	// this one takes up, whether a redrive took it up (redrive) or it is

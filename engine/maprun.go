@@ -36,6 +36,25 @@ type MapRunObserver interface {
 	MapRunEnded(run *MapRunInfo, status, errorName, cause string, stop time.Time)
 }
 
+// MapRunSummaryObserver is a MapRunObserver that keeps a summary of its
+// map runs only: whose SummaryOnly is true is told when each map run and
+// each child starts and ends (MapRunStarted, ChildStarted, ChildEnded,
+// MapRunEnded), never of a child's events or checkpoints, and the map
+// run goes on as it would without an observer: its children run where
+// the runtime runs them (ChildRunner, ChildQueue), their histories are
+// their own, and nothing the runtime is asked to do changes. Control
+// still changes the run's settings (UpdateMapRun).
+//
+// Told in summary, a child's Name and Arn are set once the engine has
+// named it (they are empty at ChildStarted when its runner names it
+// later), and its Status is ChildNotStarted when its runner's queue never
+// started it. Prior is nil, as PriorMapRuns is not used with it.
+type MapRunSummaryObserver interface {
+	MapRunObserver
+	// SummaryOnly reports whether the observer wants the summary only.
+	SummaryOnly() bool
+}
+
 // MapRunInfo describes a map run.
 type MapRunInfo struct {
 	Arn          string // arn:aws:states:R:A:mapRun:MACHINE/LABEL:ID
@@ -162,6 +181,10 @@ type childLog struct {
 	max           int64
 	over, closing bool
 	stop          context.CancelFunc
+
+	// brief is the child as told to a MapRunSummaryObserver (nil
+	// otherwise): its Name and Arn are set when the engine names it.
+	brief *MapRunChild
 
 	// succeeded is set when a ChildRunner reports the child SUCCEEDED: it
 	// did, even if the run stopped waiting for it meanwhile.

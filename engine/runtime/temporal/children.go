@@ -689,7 +689,8 @@ func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcom
 		}
 	})
 	if in.Concurrency > 0 {
-		// In order, Concurrency at a time.
+		// In order, Concurrency at a time (UpdateMapRun changes it).
+		workflow.Go(dctx, func(c workflow.Context) { followConcurrency(c, &in.Concurrency) })
 		workflow.Go(dctx, func(c workflow.Context) {
 			for i := range in.Children {
 				_ = workflow.Await(c, func() bool { return running < in.Concurrency || ctx.Err() != nil })

@@ -98,6 +98,8 @@ type Continuation struct {
 	Calls map[string]int `json:",omitempty"`
 	// Runs is the number of runs before this one.
 	Runs int
+	// MapRuns are the map runs that ended in the earlier runs.
+	MapRuns []MapRunState `json:",omitempty"`
 }
 
 // ExecutionResult is how an execution ended (ExecutionWorkflow's result;
@@ -145,6 +147,8 @@ type execState struct {
 	can    []byte // the checkpoint to continue from, once decided
 	// redrive is the latest top-level checkpoint with Entered false.
 	redrive json.RawMessage
+	// mapRuns keeps the map runs (maprun.go).
+	mapRuns *mapRunBook
 }
 
 // historyPageBytes is about the most bytes of events a page holds.
@@ -270,6 +274,13 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 	}); err != nil {
 		return nil, err
 	}
+	var earlier []MapRunState
+	if in.Continuation != nil {
+		earlier = in.Continuation.MapRuns
+	}
+	if st.mapRuns, err = watchMapRuns(ctx, rt, earlier); err != nil {
+		return nil, err
+	}
 	resumedAt := st.status.Events
 	opts := engine.Options{
 		Runtime:          tokens,
@@ -286,6 +297,7 @@ func ExecutionWorkflow(ctx workflow.Context, in ExecutionInput) (*ExecutionResul
 		Resume:           resume,
 		Redrive:          in.Redrive && resume != nil,
 		RedriveCount:     in.RedriveCount,
+		MapRuns:          st.mapRuns,
 		// A workflow cannot read objects itself (it would not replay): the
 		// Runtime reads and writes them through the workers' activities.
 		Objects: workerObjects{},
@@ -411,7 +423,7 @@ func continueAsNew(ctx workflow.Context, in ExecutionInput, st *execState, rt *R
 	next := in
 	next.Runtime.Calls = nil
 	next.Redrive = false // recorded once, by the first run of the redrive
-	next.Continuation = &Continuation{Checkpoint: st.can, Events: packed, Calls: rt.Calls(), Runs: runs}
+	next.Continuation = &Continuation{Checkpoint: st.can, Events: packed, Calls: rt.Calls(), Runs: runs, MapRuns: st.mapRuns.ended()}
 	return workflow.NewContinueAsNewError(ctx, WorkflowName, next)
 }
 

@@ -1,0 +1,440 @@
+package temporal
+
+import (
+	"sort"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/stepwise/stepwise/engine"
+	"github.com/stepwise/stepwise/engine/history"
+)
+
+// This file keeps, in the workflow, what the Map Run API asks of the map
+// runs of an execution's Distributed Maps: each run's settings and counts
+// and a compact record of each of its children (engine.MapRunObserver in
+// summary: the engine tells the workflow when map runs and children start
+// and end, and changes nothing the workflow asks Temporal to do). The
+// queries QueryMapRuns and QueryMapRunChildren read them; the signal
+// UpdateMapRunSignal changes a running map run's settings (UpdateMapRun).
+// Nothing here records anything in the workflow's history but the
+// signals UpdateMapRun sends (to the run's shard workflows), which follow
+// the signal that asked for them: workflows without it replay as before.
+
+// Names of the map run queries and signals.
+const (
+	QueryMapRuns        = "mapRuns"               // []MapRunState
+	QueryMapRunChildren = "mapRunChildren"        // MapRunChildrenRequest: []MapRunChildState
+	UpdateMapRunSignal  = "stepwise.updateMapRun" // MapRunUpdate
+	// shardConcurrencySignal carries a shard's new Concurrency (an int).
+	shardConcurrencySignal = "stepwise.shardConcurrency"
+)
+
+// defaultMapConcurrency is how many children a map run whose
+// MaxConcurrency is 0 runs at once (AWS's limit, as the engine's).
+const defaultMapConcurrency = 10000
+
+// maxChildrenPage bounds the children QueryMapRunChildren returns at once
+// (a few hundred bytes each: far below Temporal's 2 MB limit of a query
+// result).
+const maxChildrenPage = 2000
+
+// MapRunCounts are a map run's item or child execution counts, as
+// DescribeMapRun's itemCounts and executionCounts.
+type MapRunCounts struct {
+	Aborted, Failed, Pending, ResultsWritten, Running, Succeeded, TimedOut, Total int64
+	FailuresNotRedrivable, PendingRedrive                                         int64
+}
+
+// end moves n from running to the count of status.
+func (c *MapRunCounts) end(status string, n int64) {
+	c.Running -= n
+	switch status {
+	case engine.StatusSucceeded:
+		c.Succeeded += n
+	case engine.StatusFailed:
+		c.Failed += n
+	case engine.StatusTimedOut:
+		c.TimedOut += n
+	default:
+		c.Aborted += n
+	}
+}
+
+// MapRunState is a map run as QueryMapRuns answers it.
+type MapRunState struct {
+	Arn          string
+	ExecutionArn string
+	// StateMachineArn is the children's: …:stateMachine:MACHINE/LABEL.
+	StateMachineArn string
+	StateName       string
+	Status          string // RUNNING, SUCCEEDED, FAILED or ABORTED
+	Start           time.Time
+	Stop            time.Time // zero while running
+	// The settings as they are now (UpdateMapRun changes them).
+	MaxConcurrency             int
+	ToleratedFailureCount      int64
+	ToleratedFailurePercentage float64
+	Items, Executions          MapRunCounts
+	RedriveCount               int `json:",omitempty"`
+}
+
+// MapRunChildrenRequest asks QueryMapRunChildren for at most Limit
+// children of a map run, newest first, whose number is below Before (-1:
+// from the newest) and, with Status, whose status is Status.
+type MapRunChildrenRequest struct {
+	MapRunArn string
+	Before    int
+	Status    string `json:",omitempty"`
+	Limit     int
+}
+
+// MapRunChildState is a child execution of a map run: Index is its number
+// in the run (from 0, in the order it started), Items the items it ran on.
+type MapRunChildState struct {
+	Index  int
+	Name   string
+	Arn    string
+	Status string
+	Start  time.Time
+	Stop   time.Time // zero while running
+	Items  int
+}
+
+// MapRunUpdate is the signal UpdateMapRunSignal: new settings of a running
+// map run (nil: unchanged).
+type MapRunUpdate struct {
+	MapRunArn                  string
+	MaxConcurrency             *int     `json:",omitempty"`
+	ToleratedFailureCount      *int64   `json:",omitempty"`
+	ToleratedFailurePercentage *float64 `json:",omitempty"`
+}
+
+// childRecord is a compact record of one child of a map run.
+type childRecord struct {
+	live        *engine.MapRunChild // while it runs; nil once ended
+	name        string              // once ended
+	start, stop int64               // Unix milliseconds (stop 0: running)
+	items       int32
+	status      uint8 // childStatuses; 0 while running
+}
+
+// childStatuses are the statuses of ended children, by childRecord.status.
+var childStatuses = [...]string{engine.StatusRunning, engine.StatusSucceeded, engine.StatusFailed,
+	engine.StatusTimedOut, engine.StatusAborted, engine.ChildNotStarted}
+
+func statusCode(s string) uint8 {
+	for i, v := range childStatuses {
+		if v == s {
+			return uint8(i)
+		}
+	}
+	return 4 // ABORTED
+}
+
+// bookRun is one map run the book keeps.
+type bookRun struct {
+	info       *engine.MapRunInfo // nil for a run of an earlier workflow run
+	state      MapRunState
+	itemsKnown bool // Items.Total was known at the start
+	children   []childRecord
+	live       map[*engine.MapRunChild]int // running children → their index
+}
+
+// mapRunBook is the workflow's engine.MapRunObserver, in summary.
+type mapRunBook struct {
+	rt    *Runtime
+	runs  []*bookRun
+	byArn map[string]*bookRun
+}
+
+var _ engine.MapRunSummaryObserver = (*mapRunBook)(nil)
+
+// watchMapRuns makes the workflow's map run book, with the ended map runs
+// of earlier runs of the workflow (a continue-as-new), answers the
+// queries QueryMapRuns and QueryMapRunChildren from it and applies the
+// signals UpdateMapRunSignal.
+func watchMapRuns(ctx workflow.Context, rt *Runtime, earlier []MapRunState) (*mapRunBook, error) {
+	b := &mapRunBook{rt: rt, byArn: map[string]*bookRun{}}
+	for _, s := range earlier {
+		b.add(&bookRun{state: s})
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryMapRuns, b.states); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryMapRunChildren, b.childStates); err != nil {
+		return nil, err
+	}
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	workflow.Go(dctx, b.receiveUpdates)
+	return b, nil
+}
+
+func (b *mapRunBook) add(run *bookRun) {
+	b.runs = append(b.runs, run)
+	b.byArn[run.state.Arn] = run
+}
+
+// SummaryOnly is true: the book wants no child's events.
+func (b *mapRunBook) SummaryOnly() bool { return true }
+
+// MapRunStarted records a new map run.
+func (b *mapRunBook) MapRunStarted(info *engine.MapRunInfo) {
+	run := &bookRun{info: info, live: map[*engine.MapRunChild]int{}, state: MapRunState{
+		Arn: info.Arn, ExecutionArn: info.ExecutionArn, StateMachineArn: info.StateMachineArn, StateName: info.StateName,
+		Status: engine.StatusRunning, Start: info.Start.UTC(), MaxConcurrency: info.MaxConcurrency,
+		ToleratedFailureCount: info.ToleratedFailureCount, ToleratedFailurePercentage: info.ToleratedFailurePercentage,
+		RedriveCount: info.RedriveCount,
+	}}
+	if info.Items >= 0 {
+		// Items known from the start wait as pending until their child runs.
+		run.itemsKnown = true
+		run.state.Items.Total, run.state.Items.Pending = int64(info.Items), int64(info.Items)
+	}
+	b.add(run)
+}
+
+// ChildStarted records a child handed to the runtime.
+func (b *mapRunBook) ChildStarted(info *engine.MapRunInfo, c *engine.MapRunChild) {
+	run := b.byArn[info.Arn]
+	if run == nil || run.info != info {
+		return
+	}
+	run.live[c] = len(run.children)
+	run.children = append(run.children, childRecord{live: c, start: c.Start.UnixMilli(), items: int32(c.Items)})
+	n := int64(c.Items)
+	if run.itemsKnown {
+		run.state.Items.Pending -= n
+	} else {
+		run.state.Items.Total += n
+	}
+	run.state.Items.Running += n
+	run.state.Executions.Total++
+	run.state.Executions.Running++
+}
+
+// ChildEvent is not called in summary.
+func (b *mapRunBook) ChildEvent(*engine.MapRunInfo, *engine.MapRunChild, history.Event) {}
+
+// ChildCheckpoint is not called in summary.
+func (b *mapRunBook) ChildCheckpoint(*engine.MapRunInfo, *engine.MapRunChild, *engine.Checkpoint) {}
+
+// ChildEnded records how a child ended; one its runner never started goes
+// back to pending, and is no execution.
+func (b *mapRunBook) ChildEnded(info *engine.MapRunInfo, c *engine.MapRunChild) {
+	run := b.byArn[info.Arn]
+	if run == nil || run.info != info {
+		return
+	}
+	i, ok := run.live[c]
+	if !ok {
+		return
+	}
+	delete(run.live, c)
+	rec := &run.children[i]
+	rec.live, rec.name, rec.stop, rec.status = nil, c.Name, c.Stop.UnixMilli(), statusCode(c.Status)
+	n := int64(c.Items)
+	if c.Status == engine.ChildNotStarted {
+		run.state.Items.Running -= n
+		run.state.Items.Pending += n
+		run.state.Executions.Running--
+		run.state.Executions.Total--
+		return
+	}
+	run.state.Items.end(c.Status, n)
+	run.state.Executions.end(c.Status, 1)
+}
+
+// MapRunEnded records the end of a map run: what it left pending or
+// running counts as aborted, and the results of its succeeded children
+// are written.
+func (b *mapRunBook) MapRunEnded(info *engine.MapRunInfo, status, _, _ string, stop time.Time) {
+	run := b.byArn[info.Arn]
+	if run == nil || run.info != info {
+		return
+	}
+	run.state.Status, run.state.Stop = status, stop.UTC()
+	for _, c := range []*MapRunCounts{&run.state.Items, &run.state.Executions} {
+		c.Aborted += c.Pending
+		c.Pending = 0
+		c.end(engine.StatusAborted, c.Running)
+		c.ResultsWritten = c.Succeeded
+	}
+	for c, i := range run.live {
+		// Not told of its end (the run stopped first): aborted.
+		rec := &run.children[i]
+		rec.live, rec.name, rec.stop, rec.status = nil, c.Name, stop.UnixMilli(), statusCode(engine.StatusAborted)
+	}
+	run.live = nil
+}
+
+// ended returns the map runs that ended, for the next run of the workflow
+// (a continue-as-new).
+func (b *mapRunBook) ended() []MapRunState {
+	var out []MapRunState
+	for _, run := range b.runs {
+		if run.state.Status != engine.StatusRunning {
+			out = append(out, run.state)
+		}
+	}
+	return out
+}
+
+// queued returns, for a running map run whose children wait in the
+// runtime's queue (a gate: engine.ChildQueue), the index from which its
+// running children are taken as not started yet: those past the first
+// limit of them, as the queue starts them in order, limit at a time. -1:
+// all of them run.
+func (b *mapRunBook) queued(run *bookRun) int {
+	g := b.rt.gates[run.state.Arn]
+	if g == nil || run.live == nil || len(run.live) <= g.limit {
+		return -1
+	}
+	idx := make([]int, 0, len(run.live))
+	for _, i := range run.live {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	return idx[g.limit]
+}
+
+// states answers QueryMapRuns: every map run of the execution, oldest
+// first, its counts as they are now.
+func (b *mapRunBook) states() ([]MapRunState, error) {
+	out := make([]MapRunState, 0, len(b.runs))
+	for _, run := range b.runs {
+		s := run.state
+		if from := b.queued(run); from >= 0 {
+			for c, i := range run.live {
+				if i >= from {
+					s.Items.Running -= int64(c.Items)
+					s.Items.Pending += int64(c.Items)
+					s.Executions.Running--
+					s.Executions.Pending++
+				}
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// childStates answers QueryMapRunChildren.
+func (b *mapRunBook) childStates(req MapRunChildrenRequest) ([]MapRunChildState, error) {
+	run := b.byArn[req.MapRunArn]
+	out := []MapRunChildState{}
+	if run == nil {
+		return out, nil
+	}
+	limit := req.Limit
+	if limit <= 0 || limit > maxChildrenPage {
+		limit = maxChildrenPage
+	}
+	i := len(run.children)
+	if req.Before >= 0 && req.Before < i {
+		i = req.Before
+	}
+	from := b.queued(run)
+	for i--; i >= 0 && len(out) < limit; i-- {
+		rec := &run.children[i]
+		c := MapRunChildState{Index: i, Name: rec.name, Status: childStatuses[rec.status], Start: time.UnixMilli(rec.start).UTC(), Items: int(rec.items)}
+		if rec.live != nil {
+			if from >= 0 && i >= from {
+				continue // waits in the queue
+			}
+			c.Name = rec.live.Name
+		} else {
+			c.Stop = time.UnixMilli(rec.stop).UTC()
+		}
+		if c.Status == engine.ChildNotStarted || c.Name == "" || (req.Status != "" && c.Status != req.Status) {
+			continue
+		}
+		c.Arn = childArn(run.state.StateMachineArn, c.Name)
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// childArn is the ARN of the child execution name of the map run whose
+// children's state machine is smArn (…:stateMachine:MACHINE/LABEL).
+func childArn(smArn, name string) string {
+	const from, to = ":stateMachine:", ":execution:"
+	for i := 0; i+len(from) <= len(smArn); i++ {
+		if smArn[i:i+len(from)] == from {
+			return smArn[:i] + to + smArn[i+len(from):] + ":" + name
+		}
+	}
+	return name
+}
+
+// receiveUpdates applies the signals UpdateMapRunSignal.
+func (b *mapRunBook) receiveUpdates(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, UpdateMapRunSignal)
+	for {
+		var u MapRunUpdate
+		ch.Receive(ctx, &u)
+		b.update(ctx, u)
+	}
+}
+
+// update changes the settings of a running map run: the engine applies
+// them (engine.MapRunControl) before it next starts a child or counts a
+// failure; a new MaxConcurrency also becomes the limit of the run's gate
+// (the direct child workflows it starts, and its shards: the running
+// one is signalled). An update of a map run that is not running here is
+// dropped.
+func (b *mapRunBook) update(ctx workflow.Context, u MapRunUpdate) {
+	run := b.byArn[u.MapRunArn]
+	if run == nil || run.info == nil || run.state.Status != engine.StatusRunning {
+		return
+	}
+	run.info.Control.Update(engine.MapRunUpdate{MaxConcurrency: u.MaxConcurrency,
+		ToleratedFailureCount: u.ToleratedFailureCount, ToleratedFailurePercentage: u.ToleratedFailurePercentage})
+	if u.MaxConcurrency != nil {
+		run.state.MaxConcurrency = *u.MaxConcurrency
+		b.rt.setGateLimit(ctx, u.MapRunArn, *u.MaxConcurrency)
+	}
+	if u.ToleratedFailureCount != nil {
+		run.state.ToleratedFailureCount = *u.ToleratedFailureCount
+	}
+	if u.ToleratedFailurePercentage != nil {
+		run.state.ToleratedFailurePercentage = *u.ToleratedFailurePercentage
+	}
+}
+
+// setGateLimit makes limit (0: AWS's default) the MaxConcurrency of the
+// gate of the map run mapRunArn, if it has one, and of its running shard
+// workflows (signalled, in the order of their IDs).
+func (r *Runtime) setGateLimit(ctx workflow.Context, mapRunArn string, limit int) {
+	g := r.gates[mapRunArn]
+	if g == nil {
+		return
+	}
+	if limit <= 0 {
+		limit = defaultMapConcurrency
+	}
+	g.limit = limit
+	var ids []string
+	for id, calls := range r.shards {
+		if len(calls) > 0 && calls[0].gate == g {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		_ = workflow.SignalExternalWorkflow(ctx, id, "", shardConcurrencySignal, limit).Get(ctx, nil)
+	}
+}
+
+// followConcurrency makes the signals shardConcurrencySignal a shard
+// workflow receives its new concurrency (*n).
+func followConcurrency(ctx workflow.Context, n *int) {
+	ch := workflow.GetSignalChannel(ctx, shardConcurrencySignal)
+	for {
+		var limit int
+		ch.Receive(ctx, &limit)
+		if limit > 0 {
+			*n = limit
+		}
+	}
+}

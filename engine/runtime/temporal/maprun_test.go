@@ -1,0 +1,179 @@
+package temporal
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/stepwise/stepwise/engine"
+)
+
+// mapRunWaitMachine is a Distributed Map over $.items whose children wait
+// 10 s each, MaxConcurrency at a time, and fail on items with fail set
+// (ToleratedFailureCount tolerated).
+func mapRunWaitMachine(maxConcurrency, tolerated int) string {
+	return `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":` + itoa(maxConcurrency) +
+		`,"ToleratedFailureCount":` + itoa(tolerated) + `,"Label":"lbl",
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W","States":{
+			"W":{"Type":"Wait","Seconds":10,"Next":"C"},
+			"C":{"Type":"Choice","Choices":[{"Variable":"$.fail","BooleanEquals":true,"Next":"F"}],"Default":"P"},
+			"F":{"Type":"Fail","Error":"Bad","Cause":"bad item"},"P":{"Type":"Pass","End":true}}},"End":true}}}`
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// queryMapRuns asks the workflow of env for its map runs.
+func queryMapRuns(t *testing.T, env *testsuite.TestWorkflowEnvironment) []MapRunState {
+	t.Helper()
+	v, err := env.QueryWorkflow(QueryMapRuns)
+	if err != nil {
+		t.Fatalf("query %s: %v", QueryMapRuns, err)
+	}
+	var runs []MapRunState
+	if err := v.Get(&runs); err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+// queryChildren asks the workflow of env for children of a map run.
+func queryChildren(t *testing.T, env *testsuite.TestWorkflowEnvironment, req MapRunChildrenRequest) []MapRunChildState {
+	t.Helper()
+	v, err := env.QueryWorkflow(QueryMapRunChildren, req)
+	if err != nil {
+		t.Fatalf("query %s: %v", QueryMapRunChildren, err)
+	}
+	var out []MapRunChildState
+	if err := v.Get(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// The workflow keeps its map runs for the Map Run API: while the run goes
+// on, QueryMapRuns counts the children its shard runs (MaxConcurrency at
+// a time) as running and the rest as pending; UpdateMapRunSignal raises
+// MaxConcurrency, which the running shard follows, so the run ends
+// sooner than it would two at a time, and raises the tolerated failures
+// so that a run of three failures succeeds; QueryMapRunChildren pages
+// the children newest first.
+func TestMapRunQueriesAndUpdate(t *testing.T) {
+	for _, update := range []bool{false, true} {
+		name := "without update"
+		if update {
+			name = "with update"
+		}
+		t.Run(name, func(t *testing.T) {
+			const n = 20
+			env := newEnv(t, nil)
+			var during []MapRunState
+			env.RegisterDelayedCallback(func() {
+				during = queryMapRuns(t, env)
+				if update && len(during) == 1 {
+					c, k := 5, int64(3)
+					env.SignalWorkflow(UpdateMapRunSignal, MapRunUpdate{MapRunArn: during[0].Arn, MaxConcurrency: &c, ToleratedFailureCount: &k})
+				}
+			}, 15*time.Second)
+			in := ExecutionInput{Definition: mapRunWaitMachine(2, 1), Input: itemsWithFailures(n, 3, 7, 12),
+				ExecutionName: "exec", StateMachineName: "sm", Region: "us-east-1", AccountID: "123456789012", StartTime: testStart}
+			env.ExecuteWorkflow(WorkflowName, in)
+			if !env.IsWorkflowCompleted() {
+				t.Fatal("the workflow did not complete")
+			}
+			if len(during) != 1 {
+				t.Fatalf("%d map runs during the run, want 1", len(during))
+			}
+			d := during[0]
+			// At 15 s: two children run, the others wait in the shard
+			// (the two that succeeded at 10 s are reported when the shard
+			// ends: until then they count as waiting).
+			if d.Status != engine.StatusRunning || d.Executions.Running != 2 || d.Executions.Succeeded != 0 ||
+				d.Executions.Pending != n-2 || d.Items.Total != n || d.Items.Pending != n-2 || d.Items.Running != 2 || !d.Stop.IsZero() {
+				t.Fatalf("during the run: %+v", d)
+			}
+			if !strings.HasPrefix(d.Arn, "arn:aws:states:us-east-1:123456789012:mapRun:sm/lbl:") ||
+				d.StateMachineArn != "arn:aws:states:us-east-1:123456789012:stateMachine:sm/lbl" ||
+				d.ExecutionArn != "arn:aws:states:us-east-1:123456789012:execution:sm:exec" || d.MaxConcurrency != 2 || d.ToleratedFailureCount != 1 {
+				t.Fatalf("during the run: %+v", d)
+			}
+			runs := queryMapRuns(t, env)
+			if len(runs) != 1 {
+				t.Fatalf("%d map runs, want 1", len(runs))
+			}
+			r := runs[0]
+			var res ExecutionResult
+			err := env.GetWorkflowResult(&res)
+			if !update {
+				// Two at a time, the third failure (item 12) exceeds the
+				// tolerance of one.
+				if got, ok := ResultFromError(err); !ok || got.Status != engine.StatusFailed || r.Status != engine.StatusFailed {
+					t.Fatalf("without update: %v, map run %s", err, r.Status)
+				}
+				if r.Executions.Failed != 2 || r.Executions.Succeeded+r.Executions.Failed+r.Executions.Aborted != r.Executions.Total ||
+					r.Items.Aborted < n-r.Executions.Total || r.MaxConcurrency != 2 {
+					t.Fatalf("without update: %+v", r)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("with update: %v", err)
+			}
+			took := res.StopTime.Sub(res.StartTime)
+			// Two at a time until 15 s, five after: about 60 s, where two
+			// at a time take 100 s.
+			if took >= 80*time.Second {
+				t.Fatalf("the run took %v: the shard did not follow MaxConcurrency 5", took)
+			}
+			if r.Status != engine.StatusSucceeded || r.MaxConcurrency != 5 || r.ToleratedFailureCount != 3 ||
+				r.Executions.Total != n || r.Executions.Succeeded != n-3 || r.Executions.Failed != 3 || r.Executions.Running != 0 ||
+				r.Items.Total != n || r.Items.Succeeded != n-3 || r.Items.Failed != 3 || r.Items.ResultsWritten != n-3 || r.Stop.IsZero() {
+				t.Fatalf("with update: %+v", r)
+			}
+			// Newest first, in pages.
+			first := queryChildren(t, env, MapRunChildrenRequest{MapRunArn: r.Arn, Before: -1, Limit: 15})
+			if len(first) != 15 || first[0].Index != n-1 || first[14].Index != n-15 {
+				t.Fatalf("first page: %+v", first)
+			}
+			rest := queryChildren(t, env, MapRunChildrenRequest{MapRunArn: r.Arn, Before: first[14].Index, Limit: 15})
+			if len(rest) != n-15 || rest[len(rest)-1].Index != 0 {
+				t.Fatalf("second page: %+v", rest)
+			}
+			c := rest[len(rest)-1]
+			if c.Status != engine.StatusSucceeded || c.Items != 1 || c.Name == "" || c.Stop.Before(c.Start) ||
+				c.Arn != "arn:aws:states:us-east-1:123456789012:execution:sm/lbl:"+c.Name {
+				t.Fatalf("child 0: %+v", c)
+			}
+			failed := queryChildren(t, env, MapRunChildrenRequest{MapRunArn: r.Arn, Before: -1, Status: engine.StatusFailed})
+			if len(failed) != 3 || failed[0].Index != 12 || failed[2].Index != 3 {
+				t.Fatalf("failed children: %+v", failed)
+			}
+		})
+	}
+}
+
+// itemsWithFailures is {"items":[...]} with n items, those of fail marked
+// to fail.
+func itemsWithFailures(n int, fail ...int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"items":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		f := false
+		for _, k := range fail {
+			f = f || k == i
+		}
+		b.WriteString(`{"n":` + itoa(i) + `,"fail":`)
+		if f {
+			b.WriteString("true}")
+		} else {
+			b.WriteString("false}")
+		}
+	}
+	b.WriteString(`]}`)
+	return []byte(b.String())
+}
