@@ -14,19 +14,24 @@ import (
 
 // The Map Run API: DescribeMapRun, ListMapRuns and UpdateMapRun over the
 // map runs maprun_record.go records, and ListExecutions of a map run's
-// children (listMapRunExecutions). Only the local backend records map
-// runs; on another these operations say so.
+// children (listMapRunExecutions). The local backend records map runs
+// (maprun_record.go), the Temporal backend asks the workflows and records
+// them as their histories are copied (temporal_maprun.go); on another
+// backend these operations say so.
 
 const arnMapRun = "mapRun"
 
 // errMapRunsNotRecorded answers the Map Run API on a backend that does
 // not record map runs.
-var errMapRunsNotRecorded = apiErr(errValidation, "Map runs are recorded only by the local (SQLite) backend of stepwise serve, not by this one")
+var errMapRunsNotRecorded = apiErr(errValidation, "Map runs are recorded only by the local (SQLite) and temporal backends of stepwise serve, not by this one")
 
 // mapRunsRecorded reports whether this service's backend records map runs.
 func (s *Service) mapRunsRecorded() bool {
-	_, ok := s.backend.(*Local)
-	return ok
+	switch s.backend.(type) {
+	case *Local, *Temporal:
+		return true
+	}
+	return false
 }
 
 // checkMapRunArn answers InvalidArn for a string that is not a map run ARN
@@ -57,11 +62,23 @@ func (s *Service) getMapRun(ctx context.Context, arn string) (store.MapRun, mapR
 		return rec, tally, m, nil
 	}
 	rec, err := s.store.GetMapRun(ctx, arn)
+	t, onTemporal := s.backend.(*Temporal)
+	if onTemporal && errors.Is(err, store.ErrNotFound) {
+		// Recorded as its MapRunStarted event was copied, maybe not
+		// written yet.
+		if err = s.store.Flush(ctx); err == nil {
+			rec, err = s.store.GetMapRun(ctx, arn)
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return store.MapRun{}, mapRunTally{}, nil, apiErr(errResourceNotFound, "Resource not found: '%s'", arn)
 	}
 	if err != nil {
 		return store.MapRun{}, mapRunTally{}, nil, err
+	}
+	if onTemporal && rec.Status == engine.StatusRunning {
+		live, tally, err := s.liveTemporalMapRun(ctx, t, rec)
+		return live, tally, nil, err
 	}
 	var tally mapRunTally
 	if rec.Counts != "" {
@@ -124,6 +141,11 @@ func (s *Service) updateMapRun(ctx context.Context, in *mapRunIn) (any, error) {
 	rec, _, m, err := s.getMapRun(ctx, in.MapRunArn)
 	if err != nil {
 		return nil, err
+	}
+	if m == nil && rec.Status == engine.StatusRunning {
+		if t, ok := s.backend.(*Temporal); ok {
+			return struct{}{}, s.updateTemporalMapRun(ctx, t, &rec, in)
+		}
 	}
 	if m == nil {
 		return nil, apiErr(errValidation, "Map Run %s is %s: only a running map run can be updated", rec.Arn, rec.Status)
@@ -210,11 +232,15 @@ func (s *Service) listMapRunExecutions(ctx context.Context, in *listExecutionsIn
 	if in.StateMachineArn != "" {
 		return nil, apiErr(errValidation, "Must provide a StateMachine ARN or MapRun ARN, not both")
 	}
-	if _, _, _, err := s.getMapRun(ctx, in.MapRunArn); err != nil {
+	rec, _, _, err := s.getMapRun(ctx, in.MapRunArn)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkStatusFilter(in.StatusFilter); err != nil {
 		return nil, err
+	}
+	if t, ok := s.backend.(*Temporal); ok {
+		return s.listTemporalMapRunExecutions(ctx, t, &rec, in)
 	}
 	kind := boundKind("mrex", in.MapRunArn)
 	n, before, err := pageStart(s.pages, in.MaxResults, in.NextToken, kind, intPos)

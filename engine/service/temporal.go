@@ -193,6 +193,10 @@ func (t *Temporal) Run(ctx context.Context, run *Run) (*engine.Result, error) {
 		done <- outcome{res, err}
 	}()
 	h := &historyCopy{c: t.Client, id: run.Key, onEvent: run.Options.OnEvent}
+	mr := t.newMapRunCopy(run)
+	if mr != nil {
+		h.onEvent = mr.onEvent
+	}
 	every := t.PollInterval
 	if every <= 0 {
 		every = 500 * time.Millisecond
@@ -202,11 +206,14 @@ func (t *Temporal) Run(ctx context.Context, run *Run) (*engine.Result, error) {
 	for {
 		select {
 		case o := <-done:
-			return t.finish(run, h, o)
+			return t.finish(run, h, mr, o)
 		case <-tick.C:
 			qctx, cancel := context.WithTimeout(ctx, callTimeout)
 			if err := h.pull(qctx); err != nil && ctx.Err() == nil {
 				t.log().Debug("copying the history of an execution", "execution", run.Key, "error", err)
+			}
+			if err := mr.sync(qctx, false); err != nil && ctx.Err() == nil {
+				t.log().Debug("recording the map runs of an execution", "execution", run.Key, "error", err)
 			}
 			cancel()
 		case <-ctx.Done():
@@ -224,7 +231,7 @@ func (t *Temporal) Run(ctx context.Context, run *Run) (*engine.Result, error) {
 					return nil, fmt.Errorf("service: cancelling the workflow of %s: %w", run.Key, err)
 				}
 			}
-			return t.finish(run, h, <-done)
+			return t.finish(run, h, mr, <-done)
 		}
 	}
 }
@@ -269,7 +276,7 @@ func transientStartError(err error) bool {
 
 // finish copies the rest of the history and converts the workflow's
 // result.
-func (t *Temporal) finish(run *Run, h *historyCopy, o outcome) (*engine.Result, error) {
+func (t *Temporal) finish(run *Run, h *historyCopy, mr *mapRunCopy, o outcome) (*engine.Result, error) {
 	if o.err != nil {
 		return nil, fmt.Errorf("service: the workflow of %s: %w", run.Key, o.err)
 	}
@@ -294,6 +301,9 @@ func (t *Temporal) finish(run *Run, h *historyCopy, o outcome) (*engine.Result, 
 	}
 	qctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
+	if err := mr.sync(qctx, true); err != nil {
+		t.log().Error("recording the map runs of an execution: their last counts are missing", "execution", run.Key, "error", err)
+	}
 	if o.res.Status != engine.StatusSucceeded && run.Options.OnCheckpoint != nil {
 		// Where a redrive starts again: the checkpoint before the state
 		// that failed.
