@@ -689,7 +689,7 @@ func TestMapRunsOnAnotherBackend(t *testing.T) {
 		t.Fatal(err)
 	}
 	mr := "arn:aws:states:us-east-1:123456789012:mapRun:other/M:0f3a3d6e-4d0b-4a3e-9a3f-6a1b2c3d4e5f"
-	msg := "Map runs are recorded only by the local (SQLite) backend of stepwise serve, not by this one"
+	msg := "Map runs are recorded only by the local (SQLite) and temporal backends of stepwise serve, not by this one"
 	for _, call := range []struct{ op, body string }{
 		{"DescribeMapRun", fmt.Sprintf(`{"mapRunArn":%q}`, mr)},
 		{"UpdateMapRun", fmt.Sprintf(`{"mapRunArn":%q,"maxConcurrency":2}`, mr)},

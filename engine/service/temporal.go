@@ -83,6 +83,16 @@ import (
 //     redrive starts), so a test case's call "1" answers the redriven
 //     call of a state whose call "0" failed.
 //
+//   - The Map Run API (temporal_maprun.go): the workflow keeps its map
+//     runs (temporal.QueryMapRuns, QueryMapRunChildren). A map run is
+//     recorded in the store when the history copy sees its MapRunStarted
+//     event, and again with the workflow's counts when the copy sees a map
+//     run end and when the execution ends. DescribeMapRun of a running map
+//     run asks the workflow; UpdateMapRun signals it
+//     (temporal.UpdateMapRunSignal); ListExecutions of a map run's children
+//     asks it for one page at a time. Children of a map run are not
+//     executions of the store: DescribeExecution of one is not served.
+//
 // Not supported (StartExecution fails with a ValidationException): Task
 // states on this service's own API (states:startExecution,
 // aws-sdk:sfn:sendTask*), whose tasks the workers cannot reach, and on

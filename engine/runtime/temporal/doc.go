@@ -82,6 +82,22 @@
 //     ResultWriter) are in the parent's history,
 //     so the items of one map run are bounded by the 50 MB history size
 //     (a few hundred thousand CSV rows).
+//   - The workflow keeps its map runs for the Map Run API (maprun.go): the
+//     engine tells it, in summary (engine.MapRunSummaryObserver), when map
+//     runs and children start and end, which changes none of its commands.
+//     The query QueryMapRuns ("mapRuns") gives each run's settings and
+//     item and execution counts (children waiting in a shard past the
+//     first MaxConcurrency count as pending; a shard's succeeded children
+//     are counted when it ends, its failed ones as it reports them), the
+//     query QueryMapRunChildren ("mapRunChildren") a page of a run's
+//     children, newest first (at most 2,000 a query). The signal
+//     UpdateMapRunSignal ("stepwise.updateMapRun") changes a running map
+//     run's MaxConcurrency and tolerated failures (engine.MapRunControl):
+//     the run's gate follows a new MaxConcurrency, and so does its running
+//     shard, signalled "stepwise.shardConcurrency" (a queued run hands over
+//     at most ChildShardSize children at once, which bounds a raised
+//     limit). Ended map runs carry over a continue-as-new, without their
+//     children.
 //   - .waitForTaskToken tasks wait for a signal (CompleteTask, Heartbeat).
 //   - At a top-level checkpoint, when Temporal suggests it, the workflow
 //     continues as new from the engine's Checkpoint, carrying the earlier
