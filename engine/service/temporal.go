@@ -88,8 +88,10 @@ import (
 //     recorded in the store when the history copy sees its MapRunStarted
 //     event, and again with the workflow's counts when the copy sees a map
 //     run end and when the execution ends. DescribeMapRun of a running map
-//     run asks the workflow; UpdateMapRun signals it
-//     (temporal.UpdateMapRunSignal); ListExecutions of a map run's children
+//     run asks the workflow; UpdateMapRun updates it (temporal.UpdateMapRun:
+//     the workflow update temporal.UpdateMapRunName, or the signal
+//     UpdateMapRunSignal where the server takes no updates); ListExecutions
+//     of a map run's children
 //     asks it for one page at a time. Children of a map run are not
 //     executions of the store: DescribeExecution of one is not served.
 //

@@ -24,8 +24,9 @@ import (
 // that ListMapRuns lists it and DescribeMapRun finds its execution), and
 // again with the workflow's counts whenever the copy sees a map run end
 // and once the execution ended. DescribeMapRun of a running map run asks
-// the workflow; ListExecutions of a map run's children asks the workflow,
-// a page at a time, running or closed.
+// the workflow, and UpdateMapRun updates it (temporal.UpdateMapRun);
+// ListExecutions of a map run's children asks the workflow, a page at a
+// time, running or closed.
 
 // mapRunCopy records the map runs of one execution as its history copy
 // sees them (mapRunCopy.onEvent wraps the run's OnEvent).
@@ -196,14 +197,27 @@ func storedTally(rec *store.MapRun) (mapRunTally, error) {
 	return tally, nil
 }
 
-// updateTemporalMapRun signals new settings to a running map run's
-// workflow.
+// updateTemporalMapRun has a running map run's workflow apply new
+// settings; a map run that ended meanwhile is refused as by the local
+// backend.
 func (s *Service) updateTemporalMapRun(ctx context.Context, t *Temporal, rec *store.MapRun, in *mapRunIn) error {
 	qctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	return temporal.UpdateMapRun(qctx, t.Client, rec.ExecutionArn, temporal.MapRunUpdate{MapRunArn: rec.Arn,
+	err := temporal.UpdateMapRun(qctx, t.Client, rec.ExecutionArn, temporal.MapRunUpdate{MapRunArn: rec.Arn,
 		MaxConcurrency: in.MaxConcurrency, ToleratedFailureCount: in.ToleratedFailureCount,
 		ToleratedFailurePercentage: in.ToleratedFailurePercentage})
+	var nr *temporal.NotRunningError
+	if errors.As(err, &nr) {
+		status := nr.Status
+		if status == "" || status == engine.StatusRunning {
+			status = engine.StatusAborted // the workflow does not know it: another run of it
+		}
+		return apiErr(errValidation, "Map Run %s is %s: only a running map run can be updated", rec.Arn, status)
+	}
+	if err != nil {
+		return fmt.Errorf("service: %w", err)
+	}
+	return nil
 }
 
 // mapRunChildPos reads a page position of a map run's children: the

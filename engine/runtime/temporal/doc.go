@@ -90,9 +90,11 @@
 //     first MaxConcurrency count as pending; a shard's succeeded children
 //     are counted when it ends, its failed ones as it reports them), the
 //     query QueryMapRunChildren ("mapRunChildren") a page of a run's
-//     children, newest first (at most 2,000 a query). The signal
-//     UpdateMapRunSignal ("stepwise.updateMapRun") changes a running map
-//     run's MaxConcurrency and tolerated failures (engine.MapRunControl):
+//     children, newest first (at most 2,000 a query). The workflow update
+//     UpdateMapRunName ("updateMapRun"; refused for a map run that does not
+//     run), or the signal UpdateMapRunSignal ("stepwise.updateMapRun") where
+//     a server takes no updates, changes a running map run's
+//     MaxConcurrency and tolerated failures (engine.MapRunControl):
 //     the run's gate follows a new MaxConcurrency, and so does its running
 //     shard, signalled "stepwise.shardConcurrency" (a queued run hands over
 //     at most ChildShardSize children at once, which bounds a raised

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/stepwise/stepwise/engine"
@@ -15,17 +16,24 @@ import (
 // and a compact record of each of its children (engine.MapRunObserver in
 // summary: the engine tells the workflow when map runs and children start
 // and end, and changes nothing the workflow asks Temporal to do). The
-// queries QueryMapRuns and QueryMapRunChildren read them; the signal
-// UpdateMapRunSignal changes a running map run's settings (UpdateMapRun).
-// Nothing here records anything in the workflow's history but the
-// signals UpdateMapRun sends (to the run's shard workflows), which follow
-// the signal that asked for them: workflows without it replay as before.
+// queries QueryMapRuns and QueryMapRunChildren read them; the workflow
+// update UpdateMapRunName (or, where a server does not take updates, the
+// signal UpdateMapRunSignal) changes a running map run's settings
+// (UpdateMapRun). Nothing here records anything in the workflow's history
+// but the update or signal and the signals it sends (to the run's shard
+// workflows), which follow it: workflows without them replay as before.
 
 // Names of the map run queries and signals.
 const (
 	QueryMapRuns        = "mapRuns"               // []MapRunState
 	QueryMapRunChildren = "mapRunChildren"        // MapRunChildrenRequest: []MapRunChildState
 	UpdateMapRunSignal  = "stepwise.updateMapRun" // MapRunUpdate
+	// UpdateMapRunName is the workflow update (a MapRunUpdate) that
+	// changes a running map run's settings; it is refused, with an
+	// application error of type MapRunNotRunningType, when the map run
+	// does not run in the workflow.
+	UpdateMapRunName     = "updateMapRun"
+	MapRunNotRunningType = "MapRunNotRunning"
 	// shardConcurrencySignal carries a shard's new Concurrency (an int).
 	shardConcurrencySignal = "stepwise.shardConcurrency"
 )
@@ -163,6 +171,12 @@ func watchMapRuns(ctx workflow.Context, rt *Runtime, earlier []MapRunState) (*ma
 		return nil, err
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryMapRunChildren, b.childStates); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateMapRunName, func(ctx workflow.Context, u MapRunUpdate) error {
+		b.update(ctx, u)
+		return nil
+	}, workflow.UpdateHandlerOptions{Validator: b.validate}); err != nil {
 		return nil, err
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
@@ -375,6 +389,18 @@ func (b *mapRunBook) receiveUpdates(ctx workflow.Context) {
 		ch.Receive(ctx, &u)
 		b.update(ctx, u)
 	}
+}
+
+// validate refuses the update of a map run that does not run here.
+func (b *mapRunBook) validate(u MapRunUpdate) error {
+	run := b.byArn[u.MapRunArn]
+	switch {
+	case run == nil:
+		return temporal.NewNonRetryableApplicationError("map run "+u.MapRunArn+" is not one of this execution's", MapRunNotRunningType, nil)
+	case run.info == nil || run.state.Status != engine.StatusRunning:
+		return temporal.NewNonRetryableApplicationError("map run "+u.MapRunArn+" is "+run.state.Status, MapRunNotRunningType, nil, run.state.Status)
+	}
+	return nil
 }
 
 // update changes the settings of a running map run: the engine applies

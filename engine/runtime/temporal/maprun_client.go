@@ -2,9 +2,12 @@ package temporal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 )
 
 // This file is the client's side of maprun.go: the map runs of an
@@ -38,13 +41,54 @@ func MapRunChildren(ctx context.Context, c client.Client, workflowID string, req
 	return out, nil
 }
 
-// UpdateMapRun signals new settings of a running map run to the workflow
-// of its execution (UpdateMapRunSignal). The workflow applies them when
-// it handles the signal; one for a map run that is no longer running is
-// dropped.
+// ErrMapRunNotRunning is UpdateMapRun's error when the map run does not
+// run in its workflow (it ended); NotRunningError says how it ended.
+var ErrMapRunNotRunning = errors.New("the map run is not running")
+
+// NotRunningError is UpdateMapRun's error for a map run that does not run:
+// Status is how it ended ("" when the workflow does not know it).
+type NotRunningError struct {
+	MapRunArn, Status string
+}
+
+func (e *NotRunningError) Error() string {
+	return "temporal: map run " + e.MapRunArn + " is not running (" + e.Status + ")"
+}
+
+// Is makes a NotRunningError an ErrMapRunNotRunning.
+func (e *NotRunningError) Is(target error) bool { return target == ErrMapRunNotRunning }
+
+// UpdateMapRun changes the settings of a running map run in the workflow
+// of its execution: the workflow update UpdateMapRunName, which returns
+// once the workflow applied them (a NotRunningError when the map run does
+// not run there). A server that does not take workflow updates is sent
+// the signal UpdateMapRunSignal instead, which the workflow applies when
+// it handles it (and drops for a map run that is not running).
 func UpdateMapRun(ctx context.Context, c client.Client, workflowID string, u MapRunUpdate) error {
-	if err := c.SignalWorkflow(ctx, workflowID, "", UpdateMapRunSignal, u); err != nil {
-		return fmt.Errorf("temporal: updating map run %s: %w", u.MapRunArn, err)
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflowID, UpdateName: UpdateMapRunName,
+		Args: []any{u}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err == nil {
+		err = h.Get(ctx, nil)
 	}
-	return nil
+	var (
+		ae       *temporal.ApplicationError
+		unimpl   *serviceerror.Unimplemented
+		disabled *serviceerror.PermissionDenied
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ae) && ae.Type() == MapRunNotRunningType:
+		e := &NotRunningError{MapRunArn: u.MapRunArn}
+		if ae.HasDetails() {
+			_ = ae.Details(&e.Status)
+		}
+		return e
+	case errors.As(err, &unimpl), errors.As(err, &disabled):
+		if err := c.SignalWorkflow(ctx, workflowID, "", UpdateMapRunSignal, u); err != nil {
+			return fmt.Errorf("temporal: updating map run %s: %w", u.MapRunArn, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("temporal: updating map run %s: %w", u.MapRunArn, err)
 }

@@ -1,11 +1,13 @@
 package temporal
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/stepwise/stepwise/engine"
@@ -58,24 +60,39 @@ func queryChildren(t *testing.T, env *testsuite.TestWorkflowEnvironment, req Map
 // a time) as running and the rest as pending; UpdateMapRunSignal raises
 // MaxConcurrency, which the running shard follows, so the run ends
 // sooner than it would two at a time, and raises the tolerated failures
-// so that a run of three failures succeeds; QueryMapRunChildren pages
-// the children newest first.
+// so that a run of three failures succeeds (the workflow update
+// UpdateMapRunName does the same, and refuses a map run the workflow does
+// not run); QueryMapRunChildren pages the children newest first.
 func TestMapRunQueriesAndUpdate(t *testing.T) {
-	for _, update := range []bool{false, true} {
-		name := "without update"
-		if update {
-			name = "with update"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, how := range []string{"without update", "signal", "update"} {
+		update := how != "without update"
+		t.Run(how, func(t *testing.T) {
 			const n = 20
 			env := newEnv(t, nil)
-			var during []MapRunState
+			var (
+				during             []MapRunState
+				accepted, rejected int
+				rejection          error
+			)
 			env.RegisterDelayedCallback(func() {
 				during = queryMapRuns(t, env)
-				if update && len(during) == 1 {
-					c, k := 5, int64(3)
-					env.SignalWorkflow(UpdateMapRunSignal, MapRunUpdate{MapRunArn: during[0].Arn, MaxConcurrency: &c, ToleratedFailureCount: &k})
+				if !update || len(during) != 1 {
+					return
 				}
+				c, k := 5, int64(3)
+				u := MapRunUpdate{MapRunArn: during[0].Arn, MaxConcurrency: &c, ToleratedFailureCount: &k}
+				if how == "signal" {
+					env.SignalWorkflow(UpdateMapRunSignal, u)
+					return
+				}
+				env.UpdateWorkflow(UpdateMapRunName, "u1", &testsuite.TestUpdateCallback{
+					OnAccept: func() { accepted++ },
+					OnReject: func(err error) { t.Errorf("update rejected: %v", err) },
+				}, u)
+				env.UpdateWorkflow(UpdateMapRunName, "u2", &testsuite.TestUpdateCallback{
+					OnAccept: func() { t.Error("the update of an unknown map run was accepted") },
+					OnReject: func(err error) { rejected, rejection = rejected+1, err },
+				}, MapRunUpdate{MapRunArn: during[0].Arn + "x", MaxConcurrency: &c})
 			}, 15*time.Second)
 			in := ExecutionInput{Definition: mapRunWaitMachine(2, 1), Input: itemsWithFailures(n, 3, 7, 12),
 				ExecutionName: "exec", StateMachineName: "sm", Region: "us-east-1", AccountID: "123456789012", StartTime: testStart}
@@ -120,6 +137,10 @@ func TestMapRunQueriesAndUpdate(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatalf("with update: %v", err)
+			}
+			var ae *temporal.ApplicationError
+			if how == "update" && (accepted != 1 || rejected != 1 || !errors.As(rejection, &ae) || ae.Type() != MapRunNotRunningType) {
+				t.Fatalf("updates: %d accepted, %d rejected (%v)", accepted, rejected, rejection)
 			}
 			took := res.StopTime.Sub(res.StartTime)
 			// Two at a time until 15 s, five after: about 60 s, where two
