@@ -37,7 +37,13 @@ type mapRunCopy struct {
 	mu    sync.Mutex
 	ids   map[string]int64 // the store ids of the map runs recorded
 	dirty bool             // a map run started or ended since the last sync
+	// from is how many of the workflow's map runs, oldest first, ended
+	// and were recorded so: sync asks for those after them.
+	from int
 }
+
+// syncPage is how many map runs sync asks the workflow for at once.
+const syncPage = 500
 
 // newMapRunCopy wraps the run's OnEvent; nil for a run whose map runs
 // are not recorded (EXPRESS).
@@ -95,42 +101,46 @@ func (m *mapRunCopy) started(ev history.Event) {
 
 // sync records the map runs as the workflow has them, when one started or
 // ended since the last sync (or, with force, when the execution ended and
-// had any).
+// had any): those after the ones recorded ended, a page at a time.
 func (m *mapRunCopy) sync(ctx context.Context, force bool) error {
 	if m == nil {
 		return nil
 	}
 	m.mu.Lock()
-	dirty := m.dirty || (force && len(m.ids) > 0)
-	m.dirty = false
-	m.mu.Unlock()
-	if !dirty {
+	defer m.mu.Unlock()
+	if !m.dirty && !(force && len(m.ids) > 0) {
 		return nil
-	}
-	states, err := temporal.MapRuns(ctx, m.t.Client, m.key)
-	if err != nil {
-		m.mu.Lock()
-		m.dirty = true // asked again next time
-		m.mu.Unlock()
-		return err
 	}
 	s := m.t.service(ctx)
 	if s == nil {
 		return nil
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i := range states {
-		rec := mapRunRecord(&states[i])
-		rec.ID = m.ids[rec.Arn]
-		if rec.ID == 0 {
-			if old, err := s.store.GetMapRun(ctx, rec.Arn); err == nil {
-				rec.ID = old.ID
+	from, leading := m.from, true
+	for offset := m.from; ; {
+		states, err := temporal.MapRuns(ctx, m.t.Client, m.key, temporal.MapRunsRequest{From: offset, Limit: syncPage})
+		if err != nil {
+			return err // dirty still: asked again next time
+		}
+		for i := range states {
+			rec := mapRunRecord(&states[i])
+			rec.ID = m.ids[rec.Arn]
+			if rec.ID == 0 {
+				if old, err := s.store.GetMapRun(ctx, rec.Arn); err == nil {
+					rec.ID = old.ID
+				}
+			}
+			s.store.PutMapRun(rec)
+			m.ids[rec.Arn] = rec.ID
+			if leading = leading && rec.Status != engine.StatusRunning; leading {
+				from = offset + i + 1
 			}
 		}
-		s.store.PutMapRun(rec)
-		m.ids[rec.Arn] = rec.ID
+		offset += len(states)
+		if len(states) < syncPage {
+			break
+		}
 	}
+	m.from, m.dirty = from, false
 	return nil
 }
 
@@ -169,7 +179,7 @@ func mapRunMachineArn(arn string) string {
 func (s *Service) liveTemporalMapRun(ctx context.Context, t *Temporal, rec *store.MapRun) (store.MapRun, mapRunTally, error) {
 	qctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	states, err := temporal.MapRuns(qctx, t.Client, rec.ExecutionArn)
+	states, err := temporal.MapRuns(qctx, t.Client, rec.ExecutionArn, temporal.MapRunsRequest{Arn: rec.Arn})
 	if err != nil {
 		s.log.Debug("querying the map runs of an execution", "execution", rec.ExecutionArn, "error", err)
 		tally, terr := storedTally(rec)

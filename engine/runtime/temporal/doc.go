@@ -85,7 +85,8 @@
 //   - The workflow keeps its map runs for the Map Run API (maprun.go): the
 //     engine tells it, in summary (engine.MapRunSummaryObserver), when map
 //     runs and children start and end, which changes none of its commands.
-//     The query QueryMapRuns ("mapRuns") gives each run's settings and
+//     The query QueryMapRuns ("mapRuns": one run, or a page of at most
+//     1,000) gives each run's settings and
 //     item and execution counts (children waiting in a shard past the
 //     first MaxConcurrency count as pending; a shard's succeeded children
 //     are counted when it ends, its failed ones as it reports them), the

@@ -25,7 +25,7 @@ import (
 
 // Names of the map run queries and signals.
 const (
-	QueryMapRuns        = "mapRuns"               // []MapRunState
+	QueryMapRuns        = "mapRuns"               // MapRunsRequest: []MapRunState
 	QueryMapRunChildren = "mapRunChildren"        // MapRunChildrenRequest: []MapRunChildState
 	UpdateMapRunSignal  = "stepwise.updateMapRun" // MapRunUpdate
 	// UpdateMapRunName is the workflow update (a MapRunUpdate) that
@@ -42,10 +42,21 @@ const (
 // MaxConcurrency is 0 runs at once (AWS's limit, as the engine's).
 const defaultMapConcurrency = 10000
 
-// maxChildrenPage bounds the children QueryMapRunChildren returns at once
-// (a few hundred bytes each: far below Temporal's 2 MB limit of a query
-// result).
-const maxChildrenPage = 2000
+// maxChildrenPage and maxRunsPage bound the children QueryMapRunChildren
+// and the map runs QueryMapRuns return at once (a few hundred bytes each:
+// far below Temporal's 2 MB limit of a query result).
+const (
+	maxChildrenPage = 2000
+	maxRunsPage     = 1000
+)
+
+// MapRunsRequest asks QueryMapRuns for the map run Arn or, without Arn,
+// for at most Limit map runs from number From (0-based, oldest first).
+type MapRunsRequest struct {
+	Arn   string `json:",omitempty"`
+	From  int    `json:",omitempty"`
+	Limit int    `json:",omitempty"`
+}
 
 // MapRunCounts are a map run's item or child execution counts, as
 // DescribeMapRun's itemCounts and executionCounts.
@@ -312,11 +323,25 @@ func (b *mapRunBook) queued(run *bookRun) int {
 	return idx[g.limit]
 }
 
-// states answers QueryMapRuns: every map run of the execution, oldest
-// first, its counts as they are now.
-func (b *mapRunBook) states() ([]MapRunState, error) {
-	out := make([]MapRunState, 0, len(b.runs))
-	for _, run := range b.runs {
+// states answers QueryMapRuns: the map run asked for, or a page of the
+// execution's map runs, oldest first, their counts as they are now.
+func (b *mapRunBook) states(req MapRunsRequest) ([]MapRunState, error) {
+	runs := b.runs
+	if req.Arn != "" {
+		runs = nil
+		if run := b.byArn[req.Arn]; run != nil {
+			runs = []*bookRun{run}
+		}
+	} else {
+		limit := req.Limit
+		if limit <= 0 || limit > maxRunsPage {
+			limit = maxRunsPage
+		}
+		from := min(max(req.From, 0), len(runs))
+		runs = runs[from:min(len(runs), from+limit)]
+	}
+	out := make([]MapRunState, 0, len(runs))
+	for _, run := range runs {
 		s := run.state
 		if from := b.queued(run); from >= 0 {
 			for c, i := range run.live {

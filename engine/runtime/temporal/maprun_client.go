@@ -13,10 +13,10 @@ import (
 // This file is the client's side of maprun.go: the map runs of an
 // execution's workflow, their children, and UpdateMapRun.
 
-// MapRuns returns the map runs of the execution whose workflow is
-// workflowID (its latest run), oldest first (the query QueryMapRuns).
-func MapRuns(ctx context.Context, c client.Client, workflowID string) ([]MapRunState, error) {
-	v, err := c.QueryWorkflow(ctx, workflowID, "", QueryMapRuns)
+// MapRuns returns map runs of the execution whose workflow is workflowID
+// (its latest run), as req asks (the query QueryMapRuns).
+func MapRuns(ctx context.Context, c client.Client, workflowID string, req MapRunsRequest) ([]MapRunState, error) {
+	v, err := c.QueryWorkflow(ctx, workflowID, "", QueryMapRuns, req)
 	if err != nil {
 		return nil, fmt.Errorf("temporal: querying the map runs of %s: %w", workflowID, err)
 	}

@@ -27,10 +27,15 @@ func mapRunWaitMachine(maxConcurrency, tolerated int) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// queryMapRuns asks the workflow of env for its map runs.
-func queryMapRuns(t *testing.T, env *testsuite.TestWorkflowEnvironment) []MapRunState {
+// queryMapRuns asks the workflow of env for its map runs (req: the first
+// page, or what it asks).
+func queryMapRuns(t *testing.T, env *testsuite.TestWorkflowEnvironment, req ...MapRunsRequest) []MapRunState {
 	t.Helper()
-	v, err := env.QueryWorkflow(QueryMapRuns)
+	r := MapRunsRequest{}
+	if len(req) > 0 {
+		r = req[0]
+	}
+	v, err := env.QueryWorkflow(QueryMapRuns, r)
 	if err != nil {
 		t.Fatalf("query %s: %v", QueryMapRuns, err)
 	}
@@ -152,6 +157,12 @@ func TestMapRunQueriesAndUpdate(t *testing.T) {
 				r.Executions.Total != n || r.Executions.Succeeded != n-3 || r.Executions.Failed != 3 || r.Executions.Running != 0 ||
 				r.Items.Total != n || r.Items.Succeeded != n-3 || r.Items.Failed != 3 || r.Items.ResultsWritten != n-3 || r.Stop.IsZero() {
 				t.Fatalf("with update: %+v", r)
+			}
+			if one := queryMapRuns(t, env, MapRunsRequest{Arn: r.Arn}); len(one) != 1 || one[0].Arn != r.Arn {
+				t.Fatalf("map run by ARN: %+v", one)
+			}
+			if none := queryMapRuns(t, env, MapRunsRequest{From: 1}); len(none) != 0 {
+				t.Fatalf("map runs from 1: %+v", none)
 			}
 			// Newest first, in pages.
 			first := queryChildren(t, env, MapRunChildrenRequest{MapRunArn: r.Arn, Before: -1, Limit: 15})
