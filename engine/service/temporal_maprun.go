@@ -187,6 +187,9 @@ func (s *Service) liveTemporalMapRun(ctx context.Context, t *Temporal, rec *stor
 	}
 	for i := range states {
 		if states[i].Arn == rec.Arn {
+			if err := temporal.RefineMapRun(qctx, t.Client, &states[i]); err != nil {
+				s.log.Debug("asking the shards of a map run where its children stand", "mapRun", rec.Arn, "error", err)
+			}
 			live := mapRunRecord(&states[i])
 			live.ID, live.RedriveDate = rec.ID, rec.RedriveDate
 			return *live, mapRunTallyOf(&states[i]), nil

@@ -648,6 +648,7 @@ func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcom
 	}
 	cancels := make(map[string]workflow.CancelFunc, len(in.Children))
 	running := 0
+	_ = workflow.SetQueryHandler(ctx, QueryShardProgress, func() (string, error) { return shardProgress(in.Children, out, cancels), nil })
 	start := func(i int) {
 		req := &in.Children[i]
 		cctx, cancel := workflow.WithCancel(ctx)

@@ -36,6 +36,10 @@ const (
 	MapRunNotRunningType = "MapRunNotRunning"
 	// shardConcurrencySignal carries a shard's new Concurrency (an int).
 	shardConcurrencySignal = "stepwise.shardConcurrency"
+	// QueryShardProgress asks a shard workflow where its children stand:
+	// a string of one code per child, in the order of its input (see
+	// shardProgress).
+	QueryShardProgress = "shardProgress"
 )
 
 // defaultMapConcurrency is how many children a map run whose
@@ -96,6 +100,26 @@ type MapRunState struct {
 	ToleratedFailurePercentage float64
 	Items, Executions          MapRunCounts
 	RedriveCount               int `json:",omitempty"`
+	// Shards are the running shard workflows of the run's children: the
+	// counts take their children as running or pending (Running) until
+	// the shard reports them; RefineMapRun asks the shards.
+	Shards []MapRunShard `json:",omitempty"`
+}
+
+// MapRunShard is a running shard workflow of a map run's children.
+type MapRunShard struct {
+	WorkflowID string
+	// Children are the shard's, in the order of its input: their number
+	// in the map run (-1: another run's), their items, and whether the
+	// counts take them as running (else pending).
+	Children []ShardChild
+}
+
+// ShardChild is a child of a MapRunShard.
+type ShardChild struct {
+	Index   int
+	Items   int  `json:",omitempty"`
+	Running bool `json:",omitempty"`
 }
 
 // MapRunChildrenRequest asks QueryMapRunChildren for at most Limit
@@ -343,7 +367,8 @@ func (b *mapRunBook) states(req MapRunsRequest) ([]MapRunState, error) {
 	out := make([]MapRunState, 0, len(runs))
 	for _, run := range runs {
 		s := run.state
-		if from := b.queued(run); from >= 0 {
+		from := b.queued(run)
+		if from >= 0 {
 			for c, i := range run.live {
 				if i >= from {
 					s.Items.Running -= int64(c.Items)
@@ -353,9 +378,83 @@ func (b *mapRunBook) states(req MapRunsRequest) ([]MapRunState, error) {
 				}
 			}
 		}
+		s.Shards = b.shardsOf(run, from)
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// shardsOf returns the running shard workflows that hold children of run
+// (by the children's names), in the order of their IDs; from is where the
+// counts take its children as pending (queued).
+func (b *mapRunBook) shardsOf(run *bookRun, from int) []MapRunShard {
+	if len(run.live) == 0 || len(b.rt.shards) == 0 {
+		return nil
+	}
+	names := make(map[string]*engine.MapRunChild, len(run.live))
+	for c := range run.live {
+		if c.Name != "" {
+			names[c.Name] = c
+		}
+	}
+	ids := make([]string, 0, len(b.rt.shards))
+	for id := range b.rt.shards {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var out []MapRunShard
+	for _, id := range ids {
+		sh := MapRunShard{WorkflowID: id}
+		mine := false
+		for _, call := range b.rt.shards[id] {
+			c := names[call.req.Execution.ExecutionName]
+			if c == nil {
+				sh.Children = append(sh.Children, ShardChild{Index: -1})
+				continue
+			}
+			i := run.live[c]
+			mine = true
+			sh.Children = append(sh.Children, ShardChild{Index: i, Items: c.Items, Running: from < 0 || i < from})
+		}
+		if mine {
+			out = append(out, sh)
+		}
+	}
+	return out
+}
+
+// Codes of QueryShardProgress, one per child of the shard.
+const (
+	progressWaiting    = 'P' // not started yet
+	progressRunning    = 'R'
+	progressNotStarted = 'N' // never to start (engine.ChildNotStarted)
+	progressUnknown    = '?' // ended, its outcome handed to the parent
+)
+
+// progressCodes are the codes of ended children, by status.
+var progressCodes = map[string]byte{engine.StatusSucceeded: 'S', engine.StatusFailed: 'F', engine.StatusTimedOut: 'T',
+	engine.StatusAborted: 'A', engine.ChildNotStarted: progressNotStarted}
+
+// shardProgress answers QueryShardProgress for a shard whose children are
+// children, out their outcomes so far and cancels those started.
+func shardProgress(children []ChildRequest, out []ChildOutcome, cancels map[string]workflow.CancelFunc) string {
+	b := make([]byte, len(children))
+	for i := range children {
+		switch {
+		case out[i].Status != "":
+			b[i] = progressCodes[out[i].Status]
+			if b[i] == 0 {
+				b[i] = 'A'
+			}
+		case out[i].Reported:
+			b[i] = progressUnknown
+		case cancels[children[i].WorkflowID] != nil:
+			b[i] = progressRunning
+		default:
+			b[i] = progressWaiting
+		}
+	}
+	return string(b)
 }
 
 // childStates answers QueryMapRunChildren.

@@ -8,6 +8,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/stepwise/stepwise/engine"
 )
 
 // This file is the client's side of maprun.go: the map runs of an
@@ -25,6 +27,81 @@ func MapRuns(ctx context.Context, c client.Client, workflowID string, req MapRun
 		return nil, fmt.Errorf("temporal: reading the map runs of %s: %w", workflowID, err)
 	}
 	return out, nil
+}
+
+// RefineMapRun asks the running shard workflows of st (st.Shards) where
+// their children stand, and counts them so in st: those that ended as they
+// ended, those not started yet as pending, the others as running. A shard
+// that does not answer leaves its children as st counts them. st.Shards
+// is cleared.
+func RefineMapRun(ctx context.Context, c client.Client, st *MapRunState) error {
+	return st.refine(func(id string) (string, error) {
+		v, err := c.QueryWorkflow(ctx, id, "", QueryShardProgress)
+		var codes string
+		if err == nil {
+			err = v.Get(&codes)
+		}
+		return codes, err
+	})
+}
+
+// refine is RefineMapRun with progress, which asks a shard for its codes.
+func (st *MapRunState) refine(progress func(shardID string) (string, error)) error {
+	var errs []error
+	for _, sh := range st.Shards {
+		codes, err := progress(sh.WorkflowID)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("temporal: querying shard %s: %w", sh.WorkflowID, err))
+			continue
+		}
+		for k, ch := range sh.Children {
+			if ch.Index >= 0 && k < len(codes) {
+				st.move(ch, codes[k])
+			}
+		}
+	}
+	st.Shards = nil
+	return errors.Join(errs...)
+}
+
+// move counts the child ch, which st counts as running or pending, as
+// the shard's progress code says.
+func (st *MapRunState) move(ch ShardChild, code byte) {
+	status := ""
+	switch code {
+	case progressRunning:
+		status = engine.StatusRunning
+	case progressWaiting, progressNotStarted:
+		status = engine.ChildNotStarted
+	default:
+		for s, c := range progressCodes {
+			if c == code && s != engine.ChildNotStarted {
+				status = s
+			}
+		}
+	}
+	if status == "" {
+		return // unknown: as counted
+	}
+	for _, m := range []struct {
+		c *MapRunCounts
+		n int64
+	}{{&st.Items, int64(ch.Items)}, {&st.Executions, 1}} {
+		if ch.Running {
+			m.c.Running -= m.n
+		} else {
+			m.c.Pending -= m.n
+		}
+		switch status {
+		case engine.StatusRunning:
+			m.c.Running += m.n
+		case engine.ChildNotStarted:
+			m.c.Pending += m.n
+		default:
+			m.c.Running += m.n
+			m.c.end(status, m.n)
+		}
+	}
 }
 
 // MapRunChildren returns children of a map run of the execution whose

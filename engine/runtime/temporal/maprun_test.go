@@ -79,9 +79,24 @@ func TestMapRunQueriesAndUpdate(t *testing.T) {
 				accepted, rejected int
 				rejection          error
 			)
+			var refined MapRunState
 			env.RegisterDelayedCallback(func() {
 				during = queryMapRuns(t, env)
-				if !update || len(during) != 1 {
+				if len(during) != 1 {
+					return
+				}
+				refined = during[0]
+				if err := refined.refine(func(id string) (string, error) {
+					v, err := env.QueryWorkflowByID(id, QueryShardProgress)
+					var codes string
+					if err == nil {
+						err = v.Get(&codes)
+					}
+					return codes, err
+				}); err != nil {
+					t.Errorf("refine: %v", err)
+				}
+				if !update {
 					return
 				}
 				c, k := 5, int64(3)
@@ -115,6 +130,13 @@ func TestMapRunQueriesAndUpdate(t *testing.T) {
 			if d.Status != engine.StatusRunning || d.Executions.Running != 2 || d.Executions.Succeeded != 0 ||
 				d.Executions.Pending != n-2 || d.Items.Total != n || d.Items.Pending != n-2 || d.Items.Running != 2 || !d.Stop.IsZero() {
 				t.Fatalf("during the run: %+v", d)
+			}
+			// The shard says that the first two succeeded: two run, 16 wait.
+			r0 := refined
+			if len(d.Shards) != 1 || len(d.Shards[0].Children) != n || r0.Shards != nil ||
+				r0.Executions.Succeeded != 2 || r0.Executions.Running != 2 || r0.Executions.Pending != n-4 || r0.Executions.Total != n ||
+				r0.Items.Succeeded != 2 || r0.Items.Running != 2 || r0.Items.Pending != n-4 || r0.Items.Total != n {
+				t.Fatalf("refined by the shard's progress: %+v (shards %+v)", r0, d.Shards)
 			}
 			if !strings.HasPrefix(d.Arn, "arn:aws:states:us-east-1:123456789012:mapRun:sm/lbl:") ||
 				d.StateMachineArn != "arn:aws:states:us-east-1:123456789012:stateMachine:sm/lbl" ||
