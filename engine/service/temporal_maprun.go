@@ -263,7 +263,15 @@ func (s *Service) listTemporalMapRunExecutions(ctx context.Context, t *Temporal,
 	}
 	out := &listExecutionsOut{Executions: []executionItem{}}
 	children, out.NextToken = pageEnd(s.pages, children, n, kind, func(c temporal.MapRunChildState) string { return strconv.Itoa(c.Index + 1) })
+	// Running children a shard holds: as the shard has them (a page may
+	// then hold fewer than n).
+	if children, err = temporal.RefineChildren(qctx, t.Client, children); err != nil {
+		s.log.Debug("asking the shards of a map run where its children stand", "mapRun", rec.Arn, "error", err)
+	}
 	for _, c := range children {
+		if in.StatusFilter != "" && c.Status != in.StatusFilter {
+			continue
+		}
 		items := c.Items
 		out.Executions = append(out.Executions, executionItem{ExecutionArn: c.Arn, StateMachineArn: rec.StateMachineArn, Name: c.Name,
 			Status: c.Status, StartDate: ts(c.Start), StopDate: ts(c.Stop), MapRunArn: rec.Arn, ItemCount: &items})

@@ -87,9 +87,11 @@
 //     runs and children start and end, which changes none of its commands.
 //     The query QueryMapRuns ("mapRuns": one run, or a page of at most
 //     1,000) gives each run's settings and
-//     item and execution counts (children waiting in a shard past the
-//     first MaxConcurrency count as pending; a shard's succeeded children
-//     are counted when it ends, its failed ones as it reports them), the
+//     item and execution counts (children waiting in the child queue, or
+//     in a shard past the first MaxConcurrency, count as pending) and its
+//     running shards, which a client asks where their children stand (the
+//     shard's query QueryShardProgress, "shardProgress"; RefineMapRun,
+//     RefineChildren) before the shard reports them to the parent; the
 //     query QueryMapRunChildren ("mapRunChildren") a page of a run's
 //     children, newest first (at most 2,000 a query). The workflow update
 //     UpdateMapRunName ("updateMapRun"; refused for a map run that does not

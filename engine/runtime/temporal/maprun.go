@@ -142,6 +142,12 @@ type MapRunChildState struct {
 	Start  time.Time
 	Stop   time.Time // zero while running
 	Items  int
+	// A running child a shard workflow holds: the shard, the child's
+	// place in its input, and whether it is taken not to have started
+	// yet (RefineChildren asks the shard).
+	Shard    string `json:",omitempty"`
+	ShardPos int    `json:",omitempty"`
+	Waiting  bool   `json:",omitempty"`
 }
 
 // MapRunUpdate is the signal UpdateMapRunSignal: new settings of a running
@@ -329,26 +335,71 @@ func (b *mapRunBook) ended() []MapRunState {
 	return out
 }
 
-// queued returns, for a running map run whose children wait in the
-// runtime's queue (a gate: engine.ChildQueue), the index from which its
-// running children are taken as not started yet: those past the first
-// limit of them, as the queue starts them in order, limit at a time. -1:
-// all of them run.
-func (b *mapRunBook) queued(run *bookRun) int {
-	g := b.rt.gates[run.state.Arn]
-	if g == nil || run.live == nil || len(run.live) <= g.limit {
-		return -1
+// place is where a running child of a map run stands in the runtime: in
+// its queue (waiting: not started yet), in a shard workflow (shard, at
+// pos in its input: the first of the shard's children, as many as it runs
+// at once, are taken as running, the others as waiting, until the shard
+// says), or running (a direct child workflow, or in process).
+type place struct {
+	waiting bool
+	shard   string
+	pos     int
+}
+
+// places returns where the running children of run stand, by the names
+// the engine gave them (a child without one runs in process).
+func (b *mapRunBook) places(run *bookRun) map[*engine.MapRunChild]place {
+	out := make(map[*engine.MapRunChild]place, len(run.live))
+	names := make(map[string]*engine.MapRunChild, len(run.live))
+	for c := range run.live {
+		out[c] = place{}
+		if c.Name != "" {
+			names[c.Name] = c
+		}
 	}
-	idx := make([]int, 0, len(run.live))
-	for _, i := range run.live {
-		idx = append(idx, i)
+	if len(names) == 0 {
+		return out
 	}
-	sort.Ints(idx)
-	return idx[g.limit]
+	for _, call := range b.rt.childPending {
+		if c := names[call.req.Execution.ExecutionName]; c != nil && !call.abandon {
+			out[c] = place{waiting: true}
+		}
+	}
+	for _, id := range b.shardIDs() {
+		calls := b.rt.shards[id]
+		budget := len(calls) // a shard not gated starts them all at once
+		if len(calls) > 0 && calls[0].gate != nil {
+			budget = calls[0].gate.limit
+		}
+		for pos, call := range calls {
+			if call.done {
+				continue // its outcome is the parent's
+			}
+			running := budget > 0
+			if running {
+				budget--
+			}
+			if c := names[call.req.Execution.ExecutionName]; c != nil {
+				out[c] = place{waiting: !running, shard: id, pos: pos}
+			}
+		}
+	}
+	return out
+}
+
+// shardIDs returns the IDs of the running shard workflows, sorted.
+func (b *mapRunBook) shardIDs() []string {
+	ids := make([]string, 0, len(b.rt.shards))
+	for id := range b.rt.shards {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // states answers QueryMapRuns: the map run asked for, or a page of the
-// execution's map runs, oldest first, their counts as they are now.
+// execution's map runs, oldest first, their counts as they are now:
+// children waiting in the runtime's queue or a shard count as pending.
 func (b *mapRunBook) states(req MapRunsRequest) ([]MapRunState, error) {
 	runs := b.runs
 	if req.Arn != "" {
@@ -367,60 +418,50 @@ func (b *mapRunBook) states(req MapRunsRequest) ([]MapRunState, error) {
 	out := make([]MapRunState, 0, len(runs))
 	for _, run := range runs {
 		s := run.state
-		from := b.queued(run)
-		if from >= 0 {
-			for c, i := range run.live {
-				if i >= from {
-					s.Items.Running -= int64(c.Items)
-					s.Items.Pending += int64(c.Items)
-					s.Executions.Running--
-					s.Executions.Pending++
-				}
-			}
+		if len(run.live) > 0 {
+			s.Shards = b.tally(run, &s)
 		}
-		s.Shards = b.shardsOf(run, from)
 		out = append(out, s)
 	}
 	return out, nil
 }
 
-// shardsOf returns the running shard workflows that hold children of run
-// (by the children's names), in the order of their IDs; from is where the
-// counts take its children as pending (queued).
-func (b *mapRunBook) shardsOf(run *bookRun, from int) []MapRunShard {
-	if len(run.live) == 0 || len(b.rt.shards) == 0 {
-		return nil
-	}
-	names := make(map[string]*engine.MapRunChild, len(run.live))
-	for c := range run.live {
-		if c.Name != "" {
-			names[c.Name] = c
+// tally counts in s the running children of run that wait as pending,
+// and returns the shards that hold some of them.
+func (b *mapRunBook) tally(run *bookRun, s *MapRunState) []MapRunShard {
+	places := b.places(run)
+	byName := map[string]*engine.MapRunChild{}
+	for c, p := range places {
+		if p.waiting {
+			s.Items.Running -= int64(c.Items)
+			s.Items.Pending += int64(c.Items)
+			s.Executions.Running--
+			s.Executions.Pending++
+		}
+		if p.shard != "" {
+			byName[c.Name] = c
 		}
 	}
-	ids := make([]string, 0, len(b.rt.shards))
-	for id := range b.rt.shards {
-		ids = append(ids, id)
+	if len(byName) == 0 {
+		return nil
 	}
-	sort.Strings(ids)
-	var out []MapRunShard
-	for _, id := range ids {
+	var shards []MapRunShard
+	for _, id := range b.shardIDs() {
 		sh := MapRunShard{WorkflowID: id}
 		mine := false
 		for _, call := range b.rt.shards[id] {
-			c := names[call.req.Execution.ExecutionName]
-			if c == nil {
-				sh.Children = append(sh.Children, ShardChild{Index: -1})
-				continue
+			ch := ShardChild{Index: -1}
+			if c := byName[call.req.Execution.ExecutionName]; c != nil && places[c].shard == id {
+				ch = ShardChild{Index: run.live[c], Items: c.Items, Running: !places[c].waiting}
+				mine = true
 			}
-			i := run.live[c]
-			mine = true
-			sh.Children = append(sh.Children, ShardChild{Index: i, Items: c.Items, Running: from < 0 || i < from})
+			sh.Children = append(sh.Children, ch)
 		}
 		if mine {
-			out = append(out, sh)
+			shards = append(shards, sh)
 		}
 	}
-	return out
+	return shards
 }
 
 // Codes of QueryShardProgress, one per child of the shard.
@@ -457,7 +498,9 @@ func shardProgress(children []ChildRequest, out []ChildOutcome, cancels map[stri
 	return string(b)
 }
 
-// childStates answers QueryMapRunChildren.
+// childStates answers QueryMapRunChildren. Children waiting in the
+// runtime's queue are left out; those a shard holds are given with it
+// (RefineChildren asks it where they stand).
 func (b *mapRunBook) childStates(req MapRunChildrenRequest) ([]MapRunChildState, error) {
 	run := b.byArn[req.MapRunArn]
 	out := []MapRunChildState{}
@@ -472,15 +515,19 @@ func (b *mapRunBook) childStates(req MapRunChildrenRequest) ([]MapRunChildState,
 	if req.Before >= 0 && req.Before < i {
 		i = req.Before
 	}
-	from := b.queued(run)
+	var places map[*engine.MapRunChild]place
+	if len(run.live) > 0 {
+		places = b.places(run)
+	}
 	for i--; i >= 0 && len(out) < limit; i-- {
 		rec := &run.children[i]
 		c := MapRunChildState{Index: i, Name: rec.name, Status: childStatuses[rec.status], Start: time.UnixMilli(rec.start).UTC(), Items: int(rec.items)}
 		if rec.live != nil {
-			if from >= 0 && i >= from {
-				continue // waits in the queue
+			p := places[rec.live]
+			if p.waiting && p.shard == "" {
+				continue // in the runtime's queue
 			}
-			c.Name = rec.live.Name
+			c.Name, c.Shard, c.ShardPos, c.Waiting = rec.live.Name, p.shard, p.pos, p.waiting
 		} else {
 			c.Stop = time.UnixMilli(rec.stop).UTC()
 		}

@@ -35,14 +35,80 @@ func MapRuns(ctx context.Context, c client.Client, workflowID string, req MapRun
 // that does not answer leaves its children as st counts them. st.Shards
 // is cleared.
 func RefineMapRun(ctx context.Context, c client.Client, st *MapRunState) error {
-	return st.refine(func(id string) (string, error) {
+	return st.refine(shardQuery(ctx, c))
+}
+
+// shardQuery returns a function that asks a shard workflow where its
+// children stand (QueryShardProgress).
+func shardQuery(ctx context.Context, c client.Client) func(shardID string) (string, error) {
+	return func(id string) (string, error) {
 		v, err := c.QueryWorkflow(ctx, id, "", QueryShardProgress)
 		var codes string
 		if err == nil {
 			err = v.Get(&codes)
 		}
 		return codes, err
-	})
+	}
+}
+
+// RefineChildren asks the shard workflows that hold running children of
+// list where they stand: one not started yet is left out, one that ended
+// has its status (its stop time unknown: zero) and the others run. The
+// children of a shard that does not answer stay as listed, but those
+// taken not to have started, left out.
+func RefineChildren(ctx context.Context, c client.Client, list []MapRunChildState) ([]MapRunChildState, error) {
+	return refineChildren(list, shardQuery(ctx, c))
+}
+
+// refineChildren is RefineChildren with progress, which asks a shard.
+func refineChildren(list []MapRunChildState, progress func(shardID string) (string, error)) ([]MapRunChildState, error) {
+	codes := map[string]string{}
+	var errs []error
+	out := make([]MapRunChildState, 0, len(list))
+	for _, ch := range list {
+		if ch.Shard == "" {
+			out = append(out, ch)
+			continue
+		}
+		cs, ok := codes[ch.Shard]
+		if !ok {
+			var err error
+			if cs, err = progress(ch.Shard); err != nil {
+				errs = append(errs, fmt.Errorf("temporal: querying shard %s: %w", ch.Shard, err))
+			}
+			codes[ch.Shard] = cs
+		}
+		status := ""
+		if ch.ShardPos < len(cs) {
+			status = codeStatus(cs[ch.ShardPos])
+		}
+		switch {
+		case status == engine.ChildNotStarted, status == "" && ch.Waiting:
+			continue
+		case status != "":
+			ch.Status = status
+		}
+		ch.Shard, ch.ShardPos, ch.Waiting = "", 0, false
+		out = append(out, ch)
+	}
+	return out, errors.Join(errs...)
+}
+
+// codeStatus is the status a progress code says: RUNNING, ChildNotStarted
+// for one not started (yet), how it ended, or "" (unknown).
+func codeStatus(code byte) string {
+	switch code {
+	case progressRunning:
+		return engine.StatusRunning
+	case progressWaiting, progressNotStarted:
+		return engine.ChildNotStarted
+	}
+	for s, c := range progressCodes {
+		if c == code && s != engine.ChildNotStarted {
+			return s
+		}
+	}
+	return ""
 }
 
 // refine is RefineMapRun with progress, which asks a shard for its codes.
@@ -67,19 +133,7 @@ func (st *MapRunState) refine(progress func(shardID string) (string, error)) err
 // move counts the child ch, which st counts as running or pending, as
 // the shard's progress code says.
 func (st *MapRunState) move(ch ShardChild, code byte) {
-	status := ""
-	switch code {
-	case progressRunning:
-		status = engine.StatusRunning
-	case progressWaiting, progressNotStarted:
-		status = engine.ChildNotStarted
-	default:
-		for s, c := range progressCodes {
-			if c == code && s != engine.ChildNotStarted {
-				status = s
-			}
-		}
-	}
+	status := codeStatus(code)
 	if status == "" {
 		return // unknown: as counted
 	}

@@ -2,6 +2,7 @@ package temporal
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -79,22 +80,31 @@ func TestMapRunQueriesAndUpdate(t *testing.T) {
 				accepted, rejected int
 				rejection          error
 			)
-			var refined MapRunState
+			var (
+				refined      MapRunState
+				listed, kids []MapRunChildState
+			)
 			env.RegisterDelayedCallback(func() {
 				during = queryMapRuns(t, env)
 				if len(during) != 1 {
 					return
 				}
-				refined = during[0]
-				if err := refined.refine(func(id string) (string, error) {
+				progress := func(id string) (string, error) {
 					v, err := env.QueryWorkflowByID(id, QueryShardProgress)
 					var codes string
 					if err == nil {
 						err = v.Get(&codes)
 					}
 					return codes, err
-				}); err != nil {
+				}
+				refined = during[0]
+				if err := refined.refine(progress); err != nil {
 					t.Errorf("refine: %v", err)
+				}
+				listed = queryChildren(t, env, MapRunChildrenRequest{MapRunArn: during[0].Arn, Before: -1, Limit: 100})
+				var err error
+				if kids, err = refineChildren(listed, progress); err != nil {
+					t.Errorf("refine children: %v", err)
 				}
 				if !update {
 					return
@@ -137,6 +147,19 @@ func TestMapRunQueriesAndUpdate(t *testing.T) {
 				r0.Executions.Succeeded != 2 || r0.Executions.Running != 2 || r0.Executions.Pending != n-4 || r0.Executions.Total != n ||
 				r0.Items.Succeeded != 2 || r0.Items.Running != 2 || r0.Items.Pending != n-4 || r0.Items.Total != n {
 				t.Fatalf("refined by the shard's progress: %+v (shards %+v)", r0, d.Shards)
+			}
+			// Listed: the shard's children, the first two taken as
+			// running; as the shard has them, 3 and 2 run, 1 and 0
+			// succeeded, the others have not started.
+			if len(listed) != n || listed[n-1].Waiting || listed[n-2].Waiting || !listed[n-3].Waiting || listed[0].Shard == "" {
+				t.Fatalf("%d children listed during the run; the oldest three: %+v", len(listed), listed[max(0, len(listed)-3):])
+			}
+			var got []string
+			for _, k := range kids {
+				got = append(got, fmt.Sprintf("%d:%s", k.Index, k.Status))
+			}
+			if fmt.Sprint(got) != "[3:RUNNING 2:RUNNING 1:SUCCEEDED 0:SUCCEEDED]" {
+				t.Fatalf("children as the shard has them: %v", got)
 			}
 			if !strings.HasPrefix(d.Arn, "arn:aws:states:us-east-1:123456789012:mapRun:sm/lbl:") ||
 				d.StateMachineArn != "arn:aws:states:us-east-1:123456789012:stateMachine:sm/lbl" ||
