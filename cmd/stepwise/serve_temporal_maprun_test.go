@@ -44,7 +44,8 @@ func mapRunItems(n int) string {
 // tolerated, is listed (ListMapRuns) and described (DescribeMapRun) while
 // it runs; UpdateMapRun raises its MaxConcurrency to 6 and its tolerated
 // failures to 3, which the running workflow applies (its last three items
-// fail, and the execution succeeds); once it ended, DescribeMapRun gives
+// fail, and the execution succeeds); while it runs, the children its shard
+// finished are counted and listed as such; once it ended, DescribeMapRun gives
 // the final counts and settings, ListMapRuns its stop date, and
 // ListExecutions of the map run pages through its 30 children. An update
 // of the ended run is refused as by the local backend.
@@ -115,6 +116,36 @@ func TestServeTemporalMapRun(t *testing.T) {
 		t.Fatalf("DescribeMapRun after UpdateMapRun: %s max %d tolerated %d", d.Status, d.MaxConcurrency, d.ToleratedFailureCount)
 	}
 
+	// While it runs, the children its shard finished count, and are
+	// listed, as they ended (the shard reports them to the parent only
+	// when it ends).
+	for deadline := time.Now().Add(time.Minute); ; {
+		d, err = c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: aws.String(mrArn)})
+		if err != nil {
+			t.Fatalf("DescribeMapRun: %v", err)
+		}
+		if d.Status != types.MapRunStatusRunning || time.Now().After(deadline) {
+			t.Fatalf("the map run ended (%s) before any child was counted succeeded", d.Status)
+		}
+		if d.ExecutionCounts.Succeeded >= 4 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ec := *d.ExecutionCounts
+	if ec.Total != n || ec.Succeeded+ec.Failed+ec.Running+ec.Pending+ec.Aborted != n || ec.Running > 6 || d.ItemCounts.Succeeded != ec.Succeeded {
+		t.Fatalf("DescribeMapRun while running: items %+v executions %+v", *d.ItemCounts, ec)
+	}
+	done, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: aws.String(mrArn), StatusFilter: types.ExecutionStatusSucceeded})
+	if err != nil || len(done.Executions) < int(ec.Succeeded) {
+		t.Fatalf("succeeded children while running: %d listed, %d counted before (%v)", len(done.Executions), ec.Succeeded, err)
+	}
+	for _, e := range done.Executions {
+		if e.Status != types.ExecutionStatusSucceeded || e.StopDate == nil {
+			t.Fatalf("succeeded child while running: %+v", e)
+		}
+	}
+
 	var ex *sfn.DescribeExecutionOutput
 	for deadline := time.Now().Add(3 * time.Minute); ; {
 		ex, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(execArn)})
@@ -140,7 +171,7 @@ func TestServeTemporalMapRun(t *testing.T) {
 	}
 	want := types.MapRunItemCounts{Total: n, Succeeded: n - 3, Failed: 3, ResultsWritten: n - 3}
 	got := *d.ItemCounts
-	ec := *d.ExecutionCounts
+	ec = *d.ExecutionCounts
 	if d.Status != types.MapRunStatusSucceeded || d.StopDate == nil || d.MaxConcurrency != 6 || d.ToleratedFailureCount != 3 ||
 		got.Total != want.Total || got.Succeeded != want.Succeeded || got.Failed != want.Failed || got.ResultsWritten != want.ResultsWritten ||
 		got.Running != 0 || got.Pending != 0 || got.Aborted != 0 ||

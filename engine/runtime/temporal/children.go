@@ -648,7 +648,8 @@ func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcom
 	}
 	cancels := make(map[string]workflow.CancelFunc, len(in.Children))
 	running := 0
-	_ = workflow.SetQueryHandler(ctx, QueryShardProgress, func() (string, error) { return shardProgress(in.Children, out, cancels), nil })
+	stops := make([]time.Time, len(in.Children)) // when each ended (QueryShardProgress)
+	_ = workflow.SetQueryHandler(ctx, QueryShardProgress, func() (ShardProgress, error) { return shardProgress(in.Children, out, cancels, stops), nil })
 	start := func(i int) {
 		req := &in.Children[i]
 		cctx, cancel := workflow.WithCancel(ctx)
@@ -657,6 +658,7 @@ func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcom
 		running++
 		workflow.Go(dctx, func(c workflow.Context) {
 			out[i] = childWorkflowResult(c, f)
+			stops[i] = workflow.Now(c)
 			switch st := out[i].Status; {
 			case st == engine.StatusFailed || st == engine.StatusTimedOut:
 				report = append(report, i)

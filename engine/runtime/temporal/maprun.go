@@ -36,9 +36,8 @@ const (
 	MapRunNotRunningType = "MapRunNotRunning"
 	// shardConcurrencySignal carries a shard's new Concurrency (an int).
 	shardConcurrencySignal = "stepwise.shardConcurrency"
-	// QueryShardProgress asks a shard workflow where its children stand:
-	// a string of one code per child, in the order of its input (see
-	// shardProgress).
+	// QueryShardProgress asks a shard workflow where its children stand
+	// (ShardProgress).
 	QueryShardProgress = "shardProgress"
 )
 
@@ -476,9 +475,26 @@ const (
 var progressCodes = map[string]byte{engine.StatusSucceeded: 'S', engine.StatusFailed: 'F', engine.StatusTimedOut: 'T',
 	engine.StatusAborted: 'A', engine.ChildNotStarted: progressNotStarted}
 
+// ShardProgress is a shard workflow's answer to QueryShardProgress: a code
+// per child, in the order of its input (P: not started yet, R: running,
+// S, F, T, A: succeeded, failed, timed out, aborted, N: never to start,
+// ?: its outcome handed to the parent), and the end of each that ended
+// (Unix milliseconds; 0: none).
+type ShardProgress struct {
+	Codes string
+	Stops []int64 `json:",omitempty"`
+}
+
 // shardProgress answers QueryShardProgress for a shard whose children are
-// children, out their outcomes so far and cancels those started.
-func shardProgress(children []ChildRequest, out []ChildOutcome, cancels map[string]workflow.CancelFunc) string {
+// children, out their outcomes so far, cancels those started and stops
+// when they ended.
+func shardProgress(children []ChildRequest, out []ChildOutcome, cancels map[string]workflow.CancelFunc, stops []time.Time) ShardProgress {
+	p := ShardProgress{Stops: make([]int64, len(children))}
+	for i, t := range stops {
+		if !t.IsZero() {
+			p.Stops[i] = t.UnixMilli()
+		}
+	}
 	b := make([]byte, len(children))
 	for i := range children {
 		switch {
@@ -495,12 +511,13 @@ func shardProgress(children []ChildRequest, out []ChildOutcome, cancels map[stri
 			b[i] = progressWaiting
 		}
 	}
-	return string(b)
+	p.Codes = string(b)
+	return p
 }
 
 // childStates answers QueryMapRunChildren. Children waiting in the
-// runtime's queue are left out; those a shard holds are given with it
-// (RefineChildren asks it where they stand).
+// runtime's queue are left out; those a shard holds are given with it,
+// whatever req.Status (RefineChildren asks it where they stand).
 func (b *mapRunBook) childStates(req MapRunChildrenRequest) ([]MapRunChildState, error) {
 	run := b.byArn[req.MapRunArn]
 	out := []MapRunChildState{}
@@ -531,7 +548,7 @@ func (b *mapRunBook) childStates(req MapRunChildrenRequest) ([]MapRunChildState,
 		} else {
 			c.Stop = time.UnixMilli(rec.stop).UTC()
 		}
-		if c.Status == engine.ChildNotStarted || c.Name == "" || (req.Status != "" && c.Status != req.Status) {
+		if c.Status == engine.ChildNotStarted || c.Name == "" || (req.Status != "" && c.Status != req.Status && c.Shard == "") {
 			continue
 		}
 		c.Arn = childArn(run.state.StateMachineArn, c.Name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -40,29 +41,29 @@ func RefineMapRun(ctx context.Context, c client.Client, st *MapRunState) error {
 
 // shardQuery returns a function that asks a shard workflow where its
 // children stand (QueryShardProgress).
-func shardQuery(ctx context.Context, c client.Client) func(shardID string) (string, error) {
-	return func(id string) (string, error) {
+func shardQuery(ctx context.Context, c client.Client) func(shardID string) (ShardProgress, error) {
+	return func(id string) (ShardProgress, error) {
 		v, err := c.QueryWorkflow(ctx, id, "", QueryShardProgress)
-		var codes string
+		var p ShardProgress
 		if err == nil {
-			err = v.Get(&codes)
+			err = v.Get(&p)
 		}
-		return codes, err
+		return p, err
 	}
 }
 
 // RefineChildren asks the shard workflows that hold running children of
 // list where they stand: one not started yet is left out, one that ended
-// has its status (its stop time unknown: zero) and the others run. The
-// children of a shard that does not answer stay as listed, but those
-// taken not to have started, left out.
+// has its status and stop time, and the others run. The children of a
+// shard that does not answer stay as listed, but those taken not to have
+// started, left out.
 func RefineChildren(ctx context.Context, c client.Client, list []MapRunChildState) ([]MapRunChildState, error) {
 	return refineChildren(list, shardQuery(ctx, c))
 }
 
 // refineChildren is RefineChildren with progress, which asks a shard.
-func refineChildren(list []MapRunChildState, progress func(shardID string) (string, error)) ([]MapRunChildState, error) {
-	codes := map[string]string{}
+func refineChildren(list []MapRunChildState, progress func(shardID string) (ShardProgress, error)) ([]MapRunChildState, error) {
+	codes := map[string]ShardProgress{}
 	var errs []error
 	out := make([]MapRunChildState, 0, len(list))
 	for _, ch := range list {
@@ -79,14 +80,17 @@ func refineChildren(list []MapRunChildState, progress func(shardID string) (stri
 			codes[ch.Shard] = cs
 		}
 		status := ""
-		if ch.ShardPos < len(cs) {
-			status = codeStatus(cs[ch.ShardPos])
+		if ch.ShardPos < len(cs.Codes) {
+			status = codeStatus(cs.Codes[ch.ShardPos])
 		}
 		switch {
 		case status == engine.ChildNotStarted, status == "" && ch.Waiting:
 			continue
 		case status != "":
 			ch.Status = status
+		}
+		if status != engine.StatusRunning && ch.ShardPos < len(cs.Stops) && cs.Stops[ch.ShardPos] > 0 {
+			ch.Stop = time.UnixMilli(cs.Stops[ch.ShardPos]).UTC()
 		}
 		ch.Shard, ch.ShardPos, ch.Waiting = "", 0, false
 		out = append(out, ch)
@@ -112,17 +116,17 @@ func codeStatus(code byte) string {
 }
 
 // refine is RefineMapRun with progress, which asks a shard for its codes.
-func (st *MapRunState) refine(progress func(shardID string) (string, error)) error {
+func (st *MapRunState) refine(progress func(shardID string) (ShardProgress, error)) error {
 	var errs []error
 	for _, sh := range st.Shards {
-		codes, err := progress(sh.WorkflowID)
+		p, err := progress(sh.WorkflowID)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("temporal: querying shard %s: %w", sh.WorkflowID, err))
 			continue
 		}
 		for k, ch := range sh.Children {
-			if ch.Index >= 0 && k < len(codes) {
-				st.move(ch, codes[k])
+			if ch.Index >= 0 && k < len(p.Codes) {
+				st.move(ch, p.Codes[k])
 			}
 		}
 	}

@@ -89,13 +89,13 @@ func TestMapRunQueriesAndUpdate(t *testing.T) {
 				if len(during) != 1 {
 					return
 				}
-				progress := func(id string) (string, error) {
+				progress := func(id string) (ShardProgress, error) {
 					v, err := env.QueryWorkflowByID(id, QueryShardProgress)
-					var codes string
+					var p ShardProgress
 					if err == nil {
-						err = v.Get(&codes)
+						err = v.Get(&p)
 					}
-					return codes, err
+					return p, err
 				}
 				refined = during[0]
 				if err := refined.refine(progress); err != nil {
@@ -150,15 +150,19 @@ func TestMapRunQueriesAndUpdate(t *testing.T) {
 			}
 			// Listed: the shard's children, the first two taken as
 			// running; as the shard has them, 3 and 2 run, 1 and 0
-			// succeeded, the others have not started.
+			// succeeded at 10 s, the others have not started.
 			if len(listed) != n || listed[n-1].Waiting || listed[n-2].Waiting || !listed[n-3].Waiting || listed[0].Shard == "" {
 				t.Fatalf("%d children listed during the run; the oldest three: %+v", len(listed), listed[max(0, len(listed)-3):])
 			}
 			var got []string
 			for _, k := range kids {
-				got = append(got, fmt.Sprintf("%d:%s", k.Index, k.Status))
+				stop := "-"
+				if !k.Stop.IsZero() {
+					stop = k.Stop.Sub(testStart).String()
+				}
+				got = append(got, fmt.Sprintf("%d:%s:%s", k.Index, k.Status, stop))
 			}
-			if fmt.Sprint(got) != "[3:RUNNING 2:RUNNING 1:SUCCEEDED 0:SUCCEEDED]" {
+			if fmt.Sprint(got) != "[3:RUNNING:- 2:RUNNING:- 1:SUCCEEDED:10s 0:SUCCEEDED:10s]" {
 				t.Fatalf("children as the shard has them: %v", got)
 			}
 			if !strings.HasPrefix(d.Arn, "arn:aws:states:us-east-1:123456789012:mapRun:sm/lbl:") ||
