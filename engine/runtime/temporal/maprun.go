@@ -201,7 +201,8 @@ var _ engine.MapRunSummaryObserver = (*mapRunBook)(nil)
 // watchMapRuns makes the workflow's map run book, with the ended map runs
 // of earlier runs of the workflow (a continue-as-new), answers the
 // queries QueryMapRuns and QueryMapRunChildren from it and applies the
-// signals UpdateMapRunSignal.
+// updates UpdateMapRunName and the signals UpdateMapRunSignal. None of
+// this issues a command.
 func watchMapRuns(ctx workflow.Context, rt *Runtime, earlier []MapRunState) (*mapRunBook, error) {
 	b := &mapRunBook{rt: rt, byArn: map[string]*bookRun{}}
 	for _, s := range earlier {
