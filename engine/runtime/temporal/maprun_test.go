@@ -1,6 +1,7 @@
 package temporal
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -257,4 +258,60 @@ func itemsWithFailures(n int, fail ...int) []byte {
 	}
 	b.WriteString(`]}`)
 	return []byte(b.String())
+}
+
+// A page of children (QueryMapRunChildren) or of map runs (QueryMapRuns)
+// stays far below Temporal's 2 MB limit of a query's result, however many
+// the run has: 100,000 children are listed 2,000 at a time, each page
+// under 1 MB, and the pages cover every child once, newest first.
+func TestMapRunPagesStaySmall(t *testing.T) {
+	const n = 100000
+	b := &mapRunBook{rt: &Runtime{}, byArn: map[string]*bookRun{}}
+	info := &engine.MapRunInfo{Arn: "arn:aws:states:us-east-1:123456789012:mapRun:sm/lbl:0f3a3d6e-4d0b-4a3e-9a3f-6a1b2c3d4e5f",
+		ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:sm:exec", StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm/lbl",
+		Start: testStart, Items: n, MaxConcurrency: 10}
+	b.MapRunStarted(info)
+	for i := range n {
+		c := &engine.MapRunChild{Index: i, Items: 1, Start: testStart, Name: fmt.Sprintf("%08d-4d0b-4a3e-9a3f-6a1b2c3d4e5f", i)}
+		b.ChildStarted(info, c)
+		if i < n-10 {
+			c.Status, c.Stop = engine.StatusSucceeded, testStart.Add(time.Second)
+			b.ChildEnded(info, c)
+		}
+	}
+	seen := map[int]bool{}
+	pages, before, most := 0, -1, 0
+	for {
+		page, err := b.childStates(MapRunChildrenRequest{MapRunArn: info.Arn, Before: before, Limit: 5000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		data, err := json.Marshal(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) > maxChildrenPage || len(data) > 1<<20 {
+			t.Fatalf("a page of %d children takes %d bytes", len(page), len(data))
+		}
+		most = max(most, len(data))
+		for _, c := range page {
+			if seen[c.Index] || (before >= 0 && c.Index >= before) {
+				t.Fatalf("child %d listed again, or out of order", c.Index)
+			}
+			seen[c.Index] = true
+		}
+		before = page[len(page)-1].Index
+		pages++
+	}
+	if len(seen) != n || pages != n/maxChildrenPage {
+		t.Fatalf("%d children in %d pages", len(seen), pages)
+	}
+	t.Logf("%d children in %d pages of at most %d bytes", n, pages, most)
+	runs, err := b.states(MapRunsRequest{})
+	if err != nil || len(runs) != 1 || runs[0].Executions.Running != 10 || runs[0].Executions.Succeeded != n-10 || runs[0].Items.Total != n {
+		t.Fatalf("map runs: %+v %v", runs, err)
+	}
 }
