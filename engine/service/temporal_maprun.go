@@ -168,7 +168,7 @@ func mapRunTallyOf(st *temporal.MapRunState) mapRunTally {
 // (arn:aws:states:R:A:mapRun:MACHINE/LABEL:ID → …:stateMachine:MACHINE/LABEL).
 func mapRunMachineArn(arn string) string {
 	parts := strings.Split(arn, ":")
-	if len(parts) != 8 {
+	if len(parts) != 8 || parts[5] != arnMapRun {
 		return ""
 	}
 	return strings.Join(parts[:5], ":") + ":stateMachine:" + parts[6]
