@@ -223,7 +223,7 @@ func (s *Service) updateTemporalMapRun(ctx context.Context, t *Temporal, rec *st
 	if errors.As(err, &nr) {
 		status := nr.Status
 		if status == "" || status == engine.StatusRunning {
-			status = engine.StatusAborted // the workflow does not know it: another run of it
+			status = engine.StatusAborted // the workflow does not know it (gone, or another run of it)
 		}
 		return apiErr(errValidation, "Map Run %s is %s: only a running map run can be updated", rec.Arn, status)
 	}

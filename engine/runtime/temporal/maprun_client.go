@@ -196,7 +196,7 @@ func (e *NotRunningError) Is(target error) bool { return target == ErrMapRunNotR
 // UpdateMapRun changes the settings of a running map run in the workflow
 // of its execution: the workflow update UpdateMapRunName, which returns
 // once the workflow applied them (a NotRunningError when the map run does
-// not run there). A server that does not take workflow updates is sent
+// not run there, or its workflow closed). A server that does not take workflow updates is sent
 // the signal UpdateMapRunSignal instead, which the workflow applies when
 // it handles it (and drops for a map run that is not running).
 func UpdateMapRun(ctx context.Context, c client.Client, workflowID string, u MapRunUpdate) error {
@@ -207,6 +207,7 @@ func UpdateMapRun(ctx context.Context, c client.Client, workflowID string, u Map
 	}
 	var (
 		ae       *temporal.ApplicationError
+		closed   *serviceerror.NotFound
 		unimpl   *serviceerror.Unimplemented
 		disabled *serviceerror.PermissionDenied
 	)
@@ -217,6 +218,14 @@ func UpdateMapRun(ctx context.Context, c client.Client, workflowID string, u Map
 		e := &NotRunningError{MapRunArn: u.MapRunArn}
 		if ae.HasDetails() {
 			_ = ae.Details(&e.Status)
+		}
+		return e
+	case errors.As(err, &closed):
+		// The workflow closed (or is unknown): the map run ended as
+		// the closed workflow says.
+		e := &NotRunningError{MapRunArn: u.MapRunArn}
+		if runs, qerr := MapRuns(ctx, c, workflowID, MapRunsRequest{Arn: u.MapRunArn}); qerr == nil && len(runs) == 1 {
+			e.Status = runs[0].Status
 		}
 		return e
 	case errors.As(err, &unimpl), errors.As(err, &disabled):
