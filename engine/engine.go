@@ -72,7 +72,9 @@ type Options struct {
 	OnEvent func(history.Event)
 	// MapRuns, when set, is told about each map run of a Distributed Map
 	// and its child executions, with their histories and checkpoints (see
-	// MapRunObserver). nil: children record nothing.
+	// MapRunObserver), or only when they start and end, changing nothing
+	// of how the children run (a MapRunSummaryObserver). nil: children
+	// record nothing.
 	MapRuns MapRunObserver
 	// PriorMapRuns, when set, lets a resumed or redriven execution take
 	// up the map run its Distributed Map state had begun (see
