@@ -55,6 +55,45 @@ type MapRunSummaryObserver interface {
 	SummaryOnly() bool
 }
 
+// MapRunCounts are a map run's item or child execution counts, as
+// DescribeMapRun's itemCounts and executionCounts give them.
+type MapRunCounts struct {
+	Aborted               int64 `json:"aborted"`
+	Failed                int64 `json:"failed"`
+	Pending               int64 `json:"pending"`
+	ResultsWritten        int64 `json:"resultsWritten"`
+	Running               int64 `json:"running"`
+	Succeeded             int64 `json:"succeeded"`
+	TimedOut              int64 `json:"timedOut"`
+	Total                 int64 `json:"total"`
+	FailuresNotRedrivable int64 `json:"failuresNotRedrivable"`
+	PendingRedrive        int64 `json:"pendingRedrive"`
+}
+
+// End moves n from running to the count of status (ABORTED for one not
+// SUCCEEDED, FAILED or TIMED_OUT).
+func (c *MapRunCounts) End(status string, n int64) {
+	c.Running -= n
+	switch status {
+	case StatusSucceeded:
+		c.Succeeded += n
+	case StatusFailed:
+		c.Failed += n
+	case StatusTimedOut:
+		c.TimedOut += n
+	default:
+		c.Aborted += n
+	}
+}
+
+// CloseUnrun counts what an ended map run left pending or running as
+// aborted.
+func (c *MapRunCounts) CloseUnrun() {
+	c.Aborted += c.Pending
+	c.Pending = 0
+	c.End(StatusAborted, c.Running)
+}
+
 // MapRunInfo describes a map run.
 type MapRunInfo struct {
 	Arn          string // arn:aws:states:R:A:mapRun:MACHINE/LABEL:ID

@@ -102,18 +102,18 @@ type mapRunIn struct {
 }
 
 type describeMapRunOut struct {
-	MapRunArn                  string       `json:"mapRunArn"`
-	ExecutionArn               string       `json:"executionArn"`
-	Status                     string       `json:"status"`
-	StartDate                  *epoch       `json:"startDate"`
-	StopDate                   *epoch       `json:"stopDate,omitempty"`
-	MaxConcurrency             int          `json:"maxConcurrency"`
-	ToleratedFailurePercentage float64      `json:"toleratedFailurePercentage"`
-	ToleratedFailureCount      int64        `json:"toleratedFailureCount"`
-	ItemCounts                 mapRunCounts `json:"itemCounts"`
-	ExecutionCounts            mapRunCounts `json:"executionCounts"`
-	RedriveCount               int          `json:"redriveCount"`
-	RedriveDate                *epoch       `json:"redriveDate,omitempty"`
+	MapRunArn                  string              `json:"mapRunArn"`
+	ExecutionArn               string              `json:"executionArn"`
+	Status                     string              `json:"status"`
+	StartDate                  *epoch              `json:"startDate"`
+	StopDate                   *epoch              `json:"stopDate,omitempty"`
+	MaxConcurrency             int                 `json:"maxConcurrency"`
+	ToleratedFailurePercentage float64             `json:"toleratedFailurePercentage"`
+	ToleratedFailureCount      int64               `json:"toleratedFailureCount"`
+	ItemCounts                 engine.MapRunCounts `json:"itemCounts"`
+	ExecutionCounts            engine.MapRunCounts `json:"executionCounts"`
+	RedriveCount               int                 `json:"redriveCount"`
+	RedriveDate                *epoch              `json:"redriveDate,omitempty"`
 }
 
 func (s *Service) describeMapRun(ctx context.Context, in *mapRunIn) (any, error) {

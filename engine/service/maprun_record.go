@@ -16,52 +16,20 @@ import (
 // child executions in the store (engine.Options.MapRuns), and keeps the
 // running ones in memory for DescribeMapRun and UpdateMapRun.
 
-// mapRunCounts are DescribeMapRun's itemCounts or executionCounts.
-type mapRunCounts struct {
-	Aborted               int64 `json:"aborted"`
-	Failed                int64 `json:"failed"`
-	Pending               int64 `json:"pending"`
-	ResultsWritten        int64 `json:"resultsWritten"`
-	Running               int64 `json:"running"`
-	Succeeded             int64 `json:"succeeded"`
-	TimedOut              int64 `json:"timedOut"`
-	Total                 int64 `json:"total"`
-	FailuresNotRedrivable int64 `json:"failuresNotRedrivable"`
-	PendingRedrive        int64 `json:"pendingRedrive"`
-}
-
-// end moves n from running to the count of status.
-func (c *mapRunCounts) end(status string, n int64) {
-	c.Running -= n
-	switch status {
-	case engine.StatusSucceeded:
-		c.Succeeded += n
-	case engine.StatusFailed:
-		c.Failed += n
-	case engine.StatusTimedOut:
-		c.TimedOut += n
-	default:
-		c.Aborted += n
-	}
-}
-
 // mapRunTally is what the store keeps as a map run's counts, with the
 // settings UpdateMapRun changed (a run taken up after a restart or a
 // redrive goes on with them).
 type mapRunTally struct {
-	Items      mapRunCounts         `json:"items"`
-	Executions mapRunCounts         `json:"executions"`
+	Items      engine.MapRunCounts  `json:"items"`
+	Executions engine.MapRunCounts  `json:"executions"`
 	Updated    *engine.MapRunUpdate `json:"updated,omitempty"`
 }
 
 // closeUnrun counts what an ended map run left pending or running (a
 // restart interrupted it, or it stopped early) as aborted.
 func (t *mapRunTally) closeUnrun() {
-	for _, c := range []*mapRunCounts{&t.Items, &t.Executions} {
-		c.Aborted += c.Pending
-		c.Pending = 0
-		c.end(engine.StatusAborted, c.Running)
-	}
+	t.Items.CloseUnrun()
+	t.Executions.CloseUnrun()
 }
 
 // liveMapRun is a map run going on in this process.
@@ -243,8 +211,8 @@ func (o *mapRunRecorder) ChildEnded(info *engine.MapRunInfo, c *engine.MapRunChi
 		f.Output = value.EncodeString(c.Output)
 	}
 	o.r.s.store.QueueFinish(id, f)
-	m.tally.Items.end(c.Status, int64(c.Items))
-	m.tally.Executions.end(c.Status, 1)
+	m.tally.Items.End(c.Status, int64(c.Items))
+	m.tally.Executions.End(c.Status, 1)
 	m.saveLocked(o.r.s.store)
 }
 

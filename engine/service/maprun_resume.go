@@ -141,10 +141,10 @@ func (o *mapRunRecorder) takeUp(info *engine.MapRunInfo) *liveMapRun {
 		kept += n
 		m.tally.Items.Total += n
 		m.tally.Items.Running += n
-		m.tally.Items.end(c.Status, n)
+		m.tally.Items.End(c.Status, n)
 		m.tally.Executions.Total++
 		m.tally.Executions.Running++
-		m.tally.Executions.end(c.Status, 1)
+		m.tally.Executions.End(c.Status, 1)
 	}
 	if info.Items >= 0 {
 		m.itemsKnown = true

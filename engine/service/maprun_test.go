@@ -116,6 +116,24 @@ func consecutive(evs []types.HistoryEvent) bool {
 	return true
 }
 
+// firstMapRun waits up to 10 s for the execution's first map run and
+// returns its ARN.
+func firstMapRun(t *testing.T, c *sfn.Client, execArn *string) *string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: execArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.MapRuns) > 0 {
+			return l.MapRuns[0].MapRunArn
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no map run")
+		}
+	}
+}
+
 // onlyMapRun returns the one map run of an execution.
 func onlyMapRun(t *testing.T, c *sfn.Client, execArn string) types.MapRunListItem {
 	t.Helper()
@@ -308,20 +326,7 @@ func TestUpdateMapRunConcurrency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mr *string
-	deadline := time.Now().Add(10 * time.Second)
-	for mr == nil {
-		l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(l.MapRuns) > 0 {
-			mr = l.MapRuns[0].MapRunArn
-		} else if time.Now().After(deadline) {
-			t.Fatal("no map run")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	mr := firstMapRun(t, c, start.ExecutionArn)
 	d := describeUntil(t, c, mr, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.ExecutionCounts.Running == 1 })
 	if d.Status != types.MapRunStatusRunning || d.StopDate != nil || d.MaxConcurrency != 1 {
 		t.Fatalf("running map run = %s %v %d", d.Status, d.StopDate, d.MaxConcurrency)
@@ -386,20 +391,7 @@ func TestMapRunAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var first *string
-	deadline := time.Now().Add(10 * time.Second)
-	for first == nil {
-		l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(l.MapRuns) > 0 {
-			first = l.MapRuns[0].MapRunArn
-		} else if time.Now().After(deadline) {
-			t.Fatal("no map run")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	first := firstMapRun(t, c, start.ExecutionArn)
 	describeUntil(t, c, first, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool {
 		return d.ExecutionCounts.Running == 2 && d.ExecutionCounts.Succeeded == 1
 	})
@@ -507,20 +499,7 @@ func TestUpdateMapRunAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mr *string
-	deadline := time.Now().Add(10 * time.Second)
-	for mr == nil {
-		l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(l.MapRuns) > 0 {
-			mr = l.MapRuns[0].MapRunArn
-		} else if time.Now().After(deadline) {
-			t.Fatal("no map run")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	mr := firstMapRun(t, c, start.ExecutionArn)
 	describeUntil(t, c, mr, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.ExecutionCounts.Running == 1 })
 	if _, err := c.UpdateMapRun(ctx, &sfn.UpdateMapRunInput{MapRunArn: mr, MaxConcurrency: aws.Int32(3), ToleratedFailureCount: aws.Int64(5)}); err != nil {
 		t.Fatal(err)
@@ -579,20 +558,7 @@ func TestNestedMapRunAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var first *string
-	deadline := time.Now().Add(10 * time.Second)
-	for first == nil {
-		l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(l.MapRuns) > 0 {
-			first = l.MapRuns[0].MapRunArn
-		} else if time.Now().After(deadline) {
-			t.Fatal("no map run")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	first := firstMapRun(t, c, start.ExecutionArn)
 	describeUntil(t, c, first, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool {
 		return d.ExecutionCounts.Running == 2 && d.ExecutionCounts.Succeeded == 1
 	})
@@ -751,20 +717,7 @@ func TestMapRunAbortedWithItsParent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mr *string
-	deadline := time.Now().Add(10 * time.Second)
-	for mr == nil {
-		l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(l.MapRuns) > 0 {
-			mr = l.MapRuns[0].MapRunArn
-		} else if time.Now().After(deadline) {
-			t.Fatal("no map run")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	mr := firstMapRun(t, c, start.ExecutionArn)
 	describeUntil(t, c, mr, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.ExecutionCounts.Running == 2 })
 	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
 		t.Fatal(err)
@@ -897,20 +850,7 @@ func TestMapRunPendingItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mr *string
-	deadline := time.Now().Add(10 * time.Second)
-	for mr == nil {
-		l, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(l.MapRuns) > 0 {
-			mr = l.MapRuns[0].MapRunArn
-		} else if time.Now().After(deadline) {
-			t.Fatal("no map run")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	mr := firstMapRun(t, c, start.ExecutionArn)
 	d := describeUntil(t, c, mr, 5*time.Second, func(d *sfn.DescribeMapRunOutput) bool { return d.ItemCounts.Running == 1 })
 	if d.ItemCounts.Total != 3 || d.ItemCounts.Pending != 2 || d.ExecutionCounts.Total != 1 {
 		t.Errorf("running map run: items %+v, executions %+v", *d.ItemCounts, *d.ExecutionCounts)

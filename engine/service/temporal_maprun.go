@@ -156,12 +156,7 @@ func mapRunRecord(st *temporal.MapRunState) *store.MapRun {
 
 // mapRunTallyOf is the service's form of a map run's counts.
 func mapRunTallyOf(st *temporal.MapRunState) mapRunTally {
-	conv := func(c temporal.MapRunCounts) mapRunCounts {
-		return mapRunCounts{Aborted: c.Aborted, Failed: c.Failed, Pending: c.Pending, ResultsWritten: c.ResultsWritten,
-			Running: c.Running, Succeeded: c.Succeeded, TimedOut: c.TimedOut, Total: c.Total,
-			FailuresNotRedrivable: c.FailuresNotRedrivable, PendingRedrive: c.PendingRedrive}
-	}
-	return mapRunTally{Items: conv(st.Items), Executions: conv(st.Executions)}
+	return mapRunTally{Items: st.Items, Executions: st.Executions}
 }
 
 // mapRunMachineArn is the children's state machine ARN of a map run ARN

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/stepwise/stepwise/engine"
 	"github.com/stepwise/stepwise/engine/runtime/temporal"
 )
 
@@ -24,7 +25,7 @@ func TestMapRunMachineArn(t *testing.T) {
 // The workflow's counts become DescribeMapRun's itemCounts and
 // executionCounts member for member.
 func TestMapRunTallyOf(t *testing.T) {
-	c := temporal.MapRunCounts{Aborted: 1, Failed: 2, Pending: 3, ResultsWritten: 4, Running: 5, Succeeded: 6, TimedOut: 7, Total: 8,
+	c := engine.MapRunCounts{Aborted: 1, Failed: 2, Pending: 3, ResultsWritten: 4, Running: 5, Succeeded: 6, TimedOut: 7, Total: 8,
 		FailuresNotRedrivable: 9, PendingRedrive: 10}
 	tally := mapRunTallyOf(&temporal.MapRunState{Items: c, Executions: c})
 	got, err := json.Marshal(tally.Items)

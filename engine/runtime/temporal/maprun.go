@@ -189,8 +189,8 @@ func (b *mapRunBook) ChildEnded(info *engine.MapRunInfo, c *engine.MapRunChild) 
 		run.state.Executions.Total--
 		return
 	}
-	run.state.Items.end(c.Status, n)
-	run.state.Executions.end(c.Status, 1)
+	run.state.Items.End(c.Status, n)
+	run.state.Executions.End(c.Status, 1)
 }
 
 // MapRunEnded records the end of a map run: what it left pending or
@@ -202,10 +202,8 @@ func (b *mapRunBook) MapRunEnded(info *engine.MapRunInfo, status, _, _ string, s
 		return
 	}
 	run.state.Status, run.state.Stop = status, stop.UTC()
-	for _, c := range []*MapRunCounts{&run.state.Items, &run.state.Executions} {
-		c.Aborted += c.Pending
-		c.Pending = 0
-		c.end(engine.StatusAborted, c.Running)
+	for _, c := range []*engine.MapRunCounts{&run.state.Items, &run.state.Executions} {
+		c.CloseUnrun()
 		c.ResultsWritten = c.Succeeded
 	}
 	for c, i := range run.live {

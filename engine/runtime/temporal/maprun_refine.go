@@ -128,7 +128,7 @@ func (st *MapRunState) move(ch ShardChild, code byte) {
 		return // unknown: as counted
 	}
 	for _, m := range []struct {
-		c *MapRunCounts
+		c *engine.MapRunCounts
 		n int64
 	}{{&st.Items, int64(ch.Items)}, {&st.Executions, 1}} {
 		if ch.Running {
@@ -143,7 +143,7 @@ func (st *MapRunState) move(ch ShardChild, code byte) {
 			m.c.Pending += m.n
 		default:
 			m.c.Running += m.n
-			m.c.end(status, m.n)
+			m.c.End(status, m.n)
 		}
 	}
 }

@@ -17,28 +17,6 @@ type MapRunsRequest struct {
 	Limit int    `json:",omitempty"`
 }
 
-// MapRunCounts are a map run's item or child execution counts, as
-// DescribeMapRun's itemCounts and executionCounts.
-type MapRunCounts struct {
-	Aborted, Failed, Pending, ResultsWritten, Running, Succeeded, TimedOut, Total int64
-	FailuresNotRedrivable, PendingRedrive                                         int64
-}
-
-// end moves n from running to the count of status.
-func (c *MapRunCounts) end(status string, n int64) {
-	c.Running -= n
-	switch status {
-	case engine.StatusSucceeded:
-		c.Succeeded += n
-	case engine.StatusFailed:
-		c.Failed += n
-	case engine.StatusTimedOut:
-		c.TimedOut += n
-	default:
-		c.Aborted += n
-	}
-}
-
 // MapRunState is a map run as QueryMapRuns answers it.
 type MapRunState struct {
 	Arn          string
@@ -53,7 +31,7 @@ type MapRunState struct {
 	MaxConcurrency             int
 	ToleratedFailureCount      int64
 	ToleratedFailurePercentage float64
-	Items, Executions          MapRunCounts
+	Items, Executions          engine.MapRunCounts
 	RedriveCount               int `json:",omitempty"`
 	// Shards are the running shard workflows of the run's children: the
 	// counts take their children as running or pending (Running) until
