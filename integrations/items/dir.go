@@ -101,23 +101,35 @@ func isNotDir(err error) bool {
 	return errors.As(err, &pe) && strings.Contains(pe.Err.Error(), "not a directory")
 }
 
-// Open implements Objects.
-func (d Dir) Open(ctx context.Context, bucket, key, versionID string) (io.ReadCloser, error) {
+// object opens the bucket of the object bucket/key and returns it with the
+// object's name in it, once ctx is live and the key is one the directory
+// can hold; the caller closes the bucket.
+func (d Dir) object(ctx context.Context, bucket, key string) (*os.Root, string, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	root, err := d.bucket(bucket)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := checkKey(bucket, key); err != nil {
+		_ = root.Close()
+		return nil, "", err
+	}
+	return root, filepath.FromSlash(key), nil
+}
+
+// Open implements Objects.
+func (d Dir) Open(ctx context.Context, bucket, key, versionID string) (io.ReadCloser, error) {
+	root, name, err := d.object(ctx, bucket, key)
 	if err != nil {
 		return nil, err
 	}
 	defer root.Close()
-	if err := checkKey(bucket, key); err != nil {
-		return nil, err
-	}
 	if versionID != "" && versionID != "null" {
 		return nil, &S3Error{Code: "NoSuchVersion", Message: msgNoSuchVersion, StatusCode: 404}
 	}
-	f, err := root.Open(filepath.FromSlash(key))
+	f, err := root.Open(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || isNotDir(err) {
 			return nil, &S3Error{Code: "NoSuchKey", Message: msgNoSuchKey, StatusCode: 404}
@@ -248,18 +260,11 @@ func (d Dir) PutReader(ctx context.Context, bucket, key string, body io.ReadSeek
 
 // put writes the object from body, through a temporary file beside it.
 func (d Dir) put(ctx context.Context, bucket, key string, body io.Reader) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	root, err := d.bucket(bucket)
+	root, name, err := d.object(ctx, bucket, key)
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	if err := checkKey(bucket, key); err != nil {
-		return err
-	}
-	name := filepath.FromSlash(key)
 	if dir := filepath.Dir(name); dir != "." {
 		if err := root.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("writing s3://%s/%s in %s: %w", bucket, key, d.Root, err)
@@ -282,18 +287,11 @@ func (d Dir) put(ctx context.Context, bucket, key string, body io.Reader) error 
 // Delete implements Deleter: it removes the object's file, and the
 // directories above it that it leaves empty (S3 has no directories).
 func (d Dir) Delete(ctx context.Context, bucket, key string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	root, err := d.bucket(bucket)
+	root, name, err := d.object(ctx, bucket, key)
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	if err := checkKey(bucket, key); err != nil {
-		return err
-	}
-	name := filepath.FromSlash(key)
 	if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("deleting s3://%s/%s in %s: %w", bucket, key, d.Root, err)
 	}
