@@ -77,7 +77,7 @@ func WriteResults(ctx context.Context, objs Objects, cfg WriterConfig, mapRunArn
 	defer func() { _ = s.Close() }()
 	for i, r := range results {
 		if err := s.Add(i, r); err != nil {
-			return nil, writerError(err)
+			return nil, WriterError(err)
 		}
 	}
 	return WriteSpooled(ctx, objs, s)
@@ -96,14 +96,14 @@ func WriteSpooled(ctx context.Context, objs Objects, s *ResultSpool) (any, error
 func (s *ResultSpool) Write(ctx context.Context, objs Objects) (any, error) {
 	out, err := s.write(ctx, objs)
 	if err != nil {
-		return nil, writerError(err)
+		return nil, WriterError(err)
 	}
 	return out, nil
 }
 
-// writerError makes err States.ResultWriterFailed, unless it is another
-// fault or the context's.
-func writerError(err error) error {
+// WriterError makes err States.ResultWriterFailed, unless it is another
+// fault or the context's: what WriteResults and WriteSpooled fail with.
+func WriterError(err error) error {
 	var fe *fault.Error
 	if errors.As(err, &fe) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err

@@ -181,21 +181,6 @@ func (a *Tasks) WriteResults(ctx context.Context, req WriteResultsRequest) (rawT
 	if a.Objects == nil {
 		return nil, faultError(errNoObjects)
 	}
-	if len(req.Parts) == 0 && len(req.Indexes) == 0 {
-		results := make([]items.ChildResult, len(req.Results))
-		for i, w := range req.Results {
-			c, err := w.decode()
-			if err != nil {
-				return nil, faultError(err)
-			}
-			results[i] = c
-		}
-		out, err := items.WriteResults(ctx, a.Objects, req.Config, req.MapRunArn, results)
-		if err != nil {
-			return nil, faultError(err)
-		}
-		return value.Encode(out), nil
-	}
 	spool, err := items.NewResultSpool(req.Config, req.MapRunArn)
 	if err != nil {
 		return nil, faultError(err)
@@ -294,7 +279,7 @@ func spoolResults(spool *items.ResultSpool, results []ChildResult, indexes []int
 			at = indexes[i]
 		}
 		if err := spool.Add(at, c); err != nil {
-			return writerFault("spooling results", err)
+			return items.WriterError(err) // as items.WriteResults
 		}
 	}
 	return nil
