@@ -382,12 +382,7 @@ func (l *resultList) stage() error {
 		req := StageResultsRequest{Config: l.req.Config, MapRunArn: l.req.MapRunArn, Part: len(l.req.Parts),
 			Results: l.req.Results[:n:n], Indexes: l.indexes[:n:n]}
 		l.req.Results, l.indexes, l.held = l.req.Results[n:], l.indexes[n:], l.held-size
-		actx := workflow.WithActivityOptions(r.current, workflow.ActivityOptions{
-			TaskQueue:           r.opts.TaskQueue,
-			StartToCloseTimeout: 10 * time.Minute,
-			RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
-			Summary:             fmt.Sprintf("stage the results of %d children", n),
-		})
+		actx := r.writerActivity(r.current, fmt.Sprintf("stage the results of %d children", n))
 		f := workflow.ExecuteActivity(actx, StageResultsActivityName, req)
 		r.wait(f.IsReady)
 		var key string
@@ -398,6 +393,17 @@ func (l *resultList) stage() error {
 		l.req.Parts = append(l.req.Parts, key)
 	}
 	return l.stageErr
+}
+
+// writerActivity is ctx with the options of the ResultWriter's activities
+// (staging and writing), summarized as summary.
+func (r *Runtime) writerActivity(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           r.opts.TaskQueue,
+		StartToCloseTimeout: 10 * time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+		Summary:             summary,
+	})
 }
 
 // Close drops the results.
@@ -434,12 +440,7 @@ func (l *resultList) Write(ctx context.Context, objs items.Objects) (any, error)
 		req.Indexes = l.indexes
 	}
 	actx, cancel := workflow.WithCancel(r.current)
-	actx = workflow.WithActivityOptions(actx, workflow.ActivityOptions{
-		TaskQueue:           r.opts.TaskQueue,
-		StartToCloseTimeout: 10 * time.Minute,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
-		Summary:             fmt.Sprintf("write the results of %d children", len(results)),
-	})
+	actx = r.writerActivity(actx, fmt.Sprintf("write the results of %d children", len(results)))
 	f := workflow.ExecuteActivity(actx, WriteResultsActivityName, req)
 	r.wait(func() bool { return f.IsReady() || ctx.Err() != nil })
 	if !f.IsReady() {
