@@ -361,12 +361,19 @@ func (r *Runtime) childDispatcher(ctx workflow.Context) {
 // shardEnd is where the shard that starts at calls[start] ends: after at
 // most size calls and about childShardBytes of input.
 func shardEnd(calls []*childCall, start, size int) int {
-	end, bytes := start, 0
-	for end < len(calls) && end-start < size && (end == start || bytes+calls[end].size <= childShardBytes) {
-		bytes += calls[end].size
-		end++
+	k, _ := fitting(min(len(calls)-start, size), childShardBytes, func(i int) int { return calls[start+i].size })
+	return start + k
+}
+
+// fitting returns how many of n things, from the first, fit in budget
+// bytes (at least one when n > 0; size(i) is the size of thing i), and
+// their size.
+func fitting(n, budget int, size func(i int) int) (k, bytes int) {
+	for k < n && (k == 0 || bytes+size(k) <= budget) {
+		bytes += size(k)
+		k++
 	}
-	return end
+	return k, bytes
 }
 
 // gatedRuns groups pending gated calls by their gate, in the order of
@@ -618,12 +625,7 @@ func ChildShardWorkflow(ctx workflow.Context, in ChildShardInput) ([]ChildOutcom
 				_ = workflow.Await(c, func() bool { return len(report) > 0 })
 				s := ChildFailures{Shard: info.WorkflowExecution.ID}
 				if small {
-					size := 0
-					n := 0
-					for n < len(report) && (n == 0 || size+out[report[n]].size() <= shardSignalBytes) {
-						size += out[report[n]].size()
-						n++
-					}
+					n, _ := fitting(len(report), shardSignalBytes, func(i int) int { return out[report[i]].size() })
 					s.Index = append([]int(nil), report[:n]...)
 					report = report[n:]
 				} else {

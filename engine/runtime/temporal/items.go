@@ -374,11 +374,7 @@ func (l *resultList) stage() error {
 	l.inflight = true
 	defer func() { l.inflight = false }()
 	for l.held > stageBytes && l.stageErr == nil {
-		n, size := 0, 0
-		for n < len(l.req.Results) && (n == 0 || size+resultBytes(&l.req.Results[n]) <= stageBytes) {
-			size += resultBytes(&l.req.Results[n])
-			n++
-		}
+		n, size := fitting(len(l.req.Results), stageBytes, func(i int) int { return resultBytes(&l.req.Results[i]) })
 		req := StageResultsRequest{Config: l.req.Config, MapRunArn: l.req.MapRunArn, Part: len(l.req.Parts),
 			Results: l.req.Results[:n:n], Indexes: l.indexes[:n:n]}
 		l.req.Results, l.indexes, l.held = l.req.Results[n:], l.indexes[n:], l.held-size
